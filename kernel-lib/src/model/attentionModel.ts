@@ -1,0 +1,102 @@
+/** A model opened for attention extraction: its sites, and `run` returning every map. */
+import type * as ort from "onnxruntime-node";
+import { AttnlensError } from "../errors";
+import { looksCausal } from "../result/causality";
+import { toBhts, toFloat32 } from "../result/layout";
+import { masksFromFeeds } from "../result/masks";
+import type { AttentionResult, ProviderFallback, SiteAttention } from "../result/types";
+import type { OpenedSession } from "../runtime/session";
+import { firstLine } from "../runtime/session";
+import type { AttentionSite, RejectedSoftmax } from "../sites/types";
+import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
+
+export interface RunOptions {
+  /** Only these site ids (default: all). Others are still computed by the graph, but not copied. */
+  sites?: readonly string[];
+}
+
+export class AttentionModel {
+  constructor(
+    /** Every attention site, in (stack, layer) order. */
+    readonly sites: readonly AttentionSite[],
+    /** The inputs `run` needs, as the model declares them. */
+    readonly inputs: readonly InputSpec[],
+    /** The model's own outputs (attention outputs added by attnlens are not listed). */
+    readonly outputs: readonly string[],
+    private opened: OpenedSession,
+    /** Softmax nodes judged not to be attention, and fused ops that cannot be exposed, with reasons. */
+    readonly skipped: readonly RejectedSoftmax[] = [],
+  ) {}
+
+  /** The provider the session runs on. */
+  get provider(): string {
+    return this.opened.provider;
+  }
+
+  /** Providers tried before it, and why each was not used. */
+  get fallbacks(): readonly ProviderFallback[] {
+    return this.opened.fallbacks;
+  }
+
+  async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
+    validateFeeds(this.inputs, feeds);
+    const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
+    const fetches = [...new Set([...this.outputs, ...wanted.map((s) => s.output)])];
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.opened.session.run(feeds, fetches);
+    } catch (e) {
+      throw new AttnlensError("RUN_FAILED", `onnxruntime (${this.provider}) failed to run the model: ${firstLine(e)}`);
+    }
+    const batch = batchSize(feeds);
+    const sites: SiteAttention[] = wanted.map((site) => {
+      const t = out[site.output] as ort.Tensor;
+      const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
+      const causal = looksCausal(data, dims) ?? site.causal;
+      return {
+        id: site.id,
+        stack: site.stack,
+        kind: site.kind,
+        layer: site.layer,
+        heads: dims[1],
+        causal,
+        node: site.node,
+        data,
+        dims,
+      };
+    });
+    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
+    const modelOutputs: AttentionResult["outputs"] = {};
+    for (const name of this.outputs) {
+      const t = out[name] as ort.Tensor | undefined;
+      if (t)
+        modelOutputs[name] = {
+          type: t.type,
+          dims: [...t.dims],
+          data: t.data as AttentionResult["outputs"][string]["data"],
+        };
+    }
+    return {
+      sites,
+      provider: this.provider,
+      fallbacks: [...this.fallbacks],
+      masks: masksFromFeeds(feeds, primary),
+      outputs: modelOutputs,
+    };
+  }
+
+  private selectSites(ids: readonly string[]): AttentionSite[] {
+    const byId = new Map(this.sites.map((s) => [s.id, s]));
+    return ids.map((id) => {
+      const s = byId.get(id);
+      if (!s)
+        throw new AttnlensError("BAD_INPUT", `no site "${id}"; sites are: ${this.sites.map((x) => x.id).join(", ")}`);
+      return s;
+    });
+  }
+
+  /** Frees the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.opened.session.release();
+  }
+}

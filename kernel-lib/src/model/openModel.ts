@@ -1,0 +1,104 @@
+/**
+ * openModel: bytes or a path in, a ready AttentionModel out.
+ *
+ *   read ─► decode ModelProto ─► discover sites ─► expose their outputs ─► session (provider fallback)
+ */
+import { readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import type * as ort from "onnxruntime-node";
+import { AttnlensError } from "../errors";
+import { decodeModel, OnnxFormatError } from "../onnx/decode";
+import type { OnnxModel } from "../onnx/model";
+import { normalizeProviders } from "../runtime/providers";
+import { createSession } from "../runtime/session";
+import { discoverSites } from "../sites/discover";
+import type { SiteDiscovery } from "../sites/types";
+import { exposeSites } from "../surgery/exposeSites";
+import { AttentionModel } from "./attentionModel";
+import { inputSpecs } from "./feeds";
+
+export interface OpenOptions {
+  /** Execution providers to try in order (default: cuda, webgpu, cpu). */
+  providers?: readonly string[];
+  /** Passed to onnxruntime (threads, graph optimization level, …). */
+  sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** Stack to assume for a single-stack graph with no other clue (e.g. an optimum decoder file). */
+  stackHint?: "encoder" | "decoder";
+}
+
+export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
+  const providers = normalizeProviders(options.providers);
+  const bytes = typeof source === "string" ? readModelFile(source) : source;
+  const model = decode(bytes, typeof source === "string" ? source : "the model bytes");
+  const found = discoverSites(model, { stackHint: options.stackHint });
+  if (found.sites.length === 0) throw noAttention(found, model, typeof source === "string" ? source : "the model");
+  const edited = exposeSites(model, found.sites);
+  const sessionOptions = { ...options.sessionOptions };
+  if (typeof source === "string" && usesExternalData(model)) {
+    // The edited model is loaded from memory; tell onnxruntime where its weight files live.
+    sessionOptions.extra = {
+      ...sessionOptions.extra,
+      session: { model_external_initializers_file_folder_path: path.dirname(path.resolve(source)) },
+    };
+  }
+  let opened: Awaited<ReturnType<typeof createSession>>;
+  try {
+    opened = await createSession(edited, providers, sessionOptions);
+  } catch (e) {
+    const cpu = e instanceof AttnlensError && providers.includes("cpu") ? /cpu: (.*)/.exec(e.message)?.[1] : undefined;
+    if (cpu) throw new AttnlensError("BAD_MODEL", `onnxruntime cannot load this model: ${cpu}`);
+    throw e;
+  }
+  const ownOutputs = model.graph.outputs.map((o) => o.name);
+  return new AttentionModel(found.sites, inputSpecs(model.graph.inputs), ownOutputs, opened, [
+    ...found.rejected,
+    ...found.unexposable,
+  ]);
+}
+
+function readModelFile(file: string): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) {
+      throw new AttnlensError(
+        "BAD_MODEL",
+        `${file} is a directory; give the .onnx file inside it (or use loadModel for model directories)`,
+      );
+    }
+    size = st.size;
+  } catch (e) {
+    if (e instanceof AttnlensError) throw e;
+    throw new AttnlensError(
+      "BAD_MODEL",
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
+  }
+  if (size === 0) throw new AttnlensError("BAD_MODEL", `${file} is empty (0 bytes): expected an ONNX model`);
+  return readFileSync(file);
+}
+
+export function decode(bytes: Uint8Array, what: string): OnnxModel {
+  try {
+    return decodeModel(bytes);
+  } catch (e) {
+    if (e instanceof OnnxFormatError) throw new AttnlensError("BAD_MODEL", `${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+function usesExternalData(model: OnnxModel): boolean {
+  for (const t of model.graph.initializers.values()) if (t.external) return true;
+  return false;
+}
+
+function noAttention(found: SiteDiscovery, model: OnnxModel, what: string): AttnlensError {
+  const lines = [
+    `no attention found in ${what}.`,
+    "attnlens looks for: Softmax nodes fed by a product of two activations (QKᵀ, possibly scaled/masked) whose output multiplies values (·V);",
+    "graph outputs named attentions.N / encoder_attentions.N / decoder_attentions.N / cross_attentions.N.",
+    `the graph has ${model.graph.nodes.length} nodes and ${found.rejected.length} Softmax node(s).`,
+  ];
+  for (const r of [...found.rejected, ...found.unexposable].slice(0, 10)) lines.push(`  ${r.node}: ${r.reason}`);
+  return new AttnlensError("NO_ATTENTION", lines.join("\n"));
+}

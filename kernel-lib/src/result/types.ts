@@ -1,0 +1,84 @@
+/**
+ * The attention data model: what extraction returns and what every later stage
+ * (metrics, payload, views, reports) consumes. Shapes are spelled out per field.
+ */
+
+/** Which stack of the transformer an attention block belongs to. */
+export type Stack = "encoder" | "decoder";
+
+/** Self-attention (queries and keys from the same stream) or cross-attention (keys from the encoder). */
+export type AttentionKind = "self" | "cross";
+
+/** The label of one attention block of one layer, as found in the ONNX graph. */
+export interface SiteLabel {
+  /** Stable id, `${stack}.${kind}.${layer}`, e.g. `decoder.cross.2`. */
+  id: string;
+  stack: Stack;
+  kind: AttentionKind;
+  /** 0-based layer index within its stack (and kind). */
+  layer: number;
+  /** Number of heads; 0 when it can only be known after a run. */
+  heads: number;
+  /** True when a causal mask hides future positions (targets see sources j ≤ i). */
+  causal: boolean;
+  /** Name of the ONNX node whose output holds the probabilities (usually a Softmax). */
+  node: string;
+}
+
+/** One site's attention probabilities from one run. */
+export interface SiteAttention extends SiteLabel {
+  /** A[b, h, t, s] = data[((b·H + h)·T + t)·S + s]; each row over s sums to 1 (probability mass). */
+  data: Float32Array;
+  /** [batch, heads, target, source]. */
+  dims: [number, number, number, number];
+}
+
+/** A 0/1 mask of valid (non-padding) positions, row-major [batch, length]. */
+export interface PositionMask {
+  data: Uint8Array;
+  dims: [number, number];
+}
+
+/** One token of a tokenized input, in model order. */
+export interface TokenInfo {
+  /** The tokenizer's token string (`##ing`, `Ġthe`, `[CLS]`, …). */
+  text: string;
+  /** Token id in the vocabulary. */
+  id: number;
+  /** Index of the word this piece belongs to; null for special tokens. */
+  word: number | null;
+  /** True for special tokens ([CLS], [SEP], <s>, </s>, [PAD], …). */
+  special: boolean;
+  /** Character span [start, end) in the input text, when known. */
+  offsets?: [number, number];
+}
+
+/** One of the model's own outputs. */
+export interface ModelOutput {
+  /** onnxruntime tensor type: `float32`, `int64`, … */
+  type: string;
+  dims: number[];
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Int8Array | string[];
+}
+
+/** A provider that was tried and rejected before the one that ran. */
+export interface ProviderFallback {
+  provider: string;
+  reason: string;
+}
+
+/** Everything one `model.run` returns. */
+export interface AttentionResult {
+  /** Sites in (stack, layer) order: encoder before decoder; self before cross within a decoder layer. */
+  sites: SiteAttention[];
+  /** The execution provider that ran the session (`cuda`, `webgpu`, `cpu`, …). */
+  provider: string;
+  /** Providers tried before `provider`, and why each failed. */
+  fallbacks: ProviderFallback[];
+  /** Valid-position masks, where the feeds carried one (attention_mask, decoder_attention_mask). */
+  masks: { encoder?: PositionMask; decoder?: PositionMask };
+  /** The model's own outputs (logits, hidden states), as onnxruntime returned them. */
+  outputs: Record<string, ModelOutput>;
+  /** Tokens per sample, when the run started from text (filled by the tokenizer layer). */
+  tokens?: { source?: TokenInfo[][]; target?: TokenInfo[][] };
+}

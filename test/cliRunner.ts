@@ -1,0 +1,17 @@
+/** Runs the built `attnlens` CLI as a user would (node bin/attnlens.js …) and captures its output. */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..");
+const BIN = path.join(ROOT, "kernel-lib", "bin", "attnlens.js");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function attnlens(...args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

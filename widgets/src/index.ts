@@ -1,0 +1,1 @@
+export const WIDGETS_VERSION = "0.1.0";
