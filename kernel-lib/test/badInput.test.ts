@@ -99,3 +99,21 @@ describe("bad feeds", () => {
     await model.release();
   });
 });
+
+describe("too-large requests", () => {
+  it("refuses before running, naming the limit and how to lower the request", async () => {
+    const model = await openModel(bert.modelPath, { providers: ["cpu"], maxAttentionBytes: 1000 });
+    const err = await model.run(bert.feeds).catch((e) => e);
+    expect(err).toBeInstanceOf(AttnlensError);
+    expect(err.code).toBe("TOO_LARGE");
+    // 2 sites × batch 2 × 4 heads × 8 × 8 × 4 bytes = 4,096 bytes > 1,000.
+    expect(err.message).toMatch(/over the 0 MiB limit/);
+    expect(err.message).toMatch(/fewer sites .*shorter input.*maxAttentionBytes/);
+    // One site still fits under a limit sized for it.
+    const small = await openModel(bert.modelPath, { providers: ["cpu"], maxAttentionBytes: 2048 });
+    const one = await small.run(bert.feeds, { sites: ["encoder.self.1"] });
+    expect(one.sites.map((s) => s.id)).toEqual(["encoder.self.1"]);
+    await model.release();
+    await small.release();
+  });
+});

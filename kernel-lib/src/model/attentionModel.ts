@@ -9,6 +9,7 @@ import type { OpenedSession } from "../runtime/session";
 import { firstLine } from "../runtime/session";
 import type { AttentionSite, RejectedSoftmax } from "../sites/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
+import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
 
 export interface RunOptions {
   /** Only these site ids (default: all). Others are still computed by the graph, but not copied. */
@@ -26,6 +27,8 @@ export class AttentionModel {
     private opened: OpenedSession,
     /** Softmax nodes judged not to be attention, and fused ops that cannot be exposed, with reasons. */
     readonly skipped: readonly RejectedSoftmax[] = [],
+    /** Refuse runs whose maps would exceed this many bytes (see sizeGuard). */
+    readonly maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
   ) {}
 
   /** The provider the session runs on. */
@@ -41,6 +44,8 @@ export class AttentionModel {
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
     validateFeeds(this.inputs, feeds);
     const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
+    const batch = batchSize(feeds);
+    checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes);
     const fetches = [...new Set([...this.outputs, ...wanted.map((s) => s.output)])];
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
@@ -48,7 +53,6 @@ export class AttentionModel {
     } catch (e) {
       throw new AttnlensError("RUN_FAILED", `onnxruntime (${this.provider}) failed to run the model: ${firstLine(e)}`);
     }
-    const batch = batchSize(feeds);
     const sites: SiteAttention[] = wanted.map((site) => {
       const t = out[site.output] as ort.Tensor;
       const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);

@@ -24,6 +24,8 @@ export interface OpenOptions {
   sessionOptions?: ort.InferenceSession.SessionOptions;
   /** Stack to assume for a single-stack graph with no other clue (e.g. an optimum decoder file). */
   stackHint?: "encoder" | "decoder";
+  /** Refuse runs whose attention maps would exceed this many bytes (default 2 GiB). */
+  maxAttentionBytes?: number;
 }
 
 export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
@@ -50,10 +52,14 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
     throw e;
   }
   const ownOutputs = model.graph.outputs.map((o) => o.name);
-  return new AttentionModel(found.sites, inputSpecs(model.graph.inputs), ownOutputs, opened, [
-    ...found.rejected,
-    ...found.unexposable,
-  ]);
+  return new AttentionModel(
+    found.sites,
+    inputSpecs(model.graph.inputs),
+    ownOutputs,
+    opened,
+    [...found.rejected, ...found.unexposable],
+    options.maxAttentionBytes,
+  );
 }
 
 function readModelFile(file: string): Uint8Array {

@@ -1,0 +1,68 @@
+// Extraction cost on a BERT-base-shaped model (12 layers × 12 heads, hidden 768, random weights
+// made here, not committed): plain inference vs. inference with all 144 maps exposed and copied
+// to the host, at 128 and 512 tokens. Runs alternate between the two sessions so machine noise
+// hits both alike; peak RSS is measured in separate processes.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RUNS = { 128: 9, 512: 5 };
+
+export default async function run() {
+  const ort = require("onnxruntime-node");
+  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/construct/bertLike.js");
+  const { openModel } = require("../kernel-lib/dist/index.js");
+  const bytes = bertLikeModel(BERT_BASE);
+  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const model = await openModel(bytes, { providers: ["cpu"] });
+  const rows = [];
+  const ratios = [];
+  for (const tokens of [128, 512]) {
+    const feeds = bertFeeds(ort, tokens);
+    await plain.run(feeds);
+    await model.run(feeds);
+    const a = [];
+    const b = [];
+    for (let i = 0; i < RUNS[tokens]; i++) {
+      a.push(await timed(() => plain.run(feeds)));
+      b.push(await timed(() => model.run(feeds)));
+    }
+    const ma = median(a);
+    const mb = median(b);
+    rows.push({ name: `${tokens} tokens: plain inference`, value: ma, unit: "ms (median)" });
+    rows.push({ name: `${tokens} tokens: + 144 maps to host`, value: mb, unit: "ms (median)" });
+    ratios.push({ name: `exposed/plain at ${tokens} tokens`, value: mb / ma, target: tokens === 128 ? 1.15 : 1.6 });
+  }
+  await plain.release();
+  await model.release();
+  for (const mode of ["plain", "exposed"]) {
+    const r = spawnSync(process.execPath, [path.join(here, "extraction-worker.mjs"), mode, "512"], {
+      encoding: "utf8",
+    });
+    const rss = Number(r.stdout.trim());
+    rows.push({ name: `peak RSS, ${mode}, 512 tokens`, value: rss / 2 ** 20, unit: "MiB" });
+  }
+  return { title: "Extraction: BERT-base shape, CPU", rows, ratios };
+}
+
+export function bertFeeds(ort, tokens) {
+  const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(101 + ((i * 7919) % 29000)));
+  return {
+    input_ids: new ort.Tensor("int64", ids, [1, tokens]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]),
+  };
+}
+
+async function timed(f) {
+  const start = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function median(xs) {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+}
