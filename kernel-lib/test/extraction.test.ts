@@ -42,6 +42,17 @@ describe.each(names)("fixture %s", (name) => {
     await model.release();
   });
 
+  it("gives the same maps on a second run, which writes into pre-allocated outputs", async () => {
+    const model = await openModel(fx.modelPath, { providers: ["cpu"] });
+    const first = await model.run(fx.feeds);
+    const second = await model.run(fx.feeds);
+    for (const [i, s] of second.sites.entries()) {
+      expect(s.dims).toEqual(first.sites[i].dims);
+      expect(Array.from(s.data)).toEqual(Array.from(first.sites[i].data));
+    }
+    await model.release();
+  });
+
   it("gives maps whose rows sum to 1, causal maps zero above the diagonal, padding ~0", async () => {
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
     const result = await model.run(fx.feeds);

@@ -2,6 +2,7 @@
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
 import { looksCausal } from "../result/causality";
+import { idsFromFeeds } from "../result/inputIds";
 import { toBhts, toFloat32 } from "../result/layout";
 import { masksFromFeeds } from "../result/masks";
 import type { AttentionResult, ProviderFallback, SiteAttention } from "../result/types";
@@ -9,6 +10,7 @@ import type { OpenedSession } from "../runtime/session";
 import { firstLine } from "../runtime/session";
 import type { AttentionSite, RejectedSoftmax } from "../sites/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
+import { OutputPlan } from "./outputPlan";
 import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
 
 export interface RunOptions {
@@ -17,6 +19,8 @@ export interface RunOptions {
 }
 
 export class AttentionModel {
+  private readonly plan = new OutputPlan();
+
   constructor(
     /** Every attention site, in (stack, layer) order. */
     readonly sites: readonly AttentionSite[],
@@ -46,13 +50,8 @@ export class AttentionModel {
     const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
     const batch = batchSize(feeds);
     checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes);
-    const fetches = [...new Set([...this.outputs, ...wanted.map((s) => s.output)])];
-    let out: ort.InferenceSession.OnnxValueMapType;
-    try {
-      out = await this.opened.session.run(feeds, fetches);
-    } catch (e) {
-      throw new AttnlensError("RUN_FAILED", `onnxruntime (${this.provider}) failed to run the model: ${firstLine(e)}`);
-    }
+    const attentionOutputs = [...new Set(wanted.map((s) => s.output))].filter((n) => !this.outputs.includes(n));
+    const out = await this.runSession(feeds, attentionOutputs);
     const sites: SiteAttention[] = wanted.map((site) => {
       const t = out[site.output] as ort.Tensor;
       const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
@@ -71,8 +70,9 @@ export class AttentionModel {
     });
     const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
     const modelOutputs: AttentionResult["outputs"] = {};
+    const siteOutputs = new Set(this.sites.map((s) => s.output));
     for (const name of this.outputs) {
-      const t = out[name] as ort.Tensor | undefined;
+      const t = siteOutputs.has(name) ? undefined : (out[name] as ort.Tensor | undefined);
       if (t)
         modelOutputs[name] = {
           type: t.type,
@@ -85,8 +85,28 @@ export class AttentionModel {
       provider: this.provider,
       fallbacks: [...this.fallbacks],
       masks: masksFromFeeds(feeds, primary),
+      ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
     };
+  }
+
+  /** Runs with pre-allocated attention outputs when their dims are known; retries once without. */
+  private async runSession(feeds: Feeds, attentionOutputs: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const own = Object.fromEntries(this.outputs.map((n) => [n, null]));
+    const planned = this.plan.fetches(feeds, attentionOutputs);
+    const preallocated = Object.values(planned).some((t) => t !== null);
+    try {
+      const out = await this.opened.session.run(feeds, { ...own, ...planned });
+      this.plan.learn(feeds, attentionOutputs, out);
+      return out;
+    } catch (e) {
+      if (preallocated) {
+        // Dims that depend on values rather than shapes would land here: run without a plan.
+        this.plan.forget(feeds);
+        return this.runSession(feeds, attentionOutputs);
+      }
+      throw new AttnlensError("RUN_FAILED", `onnxruntime (${this.provider}) failed to run the model: ${firstLine(e)}`);
+    }
   }
 
   private selectSites(ids: readonly string[]): AttentionSite[] {

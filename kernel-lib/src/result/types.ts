@@ -77,6 +77,12 @@ export interface AttentionResult {
   fallbacks: ProviderFallback[];
   /** Valid-position masks, where the feeds carried one (attention_mask, decoder_attention_mask). */
   masks: { encoder?: PositionMask; decoder?: PositionMask };
+  /**
+   * Token ids and segment ids (token_type_ids) per stack, one Int32Array per sample, taken from
+   * the feeds: they let metrics find induction and block patterns without a tokenizer.
+   */
+  inputIds?: Partial<Record<Stack, Int32Array[]>>;
+  segments?: Partial<Record<Stack, Int32Array[]>>;
   /** The model's own outputs (logits, hidden states), as onnxruntime returned them. */
   outputs: Record<string, ModelOutput>;
   /** Tokens per sample, when the run started from text (filled by the tokenizer layer). */
