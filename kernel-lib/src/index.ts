@@ -11,3 +11,13 @@ export { type OpenOptions, openModel } from "./model/openModel";
 export type * from "./result/types";
 export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./runtime/providers";
 export type { AttentionSite } from "./sites/types";
+export * from "./metrics";
+export * from "./patterns";
+export * from "./probes";
+export {
+  type ConstructedModel,
+  type ConstructedSpec,
+  constructedModel,
+} from "./construct/constructedModel";
+export type { HeadDesign } from "./construct/designedHeads";
+export { BERT_BASE, type BertLikeShape, bertLikeModel } from "./construct/bertLike";

@@ -5,12 +5,12 @@
  * previous-token head writes the previous token into the stream, which an induction head reads.
  */
 import { DataType } from "../onnx/encode";
-import { type DesignedPattern, designedHead, type StreamLayout, streamLayout } from "./designedHeads";
+import { type HeadDesign, designedHead, type StreamLayout, streamLayout } from "./designedHeads";
 import { GraphBuilder } from "./graphBuilder";
 
 export interface ConstructedSpec {
   /** Patterns per layer, one per head; every layer has the same number of heads. */
-  layers: DesignedPattern[][];
+  layers: HeadDesign[][];
   vocab?: number;
   /** Longest input the model accepts (one-hot positions). */
   maxPositions?: number;
@@ -25,7 +25,7 @@ export interface ConstructedSpec {
 export interface ConstructedModel {
   bytes: Uint8Array;
   /** The designed pattern of each head, by site id (`encoder.self.L` or `decoder.self.L`). */
-  truth: { site: string; head: number; pattern: DesignedPattern }[];
+  truth: { site: string; head: number; pattern: HeadDesign }[];
   layout: StreamLayout;
   window: number;
 }

@@ -6,7 +6,7 @@
  */
 
 /** The patterns a constructed head can have. */
-export type DesignedPattern =
+export type HeadDesign =
   | "self" // attend to the same position (diagonal)
   | "previous" // attend to position i − 1
   | "next" // attend to position i + 1
@@ -48,7 +48,7 @@ export interface HeadWeights {
  * Builds Wq, Wk for a pattern. Scores are `strength` where the relation holds and 0 elsewhere;
  * the graph divides by √width, so strength is pre-multiplied by it.
  */
-export function designedHead(pattern: DesignedPattern, s: StreamLayout, window: number, strength: number): HeadWeights {
+export function designedHead(pattern: HeadDesign, s: StreamLayout, window: number, strength: number): HeadWeights {
   const n = s.width;
   const query = new Float32Array(n * n);
   const key = new Float32Array(n * n);

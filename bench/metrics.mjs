@@ -1,0 +1,124 @@
+/**
+ * Metric benchmarks (issue 3). Default export: run() → {title, rows, ratios}.
+ * (a) The metric pass (analyzeResult: every per-row metric, the checks and the pattern
+ *     classifier; and siteMetrics alone) over BERT-base-shaped maps at 512 tokens — 12 sites ×
+ *     12 heads × 512 × 512 float32 = 151 MB — against a plain copy of the same bytes
+ *     (new Float32Array(src)). Median of 7 runs each, interleaved; target: ratio ≤ 4.
+ * (b) Attention flow on 6 layers × 32 tokens (12 heads), and the default edge limit.
+ * Imports the compiled library: build kernel-lib first.
+ */
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const metrics = require("../kernel-lib/dist/metrics/index.js");
+
+const LAYERS = 12;
+const HEADS = 12;
+const TOKENS = 512;
+const RUNS = 7;
+
+/** Deterministic PRNG (mulberry32). */
+function random(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One buffer holding `layers` sites of softmax-like rows (peaked random weights). */
+function bertLikeResult(layers, heads, tokens, seed) {
+  const per = heads * tokens * tokens;
+  const all = new Float32Array(layers * per);
+  const rand = random(seed);
+  for (let r = 0; r < layers * heads * tokens; r++) {
+    const base = r * tokens;
+    let sum = 0;
+    for (let j = 0; j < tokens; j++) {
+      const u = rand();
+      const v = u * u * u * u;
+      all[base + j] = v;
+      sum += v;
+    }
+    for (let j = 0; j < tokens; j++) all[base + j] /= sum;
+  }
+  const sites = Array.from({ length: layers }, (_, l) => ({
+    id: `encoder.self.${l}`,
+    stack: "encoder",
+    kind: "self",
+    layer: l,
+    heads,
+    causal: false,
+    node: `/encoder/layer.${l}/attention/Softmax`,
+    data: all.subarray(l * per, (l + 1) * per),
+    dims: [1, heads, tokens, tokens],
+  }));
+  return { all, result: { sites, provider: "cpu", fallbacks: [], masks: {} } };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn) {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+export default async function run() {
+  const { all, result } = bertLikeResult(LAYERS, HEADS, TOKENS, 1);
+  const copies = [];
+  const passes = [];
+  const metricsOnly = [];
+  let sink = 0;
+  for (let k = 0; k < RUNS; k++) {
+    copies.push(
+      time(() => {
+        sink += new Float32Array(all)[k];
+      }),
+    );
+    passes.push(
+      time(() => {
+        sink += metrics.analyzeResult(result).sites.length;
+      }),
+    );
+    metricsOnly.push(
+      time(() => {
+        for (const site of result.sites) sink += metrics.siteMetrics(result, site).heads.length;
+      }),
+    );
+  }
+  const copy = median(copies);
+  const pass = median(passes);
+  const only = median(metricsOnly);
+
+  const flowResult = bertLikeResult(6, HEADS, 32, 2).result;
+  const flowTimes = [];
+  for (let k = 0; k < 3; k++) flowTimes.push(time(() => (sink += metrics.attentionFlow(flowResult).edges)));
+  const flow = median(flowTimes);
+
+  return {
+    title: `attnlens metrics: ${LAYERS} sites × ${HEADS} heads × ${TOKENS}² float32 (${Math.round(all.byteLength / 1e6)} MB)${sink < 0 ? " " : ""}`,
+    rows: [
+      { name: "plain copy, new Float32Array(src) (median)", value: Number(copy.toFixed(1)), unit: "ms" },
+      { name: "metric pass, analyzeResult (median)", value: Number(pass.toFixed(1)), unit: "ms" },
+      { name: "per-head metrics only, siteMetrics on every site (median)", value: Number(only.toFixed(1)), unit: "ms" },
+      {
+        name: "metric pass throughput",
+        value: Number((all.byteLength / 1e6 / (pass / 1000)).toFixed(0)),
+        unit: "MB/s",
+      },
+      { name: "attention flow, 6 layers × 32 tokens (median of 3)", value: Number(flow.toFixed(1)), unit: "ms" },
+      { name: "attention flow size limit (layers × tokens²)", value: metrics.FLOW_MAX_EDGES, unit: "edges" },
+    ],
+    ratios: [
+      { name: "metric pass (analyzeResult) / plain copy", value: Number((pass / copy).toFixed(2)), target: 4 },
+      { name: "per-head metrics only / plain copy", value: Number((only / copy).toFixed(2)), target: 4 },
+    ],
+  };
+}

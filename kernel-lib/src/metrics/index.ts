@@ -1,0 +1,23 @@
+export { type FusedMap, type FuseOptions, type Fusion, fuseHeads } from "./aggregate";
+export {
+  type AnalyzeOptions,
+  analyzeResult,
+  type MetricsJson,
+  metricsJson,
+  type ResultMetrics,
+  type SiteAnalysis,
+} from "./analyze";
+export { clusterOrder, type Merge } from "./clustering";
+export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./flow";
+export { type SampleGeometry, type SiteGeometry, siteGeometry, visibleLimit } from "./geometry";
+export { siteMetrics, summarizeHeads } from "./headMetrics";
+export type { LayerRange } from "./layers";
+export { FlowNetwork } from "./maxflow";
+export { receivedMass } from "./receivedMass";
+export { type Rollout, type RolloutOptions, rollout } from "./rollout";
+export { type SiteScan, scanSite } from "./scan";
+export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./similarity";
+export { DEFAULT_CLS, DEFAULT_SEP } from "./specialTokens";
+export type { HeadMetrics, MetricsOptions, RowMetrics, SiteMetrics, SpecialTokenRules } from "./types";
+export { DEFAULT_TOLERANCE } from "./validate";
+export { validateResult } from "./validateResult";

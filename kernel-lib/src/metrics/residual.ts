@@ -1,0 +1,33 @@
+/**
+ * The residual-adjusted attention of a layer, Â = normalize(0.5·Ā + 0.5·I) (Abnar & Zuidema
+ * 2020): the residual connection carries half of each token's own representation. Padding rows
+ * (Ā row all 0) become identity rows. Also the dense product used to chain layers.
+ */
+export function residualAdjusted(fused: Float32Array, b: number, T: number, residual = 0.5): Float64Array {
+  const out = new Float64Array(T * T);
+  for (let i = 0; i < T; i++) {
+    let sum = 0;
+    for (let j = 0; j < T; j++) {
+      const v = (1 - residual) * fused[(b * T + i) * T + j] + (i === j ? residual : 0);
+      out[i * T + j] = v;
+      sum += v;
+    }
+    for (let j = 0; j < T; j++) out[i * T + j] /= sum;
+  }
+  return out;
+}
+
+/** C = A·B for row-major A [n×k] and B [k×m]; skips zero entries of A (causal maps are half zero). */
+export function multiply(a: Float64Array, bm: Float64Array, n: number, k: number, m: number): Float64Array {
+  const c = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < k; p++) {
+      const v = a[i * k + p];
+      if (v === 0) continue;
+      const row = p * m;
+      const out = i * m;
+      for (let j = 0; j < m; j++) c[out + j] += v * bm[row + j];
+    }
+  }
+  return c;
+}

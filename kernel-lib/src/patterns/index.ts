@@ -1,0 +1,14 @@
+export { classifyHead } from "./classify";
+export { type HeadEvidence, headEvidence } from "./evidence";
+export { classifyScan, headPatterns } from "./headPatterns";
+export {
+  type DesignedOptions,
+  type DesignedPattern,
+  designedSite,
+  type RandomOptions,
+  randomAttention,
+  type SyntheticSite,
+  seededRandom,
+} from "./synthetic";
+export * from "./thresholds";
+export type { HeadPattern, PatternLabel, PatternName, PatternScores, PositionalPattern } from "./types";

@@ -1,0 +1,26 @@
+/** The classifier's documented constants (see docs/metrics.md, "Patterns"). */
+
+/** A positional pattern needs at least this chance-corrected score to be the label. */
+export const PATTERN_MIN = 0.5;
+/**
+ * Among patterns scoring ≥ PATTERN_MIN, the label is the one under whose template — (1 − ε) on
+ * its sources, ε spread over the row — the head's rows are most likely (see Tally); ε is this.
+ */
+export const PATTERN_SMOOTHING = 0.05;
+/** "broad" needs this mean normalized entropy (and no positional pattern). */
+export const BROAD_MIN = 0.8;
+/** "sparse" (global/sparse) needs this chance-corrected max weight (and no positional pattern). */
+export const SPARSE_MIN = 0.5;
+/** Widest local window measured: |j − i| ≤ WINDOW_MAX. */
+export const WINDOW_MAX = 16;
+/** The window width is the smallest w whose score reaches this share of the best width's. */
+export const WINDOW_PLATEAU = 0.95;
+/** A strip column receives at least this share of the rows' mass (Σᵢ aᵢⱼ / rows)… */
+export const STRIP_SHARE_MIN = 0.1;
+/** …and at least this many times the average column's share… */
+export const STRIP_OVER_AVERAGE = 2;
+/** …and at least this fraction of the strongest column's share; at most STRIP_MAX columns. */
+export const STRIP_RELATIVE = 0.5;
+export const STRIP_MAX = 4;
+/** A source is a strip candidate when it is the largest weight of at least this share of the rows (and of ≥ 2 rows). */
+export const STRIP_ARGMAX_ROWS = 0.05;
