@@ -10,7 +10,17 @@ export type ErrorCode =
   | "NO_PROVIDER"
   | "RUN_FAILED"
   | "TOO_LARGE"
-  | "BAD_INPUT";
+  | "BAD_INPUT"
+  /** A model directory or Hub repository lacks a file attnlens needs (the message lists what was looked for). */
+  | "MISSING_FILES"
+  /** A Hub id that does not exist (or is private). */
+  | "NOT_FOUND"
+  /** The Hub could not be reached, or the offline cache does not hold the model. */
+  | "NETWORK"
+  /** tokenizer.json is unreadable or does not belong to the model (ids beyond its embedding). */
+  | "BAD_TOKENIZER"
+  /** The text has more tokens than the model has positions (see the `truncate` option). */
+  | "TOO_LONG";
 
 export class AttnlensError extends Error {
   constructor(

@@ -1,5 +1,9 @@
+import { demoCommand } from "./demo";
 import { extractCommand } from "./extract";
 import { inspectCommand } from "./inspect";
+import { metricsCommand } from "./metrics";
+import { modelsCommand } from "./models";
+import { reportCommand } from "./report";
 
 export interface Command {
   name: string;
@@ -9,6 +13,10 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  demo: demoCommand,
   inspect: inspectCommand,
   extract: extractCommand,
+  models: modelsCommand,
+  metrics: metricsCommand,
+  report: reportCommand,
 };

@@ -1,41 +1,66 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { AttnlensError } from "../errors";
 import { encodeNpy } from "../io/npy";
+import { loadModel } from "../loading/loadModel";
 import { type Feeds, type JsonFeed, tensorFromJson } from "../model/feeds";
 import { openModel } from "../model/openModel";
 import type { AttentionResult } from "../result/types";
 import { parse, providersOption, str, UsageError } from "./args";
 import type { Command } from "./commands";
+import { EXTRACT_OPTIONS, extractFromText, loadOptions, writeTokens } from "./extractText";
 
 export const extractCommand: Command = {
   name: "extract",
-  usage: "attnlens extract MODEL.onnx --feeds FEEDS.json --out DIR [--providers cuda,webgpu,cpu]",
-  summary: "run the model and write one float32 .npy per attention site ([B,H,T,S]) plus DIR/manifest.json",
+  usage:
+    'attnlens extract SOURCE (--feeds FEEDS.json | --text "..." [--pair "..."] [--target "..." | --generate N]) --out DIR\n' +
+    "         [--providers cuda,webgpu,cpu] [--truncate] [--quantized] [--offline] [--cache-dir DIR] [--revision REV]",
+  summary:
+    "run a model (.onnx file, model directory, Hub id or demo model name) and write one float32 .npy per attention " +
+    "site ([B,H,T,S]) plus DIR/manifest.json (and DIR/tokens.json when starting from text)",
   async run(argv) {
-    const { values, positionals } = parse(
-      argv,
-      { feeds: { type: "string" }, out: { type: "string" }, providers: { type: "string" } },
-      1,
-    );
+    const { values, positionals } = parse(argv, EXTRACT_OPTIONS, 1);
     const feedsFile = str(values.feeds);
+    const text = str(values.text);
     const out = str(values.out);
-    if (!feedsFile) throw new UsageError("--feeds FEEDS.json is required");
+    if (!feedsFile && text === undefined)
+      throw new UsageError('--feeds FEEDS.json is required (or --text "..." to start from text)');
+    if (feedsFile && text !== undefined) throw new UsageError("give either --feeds or --text, not both");
     if (!out) throw new UsageError("--out DIR is required");
-    const feeds = readFeeds(feedsFile);
-    const model = await openModel(positionals[0], { providers: providersOption(values.providers) });
+    if (text !== undefined) {
+      const { result, generated } = await extractFromText(positionals[0], text, values);
+      writeExtraction(out, result);
+      writeTokens(out, result);
+      reportRun(result, out);
+      if (generated != null) process.stdout.write(`generated: ${generated}\n`);
+      return 0;
+    }
+    const feeds = readFeeds(feedsFile as string);
+    const source = positionals[0];
+    const providers = providersOption(values.providers);
+    // An .onnx file keeps the plain path (no tokenizer needed); directories, Hub ids and demo names load in full.
+    const model = isOnnxFile(source)
+      ? await openModel(source, { providers })
+      : await loadModel(source, loadOptions(values));
     try {
       const result = await model.run(feeds);
       writeExtraction(out, result);
-      for (const f of result.fallbacks)
-        process.stderr.write(`attnlens: provider ${f.provider} not used: ${f.reason}\n`);
-      process.stdout.write(`${result.sites.length} attention maps (${result.provider}) written to ${out}\n`);
+      reportRun(result, out);
       return 0;
     } finally {
       await model.release();
     }
   },
 };
+
+function isOnnxFile(source: string): boolean {
+  return source.endsWith(".onnx") || (existsSync(source) && statSync(source).isFile());
+}
+
+export function reportRun(result: AttentionResult, out: string): void {
+  for (const f of result.fallbacks) process.stderr.write(`attnlens: provider ${f.provider} not used: ${f.reason}\n`);
+  process.stdout.write(`${result.sites.length} attention maps (${result.provider}) written to ${out}\n`);
+}
 
 export function readFeeds(file: string): Feeds {
   let json: Record<string, JsonFeed>;
@@ -70,8 +95,22 @@ export function writeExtraction(dir: string, result: AttentionResult): void {
       shape: s.dims,
     };
   });
-  const manifest = { provider: result.provider, fallbacks: result.fallbacks, sites, masks: maskJson(result) };
+  const manifest = {
+    provider: result.provider,
+    fallbacks: result.fallbacks,
+    sites,
+    masks: maskJson(result),
+    // Fed token and segment ids: `attnlens metrics` needs them for the induction and block patterns.
+    inputIds: rowsJson(result.inputIds),
+    segments: rowsJson(result.segments),
+  };
   writeFileSync(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function rowsJson(rows: AttentionResult["inputIds"]): Record<string, number[][]> {
+  const out: Record<string, number[][]> = {};
+  for (const [stack, r] of Object.entries(rows ?? {})) if (r) out[stack] = r.map((row) => Array.from(row));
+  return out;
 }
 
 function maskJson(result: AttentionResult): Record<string, number[][]> {

@@ -5,7 +5,7 @@
  * previous-token head writes the previous token into the stream, which an induction head reads.
  */
 import { DataType } from "../onnx/encode";
-import { type HeadDesign, designedHead, type StreamLayout, streamLayout } from "./designedHeads";
+import { designedHead, type HeadDesign, type StreamLayout, streamLayout } from "./designedHeads";
 import { GraphBuilder } from "./graphBuilder";
 
 export interface ConstructedSpec {

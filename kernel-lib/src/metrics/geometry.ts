@@ -93,6 +93,12 @@ function crossPositions(targetValid: Uint8Array, sourceValid: Uint8Array): Float
   return position;
 }
 
+/** Token ids for the induction pattern: the tokens' own ids, else the ids the model was fed. */
+function sourceIds(tokens: TokenInfo[] | undefined, fed: Int32Array | undefined): Int32Array | null {
+  if (tokens?.every((t) => t.id >= 0)) return Int32Array.from(tokens, (t) => t.id);
+  return fed ?? null;
+}
+
 function sourceSegments(
   b: number,
   stream: Stack,
@@ -140,7 +146,7 @@ function sampleGeometry(geo: Omit<SiteGeometry, "samples">, b: number, options: 
     position,
     firstSource: sourceValid.indexOf(1),
     special,
-    sourceIds: geo.self ? (tokens ? Int32Array.from(tokens, (t) => t.id) : (source.ids?.[b] ?? null)) : null,
+    sourceIds: geo.self ? sourceIds(tokens, source.ids?.[b]) : null,
     validTargets: targetValid.reduce((n, v) => n + v, 0),
   };
 }

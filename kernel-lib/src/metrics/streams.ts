@@ -2,8 +2,9 @@
  * Which token stream a site's targets and sources live in, and that stream's mask and tokens.
  * Target stream = the site's stack; source stream = the same for self sites, the encoder for
  * cross sites. Masks come from `result.masks[stream]` and tokens from `result.tokens.source`
- * (encoder) or `.target` (decoder). A result whose sites all sit in one stack (an encoder-only
- * or decoder-only model) may have filled the other slot: then that one is used.
+ * (encoder) or `.target` (decoder). A result with one stream — all sites in one stack and none
+ * cross (an encoder-only or decoder-only model) — may have filled the other slot: then that one
+ * is used. (An optimum decoder file has only decoder sites but two streams: no fallback there.)
  */
 import type { AttentionResult, PositionMask, SiteLabel, Stack, TokenInfo } from "../result/types";
 
@@ -27,9 +28,10 @@ function other(stream: Stack): Stack {
   return stream === "encoder" ? "decoder" : "encoder";
 }
 
+/** One token stream only: every site in one stack and none attending across (cross sites mean two). */
 function singleStack(result: AttentionResult): boolean {
   const stacks = new Set(result.sites.map((s) => s.stack));
-  return stacks.size <= 1;
+  return stacks.size <= 1 && result.sites.every((s) => s.kind === "self");
 }
 
 /** Mask and tokens of one stream, with the single-stack fallback described above. */

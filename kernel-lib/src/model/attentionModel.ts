@@ -1,6 +1,9 @@
 /** A model opened for attention extraction: its sites, and `run` returning every map. */
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
+import { measureSession } from "../ingraph/measure";
+import type { InGraphPlan } from "../ingraph/plan";
+import type { MeasureOptions, MeasureResult } from "../ingraph/types";
 import { looksCausal } from "../result/causality";
 import { idsFromFeeds } from "../result/inputIds";
 import { toBhts, toFloat32 } from "../result/layout";
@@ -33,6 +36,8 @@ export class AttentionModel {
     readonly skipped: readonly RejectedSoftmax[] = [],
     /** Refuse runs whose maps would exceed this many bytes (see sizeGuard). */
     readonly maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
+    /** The metric subgraphs appended when opened with `inGraphMetrics` (see ingraph/). */
+    private readonly inGraph?: InGraphPlan,
   ) {}
 
   /** The provider the session runs on. */
@@ -88,6 +93,22 @@ export class AttentionModel {
       ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
     };
+  }
+
+  /**
+   * Per-row and per-head metrics (and rollout) computed inside the graph on the session's
+   * provider; only those small tensors are fetched, never the maps. Needs `inGraphMetrics`.
+   */
+  async measure(feeds: Feeds, options: MeasureOptions = {}): Promise<MeasureResult> {
+    if (!this.inGraph) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        "measure() needs the metric subgraphs: open the model with openModel(source, { inGraphMetrics: true })",
+      );
+    }
+    validateFeeds(this.inputs, feeds);
+    const measured = await measureSession(this.opened.session, this.provider, this.inGraph, feeds, options);
+    return { ...measured, provider: this.provider, fallbacks: [...this.fallbacks] };
   }
 
   /** Runs with pre-allocated attention outputs when their dims are known; retries once without. */

@@ -1,18 +1,22 @@
 /**
  * openModel: bytes or a path in, a ready AttentionModel out.
  *
- *   read ─► decode ModelProto ─► discover sites ─► expose their outputs ─► session (provider fallback)
+ *   read ─► decode ModelProto ─► decompose fused attention ─► discover sites ─► expose their outputs
+ *   ─► session (provider fallback)
  */
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
+import { decomposeFusedAttention } from "../fusion/decompose";
+import { planInGraphMetrics } from "../ingraph/plan";
+import type { InGraphOptions } from "../ingraph/types";
 import { decodeModel, OnnxFormatError } from "../onnx/decode";
 import type { OnnxModel } from "../onnx/model";
 import { normalizeProviders } from "../runtime/providers";
 import { createSession } from "../runtime/session";
 import { discoverSites } from "../sites/discover";
-import type { SiteDiscovery } from "../sites/types";
+import type { RejectedSoftmax, SiteDiscovery } from "../sites/types";
 import { exposeSites } from "../surgery/exposeSites";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
@@ -26,15 +30,23 @@ export interface OpenOptions {
   stackHint?: "encoder" | "decoder";
   /** Refuse runs whose attention maps would exceed this many bytes (default 2 GiB). */
   maxAttentionBytes?: number;
+  /** Append per-head metrics and rollout as ONNX subgraphs, read by `model.measure()` (see ingraph/). */
+  inGraphMetrics?: boolean | InGraphOptions;
 }
 
 export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
   const providers = normalizeProviders(options.providers);
   const bytes = typeof source === "string" ? readModelFile(source) : source;
-  const model = decode(bytes, typeof source === "string" ? source : "the model bytes");
+  const { model, unexposable } = withoutFusedAttention(
+    decode(bytes, typeof source === "string" ? source : "the model bytes"),
+  );
   const found = discoverSites(model, { stackHint: options.stackHint });
+  found.unexposable = mergeReasons(unexposable, found.unexposable);
   if (found.sites.length === 0) throw noAttention(found, model, typeof source === "string" ? source : "the model");
-  const edited = exposeSites(model, found.sites);
+  const inGraph = options.inGraphMetrics
+    ? planInGraphMetrics(model, found.sites, options.inGraphMetrics === true ? {} : options.inGraphMetrics)
+    : undefined;
+  const edited = exposeSites(model, found.sites, inGraph?.edit);
   const sessionOptions = { ...options.sessionOptions };
   if (typeof source === "string" && usesExternalData(model)) {
     // The edited model is loaded from memory; tell onnxruntime where its weight files live.
@@ -59,7 +71,20 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
     opened,
     [...found.rejected, ...found.unexposable],
     options.maxAttentionBytes,
+    inGraph,
   );
+}
+
+/** Fused attention ops (com.microsoft Attention, MultiHeadAttention, …) rewritten in standard ops. */
+function withoutFusedAttention(model: OnnxModel): { model: OnnxModel; unexposable: RejectedSoftmax[] } {
+  const fused = decomposeFusedAttention(model);
+  return { model: fused.bytes ? decode(fused.bytes, "the decomposed model") : model, unexposable: fused.unexposable };
+}
+
+/** The specific reasons from decomposition replace discovery's generic ones for the same nodes. */
+function mergeReasons(specific: RejectedSoftmax[], generic: RejectedSoftmax[]): RejectedSoftmax[] {
+  const named = new Set(specific.map((r) => r.node));
+  return [...specific, ...generic.filter((r) => !named.has(r.node))];
 }
 
 function readModelFile(file: string): Uint8Array {

@@ -75,6 +75,12 @@ describe("probes", () => {
     expect(r.matches[0].other).toBeCloseTo(0.2, 6);
     const l = probe(result).from("it").to("animal").lessThan("street");
     expect(l.matches.map((m) => m.head)).toEqual([1, 1]); // the uniform head ties: not less
+    // A difference below the margin is not a preference; margin 0 restores the strict comparison.
+    expect(probe(result).from("it").to("animal").moreThan("street", 0.45).matches).toEqual([]);
+    expect(probe(result).from("it").to("animal").moreThan("street", 0).matches.length).toBe(2);
+    expect(() => probe(result).from("it").to("animal").moreThan("street", 1.5)).toThrow(
+      /margin 1.5 must be in \[0, 1\)/,
+    );
     const low = probe(result).from("it").to("animal").atMost(0.15);
     expect(low.matches.map((m) => m.head)).toEqual([1, 1, 2, 2]);
     expect(low.matches[3].weight).toBeCloseTo(1 / N, 6);

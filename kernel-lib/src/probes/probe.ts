@@ -14,6 +14,9 @@ import { describeSelector, type TokenSelector } from "./select";
 import { summarize } from "./summary";
 import type { ProbeMatch, ProbeResult, ProbeRule } from "./types";
 
+/** Default margin for moreThan / lessThan (probability mass). */
+export const COMPARISON_MARGIN = 0.01;
+
 type Scope = Omit<ProbeScope, "from" | "to" | "other"> & { from?: TokenSelector; to?: TokenSelector };
 
 export class Probe {
@@ -63,12 +66,16 @@ export class Probe {
     return this.apply({ kind: "atMost", value });
   }
 
-  moreThan(other: TokenSelector): ProbeResult {
-    return this.apply({ kind: "moreThan", other });
+  /**
+   * Heads giving the `to` word more weight than the `other` word, by more than `margin`
+   * (default 0.01: differences between two near-zero weights are noise, not a preference).
+   */
+  moreThan(other: TokenSelector, margin = COMPARISON_MARGIN): ProbeResult {
+    return this.apply({ kind: "moreThan", other, margin });
   }
 
-  lessThan(other: TokenSelector): ProbeResult {
-    return this.apply({ kind: "lessThan", other });
+  lessThan(other: TokenSelector, margin = COMPARISON_MARGIN): ProbeResult {
+    return this.apply({ kind: "lessThan", other, margin });
   }
 
   private run(other?: TokenSelector) {
@@ -83,11 +90,14 @@ export class Probe {
     if ("value" in rule && !(rule.value >= 0 && rule.value <= 1)) {
       throw new AttnlensError("BAD_INPUT", `probe: ${rule.kind}(${rule.value}) needs a weight in [0, 1]`);
     }
+    if ("margin" in rule && !(rule.margin >= 0 && rule.margin < 1)) {
+      throw new AttnlensError("BAD_INPUT", `probe: ${rule.kind} margin ${rule.margin} must be in [0, 1)`);
+    }
     const { weights, checked } = this.run("other" in rule ? rule.other : undefined);
     const holds = (m: ProbeMatch) => {
       if ("value" in rule) return rule.kind === "atLeast" ? m.weight >= rule.value : m.weight <= rule.value;
       const o = m.other ?? 0;
-      return rule.kind === "moreThan" ? m.weight > o : m.weight < o;
+      return rule.kind === "moreThan" ? m.weight - o > rule.margin : o - m.weight > rule.margin;
     };
     const matches = weights.filter(holds).sort((a, b) => b.weight - a.weight);
     const text = ruleText(this.scope.from as TokenSelector, this.scope.to as TokenSelector, rule);

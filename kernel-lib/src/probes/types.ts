@@ -4,7 +4,7 @@ import type { TokenSelector } from "./select";
 
 export type ProbeRule =
   | { kind: "atLeast" | "atMost"; value: number }
-  | { kind: "moreThan" | "lessThan"; other: TokenSelector };
+  | { kind: "moreThan" | "lessThan"; other: TokenSelector; margin: number };
 
 /** One head of one sample where the rule holds (or, from `weights()`, every head). */
 export interface ProbeMatch {

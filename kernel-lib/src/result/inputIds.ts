@@ -18,7 +18,7 @@ function collect(feeds: Record<string, ort.Tensor>, rules: [string, Stack | "pri
   const out: Partial<Record<Stack, Int32Array[]>> = {};
   for (const [name, where] of rules) {
     const t = feeds[name];
-    if (!t || t.dims.length !== 2 || !(t.type === "int64" || t.type === "int32")) continue;
+    if (t?.dims.length !== 2 || !(t.type === "int64" || t.type === "int32")) continue;
     const stack = where === "primary" ? primary : where;
     out[stack] ??= rows(t);
   }

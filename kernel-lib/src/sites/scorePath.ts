@@ -36,9 +36,11 @@ const PROB_PASSTHROUGH = new Set([
   "Transpose",
   "Squeeze",
   "Unsqueeze",
+  // Dynamic int8 quantization of the ·V product (onnxruntime quantize_dynamic, MatMulConstBOnly off).
+  "DynamicQuantizeLinear",
 ]);
-/** Ops that multiply two tensors the way QKᵀ and AV are computed. */
-const PRODUCTS = new Set(["MatMul", "Einsum", "FusedMatMul"]);
+/** Ops that multiply two tensors the way QKᵀ and AV are computed (MatMulInteger: quantized exports). */
+const PRODUCTS = new Set(["MatMul", "Einsum", "FusedMatMul", "MatMulInteger"]);
 
 const MAX_HOPS = 10;
 

@@ -1,0 +1,62 @@
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { encodeNpy } from "../io/npy";
+import { analyzeResult, metricsJson } from "../metrics/analyze";
+import { attentionFlow } from "../metrics/flow";
+import { rollout } from "../metrics/rollout";
+import { readExtraction } from "../report/extraction";
+import type { Stack } from "../result/types";
+import { parse, str, UsageError } from "./args";
+import type { Command } from "./commands";
+import { patternTable } from "./patternTable";
+
+export const metricsCommand: Command = {
+  name: "metrics",
+  usage: "attnlens metrics DIR [--rollout] [--flow] [--patterns] [--stack encoder|decoder] [--tokens START:END]",
+  summary: "per-head metrics and pattern labels of an extract directory → DIR/metrics.json (+ rollout.npy, flow.npy)",
+  async run(argv) {
+    const { values, positionals } = parse(
+      argv,
+      {
+        rollout: { type: "boolean" },
+        flow: { type: "boolean" },
+        patterns: { type: "boolean" },
+        stack: { type: "string" },
+        tokens: { type: "string" },
+      },
+      1,
+    );
+    const dir = positionals[0];
+    const stack = stackOption(str(values.stack));
+    const { result } = readExtraction(dir);
+    const analysis = analyzeResult(result);
+    const written = ["metrics.json"];
+    writeFileSync(path.join(dir, "metrics.json"), `${JSON.stringify(metricsJson(analysis), null, 1)}\n`);
+    if (values.rollout) {
+      const r = rollout(result, { stack });
+      writeFileSync(path.join(dir, "rollout.npy"), encodeNpy(r.data, r.dims));
+      written.push(`rollout.npy (${r.stack}, layers ${r.layers.join(",")})`);
+    }
+    if (values.flow) {
+      const f = attentionFlow(result, { stack, tokens: tokensOption(str(values.tokens)) });
+      writeFileSync(path.join(dir, "flow.npy"), encodeNpy(f.data, f.dims));
+      written.push(`flow.npy (${f.stack}, ${f.edges} edges)`);
+    }
+    if (values.patterns) process.stdout.write(`${patternTable(analysis)}\n`);
+    process.stdout.write(`wrote ${written.join(", ")} in ${dir}\n`);
+    return 0;
+  },
+};
+
+function stackOption(v: string | undefined): Stack | undefined {
+  if (v === undefined || v === "encoder" || v === "decoder") return v;
+  throw new UsageError(`--stack must be encoder or decoder, not "${v}"`);
+}
+
+function tokensOption(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(v);
+  if (!m || Number(m[1]) >= Number(m[2]))
+    throw new UsageError(`--tokens must be START:END with START < END, e.g. 0:32`);
+  return [Number(m[1]), Number(m[2])];
+}

@@ -1,0 +1,46 @@
+import * as path from "node:path";
+import { exportReport } from "../report/export";
+import { extractionReport } from "../report/fromDir";
+import { parse, str, UsageError } from "./args";
+import type { Command } from "./commands";
+
+export const reportCommand: Command = {
+  name: "report",
+  usage:
+    "attnlens report DIR -o REPORT.html [--title T] [--max-tokens N] [--sites a,b] [--format standalone|widget-state]",
+  summary: "write one self-contained, offline HTML report (interactive views) of an `extract` directory",
+  async run(argv) {
+    const { values, positionals } = parse(
+      argv,
+      {
+        out: { type: "string", short: "o" },
+        title: { type: "string" },
+        "max-tokens": { type: "string" },
+        sites: { type: "string" },
+        format: { type: "string" },
+      },
+      1,
+    );
+    const out = str(values.out);
+    if (!out) throw new UsageError("-o REPORT.html is required");
+    const maxTokensText = str(values["max-tokens"]);
+    const maxTokens = maxTokensText === undefined ? undefined : Number(maxTokensText);
+    if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens >= 2)) {
+      throw new UsageError("--max-tokens must be an integer ≥ 2");
+    }
+    const format = str(values.format);
+    if (format && format !== "standalone" && format !== "widget-state") {
+      throw new UsageError('--format must be "standalone" or "widget-state"');
+    }
+    const sites = str(values.sites)
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const dir = positionals[0];
+    const title = str(values.title) ?? `attnlens: ${path.basename(path.resolve(dir))}`;
+    const { input } = extractionReport(dir, { maxTokens, sites, title });
+    const file = await exportReport(input, out, { title, format: format as "standalone" | "widget-state" | undefined });
+    process.stdout.write(`report written to ${file.path} (${(file.bytes / 1024).toFixed(0)} KiB)\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * Scaled dot-product attention in standard ops, the shape site discovery recognizes:
+ *
+ *   MatMul(Q, Kᵀ) → Mul(scale) [→ softcap] → Add(mask …) → Softmax(last axis) → MatMul(·, V)
+ *
+ * Q, K, V are [B, N, S|T, H] float32; the result is written back as [B, S, N·Hv].
+ */
+import type { Emitter } from "./emit";
+
+/** Reshape [B, S, N·H] → [B, S, N, H] → Transpose → [B, N, S, H]. */
+export function splitHeads(e: Emitter, x: string, heads: number): string {
+  const r = e.one("Reshape", [x, e.i64([0, 0, heads, -1])]);
+  return e.one("Transpose", [r], { perm: { ints: [0, 2, 1, 3] } });
+}
+
+/** [B, N, S, H] → [B, S, N·H]. */
+export function mergeHeads(e: Emitter, x: string, output?: string): string {
+  const t = e.one("Transpose", [x], { perm: { ints: [0, 2, 1, 3] } });
+  return e.one("Reshape", [t, e.i64([0, 0, -1])], undefined, output);
+}
+
+/** Repeats each of the Nkv key/value heads N/Nkv times (grouped-query attention) → [B, N, T, H]. */
+export function repeatKv(e: Emitter, x: string, groups: number): string {
+  if (groups === 1) return x;
+  const tiled = e.one("Tile", [e.unsqueeze(x, [2]), e.i64([1, 1, groups, 1, 1])]);
+  // Target shape [B, N, T, H] read from the tensor itself: the head size may be unknown statically.
+  const shape = e.one("Concat", [e.dim(x, 0), e.i64([-1]), e.dim(x, 2), e.dim(x, 3)], { axis: { i: 0 } });
+  return e.one("Reshape", [tiled, shape]);
+}
+
+export interface ScoreTerms {
+  /** Multiplies QKᵀ; null for 1/√H with H read from Q's shape at run time. */
+  scale: number | null;
+  /** softcap·tanh(scores/softcap) before masking (Gemma-style); 0 for none. */
+  softcap?: number;
+  /** Float tensors broadcastable to [B, N, S, T], added after scaling: masks, attention bias. */
+  additive: readonly string[];
+}
+
+export interface Attended {
+  /** The Softmax output: [B, N, S, T] probabilities. */
+  probs: string;
+  /** The masked, scaled scores that enter the Softmax. */
+  scores: string;
+  /** The merged context [B, S, N·Hv], named `output` when given. */
+  context: string;
+}
+
+export function attend(e: Emitter, q: string, k: string, v: string, terms: ScoreTerms, output?: string): Attended {
+  const kt = e.one("Transpose", [k], { perm: { ints: [0, 1, 3, 2] } });
+  const scale = terms.scale ?? e.one("Reciprocal", [e.one("Sqrt", [e.toFloat(e.scalarDim(q, 3))])]);
+  let scores = e.one("Mul", [e.one("MatMul", [q, kt]), typeof scale === "number" ? e.f32(scale) : scale]);
+  if (terms.softcap && terms.softcap > 0) {
+    const cap = e.f32(terms.softcap);
+    scores = e.one("Mul", [e.one("Tanh", [e.one("Div", [scores, cap])]), cap]);
+  }
+  for (const a of terms.additive) scores = e.one("Add", [scores, a]);
+  // Before opset 13 Softmax flattens from `axis`; on a rank-4 tensor axis 3 is the same last-axis softmax.
+  const probs = e.one("Softmax", [scores], { axis: { i: e.opset >= 13 ? -1 : 3 } });
+  const context = mergeHeads(e, e.one("MatMul", [probs, v]), output);
+  return { probs, scores, context };
+}

@@ -1,0 +1,131 @@
+/** The fused-op variants checked against onnxruntime's own kernels (see fusedGraphs.ts). */
+import { DataType } from "../src/onnx/encode";
+import {
+  B,
+  D,
+  type FusedCase,
+  f32,
+  floatTensor,
+  H,
+  i32,
+  int32Tensor,
+  LENGTHS,
+  N,
+  oneOpModel,
+  rawMask,
+  S,
+  weight,
+} from "./fusedGraphs";
+
+const MS = "com.microsoft";
+const x = () => floatTensor(1, [B, S, D]);
+
+function attentionCase(
+  name: string,
+  attrs: Record<string, { i: number } | { f: number } | { ints: number[] }>,
+  mask?: {
+    dims: number[];
+    values: number[];
+  },
+  extra: { past?: boolean; bias?: boolean; vSize?: number } = {},
+): FusedCase {
+  const dv = extra.vSize ?? D;
+  const inputs = [f32("x", ["batch", "seq", D])];
+  const feeds: FusedCase["feeds"] = { x: x() };
+  const nodeInputs = ["x", "w", "b", mask ? "mask" : ""];
+  if (mask) {
+    inputs.push(
+      i32(
+        "mask",
+        mask.dims.map((d, i) => (i === 0 && mask.dims.length > 1 ? "batch" : d)),
+      ),
+    );
+    feeds.mask = int32Tensor(mask.values, mask.dims);
+  }
+  const outputs = ["out"];
+  if (extra.past) {
+    inputs.push(f32("past", [2, "batch", N, "past", H]));
+    feeds.past = floatTensor(7, [2, B, N, 3, H]);
+    nodeInputs.push("past");
+    outputs.push("present");
+  }
+  if (extra.bias) {
+    while (nodeInputs.length < 5) nodeInputs.push("");
+    nodeInputs.push("attn_bias");
+    inputs.push(f32("attn_bias", [1, N, S, "total"]));
+    feeds.attn_bias = floatTensor(9, [1, N, S, S + (extra.past ? 3 : 0)], 2);
+  }
+  return {
+    name,
+    feeds,
+    model: oneOpModel({
+      node: {
+        name: "attn",
+        opType: "Attention",
+        domain: MS,
+        inputs: nodeInputs,
+        outputs,
+        attributes: { num_heads: { i: N }, ...attrs },
+      },
+      inputs,
+      outputs,
+      initializers: [weight("w", 2, [D, 2 * D + dv]), weight("b", 3, [2 * D + dv], 0.1)],
+    }),
+  };
+}
+
+export function attentionCases(): FusedCase[] {
+  return [
+    attentionCase("Attention, no mask", {}),
+    attentionCase("Attention, 2-D raw mask", {}, { dims: [B, S], values: rawMask(LENGTHS, S) }),
+    attentionCase("Attention, 1-D lengths (right padding)", {}, { dims: [B], values: LENGTHS }),
+    attentionCase("Attention, 1-D ends+starts (left padding)", {}, { dims: [2 * B], values: [S, S, 0, 2] }),
+    attentionCase("Attention, 3-D mask", {}, { dims: [B, S, S], values: rawMask([S, 4, 2, 5, 3, S, 1, 2, 3, 4], S) }),
+    attentionCase(
+      "Attention, unidirectional + 2-D mask",
+      { unidirectional: { i: 1 } },
+      { dims: [B, S], values: rawMask(LENGTHS, S) },
+    ),
+    attentionCase(
+      "Attention, past state + present",
+      { unidirectional: { i: 1 } },
+      { dims: [B, S + 3], values: rawMask([S + 3, 6], S + 3) },
+      { past: true },
+    ),
+    attentionCase("Attention, attention_bias + scale", { scale: { f: 0.2 } }, undefined, { bias: true }),
+    attentionCase(
+      "Attention, qkv_hidden_sizes with a wider V",
+      { qkv_hidden_sizes: { ints: [D, D, 2 * D] } },
+      undefined,
+      { vSize: 2 * D },
+    ),
+  ];
+}
+
+export function qAttentionCase(): FusedCase {
+  const inputs = [f32("x", ["batch", "seq", D]), i32("mask", ["batch", "seq"])];
+  const wq = Int8Array.from(weight("w", 2, [D, 3 * D]).data as Float32Array, (v) => Math.round(v * 300));
+  return {
+    name: "QAttention (dynamic int8)",
+    feeds: { x: x(), mask: int32Tensor(rawMask(LENGTHS, S), [B, S]) },
+    model: oneOpModel({
+      extraNodes: [{ name: "dql", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"] }],
+      node: {
+        name: "qattn",
+        opType: "QAttention",
+        domain: MS,
+        inputs: ["xq", "wq", "b", "xs", "ws", "mask", "xz", "wz"],
+        outputs: ["out"],
+        attributes: { num_heads: { i: N } },
+      },
+      inputs,
+      outputs: ["out"],
+      initializers: [
+        { name: "wq", dataType: DataType.INT8, dims: [D, 3 * D], data: new Uint8Array(wq.buffer) },
+        weight("b", 3, [3 * D], 0.1),
+        { name: "ws", dataType: DataType.FLOAT, dims: [], data: Float32Array.of(1 / 300) },
+        { name: "wz", dataType: DataType.INT8, dims: [], data: new Uint8Array(1) },
+      ],
+    }),
+  };
+}

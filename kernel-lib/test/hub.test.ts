@@ -1,0 +1,221 @@
+/**
+ * Hub downloads against a local HTTP server holding fixture repositories: files land in the cache
+ * atomically, interrupted downloads resume with Range, the offline setting uses the cache only, and
+ * an unknown id or an unreachable Hub gets a clear error.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AttnlensError, type DownloadProgress, loadModel } from "../src";
+import { progressReporter } from "../src/loading/hub/progress";
+import { etagOf, type FakeHub, startFakeHub } from "./fakeHub";
+import { real } from "./realFixtures";
+
+const BERT_FILES = [
+  "config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "onnx/model.onnx",
+  "onnx/model_quantized.onnx",
+];
+let hub: FakeHub;
+const root = mkdtempSync(path.join(tmpdir(), "attnlens-hub-"));
+let n = 0;
+const freshCache = () => path.join(root, `cache${n++}`);
+
+beforeAll(async () => {
+  hub = await startFakeHub([
+    { id: "org/tiny-bert", dir: real("bert_tfjs"), files: BERT_FILES },
+    {
+      id: "org/tiny-seq2seq",
+      dir: real("bart_split"),
+      files: ["config.json", "tokenizer.json", "encoder_model.onnx", "decoder_model.onnx"],
+    },
+    { id: "org/no-onnx", dir: real("bert"), files: ["config.json", "tokenizer.json"] },
+  ]);
+});
+afterAll(() => hub.close());
+
+const opts = (cacheDir: string, more: object = {}) => ({
+  endpoint: hub.url,
+  cacheDir,
+  providers: ["cpu"],
+  onProgress: false as const,
+  ...more,
+});
+const snapshot = (cacheDir: string, id = "org/tiny-bert", commit = "0123abcd") =>
+  path.join(cacheDir, id.replace("/", "--"), "snapshots", commit);
+const fileGets = (since: number) => hub.log.slice(since).filter((r) => r.path.includes("/resolve/"));
+
+async function failure(p: Promise<unknown>): Promise<AttnlensError> {
+  const e = await p.then(
+    () => null,
+    (err) => err,
+  );
+  expect(e).toBeInstanceOf(AttnlensError);
+  return e as AttnlensError;
+}
+
+describe("downloading from the Hub", () => {
+  it("fetches the chosen files into the cache and runs the model", async () => {
+    const cacheDir = freshCache();
+    const events: DownloadProgress[] = [];
+    const model = await loadModel(
+      "org/tiny-bert",
+      opts(cacheDir, { onProgress: (p: DownloadProgress) => events.push(p) }),
+    );
+    expect(model.info.dir).toBe(snapshot(cacheDir));
+    const files = ["config.json", "onnx", "tokenizer.json", "tokenizer_config.json"];
+    expect(readdirSync(model.info.dir).sort()).toEqual(files);
+    expect(readdirSync(path.join(model.info.dir, "onnx"))).toEqual(["model.onnx"]); // not the quantized one
+    expect(
+      events
+        .filter((e) => e.done)
+        .map((e) => e.file)
+        .sort(),
+    ).toEqual(
+      ["config.json", "onnx/model.onnx", "tokenizer.json", "tokenizer_config.json"].map((f) => `org/tiny-bert/${f}`),
+    );
+    const result = await model.run("the cat sat");
+    expect(result.tokens?.source?.[0].map((t) => t.text)).toEqual(["[CLS]", "the", "cat", "sat", "[SEP]"]);
+    await model.release();
+  });
+
+  it("uses what the cache holds: no file is fetched twice; offline contacts nobody", async () => {
+    const cacheDir = freshCache();
+    await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
+    let since = hub.log.length;
+    await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
+    expect(fileGets(since)).toEqual([]);
+    since = hub.log.length;
+    const offline = await loadModel("org/tiny-bert", opts(cacheDir, { offline: true }));
+    expect(hub.log.length).toBe(since);
+    await offline.release();
+    process.env.HF_HUB_OFFLINE = "1";
+    try {
+      await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
+      expect(hub.log.length).toBe(since);
+    } finally {
+      delete process.env.HF_HUB_OFFLINE;
+    }
+  });
+
+  it("a new commit on the revision gets a new snapshot; offline then uses it", async () => {
+    const cacheDir = freshCache();
+    await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
+    hub.setCommit("org/tiny-bert", "fedcba98");
+    try {
+      const since = hub.log.length;
+      const model = await loadModel("org/tiny-bert", opts(cacheDir));
+      expect(model.info.dir).toBe(snapshot(cacheDir, "org/tiny-bert", "fedcba98"));
+      expect(fileGets(since).length).toBe(4);
+      await model.release();
+      const offline = await loadModel("org/tiny-bert", opts(cacheDir, { offline: true }));
+      expect(offline.info.dir).toBe(snapshot(cacheDir, "org/tiny-bert", "fedcba98"));
+      await offline.release();
+    } finally {
+      hub.setCommit("org/tiny-bert", "0123abcd");
+    }
+  });
+
+  it("quantized: true downloads only the quantized ONNX file; split layouts fetch both files", async () => {
+    const cacheDir = freshCache();
+    const model = await loadModel("org/tiny-bert", opts(cacheDir, { quantized: true }));
+    expect(readdirSync(path.join(model.info.dir, "onnx"))).toEqual(["model_quantized.onnx"]);
+    await model.release();
+    const s2s = await loadModel("org/tiny-seq2seq", opts(cacheDir));
+    expect(s2s.family).toBe("encoder-decoder");
+    await s2s.release();
+  });
+});
+
+describe("interrupted and changed downloads", () => {
+  it("never leaves a half-written file in place, and resumes with a Range request", async () => {
+    const cacheDir = freshCache();
+    const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
+    hub.cut("onnx/model.onnx", 40_000);
+    const e = await failure(loadModel("org/tiny-bert", opts(cacheDir)));
+    expect(e.code).toBe("NETWORK");
+    expect(e.message).toMatch(
+      /download of org\/tiny-bert\/onnx\/model\.onnx (broke off|stopped at).*run again to resume/,
+    );
+    expect(existsSync(target)).toBe(false);
+    const partial = statSync(`${target}.incomplete`).size;
+    expect(partial).toBeGreaterThan(0);
+    // A partial download does not count as cached.
+    expect((await failure(loadModel("org/tiny-bert", opts(cacheDir, { offline: true })))).message).toMatch(
+      /not in the cache/,
+    );
+
+    const since = hub.log.length;
+    const model = await loadModel("org/tiny-bert", opts(cacheDir));
+    const get = fileGets(since).find((r) => r.path.endsWith("onnx/model.onnx"));
+    const original = readFileSync(real("bert_tfjs/onnx/model.onnx"));
+    expect(get?.range).toBe(`bytes=${partial}-`);
+    expect(get?.ifRange).toBe(etagOf(original));
+    expect(readFileSync(target).equals(original)).toBe(true);
+    expect(existsSync(`${target}.incomplete`)).toBe(false);
+    await model.release();
+  });
+
+  it("restarts a partial file whose ETag no longer matches", async () => {
+    const cacheDir = freshCache();
+    const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(`${target}.incomplete`, Buffer.alloc(1000, 7));
+    writeFileSync(`${target}.incomplete.json`, JSON.stringify({ etag: '"an-older-version"' }));
+    const model = await loadModel("org/tiny-bert", opts(cacheDir));
+    expect(readFileSync(target).equals(readFileSync(real("bert_tfjs/onnx/model.onnx")))).toBe(true);
+    await model.release();
+  });
+});
+
+describe("Hub errors", () => {
+  it("an id that does not exist", async () => {
+    const e = await failure(loadModel("org/nope", opts(freshCache())));
+    expect(e.code).toBe("NOT_FOUND");
+    expect(e.message).toMatch(/model org\/nope was not found at .* \(HTTP 404\): check the model id/);
+    expect(e.message).toMatch(/no local file or directory named org\/nope either/);
+  });
+
+  it("no network: says so and suggests the offline cache", async () => {
+    const e = await failure(loadModel("org/tiny-bert", opts(freshCache(), { endpoint: "http://127.0.0.1:1" })));
+    expect(e.code).toBe("NETWORK");
+    expect(e.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1 .*load with \{ offline: true \} \(CLI: --offline/);
+  });
+
+  it("no network but a complete cached copy: the copy is used", async () => {
+    const cacheDir = freshCache();
+    await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
+    const model = await loadModel("org/tiny-bert", opts(cacheDir, { endpoint: "http://127.0.0.1:1" }));
+    expect(model.info.dir).toBe(snapshot(cacheDir));
+    await model.release();
+  });
+
+  it("offline with an empty cache", async () => {
+    const e = await failure(loadModel("org/tiny-bert", opts(freshCache(), { offline: true })));
+    expect(e.code).toBe("NETWORK");
+    expect(e.message).toMatch(/offline mode: org\/tiny-bert \(revision main\) is not in the cache/);
+  });
+
+  it("a repository without an ONNX model lists what was looked for", async () => {
+    const e = await failure(loadModel("org/no-onnx", opts(freshCache())));
+    expect(e.code).toBe("MISSING_FILES");
+    expect(e.message).toMatch(/org\/no-onnx on .* has no ONNX model .*Looked for: model\.onnx/);
+  });
+});
+
+describe("progress for large files", () => {
+  it("a line per 10 % in logs, nothing for small files", () => {
+    const lines: string[] = [];
+    const report = progressReporter((s) => lines.push(s), false);
+    const total = 20 * 1024 * 1024;
+    for (let loaded = 0; loaded <= total; loaded += total / 40)
+      report({ file: "m.onnx", loaded, total, done: loaded === total });
+    report({ file: "config.json", loaded: 500, total: 500, done: true });
+    expect(lines.length).toBe(11); // 0 %, 10 % … 100 % (the final "done" event is the 100 % line)
+    expect(lines[5]).toBe("attnlens: downloading m.onnx 10.0/20.0 MB (50%)\n");
+    expect(lines.some((l) => l.includes("config.json"))).toBe(false);
+  });
+});

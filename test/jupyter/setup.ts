@@ -1,0 +1,72 @@
+/**
+ * What the Jupyter tests need before they start, done inside the test run and idempotently:
+ * the builds they use (kernel-lib dist, the prebuilt extension; `npm test` builds them first, and
+ * a missing one is built here) and a private Jupyter data directory holding the installed
+ * extension and the tslab kernelspec, made by the same set-up script users run.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const PYTHON = process.env.ATTNLENS_PYTHON ?? "/usr/bin/python3";
+export const EXTENSION_NAME = "@attnlens/labextension";
+
+const temporary: string[] = [];
+
+/** A fresh directory under the OS temp dir, removed by `removeTempDirs` (call it in afterAll). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `attnlens-${prefix}-`));
+  temporary.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export type Workspace = "kernel-lib" | "widgets" | "labextension";
+
+const BUILT: Record<Workspace, string> = {
+  "kernel-lib": "kernel-lib/dist/index.js",
+  widgets: "widgets/dist/attnlens-widgets.js",
+  labextension: "labextension/attnlens_labextension/package.json",
+};
+
+/** Builds each needed workspace whose output is missing (a clean clone running vitest without `npm run build`). */
+export function ensureBuilt(...workspaces: Workspace[]): void {
+  for (const workspace of workspaces) {
+    if (existsSync(path.join(ROOT, BUILT[workspace]))) continue;
+    execFileSync("npm", ["run", "build", "-w", workspace], { cwd: ROOT, stdio: "inherit" });
+  }
+}
+
+interface SetupResult {
+  dataDir: string;
+  extension?: string;
+  kernel?: string;
+}
+
+type SetupModule = {
+  setupJupyter(o: { dataDir: string; python: string; extension?: boolean; kernel?: boolean }): SetupResult;
+};
+
+/**
+ * Runs scripts/setup-jupyter.mjs into `dataDir` (a fresh temporary one by default): the installed
+ * extension (unless `extension: false`) and the tslab kernelspec.
+ */
+export async function setupJupyterData(options: { dataDir?: string; extension?: boolean } = {}): Promise<SetupResult> {
+  const dir = options.dataDir ?? path.join(tempDir("jupyter"), "data");
+  const script = path.join(ROOT, "scripts", "setup-jupyter.mjs");
+  const mod = (await import(script)) as SetupModule;
+  return mod.setupJupyter({ dataDir: dir, python: PYTHON, extension: options.extension ?? true });
+}
+
+/** tslab's watch compiler fails a cell once when an imported .d.ts changed since the last cell. */
+export const TSLAB_WATCH_RACE = "Unexpected pending rebuildTimer";
+
+/** The installed extension directory inside a data directory. */
+export function installedExtension(dataDir: string): string {
+  return path.join(dataDir, "labextensions", ...EXTENSION_NAME.split("/"));
+}

@@ -1,0 +1,127 @@
+/**
+ * Payload v1: everything a view can show, in one JSON object. kernel-lib encodes it
+ * (`encodePayload`), the widgets decode it (`decodePayload`). Hosts pass it through untouched:
+ * the JupyterLab MIME renderer (`application/vnd.attnlens.v1+json`), the HTML report, the tests.
+ *
+ * Shapes: B samples, H heads, T target (query) positions, S source (key) positions.
+ * Every string in a payload is data: views set it as text, never as HTML or an expression.
+ */
+
+/** The format version; a decoder refuses any other. */
+export const PAYLOAD_VERSION = 1;
+
+/** The two token streams of a run: `source` is the encoder input, `target` the decoder input. */
+export type StreamName = "source" | "target";
+
+export type Stack = "encoder" | "decoder";
+export type AttentionKind = "self" | "cross";
+
+/** How a block of attention weights is stored. */
+export type MapDtype = "uint8" | "float16";
+
+/** The tokens of one stream, per sample. Position p of the stream is index p − `start` here. */
+export interface TokenStream {
+  /** Position of the first token in the model's sequence (> 0 after a token range was cut). */
+  start: number;
+  /** Token strings, [B][L] (L = positions kept). */
+  text: string[][];
+  /** Indices (into `text[b]`) of special tokens ([CLS], [SEP], <s>, …), per sample, ascending. */
+  special: number[][];
+  /** Indices of padding positions (attention mask 0), per sample, ascending. */
+  padding: number[][];
+  /** True when the run had no tokenizer: `text` holds position numbers. */
+  synthetic?: boolean;
+}
+
+/**
+ * Attention weights of one site, one map per (sample, head), each quantized on its own.
+ * Map (b, h) occupies values [(b·H + h)·Ty·Sx, (b·H + h + 1)·Ty·Sx) of the decoded buffer,
+ * row-major over (y, x). Decoded weight (probability mass) = stored · scale[b·H + h], where
+ * stored = byte / 255 for uint8 and the IEEE half value for float16.
+ */
+export interface EncodedMaps {
+  dtype: MapDtype;
+  /** Stored shape [B, H, Ty, Sx]; Ty = ⌈T / bin[0]⌉, Sx = ⌈S / bin[1]⌉. */
+  dims: [number, number, number, number];
+  /**
+   * Tokens per cell along [target, source]; [1, 1] = full resolution. A pooled cell (i, j) holds
+   * the mean over its targets of the summed weight on its sources, so rows still sum to 1.
+   */
+  bin: [number, number];
+  /** Per-map scale, length B·H (for uint8: the map's maximum weight). */
+  scale: number[];
+  /** Little-endian bytes, base64 (RFC 4648, with padding). */
+  data: string;
+}
+
+/** Per-head summary metrics of a site (means over valid target rows); arrays of length H. */
+export interface HeadMetricsTable {
+  /** Attention entropy (nats). */
+  entropy: (number | null)[];
+  /** Mean attention distance Σⱼ aᵢⱼ·|j − i| (tokens). */
+  distance: (number | null)[];
+  /** Mean maximum weight per row (probability). */
+  confidence: (number | null)[];
+}
+
+/** The pattern classifier's label per head. */
+export interface HeadPatternLabel {
+  /** diagonal, previous, next, induction, vertical, local, block, sparse, broad or mixed. */
+  label: string;
+  /** The label's score in [0, 1]. */
+  confidence: number;
+}
+
+/** One attention block of one layer, with its maps. */
+export interface PayloadSite {
+  /** `${stack}.${kind}.${layer}`, e.g. `decoder.cross.2`. */
+  id: string;
+  stack: Stack;
+  kind: AttentionKind;
+  /** 0-based layer within its stack and kind. */
+  layer: number;
+  heads: number;
+  causal: boolean;
+  /** Stream of the rows (targets, queries) and of the columns (sources, keys). */
+  rows: StreamName;
+  cols: StreamName;
+  /** [B, H, T, S] of the maps before any pooling (after a token range cut). */
+  dims: [number, number, number, number];
+  /** Weights at full resolution, or pooled to the encoder's `maxTokens`; absent when not selected. */
+  maps?: EncodedMaps;
+  /** Pooled maps for the head grid (≤ `overviewTokens` cells per axis); absent when `maps` is small. */
+  overview?: EncodedMaps;
+  metrics?: HeadMetricsTable;
+  /** Length H. */
+  patterns?: HeadPatternLabel[];
+}
+
+/** Rollout or attention flow: one map per sample, from top-layer tokens (rows) to input tokens. */
+export interface PayloadProbe {
+  method: "rollout" | "flow";
+  stack: Stack;
+  /** Layers combined, bottom first. */
+  layers: number[];
+  /** How heads were fused per layer. */
+  fusion: string;
+  rows: StreamName;
+  cols: StreamName;
+  /** Maps with H = 1: [B, 1, T, S]. Rows sum to 1 (shares of the input tokens). */
+  maps: EncodedMaps;
+  /** Encoder–decoder rollout: the share routed to encoder tokens, [B, 1, T, S_enc] (rows: target, cols: source). */
+  cross?: EncodedMaps;
+}
+
+export interface AttentionPayload {
+  v: 1;
+  /** A caption for the views (model name, input). */
+  title?: string;
+  /** Number of samples B. */
+  samples: number;
+  tokens: Partial<Record<StreamName, TokenStream>>;
+  /** Sites in (stack, layer) order: encoder before decoder; self before cross within a layer. */
+  sites: PayloadSite[];
+  probes?: { rollout?: PayloadProbe; flow?: PayloadProbe };
+  /** Human-readable notes on what was left out or pooled, and why. */
+  notes?: string[];
+}

@@ -1,0 +1,67 @@
+/** Checking that a value is a payload this version can show, with messages that say what is wrong. */
+import { type AttentionPayload, type EncodedMaps, PAYLOAD_VERSION, type StreamName, type TokenStream } from "./types";
+
+function fail(message: string): never {
+  throw new Error(`attnlens payload: ${message}`);
+}
+
+function isDims(d: unknown): d is [number, number, number, number] {
+  return Array.isArray(d) && d.length === 4 && d.every((n) => Number.isInteger(n) && n >= 0);
+}
+
+function checkMaps(where: string, maps: EncodedMaps, B: number, rows: number, cols: number): void {
+  if (maps.dtype !== "uint8" && maps.dtype !== "float16") fail(`${where}: unknown dtype ${String(maps.dtype)}`);
+  if (!isDims(maps.dims) || maps.dims[0] !== B) fail(`${where}: dims must be [B=${B}, H, Ty, Sx]`);
+  const [, H, Ty, Sx] = maps.dims;
+  const [by, bx] = maps.bin ?? [];
+  if (!(by >= 1 && bx >= 1)) fail(`${where}: bin must be two integers ≥ 1`);
+  if (Ty !== Math.ceil(rows / by) || Sx !== Math.ceil(cols / bx)) {
+    fail(`${where}: stored ${Ty}×${Sx} does not match ${rows}×${cols} tokens in bins of ${by}×${bx}`);
+  }
+  if (!Array.isArray(maps.scale) || maps.scale.length !== B * H) fail(`${where}: scale needs B·H = ${B * H} values`);
+  if (typeof maps.data !== "string") fail(`${where}: data must be a base64 string`);
+}
+
+function checkStream(name: StreamName, s: TokenStream, B: number): void {
+  if (!Array.isArray(s.text) || s.text.length !== B) fail(`tokens.${name}.text needs one list per sample (${B})`);
+  for (const row of s.text)
+    if (!row.every((t) => typeof t === "string")) fail(`tokens.${name}: tokens must be strings`);
+  if (!Array.isArray(s.special) || !Array.isArray(s.padding)) fail(`tokens.${name}: special and padding are required`);
+}
+
+/** Accepts the payload object or its JSON text; returns it typed, or throws. */
+export function decodePayload(value: unknown): AttentionPayload {
+  const p = (typeof value === "string" ? JSON.parse(value) : value) as AttentionPayload;
+  if (!p || typeof p !== "object") fail("not an object");
+  if (p.v !== PAYLOAD_VERSION) fail(`version ${String(p.v)} is not supported (this viewer reads v${PAYLOAD_VERSION})`);
+  const B = p.samples;
+  if (!(Number.isInteger(B) && B >= 1)) fail("samples must be a positive integer");
+  if (!p.tokens || typeof p.tokens !== "object") fail("tokens missing");
+  for (const name of ["source", "target"] as const) {
+    const s = p.tokens[name];
+    if (s) checkStream(name, s, B);
+  }
+  if (!Array.isArray(p.sites)) fail("sites must be a list");
+  for (const site of p.sites) {
+    if (!isDims(site.dims)) fail(`site ${site.id}: dims must be [B, H, T, S]`);
+    const [, H, T, S] = site.dims;
+    for (const axis of [site.rows, site.cols]) {
+      const stream = p.tokens[axis];
+      if (!stream) fail(`site ${site.id}: no tokens.${axis}`);
+      if (stream.text.some((row) => row.length !== (axis === site.rows ? T : S))) {
+        fail(`site ${site.id}: tokens.${axis} lengths differ from the site's ${axis === site.rows ? "T" : "S"}`);
+      }
+    }
+    if (site.maps) checkMaps(`site ${site.id} maps`, site.maps, B, T, S);
+    if (site.overview) checkMaps(`site ${site.id} overview`, site.overview, B, T, S);
+    if (site.maps && site.maps.dims[1] !== H)
+      fail(`site ${site.id}: maps hold ${site.maps.dims[1]} heads, site has ${H}`);
+  }
+  for (const probe of Object.values(p.probes ?? {})) {
+    if (!probe) continue;
+    for (const maps of [probe.maps, probe.cross]) {
+      if (maps) checkMaps(probe.method, maps, B, maps.dims[2] * maps.bin[0], maps.dims[3] * maps.bin[1]);
+    }
+  }
+  return p;
+}

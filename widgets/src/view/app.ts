@@ -1,0 +1,145 @@
+/**
+ * The interactive view: one state (selection, view tab, hover preview), panels that redraw from it.
+ * Layout: toolbar on top; head grid and metric overview on the left; heatmap, lines or rollout on
+ * the right. Everything shown comes from the payload (hosts like tslab have no comms).
+ */
+import { gridData, metricCells } from "../data/grid";
+import { siteMatrix } from "../data/matrix";
+import { normalizeSelection, type Selection } from "../data/selection";
+import type { AttentionPayload } from "../payload/types";
+import type { ThemeName } from "../spec/theme";
+import { createControls, type ViewName } from "./controls";
+import { el } from "./dom";
+import { createGridPanel, createMetricPanel, type HeadRef } from "./gridPanel";
+import { createHeatmapPanel } from "./heatmapPanel";
+import { createLinesPanel } from "./linesPanel";
+import { createProbePanel } from "./probePanel";
+import { widgetCss } from "./styles";
+import { createTooltip } from "./tooltip";
+
+export interface AppOptions {
+  theme: ThemeName;
+  view?: ViewName;
+  selection?: Partial<Selection>;
+}
+
+export interface App {
+  root: HTMLElement;
+  /** Resolves when the first render has finished. */
+  ready: Promise<void>;
+  dispose(): void;
+}
+
+export function createApp(host: HTMLElement, payload: AttentionPayload, options: AppOptions): App {
+  const { theme } = options;
+  const root = el("div", "attnlens");
+  root.dataset.theme = theme;
+  const style = el("style");
+  style.textContent = widgetCss(theme);
+  root.append(style);
+  if (payload.title) root.append(el("div", "attnlens-title", payload.title));
+  for (const note of payload.notes ?? []) root.append(el("div", "attnlens-notes", note));
+  let sel = normalizeSelection(payload, options.selection ?? {});
+  let view: ViewName = options.view ?? "heatmap";
+  let preview: HeadRef | null = null;
+  let updates = 0;
+  let disposed = false;
+
+  const tooltip = createTooltip(root);
+  const open = (h: HeadRef) => select({ layer: h.layer, head: h.head });
+  // Moving between thumbnails fires "out" then "over": restore the selection only after a pause.
+  let restore: ReturnType<typeof setTimeout> | undefined;
+  const showPreview = (h: HeadRef | null) => {
+    preview = h;
+    if (view === "heatmap" && !disposed) void settle(heatmap.show(siteMatrix(payload, h ? { ...sel, ...h } : sel)));
+  };
+  const grid = createGridPanel(theme, {
+    open,
+    preview: (h) => {
+      clearTimeout(restore);
+      if (h) showPreview(h);
+      else if (preview) restore = setTimeout(() => showPreview(null), 80);
+    },
+  });
+  const metrics = createMetricPanel(theme, { open });
+  const heatmap = createHeatmapPanel(theme, tooltip);
+  const lines = createLinesPanel(theme);
+  const probe = createProbePanel(payload, theme, tooltip);
+  const controls = createControls(
+    payload,
+    (change) => select(change),
+    (v) => {
+      view = v;
+      void settle(refresh());
+    },
+  );
+  const side = el("div", "attnlens-side");
+  side.append(grid.root, controls.metric, metrics.root);
+  const main = el("div", "attnlens-main");
+  main.append(heatmap.root, lines.root, probe.root);
+  const body = el("div", "attnlens-body");
+  body.append(side, main);
+  root.append(controls.root, body);
+  host.append(root);
+
+  function select(change: Partial<Selection>): void {
+    // A new attention type starts at its first layer unless a layer came with it.
+    const next = change.type && change.layer === undefined ? { ...sel, ...change, layer: -1 } : { ...sel, ...change };
+    sel = normalizeSelection(payload, next);
+    clearTimeout(restore);
+    preview = null;
+    void settle(refresh());
+  }
+
+  async function refresh(): Promise<void> {
+    controls.show(sel, view);
+    const selected = { layer: sel.layer, head: typeof sel.head === "number" ? sel.head : -1 };
+    heatmap.root.hidden = view !== "heatmap";
+    lines.root.hidden = view !== "lines";
+    probe.root.hidden = view !== "rollout";
+    const jobs: Promise<void>[] = [
+      grid.show(() => gridData(payload, sel.type, sel.sample), selected, `${sel.type}|${sel.sample}`),
+      metrics.show(
+        () => ({ cells: metricCells(payload, sel.type, sel.metric), metric: sel.metric }),
+        selected,
+        `${sel.type}|${sel.metric}`,
+      ),
+    ];
+    if (view === "heatmap") jobs.push(heatmap.show(siteMatrix(payload, preview ? { ...sel, ...preview } : sel)));
+    if (view === "lines") jobs.push(lines.show(siteMatrix(payload, sel)));
+    if (view === "rollout") jobs.push(probe.show(sel.sample));
+    await Promise.all(jobs);
+  }
+
+  /** Marks each finished update on the host (data-updates, "attnlens:update") for tests and benchmarks. */
+  async function settle(work: Promise<void>): Promise<void> {
+    try {
+      await work;
+    } catch (e) {
+      if (disposed) return;
+      const msg = el("div", "attnlens-message", `attnlens: ${(e as Error).message}`);
+      main.prepend(msg);
+      throw e;
+    }
+    if (disposed) return;
+    root.dataset.updates = String(++updates);
+    host.dispatchEvent(new CustomEvent("attnlens:update", { detail: { updates } }));
+  }
+
+  const ready = settle(refresh()).then(() => {
+    if (disposed) return;
+    root.dataset.ready = "true";
+    host.dispatchEvent(new CustomEvent("attnlens:ready"));
+  });
+
+  return {
+    root,
+    ready,
+    dispose() {
+      disposed = true;
+      clearTimeout(restore);
+      for (const p of [grid, metrics, heatmap, lines, probe]) p.dispose();
+      root.remove();
+    },
+  };
+}

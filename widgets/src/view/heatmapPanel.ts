@@ -1,0 +1,185 @@
+/**
+ * The heatmap panel: caption, the Vega heatmap, the tooltip, token focus and brush-to-zoom.
+ * Switching to a map with the same axes only swaps the raster and colour-bar data (no re-embed).
+ */
+import type { MatrixView } from "../data/matrix";
+import { fullWindow, heatmapSpec, rasterData } from "../spec/heatmap";
+import type { CellWindow } from "../spec/raster";
+import type { ThemeName } from "../spec/theme";
+import { el, freshBox } from "./dom";
+import { type Embedded, embedSpec, type VegaItem } from "./embed";
+import { cellLines, type Tooltip } from "./tooltip";
+
+export interface HeatmapPanel {
+  root: HTMLElement;
+  show(m: MatrixView): Promise<void>;
+  dispose(): void;
+}
+
+function axesKey(m: MatrixView): string {
+  return `${m.R}×${m.C}|${m.rows.positions.join(",")}|${m.cols.positions.join(",")}|${m.rows.labels.join("\u0001")}|${m.cols.labels.join("\u0001")}`;
+}
+
+export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapPanel {
+  const root = el("div", "attnlens-panel attnlens-heatmap");
+  const caption = el("div", "attnlens-caption");
+  const sub = el("div", "attnlens-subcaption");
+  const reset = el("button", undefined, "reset zoom");
+  reset.type = "button";
+  reset.name = "reset-zoom";
+  reset.hidden = true;
+  const host = el("div");
+  root.append(caption, sub, reset, host);
+  let current: MatrixView | undefined;
+  /** Axes of the embedded view, and of the latest draw asked for. */
+  let shownKey = "";
+  let key = "";
+  let zoom: CellWindow | undefined;
+  let embedded: Embedded | undefined;
+  let generation = 0;
+  let locked: [number, number] | null = null;
+  let pendingBrush: { x?: number[]; y?: number[] } | null = null;
+  let disposed = false;
+
+  const setFocus = (r: number, c: number) => {
+    embedded?.view.signal("focusRow", r).signal("focusCol", c).runAsync();
+  };
+  const tokenFocus = (axis: "x" | "y", i: number): [number, number] => {
+    if (!current) return [-1, -1];
+    const pos = (axis === "x" ? current.cols : current.rows).positions[i];
+    const r = axis === "y" ? i : current.rows.positions.indexOf(pos);
+    const c = axis === "x" ? i : current.cols.positions.indexOf(pos);
+    return [r, c];
+  };
+  const cellAt = (event: MouseEvent): [number, number] | null => {
+    const view = embedded?.view;
+    const svg = view?.container()?.querySelector("svg");
+    if (!view || !svg || !current) return null;
+    const w = zoom ?? fullWindow(current);
+    const box = svg.getBoundingClientRect();
+    // Plot coordinates: the SVG's group is translated by padding + origin.
+    const [ox, oy] = view.origin();
+    const pad = view.padding();
+    const x = view.scale("x").invert?.(event.clientX - box.left - ox - pad.left);
+    const y = view.scale("y").invert?.(event.clientY - box.top - oy - pad.top);
+    if (x === undefined || y === undefined) return null;
+    const c = Math.floor(x);
+    const r = Math.floor(y);
+    if (c < w.cols[0] || c >= w.cols[1] || r < w.rows[0] || r >= w.rows[1]) return null;
+    return [r, c];
+  };
+
+  const onMove = (event: Event, item?: VegaItem) => {
+    const name = item?.mark?.name ?? "";
+    const label = name.match(/^heat_([xy])labels/);
+    const i = item?.datum?.i;
+    if (label && typeof i === "number") {
+      tooltip.hide();
+      if (!locked) setFocus(...tokenFocus(label[1] as "x" | "y", i));
+      return;
+    }
+    const cell = cellAt(event as MouseEvent);
+    if (!cell || !current) {
+      tooltip.hide();
+      if (!locked) setFocus(-1, -1);
+      return;
+    }
+    tooltip.show(cellLines(current, cell[0], cell[1]), (event as MouseEvent).clientX, (event as MouseEvent).clientY);
+    if (!locked) setFocus(cell[0], cell[1]);
+  };
+  const onClick = (_event: Event, item?: VegaItem) => {
+    const label = (item?.mark?.name ?? "").match(/^heat_([xy])labels/);
+    const i = item?.datum?.i;
+    if (!label || typeof i !== "number") return;
+    const f = tokenFocus(label[1] as "x" | "y", i);
+    locked = locked && locked[0] === f[0] && locked[1] === f[1] ? null : f;
+    setFocus(...(locked ?? [-1, -1]));
+  };
+  const onPointerUp = () => {
+    const b = pendingBrush;
+    pendingBrush = null;
+    if (!b?.x || !b.y || !current) return;
+    const w = zoom ?? fullWindow(current);
+    const clip = (v: number[], [lo, hi]: [number, number]): [number, number] => [
+      Math.max(lo, Math.floor(Math.min(...v))),
+      Math.min(hi, Math.ceil(Math.max(...v))),
+    ];
+    const next = { cols: clip(b.x, w.cols), rows: clip(b.y, w.rows) };
+    if (next.cols[1] - next.cols[0] < 2 || next.rows[1] - next.rows[0] < 2) return;
+    zoom = next;
+    void draw(current);
+  };
+  document.addEventListener("pointerup", onPointerUp);
+
+  async function draw(m: MatrixView): Promise<void> {
+    const gen = ++generation;
+    const w = zoom ?? fullWindow(m);
+    const zoomed = w.rows[0] > 0 || w.cols[0] > 0 || w.rows[1] < m.R || w.cols[1] < m.C;
+    reset.hidden = !zoomed;
+    const span = (a: MatrixView["rows"], [lo, hi]: [number, number]) => `${a.positions[lo]}–${a.positions[hi - 1]}`;
+    sub.textContent = zoomed
+      ? `zoomed: targets ${span(m.rows, w.rows)}, sources ${span(m.cols, w.cols)} · double-click or reset to see all`
+      : (m.note ?? "rows: target tokens (queries) · columns: source tokens (keys) · drag to zoom");
+    const spec = heatmapSpec(m, { theme, window: w, interactive: true, colorMax: m.max });
+    delete spec.title;
+    const next = await embedSpec(freshBox(host, "attnlens-vega"), spec, theme);
+    if (gen !== generation || disposed) {
+      next.finalize();
+      return;
+    }
+    embedded?.finalize();
+    embedded = next;
+    shownKey = axesKey(m);
+    locked = null;
+    if (current && current !== m && axesKey(current) === shownKey) await swap(current);
+    next.view.addEventListener("pointermove", onMove);
+    next.view.addEventListener("click", onClick);
+    next.view.addEventListener("dblclick", () => resetZoom());
+    next.view.addSignalListener("brush", (_name, value) => {
+      const v = value as Record<string, number[]>;
+      pendingBrush = v && Object.keys(v).length > 0 ? { x: v.x0, y: v.y0 } : null;
+    });
+  }
+  host.addEventListener("pointerleave", () => {
+    tooltip.hide();
+    if (!locked) setFocus(-1, -1);
+  });
+
+  async function swap(m: MatrixView): Promise<void> {
+    const w = zoom ?? fullWindow(m);
+    await embedded?.view
+      .data("raster", rasterData(m, w, m.max))
+      .data("colorbar", [{ v: 0 }, { v: m.max }])
+      .runAsync();
+  }
+
+  function resetZoom(): void {
+    if (!zoom || !current) return;
+    zoom = undefined;
+    void draw(current);
+  }
+  reset.addEventListener("click", resetZoom);
+
+  return {
+    root,
+    async show(m) {
+      caption.textContent = m.title;
+      const k = axesKey(m);
+      current = m;
+      if (embedded && k === shownKey && k === key) {
+        // Same tokens on both axes and no redraw pending: swap the pixels and the colour bar.
+        await swap(m);
+        return;
+      }
+      key = k;
+      zoom = undefined;
+      await draw(m);
+    },
+    dispose() {
+      disposed = true;
+      document.removeEventListener("pointerup", onPointerUp);
+      embedded?.finalize();
+      embedded = undefined;
+    },
+  };
+}
