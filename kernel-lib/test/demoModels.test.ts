@@ -1,9 +1,8 @@
 /**
  * The bundled demo models (kernel-lib/models/, trained by models/train_demo_models.py) load by
- * name and reproduce the torch attention recorded in their reference.json. Skipped while the
- * models are not there.
+ * name and reproduce the torch attention recorded in their reference.json.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { demoModelsDir, listDemoModels, loadModel } from "../src";
@@ -11,7 +10,6 @@ import type { AttentionResult } from "../src/result/types";
 
 const DIR = demoModelsDir(); // kernel-lib/models, or $ATTNLENS_MODELS_DIR
 const NAMES = ["tiny-agreement-bert", "tiny-induction-gpt", "tiny-reverse-encdec"];
-const present = (name: string) => existsSync(path.join(DIR, name, "config.json"));
 const probe = (name: string) => JSON.parse(readFileSync(path.join(DIR, name, "reference.json"), "utf8")).probe;
 
 /** Site `id` of sample 0 against torch's [head][query][key] (rounded to 5 decimals). */
@@ -31,7 +29,7 @@ function expectMap(result: AttentionResult, id: string, want: number[][][]) {
   expect(diff, `${id} max |Δ|`).toBeLessThan(2e-5);
 }
 
-describe.skipIf(!NAMES.every(present))("bundled demo models", () => {
+describe("bundled demo models", () => {
   it("are listed with their family, task and measured heads", () => {
     const models = listDemoModels();
     expect(models.map((m) => [m.name, m.family])).toEqual([

@@ -1,0 +1,132 @@
+/**
+ * The heads each demo model's card documents (heads.json, measured in torch on held-out data)
+ * are found by attnlens itself: the pattern classifier labels the induction model's heads, and
+ * probes find the agreement model's pronoun/subject heads and the reversal model's alignment.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { demoModelsDir, headPatterns, loadModel, probe } from "../src";
+
+const heads = (name: string) => JSON.parse(readFileSync(path.join(demoModelsDir(), name, "heads.json"), "utf8"));
+const reference = (name: string) =>
+  JSON.parse(readFileSync(path.join(demoModelsDir(), name, "reference.json"), "utf8")).probe;
+
+interface Role {
+  stack: string;
+  kind: string;
+  layer: number;
+  head: number;
+  role: string;
+  score: number;
+}
+
+interface SentenceProbe {
+  text: string;
+  pair?: string | null;
+  tokens: string[];
+}
+interface PronounProbe extends SentenceProbe {
+  pronoun_index: number;
+  antecedent_index: number;
+  distractor_index: number;
+  class_head: { layer: number; head: number };
+}
+interface AgreementProbe extends SentenceProbe {
+  verb_index: number;
+  subject_index: number;
+  attractor_index: number;
+  best_head: { layer: number; head: number };
+}
+interface ProbeCase extends SentenceProbe {
+  from: number;
+  to: number;
+  other: number;
+  want: { layer: number; head: number };
+}
+
+describe("documented demo-model heads are found by attnlens", () => {
+  it("tiny-induction-gpt: the previous-token and induction heads get those pattern labels", async () => {
+    const roles: Role[] = heads("tiny-induction-gpt").roles;
+    const model = await loadModel("tiny-induction-gpt", { providers: ["cpu"] });
+    const result = await model.run(reference("tiny-induction-gpt").text);
+    await model.release();
+    const want = { "previous-token": "previous", induction: "induction" } as Record<string, string>;
+    for (const r of roles) {
+      const site = result.sites.find((s) => s.id === `${r.stack}.${r.kind}.${r.layer}`);
+      expect(site, r.role).toBeDefined();
+      const pattern = headPatterns(result, site!)[r.head];
+      expect(`${site?.id} h${r.head} ${pattern.label}`).toBe(`${site?.id} h${r.head} ${want[r.role]}`);
+    }
+  });
+
+  it("tiny-agreement-bert: probes find each sentence's class head (pronoun → antecedent, verb → subject)", async () => {
+    const h = heads("tiny-agreement-bert");
+    const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
+    const cases: ProbeCase[] = [
+      ...h.probes.map((p: PronounProbe) => ({
+        ...p,
+        from: p.pronoun_index,
+        to: p.antecedent_index,
+        other: p.distractor_index,
+        want: p.class_head,
+      })),
+      ...h.agreement_probes.map((p: AgreementProbe) => ({
+        ...p,
+        from: p.verb_index,
+        to: p.subject_index,
+        other: p.attractor_index,
+        want: p.best_head,
+      })),
+    ];
+    expect(cases.length).toBeGreaterThanOrEqual(8);
+    for (const c of cases) {
+      const result = await model.run(c.pair ? { source: c.text, pair: c.pair } : c.text);
+      expect(result.tokens?.source?.[0].map((t) => t.text)).toEqual(c.tokens);
+      const found = probe(result).from(c.from).to(c.to).moreThan(c.other);
+      const ids = found.matches.map((m) => `${m.site} h${m.head}`);
+      expect(ids, `${c.text}\n${found.summary}`).toContain(`encoder.self.${c.want.layer} h${c.want.head}`);
+    }
+    await model.release();
+  });
+
+  it("tiny-agreement-bert: on the seed sentence `it` attends to `animal`, not `street`, in the documented head", async () => {
+    const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
+    const result = await model.run("The animal didn't cross the street because it was too tired.");
+    await model.release();
+    const strong = probe(result).from("it").to("animal").atLeast(0.9);
+    expect(strong.matches.map((m) => `${m.site} h${m.head}`)).toContain("encoder.self.3 h3");
+    const wrong = probe(result).inSites("encoder.self.3").inHeads(3).from("it").to("street").atLeast(0.1);
+    expect(wrong.matches).toEqual([]);
+  });
+
+  it("tiny-reverse-encdec: the documented cross-attention heads follow the reversal alignment", async () => {
+    const roles: Role[] = heads("tiny-reverse-encdec").roles.filter((r: Role) =>
+      r.role.startsWith("alignment (source token being produced)"),
+    );
+    const ref = reference("tiny-reverse-encdec");
+    const model = await loadModel("tiny-reverse-encdec", { providers: ["cpu"] });
+    const result = await model.generate(ref.source_text, { maxNewTokens: ref.generated_ids.length });
+    await model.release();
+    const n = ref.source_tokens.length - 1; // words, without </s>
+    for (const r of roles) {
+      // Target position t (fed token t, producing output t) attends to the source word it outputs: n − 1 − t.
+      let hits = 0;
+      for (let t = 0; t < n; t++) {
+        const w = probe(result)
+          .inSites(`decoder.cross.${r.layer}`)
+          .inHeads(r.head)
+          .from(t)
+          .to(n - 1 - t)
+          .weights()[0];
+        const others = Array.from({ length: n }, (_, j) => j)
+          .filter((j) => j !== n - 1 - t)
+          .map(
+            (j) => probe(result).inSites(`decoder.cross.${r.layer}`).inHeads(r.head).from(t).to(j).weights()[0].weight,
+          );
+        if (w.weight > Math.max(...others)) hits++;
+      }
+      expect(hits / n, `decoder.cross.${r.layer} h${r.head}`).toBeGreaterThanOrEqual(r.score - 0.2);
+    }
+  });
+});
