@@ -1,0 +1,234 @@
+/**
+ * The tutorial notebooks (notebooks/NN-*.ipynb) executed headlessly as a student opens them: one
+ * tslab kernel each (nbclient, test/jupyter/run_notebook.py), working directory notebooks/, the
+ * bundled demo models, no network (HF_HUB_OFFLINE=1, an empty Hub cache). Checked: the committed
+ * copies are clean and name the kernel scripts/setup-jupyter.mjs registers; no cell fails; every
+ * view leaves the attnlens bundle (payload JSON + static picture + text/plain); what each notebook
+ * claims to show is in its outputs; nbconvert's HTML of each (a host without the extension) shows
+ * the static pictures.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ensureBuilt,
+  PYTHON,
+  ROOT,
+  removeTempDirs,
+  setupJupyterData,
+  TSLAB_WATCH_RACE,
+  tempDir,
+} from "../jupyter/setup";
+
+const MIME = "application/vnd.attnlens.v1+json";
+const NOTEBOOKS = path.join(ROOT, "notebooks");
+const RUNNER = path.join(ROOT, "test", "jupyter", "run_notebook.py");
+const NAMES = readdirSync(NOTEBOOKS)
+  .filter((f) => /^\d\d-.+\.ipynb$/.test(f))
+  .sort();
+
+type Text = string | string[];
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: Text;
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  source: Text;
+  execution_count?: number | null;
+  outputs?: Output[];
+}
+interface Notebook {
+  cells: Cell[];
+  metadata: { kernelspec?: { name: string; display_name: string; language: string } };
+}
+interface RunReport {
+  ok: boolean;
+  seconds: number;
+  error: string | null;
+  valid: true | string;
+}
+
+/** nbformat stores multi-line strings as lists of lines. */
+const joined = (t: unknown): string => (Array.isArray(t) ? t.join("") : String(t ?? ""));
+const readNotebook = (file: string): Notebook => JSON.parse(readFileSync(file, "utf8"));
+const outputsOf = (nb: Notebook): Output[] => nb.cells.flatMap((c) => c.outputs ?? []);
+const stdoutOf = (nb: Notebook): string =>
+  outputsOf(nb)
+    .filter((o) => o.output_type === "stream" && o.name === "stdout")
+    .map((o) => joined(o.text))
+    .join("");
+
+function execute(src: string, dst: string, env: NodeJS.ProcessEnv): RunReport {
+  const args = [RUNNER, src, dst, "--kernel", "tslab", "--timeout", "120", "--cwd", NOTEBOOKS];
+  const once = (): RunReport => {
+    const r = spawnSync(PYTHON, args, { encoding: "utf8", env, timeout: 170_000 });
+    try {
+      return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as RunReport;
+    } catch {
+      return { ok: false, seconds: 0, error: `run_notebook.py failed: ${r.stderr?.slice(-2000)}`, valid: "not run" };
+    }
+  };
+  const first = once();
+  // A kernel-lib rebuild during the run fails one cell (see TSLAB_WATCH_RACE): run once more.
+  return !first.ok && first.error?.includes(TSLAB_WATCH_RACE) ? once() : first;
+}
+
+/** What each notebook must visibly show, beyond running cleanly. */
+const CLAIMS: Record<string, (stdout: string) => void> = {
+  "01-attention-by-hand": (out) => {
+    const diff = /max \|by hand − model\| = (\S+) \(agree\)/.exec(out);
+    expect(diff, out).not.toBeNull();
+    expect(Number(diff?.[1])).toBeLessThan(1e-5);
+  },
+  "02-heatmaps": (out) => {
+    const aligned = [...out.matchAll(/^head (\d): (\d\.\d\d)$/gm)].map((m) => Number(m[2]));
+    expect(aligned).toHaveLength(4);
+    const mean = Number(/mean of heads: (\d\.\d\d)/.exec(out)?.[1]);
+    expect(mean).toBeCloseTo(aligned.reduce((a, b) => a + b) / 4, 1);
+    expect(Math.max(...aligned)).toBeGreaterThan(mean); // averaging dilutes the alignment heads
+  },
+  "03-patterns": (out) => {
+    const expected: Record<string, string> = {
+      self: "diagonal",
+      previous: "previous",
+      next: "next",
+      window: "local",
+      first: "vertical",
+      uniform: "broad",
+      segment: "block",
+    };
+    const rows = [...out.matchAll(/designed (\w+)\s+→ (\w+)/g)].map((m) => [m[1], m[2]]);
+    expect(Object.fromEntries(rows)).toEqual(expected);
+    expect(out).toMatch(/decoder\.self\.0 .*H3 previous/);
+    expect(out).toMatch(/decoder\.self\.1 · H0 induction/);
+    expect(out).toMatch(/: sparse \S+ \(sparse score \S+\) · alignment \(source token being produced\)/);
+  },
+  "04-distance-entropy": (out) => {
+    const byHand = /by hand: (H = \S+, D = \S+)/.exec(out)?.[1];
+    expect(byHand).toBeDefined();
+    expect(out).toContain(`library: ${byHand}`);
+    expect(out).toMatch(/layer 3 head 3, row "it": normalized entropy 0\.0\d/);
+  },
+  "05-across-layers": (out) => {
+    for (const i of [2, 3, 4, 5]) {
+      const cells = Array.from({ length: 6 }, (_, j) =>
+        j === i ? "0.25" : j === i - 1 ? "0.50" : j === i - 2 ? "0.25" : "0.00",
+      );
+      expect(out).toContain(`token ${i}:  ${cells.join(" ")}`);
+    }
+    expect(out).toMatch(/needs 4 layers × 16² tokens = 1024 edges, above the limit of 500/);
+  },
+  "06-probes": (out) => {
+    expect(out.match(/✓ holds/g)).toHaveLength(3);
+    expect(out.match(/✗ FAILS/g)).toHaveLength(1);
+    expect(out).toMatch(/occurs 2 times/);
+  },
+  "07-your-own-model": (out) => {
+    expect(out).toMatch(/offline mode: .* is not in the cache/);
+    expect(out).toContain("→ falling back to the bundled demo model tiny-agreement-bert");
+    expect(out).toMatch(/attnlens-my-model\.html: \d+ KiB, 1 section/);
+  },
+};
+
+describe("tutorial notebooks", () => {
+  let dataDir: string;
+  let htmlDir: string;
+  const runs = new Map<string, { report: RunReport; executed: Notebook; html: string }>();
+
+  beforeAll(async () => {
+    ensureBuilt("kernel-lib", "widgets");
+    ({ dataDir } = await setupJupyterData({ extension: false }));
+    const work = tempDir("tutorials");
+    htmlDir = path.join(work, "html");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      JUPYTER_DATA_DIR: dataDir,
+      HF_HUB_OFFLINE: "1",
+      ATTNLENS_CACHE: path.join(work, "hub-cache"), // empty: the Hub id cannot come from a user's cache
+      TMPDIR: work, // the report notebook 07 writes
+    };
+    delete env.ATTNLENS_MODELS_DIR; // the bundled models, where a student finds them
+    const executed = NAMES.map((name) => {
+      const dst = path.join(work, name);
+      return { name, dst, report: execute(path.join(NOTEBOOKS, name), dst, env) };
+    }).filter((e) => existsSync(e.dst));
+    // One nbconvert process for all of them (a Python start-up each would cost ~1 s).
+    execFileSync(PYTHON, ["-m", "nbconvert", "--to", "html", "--output-dir", htmlDir, ...executed.map((e) => e.dst)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    for (const { name, dst, report } of executed) {
+      const html = readFileSync(path.join(htmlDir, name.replace(/\.ipynb$/, ".html")), "utf8");
+      runs.set(name, { report, executed: readNotebook(dst), html });
+    }
+  }, 600_000);
+
+  afterAll(removeTempDirs);
+
+  it("finds the seven tutorials, each listed in notebooks/README.md", () => {
+    expect(NAMES).toHaveLength(7);
+    const readme = readFileSync(path.join(NOTEBOOKS, "README.md"), "utf8");
+    for (const name of NAMES) expect(readme).toContain(name);
+  });
+
+  describe.each(NAMES)("%s", (name) => {
+    const run = () => {
+      const r = runs.get(name);
+      if (!r) throw new Error(`${name} did not run`);
+      return r;
+    };
+
+    it("is stored clean (no outputs) and names the kernel setup-jupyter registers", () => {
+      const nb = readNotebook(path.join(NOTEBOOKS, name));
+      for (const cell of nb.cells.filter((c) => c.cell_type === "code")) {
+        expect(cell.outputs).toEqual([]);
+        expect(cell.execution_count).toBeNull();
+      }
+      const spec = nb.metadata.kernelspec;
+      const registered = path.join(dataDir, "kernels", spec?.name ?? "?", "kernel.json");
+      expect(existsSync(registered)).toBe(true);
+      const kernel = JSON.parse(readFileSync(registered, "utf8"));
+      expect(spec).toEqual({ name: "tslab", display_name: kernel.display_name, language: kernel.language });
+    });
+
+    it("runs every cell without error and stays valid nbformat", () => {
+      const { report, executed } = run();
+      expect(report.error).toBeNull();
+      expect(report.ok).toBe(true);
+      expect(report.valid).toBe(true);
+      expect(outputsOf(executed).filter((o) => o.output_type === "error")).toEqual([]);
+    });
+
+    it("leaves the interactive bundle, a static picture and text/plain for every view", () => {
+      const views = outputsOf(run().executed).filter((o) => o.data?.[MIME] !== undefined);
+      expect(views.length).toBeGreaterThan(0);
+      for (const view of views) {
+        const data = view.data ?? {};
+        expect(view.output_type).toBe("display_data");
+        expect((data[MIME] as { v?: number }).v).toBe(1);
+        expect(joined(data["text/plain"])).toMatch(/^attnlens \w+/);
+        const svg = joined(data["image/svg+xml"]);
+        expect(svg.startsWith("<svg") || typeof data["image/png"] === "string").toBe(true);
+      }
+    });
+
+    it("shows what its text says it shows", () => {
+      CLAIMS[name.replace(/\.ipynb$/, "")](stdoutOf(run().executed));
+    });
+
+    it("exports to HTML with the static pictures", () => {
+      const { executed, html } = run();
+      const pictures = outputsOf(executed).filter((o) => o.data?.[MIME] !== undefined);
+      const svgs = pictures.filter((o) => o.data?.["image/svg+xml"] !== undefined).length;
+      const pngs = pictures.length - svgs;
+      const inHtml = (re: RegExp) => (html.match(re) ?? []).length;
+      expect(inHtml(/<div class="jp-RenderedSVG[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*<svg/g)).toBe(svgs);
+      expect(inHtml(/<img src="data:image\/png;base64,/g)).toBeGreaterThanOrEqual(pngs);
+    });
+  });
+});
