@@ -1,7 +1,7 @@
 // Child process for bench/extraction.mjs: one session (plain or with maps exposed), two runs,
 // prints the process's peak RSS in bytes.
 import { createRequire } from "node:module";
-import { bertFeeds } from "./extraction.mjs";
+import { bertFeeds } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const [mode, tokens] = process.argv.slice(2);

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { bertFeeds, median, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,23 +47,4 @@ export default async function run() {
     rows.push({ name: `peak RSS, ${mode}, 512 tokens`, value: rss / 2 ** 20, unit: "MiB" });
   }
   return { title: "Extraction: BERT-base shape, CPU", rows, ratios };
-}
-
-export function bertFeeds(ort, tokens) {
-  const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(101 + ((i * 7919) % 29000)));
-  return {
-    input_ids: new ort.Tensor("int64", ids, [1, tokens]),
-    attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]),
-  };
-}
-
-async function timed(f) {
-  const start = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(xs) {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
 }

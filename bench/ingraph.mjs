@@ -11,7 +11,7 @@
 // providers the 151 MB that never cross the bus.
 // Imports the compiled library: build kernel-lib first.
 import { createRequire } from "node:module";
-import { bertFeeds } from "./extraction.mjs";
+import { bertFeeds, median, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const TOKENS = 512;
@@ -85,15 +85,4 @@ export default async function run() {
 
 function rolloutBytes(measured) {
   return measured.rollout?.encoder ? measured.rollout.encoder.data.byteLength : 0;
-}
-
-async function timed(f) {
-  const start = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(xs) {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
 }

@@ -8,32 +8,22 @@
  * Imports the compiled library: build kernel-lib first.
  */
 import { createRequire } from "node:module";
+import { median } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const metrics = require("../kernel-lib/dist/metrics/index.js");
+const { seededRandom } = require("../kernel-lib/dist/util/random.js");
 
 const LAYERS = 12;
 const HEADS = 12;
 const TOKENS = 512;
 const RUNS = 7;
 
-/** Deterministic PRNG (mulberry32). */
-function random(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One buffer holding `layers` sites of softmax-like rows (peaked random weights). */
 function bertLikeResult(layers, heads, tokens, seed) {
   const per = heads * tokens * tokens;
   const all = new Float32Array(layers * per);
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   for (let r = 0; r < layers * heads * tokens; r++) {
     const base = r * tokens;
     let sum = 0;
@@ -57,11 +47,6 @@ function bertLikeResult(layers, heads, tokens, seed) {
     dims: [1, heads, tokens, tokens],
   }));
   return { all, result: { sites, provider: "cpu", fallbacks: [], masks: {} } };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function time(fn) {

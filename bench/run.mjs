@@ -9,7 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ORDER = ["extraction", "metrics", "widgets"];
 const wanted = process.argv.slice(2);
 const entries = readdirSync(here)
-  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && !f.includes("worker"))
+  .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "common.mjs" && !f.includes("worker"))
   .map((f) => f.replace(/\.mjs$/, ""))
   .filter((n) => wanted.length === 0 || wanted.includes(n))
   .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));

@@ -14,21 +14,13 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../scripts/chromium.mjs";
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = `${ROOT}widgets/dist/attnlens-widgets.js`;
 const RUNS = 5;
 const SWITCHES = 12;
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** kernel-lib's encoder and sample results: the built dist, else bundled from source with esbuild. */
 async function kernelPayload() {
@@ -159,7 +151,7 @@ export default async function run() {
   const jsBytes = jsJsonBytes(bert);
   const long = encodePayload(sampleResult({ layers: 1, heads: 1, tokens: 1024 }), { metrics: false, rollout: false });
 
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  const browser = await launchChromium();
   const grid = [];
   const heat = [];
   const switches = [];

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { decodeNpy } from "../kernel-lib/src/io/npy";
 import { fixtureNames, loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { mlpClassifier } from "../kernel-lib/test/syntheticModels";
-import { attnlens } from "./cliRunner";
+import { attnlens, extractOnCpu } from "./cliRunner";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-cli-"));
 const SITE_KEYS = ["causal", "heads", "id", "kind", "layer", "node", "stack"];
@@ -32,16 +32,7 @@ describe.each(fixtureNames())("CLI on fixture %s", (name) => {
 
   it("extract writes torch-equal .npy maps and a manifest in inspect order", () => {
     const out = path.join(tmp, name);
-    const r = attnlens(
-      "extract",
-      fx.modelPath,
-      "--feeds",
-      path.join(fx.dir, "feeds.json"),
-      "--out",
-      out,
-      "--providers",
-      "cpu",
-    );
+    const r = extractOnCpu(fx.modelPath, path.join(fx.dir, "feeds.json"), out);
     expect(r.code, r.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8"));
     expect(manifest.provider).toBe("cpu");

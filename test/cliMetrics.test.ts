@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeResult, attentionFlow, metricsJson, openModel, rollout } from "../kernel-lib/src";
 import { decodeNpy } from "../kernel-lib/src/io/npy";
 import { loadFixture } from "../kernel-lib/test/fixtureFiles";
-import { attnlens } from "./cliRunner";
+import { attnlens, extractOnCpu } from "./cliRunner";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-metrics-"));
 
@@ -25,16 +25,7 @@ describe.each(["bert_like", "gpt2_like", "bart_like"])("attnlens metrics on %s",
   const dir = path.join(tmp, name);
 
   it("writes metrics.json, rollout.npy and flow.npy equal to the in-memory computation", async () => {
-    const ex = attnlens(
-      "extract",
-      fx.modelPath,
-      "--feeds",
-      path.join(fx.dir, "feeds.json"),
-      "--out",
-      dir,
-      "--providers",
-      "cpu",
-    );
+    const ex = extractOnCpu(fx.modelPath, path.join(fx.dir, "feeds.json"), dir);
     expect(ex.code, ex.stderr).toBe(0);
     const r = attnlens("metrics", dir, "--rollout", "--flow", "--patterns");
     expect(r.code, r.stderr).toBe(0);
@@ -81,7 +72,7 @@ describe("attnlens metrics errors", () => {
   it("--tokens restricts the flow to a token range and is validated", () => {
     const fx = loadFixture("bert_like");
     const dir = path.join(tmp, "bert_like");
-    attnlens("extract", fx.modelPath, "--feeds", path.join(fx.dir, "feeds.json"), "--out", dir, "--providers", "cpu");
+    extractOnCpu(fx.modelPath, path.join(fx.dir, "feeds.json"), dir);
     const ok = attnlens("metrics", dir, "--flow", "--tokens", "0:4");
     expect(ok.code, ok.stderr).toBe(0);
     const bad = attnlens("metrics", dir, "--flow", "--tokens", "4:2");

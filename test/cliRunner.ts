@@ -15,3 +15,8 @@ export function attnlens(...args: string[]): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `attnlens extract MODEL --feeds FEEDS --out DIR --providers cpu`: the extraction the CLI tests start from. */
+export function extractOnCpu(model: string, feeds: string, out: string): CliRun {
+  return attnlens("extract", model, "--feeds", feeds, "--out", out, "--providers", "cpu");
+}

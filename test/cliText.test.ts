@@ -208,7 +208,12 @@ describe("demo models by name", () => {
     writeFileSync(path.join(dir, "README.md"), "# tiny-test-bert\n\nA tiny BERT for the tests.\n\n## Files\n");
     writeFileSync(
       path.join(dir, "heads.json"),
-      JSON.stringify({ roles: [{ layer: 1, head: 2, role: "previous token", score: 0.91 }] }),
+      JSON.stringify({
+        roles: [
+          { layer: 1, head: 2, role: "previous token", score: 0.91 },
+          { stack: "decoder", kind: "cross", layer: 0, head: 1, role: "alignment", condition: "short inputs" },
+        ],
+      }),
     );
   });
 
@@ -216,14 +221,18 @@ describe("demo models by name", () => {
     const env = { ATTNLENS_MODELS_DIR: demos };
     const text = await cli(["models"], env);
     expect(text.stdout).toBe(
-      "tiny-test-bert  (encoder, bert): a test task\n    A tiny BERT for the tests.\n    heads: L1H2 previous token (0.91)\n",
+      "tiny-test-bert  (encoder, bert): a test task\n    A tiny BERT for the tests.\n" +
+        "    heads: encoder.self.1 h2 previous token (0.91), decoder.cross.0 h1 alignment [short inputs]\n",
     );
     const json = JSON.parse((await cli(["models", "--json"], env)).stdout);
     expect(json[0]).toMatchObject({
       name: "tiny-test-bert",
       family: "encoder",
       task: "a test task",
-      heads: [{ layer: 1, head: 2 }],
+      heads: [
+        { site: "encoder.self.1", layer: 1, head: 2 },
+        { site: "decoder.cross.0", stack: "decoder", kind: "cross", condition: "short inputs" },
+      ],
     });
     const out = outDir();
     const r = await cli(["extract", "tiny-test-bert", "--text", "the cat", "--out", out], env);

@@ -58,3 +58,4 @@ export type * from "./result/types";
 export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./runtime/providers";
 export type { AttentionSite } from "./sites/types";
 export { type EncodedText, type EncodeOptions, type TextToken, TextTokenizer } from "./tokenize/textTokenizer";
+export { seededRandom } from "./util/random";

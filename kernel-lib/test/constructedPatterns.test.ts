@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type AttentionResult, constructedModel, type HeadDesign, headPatterns, openModel, Tensor } from "../src";
-import { seededRandom } from "../src/construct/graphBuilder";
+import { seededRandom } from "../src/util/random";
 
 const EXPECTED: Record<HeadDesign, string> = {
   self: "diagonal",

@@ -9,7 +9,6 @@ import { demoModelsDir, listDemoModels, loadModel } from "../src";
 import type { AttentionResult } from "../src/result/types";
 
 const DIR = demoModelsDir(); // kernel-lib/models, or $ATTNLENS_MODELS_DIR
-const NAMES = ["tiny-agreement-bert", "tiny-induction-gpt", "tiny-reverse-encdec"];
 const probe = (name: string) => JSON.parse(readFileSync(path.join(DIR, name, "reference.json"), "utf8")).probe;
 
 /** Site `id` of sample 0 against torch's [head][query][key] (rounded to 5 decimals). */

@@ -23,13 +23,15 @@ export interface FakeHub {
   log: { path: string; range?: string; ifRange?: string }[];
   /** Cut the connection after `after` bytes the next `times` times `file` is downloaded. */
   cut(file: string, after: number, times?: number): void;
+  /** Send `after` bytes of `file` the next `times` times, then nothing more, keeping the connection open. */
+  stall(file: string, after: number, times?: number): void;
   /** A new commit on the repository. */
   setCommit(id: string, sha: string): void;
   close(): Promise<void>;
 }
 
 export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
-  const cuts = new Map<string, { after: number; times: number }>();
+  const cuts = new Map<string, { after: number; times: number; stall?: boolean }>();
   const log: FakeHub["log"] = [];
   const byId = new Map(repos.map((r) => [r.id, r]));
   const server = createServer((req, res) => {
@@ -48,6 +50,7 @@ export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
     url: `http://127.0.0.1:${port}`,
     log,
     cut: (file, after, times = 1) => cuts.set(file, { after, times }),
+    stall: (file, after, times = 1) => cuts.set(file, { after, times, stall: true }),
     setCommit: (id, sha) => {
       const repo = byId.get(id);
       if (repo) repo.sha = sha;
@@ -91,7 +94,7 @@ function serveFile(
   req: IncomingMessage,
   res: ServerResponse,
   bytes: Buffer,
-  cuts: Map<string, { after: number; times: number }>,
+  cuts: Map<string, { after: number; times: number; stall?: boolean }>,
   name: string,
 ): void {
   const etag = etagOf(bytes);
@@ -114,8 +117,8 @@ function serveFile(
   const cut = cuts.get(name);
   if (cut && cut.times > 0) {
     cut.times--;
-    // Send part of the body, then drop the connection mid-transfer.
-    res.write(body.subarray(0, cut.after), () => setTimeout(() => res.socket?.destroy(), 20));
+    // Send part of the body, then drop the connection mid-transfer (or, stalling, go silent).
+    res.write(body.subarray(0, cut.after), () => cut.stall || setTimeout(() => res.socket?.destroy(), 20));
     return;
   }
   res.end(body);

@@ -5,6 +5,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { DataType, encodeModel, type NodeSpec, type TensorSpec, type ValueSpec } from "../src/onnx/encode";
+import { seededRandom } from "../src/util/random";
 
 export const B = 2;
 export const S = 5;
@@ -12,16 +13,10 @@ export const N = 4;
 export const H = 8;
 export const D = N * H;
 
-/** Deterministic uniform(-1, 1) numbers (mulberry32). */
+/** Deterministic uniform(-1, 1) numbers. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const r = seededRandom(seed);
+  return () => r() * 2 - 1;
 }
 
 export function floats(seed: number, n: number, scale = 1): Float32Array {

@@ -19,7 +19,7 @@ import {
   rolloutAgreement,
   Tensor,
 } from "../src";
-import { seededRandom } from "../src/construct/graphBuilder";
+import { seededRandom } from "../src/util/random";
 import { fixtureNames, loadFixture } from "./fixtureFiles";
 
 const TOLERANCE = 1e-5;

@@ -5,8 +5,8 @@
  */
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { MetricEmitter } from "../src/ingraph/emit";
 import { bhtsInGraph } from "../src/ingraph/layout";
+import { metricEmitter } from "../src/ingraph/plan";
 import { decodeModel } from "../src/onnx/decode";
 import { DataType, encodeModel, type ValueSpec } from "../src/onnx/encode";
 import { GraphIndex } from "../src/onnx/graphIndex";
@@ -42,7 +42,7 @@ async function both(s: AttentionSite, x: ort.Tensor, declared: ValueSpec["shape"
     { name: "input_ids", elemType: DataType.INT64, shape: ["batch", "sequence"] },
   ];
   const spec = { name: "layout", nodes: [], inputs, outputs: [], initializers: [] };
-  const e = new MetricEmitter(17);
+  const e = metricEmitter(17);
   const out = bhtsInGraph(e, new GraphIndex(decodeModel(encodeModel(spec)).graph), s, "input_ids");
   const bytes = encodeModel({ ...spec, nodes: e.nodes, initializers: e.initializers, outputs: [{ name: out }] });
   const session = await ort.InferenceSession.create(bytes);

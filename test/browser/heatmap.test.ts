@@ -10,7 +10,7 @@ import { formatWeight } from "../../widgets/src/view/tooltip";
 import { afterUpdate } from "./harness";
 import { caption, cellsBox, hoverCell, MAIN, rasterHref, texts, useBrowser } from "./pages";
 import { payloadOf } from "./payloads";
-import { readPng } from "./pngRead";
+import { brightestPixel, readPng } from "./pngRead";
 
 const open = useBrowser();
 
@@ -49,15 +49,7 @@ describe("heatmap", () => {
     const map = mapAt(payload.sites[1].maps!, 0, 3);
     const box = await cellsBox(page);
     const shot = readPng(await page.screenshot({ clip: box }));
-    let best = -1;
-    let at = [0, 0];
-    for (let y = 0; y < shot.height; y++) {
-      for (let x = 0; x < shot.width; x++) {
-        const i = (y * shot.width + x) * 4;
-        const lum = 0.2126 * shot.data[i] + 0.7152 * shot.data[i + 1] + 0.0722 * shot.data[i + 2];
-        if (lum > best) [best, at] = [lum, [x, y]];
-      }
-    }
+    const { at, luminance: best } = brightestPixel(shot);
     const c = Math.floor(((at[0] + 0.5) / shot.width) * 12);
     const r = Math.floor(((at[1] + 0.5) / shot.height) * 12);
     expect(map[r * 12 + c]).toBe(Math.max(...map));

@@ -2,41 +2,15 @@
  * Long inputs: a 1,024 × 1,024 map is one raster image (no per-cell SVG), brushing zooms to a token
  * range with token labels, and the 12 × 12 head grid of a 128-token input draws pooled overviews.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mapAt } from "../../widgets/src/payload/maps";
 import { formatWeight } from "../../widgets/src/view/tooltip";
-import { afterUpdate, launch, mount, type Problems, widgetPage } from "./harness";
+import { afterUpdate, mount } from "./harness";
+import { cellsBox, MAIN, usePages } from "./pages";
 import { payloadOf } from "./payloads";
-import { readPng } from "./pngRead";
+import { brightestPixel, readPng } from "./pngRead";
 
-const MAIN = ".attnlens-main > .attnlens-heatmap";
-let browser: Browser;
-const pages: Problems[] = [];
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  try {
-    for (const problems of pages) expect(problems).toEqual({ console: [], dialogs: [], requests: [] });
-  } finally {
-    await browser?.close();
-  }
-});
-
-async function page(): Promise<Page> {
-  const p = await widgetPage(browser);
-  pages.push(p.problems);
-  return p.page;
-}
-
-const box = (p: Page) =>
-  p.evaluate((sel) => {
-    const r = document.querySelector(`${sel} g.heat_cells_marks image`)!.getBoundingClientRect();
-    return { x: r.left, y: r.top, w: r.width, h: r.height };
-  }, MAIN);
+const page = usePages();
 
 describe("1,024-token heatmap", () => {
   const payload = payloadOf({ layers: 1, heads: 1, tokens: 1024 }, { metrics: false, rollout: false });
@@ -62,9 +36,9 @@ describe("1,024-token heatmap", () => {
   it("zooms to a brushed token range and labels it with the tokens", async () => {
     const p = await page();
     await mount(p, payload);
-    const b = await box(p);
-    const at = (c: number) => b.x + (c * b.w) / 1024;
-    const atY = (r: number) => b.y + (r * b.h) / 1024;
+    const b = await cellsBox(p);
+    const at = (c: number) => b.x + (c * b.width) / 1024;
+    const atY = (r: number) => b.y + (r * b.height) / 1024;
     await p.mouse.move(at(100.5), atY(200.5));
     await p.mouse.down();
     await p.mouse.move(at(120), atY(215), { steps: 4 });
@@ -75,8 +49,8 @@ describe("1,024-token heatmap", () => {
     expect(x).toEqual(tokens.slice(100, 120));
     expect(y).toEqual(tokens.slice(200, 215));
     // The tooltip of a zoomed cell still reads the payload.
-    const z = await box(p);
-    await p.mouse.move(z.x + (3.5 * z.w) / 20, z.y + (2.5 * z.h) / 15);
+    const z = await cellsBox(p);
+    await p.mouse.move(z.x + (3.5 * z.width) / 20, z.y + (2.5 * z.height) / 15);
     const map = mapAt(payload.sites[0].maps!, 0, 0);
     await expect
       .poll(() => p.textContent(".attnlens-tooltip"))
@@ -97,17 +71,8 @@ describe("1,024-token raster pixels", () => {
     for (let i = 1; i < map.length; i++) if (map[i] > map[arg]) arg = i;
     const p = await page();
     await mount(p, payload);
-    const b = await box(p);
-    const shot = readPng(await p.screenshot({ clip: { x: b.x, y: b.y, width: b.w, height: b.h } }));
-    let best = -1;
-    let at = [0, 0];
-    for (let y = 0; y < shot.height; y++) {
-      for (let x = 0; x < shot.width; x++) {
-        const i = (y * shot.width + x) * 4;
-        const lum = 0.2126 * shot.data[i] + 0.7152 * shot.data[i + 1] + 0.0722 * shot.data[i + 2];
-        if (lum > best) [best, at] = [lum, [x, y]];
-      }
-    }
+    const shot = readPng(await p.screenshot({ clip: await cellsBox(p) }));
+    const { at } = brightestPixel(shot);
     // One screen pixel spans about two cells: the maximum lies within ±2 cells of the brightest pixel.
     const c = ((at[0] + 0.5) / shot.width) * 1024;
     const r = ((at[1] + 0.5) / shot.height) * 1024;

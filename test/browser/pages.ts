@@ -17,8 +17,8 @@ export type Open = (
   theme?: "light" | "dark",
 ) => Promise<Page>;
 
-/** Registers beforeAll/afterAll for this file and returns `open`. */
-export function useBrowser(): Open {
+/** Registers beforeAll/afterAll for this file and returns `page`: a fresh widget page, nothing mounted. */
+export function usePages(): (theme?: "light" | "dark") => Promise<Page> {
   let browser: Browser;
   const pages: Problems[] = [];
   beforeAll(async () => {
@@ -35,11 +35,20 @@ export function useBrowser(): Open {
       await browser?.close();
     }
   });
-  return async (payload, options = {}, theme = "light") => {
+  return async (theme) => {
     const p = await widgetPage(browser, theme);
     pages.push(p.problems);
-    await mount(p.page, payload, { theme, ...options });
     return p.page;
+  };
+}
+
+/** Registers beforeAll/afterAll for this file and returns `open`: a fresh page with `payload` rendered. */
+export function useBrowser(): Open {
+  const page = usePages();
+  return async (payload, options = {}, theme = "light") => {
+    const p = await page(theme);
+    await mount(p, payload, { theme, ...options });
+    return p;
   };
 }
 

@@ -58,3 +58,17 @@ export function readPng(png: Uint8Array): Pixels {
   }
   return { width, height, data };
 }
+
+/** The brightest pixel by luminance (the first in row-major order on ties): its [x, y] and luminance. */
+export function brightestPixel(px: Pixels): { at: [number, number]; luminance: number } {
+  let best = -1;
+  let at: [number, number] = [0, 0];
+  for (let y = 0; y < px.height; y++) {
+    for (let x = 0; x < px.width; x++) {
+      const i = (y * px.width + x) * 4;
+      const lum = 0.2126 * px.data[i] + 0.7152 * px.data[i + 1] + 0.0722 * px.data[i + 2];
+      if (lum > best) [best, at] = [lum, [x, y]];
+    }
+  }
+  return { at, luminance: best };
+}

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attnlens as cli } from "../cliRunner";
+import { attnlens as cli, extractOnCpu } from "../cliRunner";
 import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
 import { HOSTILE_TOKENS, syntheticResult } from "../jupyter/results";
 import { ensureBuilt, ROOT, removeTempDirs, tempDir } from "../jupyter/setup";
@@ -39,16 +39,7 @@ beforeAll(() => {
   ensureBuilt("kernel-lib", "widgets");
   attnlens = load("attnlens") as Attnlens;
   extraction = path.join(tmp, "bert");
-  const r = cli(
-    "extract",
-    path.join(FIXTURE, "model.onnx"),
-    "--feeds",
-    path.join(FIXTURE, "feeds.json"),
-    "--out",
-    extraction,
-    "--providers",
-    "cpu",
-  );
+  const r = extractOnCpu(path.join(FIXTURE, "model.onnx"), path.join(FIXTURE, "feeds.json"), extraction);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -71,16 +62,7 @@ describe("attnlens report DIR -o report.html", () => {
 
   it("with tokens.json and metrics.json: their tokens and metrics", () => {
     const dir = path.join(tmp, "bert-tokens");
-    const r0 = cli(
-      "extract",
-      path.join(FIXTURE, "model.onnx"),
-      "--feeds",
-      path.join(FIXTURE, "feeds.json"),
-      "--out",
-      dir,
-      "--providers",
-      "cpu",
-    );
+    const r0 = extractOnCpu(path.join(FIXTURE, "model.onnx"), path.join(FIXTURE, "feeds.json"), dir);
     expect(r0.code, r0.stderr).toBe(0);
     const words = [
       "[CLS]",

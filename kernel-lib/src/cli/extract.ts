@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import * as path from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { AttnlensError } from "../errors";
-import { encodeNpy } from "../io/npy";
+import { writeExtraction, writeTokens } from "../io/extractionDir";
 import { loadModel } from "../loading/loadModel";
 import { type Feeds, type JsonFeed, tensorFromJson } from "../model/feeds";
 import { openModel } from "../model/openModel";
 import type { AttentionResult } from "../result/types";
 import { parse, providersOption, str, UsageError } from "./args";
 import type { Command } from "./commands";
-import { EXTRACT_OPTIONS, extractFromText, loadOptions, writeTokens } from "./extractText";
+import { EXTRACT_OPTIONS, extractFromText, loadOptions } from "./extractText";
 
 export const extractCommand: Command = {
   name: "extract",
@@ -76,49 +75,4 @@ export function readFeeds(file: string): Feeds {
   const feeds: Feeds = {};
   for (const [name, f] of Object.entries(json)) feeds[name] = tensorFromJson(name, f);
   return feeds;
-}
-
-/** Writes `<site id>.npy` per site and manifest.json, in site order. */
-export function writeExtraction(dir: string, result: AttentionResult): void {
-  mkdirSync(dir, { recursive: true });
-  const sites = result.sites.map((s) => {
-    const file = `${s.id}.npy`;
-    writeFileSync(path.join(dir, file), encodeNpy(s.data, s.dims));
-    return {
-      id: s.id,
-      stack: s.stack,
-      kind: s.kind,
-      layer: s.layer,
-      heads: s.heads,
-      causal: s.causal,
-      file,
-      shape: s.dims,
-    };
-  });
-  const manifest = {
-    provider: result.provider,
-    fallbacks: result.fallbacks,
-    sites,
-    masks: maskJson(result),
-    // Fed token and segment ids: `attnlens metrics` needs them for the induction and block patterns.
-    inputIds: rowsJson(result.inputIds),
-    segments: rowsJson(result.segments),
-  };
-  writeFileSync(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-function rowsJson(rows: AttentionResult["inputIds"]): Record<string, number[][]> {
-  const out: Record<string, number[][]> = {};
-  for (const [stack, r] of Object.entries(rows ?? {})) if (r) out[stack] = r.map((row) => Array.from(row));
-  return out;
-}
-
-function maskJson(result: AttentionResult): Record<string, number[][]> {
-  const out: Record<string, number[][]> = {};
-  for (const [stack, m] of Object.entries(result.masks)) {
-    if (!m) continue;
-    const [b, l] = m.dims;
-    out[stack] = Array.from({ length: b }, (_, i) => Array.from(m.data.subarray(i * l, (i + 1) * l)));
-  }
-  return out;
 }

@@ -3,8 +3,6 @@
  * id or a demo model's name), run the text — a sentence pair, a target, or generation for
  * decoders — and write the tokens next to the maps (DIR/tokens.json).
  */
-import { writeFileSync } from "node:fs";
-import * as path from "node:path";
 import { type LoadOptions, loadModel } from "../loading/loadModel";
 import type { AttentionResult } from "../result/types";
 import { providersOption, str, UsageError } from "./args";
@@ -72,13 +70,4 @@ export async function extractFromText(
   } finally {
     await model.release();
   }
-}
-
-/** DIR/tokens.json: the tokens of sample 0, special tokens included, in model order. */
-export function writeTokens(dir: string, result: AttentionResult): void {
-  const row = (side: "source" | "target") => (result.tokens?.[side]?.[0] ?? []).map((t) => t.text);
-  writeFileSync(
-    path.join(dir, "tokens.json"),
-    `${JSON.stringify({ source: row("source"), target: row("target") }, null, 1)}\n`,
-  );
 }

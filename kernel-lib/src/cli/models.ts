@@ -24,7 +24,8 @@ export const modelsCommand: Command = {
       if (m.summary) lines.push(`    ${clip(m.summary, 300)}`);
       if (m.heads.length) {
         const roles = m.heads.map(
-          (h) => `L${h.layer}H${h.head} ${h.role}${h.score != null ? ` (${h.score.toFixed(2)})` : ""}`,
+          (h) =>
+            `${h.site} h${h.head} ${h.role}${h.condition ? ` [${h.condition}]` : ""}${h.score != null ? ` (${h.score.toFixed(2)})` : ""}`,
         );
         lines.push(`    heads: ${roles.join(", ")}`);
       }

@@ -5,7 +5,8 @@
  * matches a real export's.
  */
 import { DataType } from "../onnx/encode";
-import { GraphBuilder, randomWeights, seededRandom } from "./graphBuilder";
+import { seededRandom } from "../util/random";
+import { GraphBuilder, randomWeights } from "./graphBuilder";
 
 export interface BertLikeShape {
   layers: number;
@@ -66,13 +67,13 @@ export function bertLikeModel(shape: BertLikeShape): Uint8Array {
     const proj = (name: string) =>
       g.op("Add", [g.op("MatMul", [h, w(`${p}/${name}.weight`, hidden, hidden)]), bias(`${p}/${name}.bias`, hidden)]);
     const split = (x: string, perm: number[]) =>
-      g.op("Transpose", [g.op("Reshape", [x, splitShape], {}, `${p}/Reshape`)], { perm: { ints: perm } });
+      g.op("Transpose", [g.named(`${p}/Reshape`, "Reshape", [x, splitShape])], { perm: { ints: perm } });
     const q = split(proj("query"), [0, 2, 1, 3]);
     const kT = split(proj("key"), [0, 2, 3, 1]);
     const v = split(proj("value"), [0, 2, 1, 3]);
-    const scores = g.op("Add", [g.op("Div", [g.op("MatMul", [q, kT], {}, `${p}/MatMul`), scale]), additive]);
-    const probs = g.op("Softmax", [scores], { axis: { i: -1 } }, `${p}/Softmax`);
-    const context = g.op("Transpose", [g.op("MatMul", [probs, v], {}, `${p}/MatMul_1`)], {
+    const scores = g.op("Add", [g.op("Div", [g.named(`${p}/MatMul`, "MatMul", [q, kT]), scale]), additive]);
+    const probs = g.named(`${p}/Softmax`, "Softmax", [scores], { axis: { i: -1 } });
+    const context = g.op("Transpose", [g.named(`${p}/MatMul_1`, "MatMul", [probs, v])], {
       perm: { ints: [0, 2, 1, 3] },
     });
     const merged = g.op("Reshape", [context, mergeShape]);
@@ -97,7 +98,7 @@ export function bertLikeModel(shape: BertLikeShape): Uint8Array {
     ]);
     h = layerNorm(g.op("Add", [down, h]), `/encoder/layer.${l}/output/LayerNorm`);
   }
-  const last = g.op("Identity", [h], {}, "last_hidden_state");
+  const last = g.named("last_hidden_state", "Identity", [h]);
   g.output(last, DataType.FLOAT, ["batch", "sequence", hidden]);
-  return g.build(17);
+  return g.build();
 }

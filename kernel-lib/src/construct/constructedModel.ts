@@ -124,17 +124,17 @@ export function constructedModel(spec: ConstructedSpec): ConstructedModel {
     const q = heads4(wq, "query", [0, 2, 1, 3]);
     const kT = heads4(wk, "key", [0, 2, 3, 1]);
     const v = heads4(wv, "value", [0, 2, 1, 3]);
-    let scores = g.op("Add", [g.op("Div", [g.op("MatMul", [q, kT], {}, `${p}/MatMul`), scale]), pad]);
+    let scores = g.op("Add", [g.op("Div", [g.named(`${p}/MatMul`, "MatMul", [q, kT]), scale]), pad]);
     if (causal) scores = g.op("Where", [causal, scores, g.floats("neg_inf", [-1e9], [])]);
-    const probs = g.op("Softmax", [scores], { axis: { i: -1 } }, `${p}/Softmax`);
+    const probs = g.named(`${p}/Softmax`, "Softmax", [scores], { axis: { i: -1 } });
     const context = g.op("Reshape", [
       g.op("Transpose", [g.op("MatMul", [probs, v])], { perm: { ints: [0, 2, 1, 3] } }),
       merge,
     ]);
     x = g.op("Add", [x, g.op("MatMul", [context, g.floats(`${p}/output`, wo, [heads * n, n])])]);
   });
-  g.output(g.op("Identity", [x], {}, "hidden_states"), DataType.FLOAT, ["batch", "sequence", n]);
-  return { bytes: g.build(17), truth, layout: s, window };
+  g.output(g.named("hidden_states", "Identity", [x]), DataType.FLOAT, ["batch", "sequence", n]);
+  return { bytes: g.build(), truth, layout: s, window };
 }
 
 /** Writes a [n × n] head matrix into columns h·n … (h+1)·n of a [n × heads·n] projection. */

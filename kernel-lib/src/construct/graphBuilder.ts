@@ -1,18 +1,21 @@
 /**
- * A small fluent writer for ONNX graphs built in code: the benchmark's BERT-base-shaped model and
- * the constructed models whose heads have designed weights. Names are generated, so callers only
- * wire values together.
+ * A small writer for whole ONNX graphs built in code: the benchmark's BERT-base-shaped model and
+ * the constructed models whose heads have designed weights. Nodes and constants come from the
+ * shared emitter (onnx/emitter.ts); names are generated, so callers only wire values together.
  */
-import { type AttrSpec, DataType, encodeModel, type NodeSpec, type TensorSpec, type ValueSpec } from "../onnx/encode";
+import { GraphEmitter } from "../onnx/emitter";
+import { DataType, encodeModel, type ValueSpec } from "../onnx/encode";
 
-export class GraphBuilder {
-  private nodes: NodeSpec[] = [];
+export class GraphBuilder extends GraphEmitter {
   private inputs: ValueSpec[] = [];
   private outputs: ValueSpec[] = [];
-  private initializers: TensorSpec[] = [];
-  private counter = 0;
 
-  constructor(private readonly name = "attnlens_constructed") {}
+  constructor(
+    private readonly name = "attnlens_constructed",
+    opset = 17,
+  ) {
+    super(opset, { fresh: (_kind, hint, n) => `${hint}_${n}`, output: (node, i) => `${node}_output_${i}` });
+  }
 
   input(name: string, elemType: number, shape: (number | string)[]): string {
     this.inputs.push({ name, elemType, shape });
@@ -38,35 +41,7 @@ export class GraphBuilder {
     );
   }
 
-  private tensor(prefix: string, dataType: number, dims: number[], data: TensorSpec["data"]): string {
-    const name = this.fresh(prefix);
-    this.initializers.push({ name, dataType, dims, data });
-    return name;
-  }
-
-  /** Adds one node; returns its (first) output name. `name` doubles as the node-name prefix. */
-  op(opType: string, inputs: string[], attributes: Record<string, AttrSpec> = {}, name = opType): string {
-    return this.opN(opType, inputs, 1, attributes, name)[0];
-  }
-
-  opN(
-    opType: string,
-    inputs: string[],
-    count: number,
-    attributes: Record<string, AttrSpec> = {},
-    name = opType,
-  ): string[] {
-    const node = this.fresh(name);
-    const outputs = Array.from({ length: count }, (_, i) => `${node}_output_${i}`);
-    this.nodes.push({ name: node, opType, inputs, outputs, attributes });
-    return outputs;
-  }
-
-  private fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
-  }
-
-  build(opset = 17): Uint8Array {
+  build(): Uint8Array {
     return encodeModel(
       {
         name: this.name,
@@ -75,21 +50,9 @@ export class GraphBuilder {
         outputs: this.outputs,
         initializers: this.initializers,
       },
-      { "": opset },
+      { "": this.opset },
     );
   }
-}
-
-/** A seeded PRNG (mulberry32) so built models are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Uniform(−scale, scale) weights. */

@@ -13,7 +13,7 @@ type Widgets = typeof import("@attnlens/widgets");
 export interface StaticSelection {
   view?: ViewName;
   site?: string;
-  head?: number;
+  head?: number | "mean" | "max";
   sample?: number;
 }
 
@@ -56,13 +56,29 @@ export function renderOptions(payload: AttentionPayload, s: StaticSelection): Re
   return out;
 }
 
-/** The Vega-Lite spec of a view's static picture (the composite overview when no view is named). */
+/**
+ * The Vega-Lite spec of a view's static picture (the composite overview when no view is named).
+ * A single view is framed with the payload's title and the sample it shows, as the overview is.
+ */
 export function staticViewSpec(payload: AttentionPayload, s: StaticSelection): VlSpec {
   const w = widgets();
   const sel = selection(w, payload, s);
+  const view = singleViewSpec(w, payload, s.view, sel);
+  if (!view) return w.staticSpec(payload, { theme: "light", selection: sel });
+  const sample = payload.samples > 1 ? `sample ${sel.sample}` : "";
+  const title = [payload.title, sample].filter(Boolean).join(" · ");
+  return title ? w.concatSpecs(view, "light", title) : view;
+}
+
+function singleViewSpec(
+  w: Widgets,
+  payload: AttentionPayload,
+  view: ViewName | undefined,
+  sel: Selection,
+): VlSpec | null {
   const theme = "light";
   const selected = { layer: sel.layer, head: typeof sel.head === "number" ? sel.head : -1 };
-  switch (s.view) {
+  switch (view) {
     case "heatmap":
       return w.heatmapSpec(w.siteMatrix(payload, sel), { theme });
     case "headGrid": {
@@ -83,7 +99,7 @@ export function staticViewSpec(payload: AttentionPayload, s: StaticSelection): V
       break;
     }
   }
-  return w.staticSpec(payload, { theme, selection: sel });
+  return null;
 }
 
 /** SVG text of the view's static picture. */

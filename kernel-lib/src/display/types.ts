@@ -9,9 +9,9 @@ export const VIEW_NAMES: readonly ViewName[] = ["heatmap", "headGrid", "metrics"
 export interface ShowOptions extends PayloadOptions {
   /** The view to open on (default: the widgets' overview; its static picture is the composite). */
   view?: ViewName;
-  /** Initial selection: site id, head and sample shown first. */
+  /** Initial selection: site id, head (or "mean"/"max" over heads) and sample shown first. */
   site?: string;
-  head?: number;
+  head?: number | "mean" | "max";
   sample?: number;
   /**
    * Limit on the payload in a notebook output, bytes (default DISPLAY_MAX_BYTES, 2 MiB): Jupyter

@@ -4,38 +4,38 @@
  * optional past state (2, B, N, P, H) concatenated in front of K and V, a mask_index in any of its
  * formats, `unidirectional` causality, an additive attention_bias.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, attrInts, type OnnxNode } from "../onnx/model";
 import { DataType } from "../onnx/schema";
 import { attend, splitHeads } from "./core";
-import type { Emitter } from "./emit";
 import type { FusedContext } from "./fusedContext";
 import { causalMask, indexMask, rawMask } from "./masks";
 import { staticRank } from "./rank";
 
-export function decomposeAttention(e: Emitter, node: OnnxNode, ctx: FusedContext): string | null {
+export function decomposeAttention(e: GraphEmitter, node: OnnxNode, ctx: FusedContext): string | null {
   const [input, weights, bias, maskIndex, past, attentionBias, pastLength] = node.inputs;
   const unsupported = commonChecks(node, pastLength);
   if (unsupported) return unsupported;
   const sizes = qkvSizes(node, ctx, weights);
   if (typeof sizes === "string") return sizes;
-  let proj = e.one("MatMul", [input, weights]);
-  if (bias) proj = e.one("Add", [proj, bias]);
+  let proj = e.op("MatMul", [input, weights]);
+  if (bias) proj = e.op("Add", [proj, bias]);
   return fromProjection(e, node, ctx, proj, sizes, { input, maskIndex, past, attentionBias });
 }
 
 /** QAttention: the projection is MatMulInteger on quantized input and weights, rescaled to float. */
-export function decomposeQAttention(e: Emitter, node: OnnxNode, ctx: FusedContext): string | null {
+export function decomposeQAttention(e: GraphEmitter, node: OnnxNode, ctx: FusedContext): string | null {
   const [input, weights, bias, inputScale, weightScale, maskIndex, inputZero, weightZero, past] = node.inputs;
   const unsupported = commonChecks(node, undefined);
   if (unsupported) return unsupported;
   const sizes = qkvSizes(node, ctx, weights);
   if (typeof sizes === "string") return sizes;
-  const acc = e.one("MatMulInteger", [input, weights, inputZero ?? "", weightZero ?? ""]);
-  const scaled = e.one("Mul", [
-    e.one("Cast", [acc], { to: { i: DataType.FLOAT } }),
-    e.one("Mul", [inputScale, weightScale]),
+  const acc = e.op("MatMulInteger", [input, weights, inputZero ?? "", weightZero ?? ""]);
+  const scaled = e.op("Mul", [
+    e.op("Cast", [acc], { to: { i: DataType.FLOAT } }),
+    e.op("Mul", [inputScale, weightScale]),
   ]);
-  const proj = e.one("Add", [scaled, bias]);
+  const proj = e.op("Add", [scaled, bias]);
   return fromProjection(e, node, ctx, proj, sizes, { input, maskIndex, past, attentionBias: undefined });
 }
 
@@ -69,7 +69,7 @@ interface Extras {
 }
 
 function fromProjection(
-  e: Emitter,
+  e: GraphEmitter,
   node: OnnxNode,
   ctx: FusedContext,
   proj: string,
@@ -77,18 +77,18 @@ function fromProjection(
   extras: Extras,
 ): string | null {
   const heads = attrInt(node, "num_heads", 0);
-  const part = (from: number, to: number) => e.slice(proj, e.i64([from]), e.i64([to]), [2]);
+  const part = (from: number, to: number) => e.slice(proj, from, to, 2);
   const q = splitHeads(e, part(0, dq), heads);
   let k = splitHeads(e, part(dq, dq + dk), heads);
   let v = splitHeads(e, part(dq + dk, dq + dk + dv), heads);
   if (extras.past) {
-    const pastK = e.one("Gather", [extras.past, e.i64([0], true)], { axis: { i: 0 } });
-    const pastV = e.one("Gather", [extras.past, e.i64([1], true)], { axis: { i: 0 } });
-    k = e.one("Concat", [pastK, k], { axis: { i: 2 } });
-    v = e.one("Concat", [pastV, v], { axis: { i: 2 } });
+    const pastK = e.op("Gather", [extras.past, e.i64([0], true)], { axis: { i: 0 } });
+    const pastV = e.op("Gather", [extras.past, e.i64([1], true)], { axis: { i: 0 } });
+    k = e.op("Concat", [pastK, k], { axis: { i: 2 } });
+    v = e.op("Concat", [pastV, v], { axis: { i: 2 } });
   }
   if (node.outputs[1]) {
-    e.one("Concat", [e.unsqueeze(k, [0]), e.unsqueeze(v, [0])], { axis: { i: 0 } }, node.outputs[1]);
+    e.op("Concat", [e.unsqueeze(k, [0]), e.unsqueeze(v, [0])], { axis: { i: 0 } }, node.outputs[1]);
   }
   const additive: string[] = [];
   const fill = attrFloat(node, "mask_filter_value") ?? -10000;

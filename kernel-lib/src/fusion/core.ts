@@ -5,27 +5,27 @@
  *
  * Q, K, V are [B, N, S|T, H] float32; the result is written back as [B, S, N·Hv].
  */
-import type { Emitter } from "./emit";
+import type { GraphEmitter } from "../onnx/emitter";
 
 /** Reshape [B, S, N·H] → [B, S, N, H] → Transpose → [B, N, S, H]. */
-export function splitHeads(e: Emitter, x: string, heads: number): string {
-  const r = e.one("Reshape", [x, e.i64([0, 0, heads, -1])]);
-  return e.one("Transpose", [r], { perm: { ints: [0, 2, 1, 3] } });
+export function splitHeads(e: GraphEmitter, x: string, heads: number): string {
+  const r = e.op("Reshape", [x, e.i64([0, 0, heads, -1])]);
+  return e.op("Transpose", [r], { perm: { ints: [0, 2, 1, 3] } });
 }
 
 /** [B, N, S, H] → [B, S, N·H]. */
-export function mergeHeads(e: Emitter, x: string, output?: string): string {
-  const t = e.one("Transpose", [x], { perm: { ints: [0, 2, 1, 3] } });
-  return e.one("Reshape", [t, e.i64([0, 0, -1])], undefined, output);
+export function mergeHeads(e: GraphEmitter, x: string, output?: string): string {
+  const t = e.op("Transpose", [x], { perm: { ints: [0, 2, 1, 3] } });
+  return e.op("Reshape", [t, e.i64([0, 0, -1])], undefined, output);
 }
 
 /** Repeats each of the Nkv key/value heads N/Nkv times (grouped-query attention) → [B, N, T, H]. */
-export function repeatKv(e: Emitter, x: string, groups: number): string {
+export function repeatKv(e: GraphEmitter, x: string, groups: number): string {
   if (groups === 1) return x;
-  const tiled = e.one("Tile", [e.unsqueeze(x, [2]), e.i64([1, 1, groups, 1, 1])]);
+  const tiled = e.op("Tile", [e.unsqueeze(x, [2]), e.i64([1, 1, groups, 1, 1])]);
   // Target shape [B, N, T, H] read from the tensor itself: the head size may be unknown statically.
-  const shape = e.one("Concat", [e.dim(x, 0), e.i64([-1]), e.dim(x, 2), e.dim(x, 3)], { axis: { i: 0 } });
-  return e.one("Reshape", [tiled, shape]);
+  const shape = e.op("Concat", [e.dim(x, 0), e.i64([-1]), e.dim(x, 2), e.dim(x, 3)], { axis: { i: 0 } });
+  return e.op("Reshape", [tiled, shape]);
 }
 
 export interface ScoreTerms {
@@ -46,17 +46,17 @@ export interface Attended {
   context: string;
 }
 
-export function attend(e: Emitter, q: string, k: string, v: string, terms: ScoreTerms, output?: string): Attended {
-  const kt = e.one("Transpose", [k], { perm: { ints: [0, 1, 3, 2] } });
-  const scale = terms.scale ?? e.one("Reciprocal", [e.one("Sqrt", [e.toFloat(e.scalarDim(q, 3))])]);
-  let scores = e.one("Mul", [e.one("MatMul", [q, kt]), typeof scale === "number" ? e.f32(scale) : scale]);
+export function attend(e: GraphEmitter, q: string, k: string, v: string, terms: ScoreTerms, output?: string): Attended {
+  const kt = e.op("Transpose", [k], { perm: { ints: [0, 1, 3, 2] } });
+  const scale = terms.scale ?? e.op("Reciprocal", [e.op("Sqrt", [e.toFloat(e.scalarDim(q, 3))])]);
+  let scores = e.op("Mul", [e.op("MatMul", [q, kt]), typeof scale === "number" ? e.f32(scale) : scale]);
   if (terms.softcap && terms.softcap > 0) {
     const cap = e.f32(terms.softcap);
-    scores = e.one("Mul", [e.one("Tanh", [e.one("Div", [scores, cap])]), cap]);
+    scores = e.op("Mul", [e.op("Tanh", [e.op("Div", [scores, cap])]), cap]);
   }
-  for (const a of terms.additive) scores = e.one("Add", [scores, a]);
+  for (const a of terms.additive) scores = e.op("Add", [scores, a]);
   // Before opset 13 Softmax flattens from `axis`; on a rank-4 tensor axis 3 is the same last-axis softmax.
-  const probs = e.one("Softmax", [scores], { axis: { i: e.opset >= 13 ? -1 : 3 } });
-  const context = mergeHeads(e, e.one("MatMul", [probs, v]), output);
+  const probs = e.op("Softmax", [scores], { axis: { i: e.opset >= 13 ? -1 : 3 } });
+  const context = mergeHeads(e, e.op("MatMul", [probs, v]), output);
   return { probs, scores, context };
 }

@@ -5,12 +5,12 @@
  *
  *   fused node ─► decomposer ─► standard-op nodes writing the node's own outputs ─► spliced model
  */
+import { GraphEmitter } from "../onnx/emitter";
 import { editModel, type NodeSpec, type TensorSpec } from "../onnx/encode";
 import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import type { RejectedSoftmax } from "../sites/types";
 import { decomposeAttention, decomposeQAttention } from "./attention";
-import { Emitter } from "./emit";
 import type { Decomposer } from "./fusedContext";
 import { decomposeGroupQueryAttention } from "./groupQueryAttention";
 import { decomposeMultiHeadAttention } from "./multiHeadAttention";
@@ -63,7 +63,8 @@ export function decomposeFusedAttention(model: OnnxModel): Decomposition {
       out.unexposable.push({ node: name, reason: `fused com.microsoft.${node.opType}: ${why}` });
       continue;
     }
-    const e = new Emitter(name, opset);
+    // Every new name starts with the fused node's, so sites keep its module path.
+    const e = new GraphEmitter(opset, { fresh: (_kind, hint, n) => `${name}/attnlens/${hint}_${n}` });
     const failed = DECOMPOSERS[node.opType](e, node, { index });
     if (failed) {
       out.unexposable.push({

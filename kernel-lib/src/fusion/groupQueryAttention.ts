@@ -5,9 +5,9 @@
  * soft-capped; rotary embeddings, when the op applies them, run as com.microsoft.RotaryEmbedding
  * on Q and K before the product, as the fused kernel does.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, type OnnxNode } from "../onnx/model";
 import { attend, repeatKv, splitHeads } from "./core";
-import type { Emitter } from "./emit";
 import type { FusedContext } from "./fusedContext";
 import { causalMask } from "./masks";
 
@@ -20,7 +20,7 @@ const UNSUPPORTED_INPUTS: [number, string][] = [
   [15, "per-head Q/K RMS norms"],
 ];
 
-export function decomposeGroupQueryAttention(e: Emitter, node: OnnxNode, _ctx: FusedContext): string | null {
+export function decomposeGroupQueryAttention(e: GraphEmitter, node: OnnxNode, _ctx: FusedContext): string | null {
   const [query, key, value, pastKey, pastValue, seqlensK, totalLength, cosCache, sinCache, positionIds] = node.inputs;
   const heads = attrInt(node, "num_heads", 0);
   const kvHeads = attrInt(node, "kv_num_heads", 0);
@@ -38,13 +38,13 @@ export function decomposeGroupQueryAttention(e: Emitter, node: OnnxNode, _ctx: F
   // Per-sample past length: 0 on the first prompt (S = total_sequence_length), else seqlens_k + 1 − S.
   const s = e.scalarDim(q, 1);
   const total = e.toInt64(totalLength);
-  const past = e.one("Sub", [e.one("Add", [e.toInt64(seqlensK), e.i64([1], true)]), s]);
-  const first = e.one("Equal", [s, e.squeeze(e.one("Reshape", [total, e.i64([1])]), [0])]);
-  const offset = e.one("Where", [first, e.i64([0], true), past]); // [B]
+  const past = e.op("Sub", [e.op("Add", [e.toInt64(seqlensK), e.i64([1], true)]), s]);
+  const first = e.op("Equal", [s, e.squeeze(e.op("Reshape", [total, e.i64([1])]), [0])]);
+  const offset = e.op("Where", [first, e.i64([0], true), past]); // [B]
 
   if (attrInt(node, "do_rotary", 0)) {
     if (!cosCache || !sinCache) return "it applies rotary embeddings but has no cos/sin cache inputs";
-    const positions = positionIds || e.one("Add", [e.unsqueeze(offset, [1]), e.unsqueeze(e.range(s), [0])]);
+    const positions = positionIds || e.op("Add", [e.unsqueeze(offset, [1]), e.unsqueeze(e.range(s), [0])]);
     const rotary = (x: string, n: number) =>
       e.op(
         "RotaryEmbedding",
@@ -52,18 +52,18 @@ export function decomposeGroupQueryAttention(e: Emitter, node: OnnxNode, _ctx: F
         { interleaved: { i: attrInt(node, "rotary_interleaved", 0) }, num_heads: { i: n } },
         undefined,
         "com.microsoft",
-      )[0];
+      );
     q = rotary(q, heads);
     k = rotary(k, kvHeads);
   }
   let kh = splitHeads(e, k, kvHeads);
   let vh = splitHeads(e, v, kvHeads);
   if (pastKey && pastValue) {
-    kh = e.one("Concat", [pastKey, kh], { axis: { i: 2 } });
-    vh = e.one("Concat", [pastValue, vh], { axis: { i: 2 } });
+    kh = e.op("Concat", [pastKey, kh], { axis: { i: 2 } });
+    vh = e.op("Concat", [pastValue, vh], { axis: { i: 2 } });
   }
-  if (node.outputs[1]) e.one("Identity", [kh], undefined, node.outputs[1]);
-  if (node.outputs[2]) e.one("Identity", [vh], undefined, node.outputs[2]);
+  if (node.outputs[1]) e.op("Identity", [kh], undefined, node.outputs[1]);
+  if (node.outputs[2]) e.op("Identity", [vh], undefined, node.outputs[2]);
   const qh = splitHeads(e, q, heads);
   const groups = heads / kvHeads;
   const window = attrInt(node, "local_window_size", -1);
@@ -78,15 +78,14 @@ export function decomposeGroupQueryAttention(e: Emitter, node: OnnxNode, _ctx: F
   );
   if (node.outputs[3]) {
     const mode = attrInt(node, "qk_output", 0);
-    e.one("Identity", [mode === 2 ? done.probs : done.scores], undefined, node.outputs[3]);
+    e.op("Identity", [mode === 2 ? done.probs : done.scores], undefined, node.outputs[3]);
   }
   return null;
 }
 
 /** Packed [B, S, (N + 2·Nkv)·H] → Q [B, S, N·H], K and V [B, S, Nkv·H]. */
-function unpackQkv(e: Emitter, packed: string, heads: number, kvHeads: number): [string, string, string] {
-  const split = e.one("Reshape", [packed, e.i64([0, 0, heads + 2 * kvHeads, -1])]);
-  const part = (from: number, to: number) =>
-    e.one("Reshape", [e.slice(split, e.i64([from]), e.i64([to]), [2]), e.i64([0, 0, -1])]);
+function unpackQkv(e: GraphEmitter, packed: string, heads: number, kvHeads: number): [string, string, string] {
+  const split = e.op("Reshape", [packed, e.i64([0, 0, heads + 2 * kvHeads, -1])]);
+  const part = (from: number, to: number) => e.op("Reshape", [e.slice(split, from, to, 2), e.i64([0, 0, -1])]);
   return [part(0, heads), part(heads, heads + kvHeads), part(heads + kvHeads, heads + 2 * kvHeads)];
 }

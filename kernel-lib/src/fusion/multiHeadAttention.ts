@@ -4,14 +4,14 @@
  * already split into heads [B, N, L, H], packed K/V in `key` [B, L, N, 2, H], or packed Q/K/V in
  * `query` [B, L, N, 3, H]. past_key/past_value [B, N, P, H] go in front of the new keys and values.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, type OnnxNode } from "../onnx/model";
 import { attend, splitHeads } from "./core";
-import type { Emitter } from "./emit";
 import type { FusedContext } from "./fusedContext";
 import { causalMask, indexMask, rawMask } from "./masks";
 import { staticRank } from "./rank";
 
-export function decomposeMultiHeadAttention(e: Emitter, node: OnnxNode, ctx: FusedContext): string | null {
+export function decomposeMultiHeadAttention(e: GraphEmitter, node: OnnxNode, ctx: FusedContext): string | null {
   const [query, key, value, bias, keyPadding, attentionBias, pastKey, pastValue, pastLength, cacheIndirection] =
     node.inputs;
   const heads = attrInt(node, "num_heads", 0);
@@ -49,11 +49,11 @@ export function decomposeMultiHeadAttention(e: Emitter, node: OnnxNode, ctx: Fus
     return `its query/key ranks (${qRank}/${kRank}) match none of the documented layouts`;
   }
   if (pastKey && pastValue) {
-    k = e.one("Concat", [pastKey, k], { axis: { i: 2 } });
-    v = e.one("Concat", [pastValue, v], { axis: { i: 2 } });
+    k = e.op("Concat", [pastKey, k], { axis: { i: 2 } });
+    v = e.op("Concat", [pastValue, v], { axis: { i: 2 } });
   }
-  if (node.outputs[1]) e.one("Identity", [k], undefined, node.outputs[1]);
-  if (node.outputs[2]) e.one("Identity", [v], undefined, node.outputs[2]);
+  if (node.outputs[1]) e.op("Identity", [k], undefined, node.outputs[1]);
+  if (node.outputs[2]) e.op("Identity", [v], undefined, node.outputs[2]);
 
   const additive: string[] = [];
   const fill = attrFloat(node, "mask_filter_value") ?? -10000;
@@ -67,24 +67,24 @@ export function decomposeMultiHeadAttention(e: Emitter, node: OnnxNode, ctx: Fus
   if (attentionBias) additive.push(attentionBias);
   const done = attend(e, q, k, v, { scale: attrFloat(node, "scale") || null, additive }, node.outputs[0]);
   // The optional `qk` output holds the scaled, masked scores before the softmax.
-  if (node.outputs[3]) e.one("Identity", [done.scores], undefined, node.outputs[3]);
+  if (node.outputs[3]) e.op("Identity", [done.scores], undefined, node.outputs[3]);
   return null;
 }
 
 /** Packed [B, L, N, c, H] → the i-th of its c tensors as [B, N, L, H]. */
-function unpack(e: Emitter, packed: string, i: number): string {
-  const one = e.one("Gather", [packed, e.i64([i], true)], { axis: { i: 3 } });
-  return e.one("Transpose", [one], { perm: { ints: [0, 2, 1, 3] } });
+function unpack(e: GraphEmitter, packed: string, i: number): string {
+  const one = e.op("Gather", [packed, e.i64([i], true)], { axis: { i: 3 } });
+  return e.op("Transpose", [one], { perm: { ints: [0, 2, 1, 3] } });
 }
 
 /** bias = [bq | bk | bv] added to query, key, value; the split points are their hidden sizes. */
-function splitBias(e: Emitter, bias: string, query: string, key: string, value: string): [string, string, string] {
+function splitBias(e: GraphEmitter, bias: string, query: string, key: string, value: string): [string, string, string] {
   const dq = e.dim(query, 2);
-  const dqk = e.one("Add", [dq, e.dim(key, 2)]);
+  const dqk = e.op("Add", [dq, e.dim(key, 2)]);
   const end = e.i64([Number.MAX_SAFE_INTEGER]);
   return [
-    e.one("Add", [query, e.slice(bias, e.i64([0]), dq, [0])]),
-    e.one("Add", [key, e.slice(bias, dq, dqk, [0])]),
-    e.one("Add", [value, e.slice(bias, dqk, end, [0])]),
+    e.op("Add", [query, e.slice(bias, 0, dq, 0)]),
+    e.op("Add", [key, e.slice(bias, dq, dqk, 0)]),
+    e.op("Add", [value, e.slice(bias, dqk, end, 0)]),
   ];
 }

@@ -6,24 +6,8 @@
  */
 import type { ResultMetrics, SiteAnalysis } from "../metrics/analyze";
 import type { Rollout } from "../metrics/rollout";
-import type { RowMetrics } from "../metrics/types";
+import { ROW_METRIC_KEYS } from "../metrics/types";
 import type { MeasuredSite, MeasureResult } from "./types";
-
-const ROW_KEYS = [
-  "entropy",
-  "normalizedEntropy",
-  "distance",
-  "signedDistance",
-  "confidence",
-  "self",
-  "previous",
-  "next",
-  "first",
-  "cls",
-  "sep",
-  "punctuation",
-  "segment",
-] as const satisfies readonly Exclude<keyof RowMetrics, "sources">[];
 
 export interface Agreement {
   /** Largest |Δ| where both are defined. */
@@ -65,7 +49,7 @@ function compareSite(got: MeasuredSite, want: SiteAnalysis, out: Agreement): voi
   if (got.site.causal !== want.site.causal)
     out.mismatches.push(`${id}.causal: ${got.site.causal} vs ${want.site.causal}`);
   if (got.rows) {
-    for (const key of ROW_KEYS) compareArrays(`${id}.${key}`, got.rows[key], want.rows[key], out);
+    for (const key of ROW_METRIC_KEYS) compareArrays(`${id}.${key}`, got.rows[key], want.rows[key], out);
     compareArrays(`${id}.sources`, got.rows.sources, want.rows.sources, out);
   }
   want.heads.forEach((w, h) => {

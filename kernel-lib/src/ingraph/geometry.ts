@@ -6,9 +6,9 @@
  *   the position pᵢ of each target on the source axis (i + S − T, or the scaled diagonal of a
  *   cross site), and the segment each target belongs to.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import { DataType } from "../onnx/schema";
 import type { AttentionSite } from "../sites/types";
-import type { MetricEmitter } from "./emit";
 import type { GraphInputs, StreamInputs } from "./streams";
 
 export interface GraphGeometry {
@@ -42,15 +42,15 @@ export interface GraphGeometry {
  * input. A mask shorter than `length` counts the missing leading positions as valid rather than
  * failing: onnxruntime runs these nodes on every run, `run()` included.
  */
-function validity(e: MetricEmitter, stream: StreamInputs, batch: string, length: string): string {
+function validity(e: GraphEmitter, stream: StreamInputs, batch: string, length: string): string {
   const ones = e.filled(e.concat([batch, length], 0), 1);
   if (!stream.mask) return ones;
   const mask = e.toFloat(e.cast(stream.mask, DataType.BOOL));
-  return e.sliceFrom(e.concat([ones, mask], 1), e.op("Neg", [length]), 1);
+  return e.slice(e.concat([ones, mask], 1), e.op("Neg", [length]), null, 1);
 }
 
 /** The data-derived causal flag: no weight above 1e-6 past pᵢ = i + S − T (looksCausal), else the static one. */
-function causalFlag(e: MetricEmitter, map: string, future: string, site: AttentionSite, t: string, s: string): string {
+function causalFlag(e: GraphEmitter, map: string, future: string, site: AttentionSite, t: string, s: string): string {
   // (Reducing over heads first would read less, but onnxruntime's CPU reductions over a middle axis are ~10× slower.)
   const futureMax = e.reduce("ReduceMax", e.op("Mul", [map, future]), null, false);
   const looks = e.op("Not", [e.op("Greater", [futureMax, e.f32(1e-6)])]);
@@ -62,7 +62,7 @@ function causalFlag(e: MetricEmitter, map: string, future: string, site: Attenti
  * The scaled diagonal: the r-th valid target sits at rank q = r·(nₛ − 1)/(nₜ − 1) among the valid
  * sources, interpolated between the positions of ranks ⌊q⌋ and ⌊q⌋ + 1. [B, T] float.
  */
-function crossPositions(e: MetricEmitter, tv: string, sv: string, validUpTo: string): string {
+function crossPositions(e: GraphEmitter, tv: string, sv: string, validUpTo: string): string {
   const axis1 = e.i64([1], true);
   const one = e.f32(1);
   const rank = e.op("Sub", [e.op("CumSum", [tv, axis1]), one]);
@@ -89,10 +89,10 @@ function crossPositions(e: MetricEmitter, tv: string, sv: string, validUpTo: str
 }
 
 /** Row i's segment is that of source pᵢ; sources count when their segment id equals it. */
-function segments(e: MetricEmitter, input: string, b: string, t: string, s: string, selfIndex: string) {
+function segments(e: GraphEmitter, input: string, b: string, t: string, s: string, selfIndex: string) {
   // Padded in front with −1 (no segment) so a short input cannot fail the run, as in validity().
   const none = e.op("Expand", [e.i64([-1], true), e.concat([b, s], 0)]);
-  const seg = e.sliceFrom(e.concat([none, e.cast(input, DataType.INT64)], 1), e.op("Neg", [s]), 1);
+  const seg = e.slice(e.concat([none, e.cast(input, DataType.INT64)], 1), e.op("Neg", [s]), null, 1);
   const at = e.op("Expand", [e.unsqueeze(selfIndex, [0]), e.concat([b, t], 0)]);
   const own = e.op("GatherElements", [seg, at], { axis: { i: 1 } });
   const same = e.toFloat(e.op("Equal", [e.unsqueeze(seg, [1]), e.unsqueeze(own, [2])]));
@@ -100,7 +100,7 @@ function segments(e: MetricEmitter, input: string, b: string, t: string, s: stri
   return { same: e.unsqueeze(same, [1]), known };
 }
 
-export function graphGeometry(e: MetricEmitter, map: string, site: AttentionSite, inputs: GraphInputs): GraphGeometry {
+export function graphGeometry(e: GraphEmitter, map: string, site: AttentionSite, inputs: GraphInputs): GraphGeometry {
   const self = site.kind === "self";
   const shape = e.op("Shape", [map]);
   const [b, h, t, s] = [0, 1, 2, 3].map((i) => e.slice(shape, i, i + 1, 0));
@@ -109,8 +109,8 @@ export function graphGeometry(e: MetricEmitter, map: string, site: AttentionSite
   const tv = validity(e, targetStream, b, t);
   const sv = validity(e, sourceStream, b, s);
 
-  const j = e.toFloat(e.range(s));
-  const rowIndex = e.range(t);
+  const j = e.toFloat(e.range(e.squeeze(s, [0])));
+  const rowIndex = e.range(e.squeeze(t, [0]));
   const selfIndex = e.op("Add", [rowIndex, e.op("Sub", [s, t])]);
   const selfOffsets = e.op("Sub", [e.unsqueeze(j, [0]), e.unsqueeze(e.toFloat(selfIndex), [1])]); // [T, S]
   const future = e.toFloat(e.op("Greater", [selfOffsets, e.f32(0)]));

@@ -4,11 +4,11 @@
  * cast, the Softmax axis moved last, heads folded into the batch split out, a [T, S] map given
  * unit batch and head axes.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import type { GraphIndex } from "../onnx/graphIndex";
 import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
 import type { AttentionSite } from "../sites/types";
-import type { MetricEmitter } from "./emit";
 
 /** The static rank of the site's output, when the graph tells it. */
 function siteRank(index: GraphIndex, site: AttentionSite): number | null {
@@ -23,7 +23,7 @@ function siteRank(index: GraphIndex, site: AttentionSite): number | null {
  * A positive axis with no known rank is read as discovery does: rank 4.
  */
 function sourceAxisLast(
-  e: MetricEmitter,
+  e: GraphEmitter,
   x: string,
   site: AttentionSite,
   rank: number | null,
@@ -45,7 +45,7 @@ function sourceAxisLast(
   return { x: e.op("Transpose", [folded], { perm: { ints: [0, 2, 1] } }), rank: 3 };
 }
 
-export function bhtsInGraph(e: MetricEmitter, index: GraphIndex, site: AttentionSite, batchInput?: string): string {
+export function bhtsInGraph(e: GraphEmitter, index: GraphIndex, site: AttentionSite, batchInput?: string): string {
   const cast = e.cast(site.output, DataType.FLOAT);
   const { x, rank } = sourceAxisLast(e, cast, site, siteRank(index, site));
   if (rank === 4) return x;

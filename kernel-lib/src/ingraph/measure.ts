@@ -4,8 +4,9 @@
  */
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
+import { headSummary } from "../metrics/headMetrics";
 import type { Rollout } from "../metrics/rollout";
-import type { HeadMetrics, RowMetrics } from "../metrics/types";
+import type { HeadMetrics, RowMetricKey, RowMetrics } from "../metrics/types";
 import type { Feeds } from "../model/feeds";
 import { firstLine } from "../runtime/session";
 import type { InGraphPlan } from "./plan";
@@ -71,31 +72,15 @@ function rowMetrics(rows: Float32Array, per: number, sources: Int32Array): RowMe
 
 /** [K, H] means → HeadMetrics, with the reference's conventions for rows that define nothing. */
 function headMetrics(means: Float32Array, heads: number, validRows: number): HeadMetrics[] {
-  return Array.from({ length: heads }, (_, h) => {
-    const at = (name: (typeof ROW_METRICS)[number]) => {
-      const v = means[ROW_METRICS.indexOf(name) * heads + h];
+  const computed: readonly RowMetricKey[] = ROW_METRICS;
+  return Array.from({ length: heads }, (_, h) =>
+    headSummary(h, validRows, (name) => {
+      const k = computed.indexOf(name);
+      // Token-based masses (cls, sep, punctuation) are not computed in graph.
+      const v = k < 0 ? Number.NaN : means[k * heads + h];
       return Number.isNaN(v) ? null : v;
-    };
-    return {
-      head: h,
-      entropy: at("entropy") ?? 0,
-      normalizedEntropy: at("normalizedEntropy"),
-      distance: at("distance") ?? 0,
-      signedDistance: at("signedDistance") ?? 0,
-      confidence: at("confidence") ?? 0,
-      mass: {
-        self: at("self"),
-        previous: at("previous"),
-        next: at("next"),
-        first: at("first") ?? 0,
-        cls: null,
-        sep: null,
-        punctuation: null,
-        segment: at("segment"),
-      },
-      rows: validRows,
-    };
-  });
+    }),
+  );
 }
 
 function measuredSite({ site, outputs }: Planned, out: ort.InferenceSession.OnnxValueMapType): MeasuredSite {

@@ -6,12 +6,12 @@
  * subgraphs also run under `run()`: they are opt-in.
  */
 import { AttnlensError } from "../errors";
+import { GraphEmitter } from "../onnx/emitter";
 import type { GraphEdit } from "../onnx/encode";
 import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel } from "../onnx/model";
 import type { Stack } from "../result/types";
 import type { AttentionSite } from "../sites/types";
-import { MetricEmitter, MIN_OPSET } from "./emit";
 import { graphGeometry } from "./geometry";
 import { bhtsInGraph } from "./layout";
 import { type RolloutInput, type RolloutOutputs, rolloutOutputs } from "./rollout";
@@ -20,6 +20,18 @@ import { graphInputs } from "./streams";
 import type { InGraphOptions } from "./types";
 
 const PREFIX = "attnlens.ingraph";
+
+/** Lowest opset the builders support (Range, CumSum, GatherElements, float Equal). */
+export const MIN_OPSET = 11;
+
+/**
+ * The emitter of the metric subgraphs: names no exporter writes (`${prefix}/op/…`, `${prefix}/const/…`)
+ * and constants shared by value. Only standard ai.onnx ops of opset ≥ MIN_OPSET are written, so
+ * the model's own opset import is kept as it is.
+ */
+export function metricEmitter(opset: number, prefix = PREFIX): GraphEmitter {
+  return new GraphEmitter(opset, { fresh: (kind, hint, n) => `${prefix}/${kind}/${hint}_${n}`, shareConstants: true });
+}
 
 export interface InGraphPlan {
   sites: { site: AttentionSite; outputs: SiteOutputs }[];
@@ -45,7 +57,7 @@ export function planInGraphMetrics(
         "open it without inGraphMetrics and measure on the host (analyzeResult(await model.run(feeds)))",
     );
   }
-  const e = new MetricEmitter(opset, PREFIX);
+  const e = metricEmitter(opset);
   const index = new GraphIndex(model.graph);
   const inputs = graphInputs(model.graph.inputs, sites);
   const planned: InGraphPlan["sites"] = [];

@@ -8,9 +8,9 @@
  *   R_de ← 0.5·R_de + 0.5·Ā_cross·R_enc, with R_enc the encoder's own rollout.
  * Matrices are [B, T, S]; the products are batched MatMuls, so only [B, T, T] leaves the graph.
  */
+import type { GraphEmitter } from "../onnx/emitter";
 import type { Stack } from "../result/types";
 import type { AttentionSite } from "../sites/types";
-import type { MetricEmitter } from "./emit";
 import type { GraphGeometry } from "./geometry";
 
 export interface RolloutInput {
@@ -31,7 +31,7 @@ export interface RolloutOutputs {
 }
 
 /** Āℓ, [B, T, S]. */
-function fusedMean(e: MetricEmitter, x: RolloutInput): string {
+function fusedMean(e: GraphEmitter, x: RolloutInput): string {
   // Σ over heads as ones[1, H] · weights[B, H, T·S]: a GEMM reads the map once, where
   // onnxruntime's CPU ReduceSum over a middle axis is ~10× slower.
   const g = x.geometry;
@@ -46,19 +46,19 @@ function fusedMean(e: MetricEmitter, x: RolloutInput): string {
   return e.op("Where", [validRow, fused, e.f32(0)]);
 }
 
-function identity(e: MetricEmitter, n: string): string {
-  const i = e.range(n);
+function identity(e: GraphEmitter, n: string): string {
+  const i = e.range(e.squeeze(n, [0]));
   return e.toFloat(e.op("Equal", [e.unsqueeze(i, [1]), e.unsqueeze(i, [0])]));
 }
 
 /** Âℓ = normalize(0.5·Āℓ + 0.5·I), [B, T, T]. */
-function residualAdjusted(e: MetricEmitter, x: RolloutInput): string {
+function residualAdjusted(e: GraphEmitter, x: RolloutInput): string {
   const half = e.f32(0.5);
   const v = e.op("Add", [e.op("Mul", [fusedMean(e, x), half]), e.op("Mul", [identity(e, x.geometry.targets), half])]);
   return e.op("Div", [v, e.reduce("ReduceSum", v, [2], true)]);
 }
 
-function selfRollout(e: MetricEmitter, layers: readonly RolloutInput[]): string {
+function selfRollout(e: GraphEmitter, layers: readonly RolloutInput[]): string {
   let r = "";
   for (const x of layers) {
     const a = residualAdjusted(e, x);
@@ -71,7 +71,7 @@ const byLayer = (a: RolloutInput, b: RolloutInput) => a.site.layer - b.site.laye
 
 /** Appends the rollout of each stack that has self sites; `name(stack, part)` names the outputs. */
 export function rolloutOutputs(
-  e: MetricEmitter,
+  e: GraphEmitter,
   inputs: readonly RolloutInput[],
   name: (stack: Stack, part: "data" | "cross") => string,
 ): RolloutOutputs[] {

@@ -8,23 +8,13 @@
  * Padding rows are NaN throughout. Per head, each metric's mean over the rows that define it.
  * Only the full-size passes that a metric needs touch the [B, H, T, S] map; the rest is [B, 1, T, S].
  */
+import { MAP_ROW_METRICS } from "../metrics/types";
+import type { GraphEmitter } from "../onnx/emitter";
 import { DataType } from "../onnx/schema";
-import type { MetricEmitter } from "./emit";
 import type { GraphGeometry } from "./geometry";
 
 /** The order of the metrics along the leading axis of the `rows` and `heads` outputs. */
-export const ROW_METRICS = [
-  "entropy",
-  "normalizedEntropy",
-  "distance",
-  "signedDistance",
-  "confidence",
-  "self",
-  "previous",
-  "next",
-  "first",
-  "segment",
-] as const;
+export const ROW_METRICS = [...MAP_ROW_METRICS, "segment"] as const;
 
 /** Keeps a·ln a finite at a = 0 (0·ln 0 = 0); far below any float32 weight that matters. */
 const TINY = 1e-30;
@@ -41,7 +31,7 @@ export interface SiteOutputs {
 }
 
 /** Masses at pᵢ, pᵢ − 1, pᵢ + 1 and the first valid source, [B, H, T, 4]; NaN where not visible. */
-function gatheredMasses(e: MetricEmitter, map: string, g: GraphGeometry, self: boolean): string {
+function gatheredMasses(e: GraphEmitter, map: string, g: GraphGeometry, self: boolean): string {
   const bt1 = e.concat([g.batch, e.i64([1]), g.targets, e.i64([1])], 0);
   const p = e.unsqueeze(g.selfIndex, [0, 1, 3]);
   const column = (x: string) => e.op("Expand", [x, bt1]);
@@ -69,7 +59,7 @@ function gatheredMasses(e: MetricEmitter, map: string, g: GraphGeometry, self: b
  * and of the rollout's head fusion.
  */
 export function rowMetrics(
-  e: MetricEmitter,
+  e: GraphEmitter,
   map: string,
   g: GraphGeometry,
   self: boolean,

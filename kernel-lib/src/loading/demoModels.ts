@@ -9,9 +9,15 @@ import { readJsonFile } from "./config";
 import { chooseLayout, isLayoutProblem, listModelDirectory } from "./layout";
 
 export interface DemoHead {
+  /** The site the head belongs to, e.g. `decoder.cross.1` (from heads.json stack/kind/layer). */
+  site: string;
+  stack: "encoder" | "decoder";
+  kind: "self" | "cross";
   layer: number;
   head: number;
   role: string;
+  /** When the role holds, as heads.json says (e.g. "antecedent is animate"). */
+  condition?: string;
   score?: number;
   /** What the score measures, as heads.json says. */
   metric?: string;
@@ -91,11 +97,19 @@ function headRoles(file: string): DemoHead[] {
   return roles
     .filter((r): r is Record<string, unknown> => !!r && typeof r === "object")
     .filter((r) => typeof r.layer === "number" && typeof r.head === "number" && typeof r.role === "string")
-    .map((r) => ({
-      layer: r.layer as number,
-      head: r.head as number,
-      role: r.role as string,
-      ...(typeof r.score === "number" ? { score: r.score } : {}),
-      ...(typeof r.metric === "string" ? { metric: r.metric } : {}),
-    }));
+    .map((r) => {
+      const stack = r.stack === "decoder" ? "decoder" : "encoder";
+      const kind = r.kind === "cross" ? "cross" : "self";
+      return {
+        site: `${stack}.${kind}.${r.layer}`,
+        stack,
+        kind,
+        layer: r.layer as number,
+        head: r.head as number,
+        role: r.role as string,
+        ...(typeof r.condition === "string" ? { condition: r.condition } : {}),
+        ...(typeof r.score === "number" ? { score: r.score } : {}),
+        ...(typeof r.metric === "string" ? { metric: r.metric } : {}),
+      } as DemoHead;
+    });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { randomAttention, seededRandom } from "../patterns/synthetic";
+import { randomAttention } from "../patterns/synthetic";
 import type { AttentionResult, SiteAttention } from "../result/types";
+import { seededRandom } from "../util/random";
 import { attentionFlow } from "./flow";
 import { FlowNetwork } from "./maxflow";
 

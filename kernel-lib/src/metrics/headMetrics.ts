@@ -5,7 +5,7 @@
 import type { AttentionResult, SiteAttention } from "../result/types";
 import { siteGeometry } from "./geometry";
 import { scanSite } from "./scan";
-import type { HeadMetrics, MetricsOptions, RowMetrics, SiteMetrics } from "./types";
+import type { HeadMetrics, MetricsOptions, RowMetricKey, RowMetrics, SiteMetrics } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
 
 /** Mean of values[(b·H + h)·T + t] over b, t, skipping NaN; null when all are NaN. */
@@ -30,28 +30,33 @@ export function summarizeHeads(rows: RowMetrics, dims: [number, number, number, 
   const [B, H, T] = dims;
   let validRows = 0;
   for (let k = 0; k < B * T; k++) if (rows.sources[k] > 0) validRows++;
-  return Array.from({ length: H }, (_, h) => {
-    const mean = (key: Exclude<keyof RowMetrics, "sources">) => headMean(rows[key], dims, h);
-    return {
-      head: h,
-      entropy: mean("entropy") ?? 0,
-      normalizedEntropy: mean("normalizedEntropy"),
-      distance: mean("distance") ?? 0,
-      signedDistance: mean("signedDistance") ?? 0,
-      confidence: mean("confidence") ?? 0,
-      mass: {
-        self: mean("self"),
-        previous: mean("previous"),
-        next: mean("next"),
-        first: mean("first") ?? 0,
-        cls: mean("cls"),
-        sep: mean("sep"),
-        punctuation: mean("punctuation"),
-        segment: mean("segment"),
-      },
-      rows: validRows,
-    };
-  });
+  return Array.from({ length: H }, (_, h) => headSummary(h, validRows, (key) => headMean(rows[key], dims, h)));
+}
+
+/**
+ * One head's HeadMetrics from the mean of each row metric (null where no row defines it); the
+ * metrics every valid row defines read 0 rather than null. Shared with the in-graph read-back.
+ */
+export function headSummary(head: number, rows: number, mean: (key: RowMetricKey) => number | null): HeadMetrics {
+  return {
+    head,
+    entropy: mean("entropy") ?? 0,
+    normalizedEntropy: mean("normalizedEntropy"),
+    distance: mean("distance") ?? 0,
+    signedDistance: mean("signedDistance") ?? 0,
+    confidence: mean("confidence") ?? 0,
+    mass: {
+      self: mean("self"),
+      previous: mean("previous"),
+      next: mean("next"),
+      first: mean("first") ?? 0,
+      cls: mean("cls"),
+      sep: mean("sep"),
+      punctuation: mean("punctuation"),
+      segment: mean("segment"),
+    },
+    rows,
+  };
 }
 
 /** Per-row and per-head metrics of one site (validates it on the way). */

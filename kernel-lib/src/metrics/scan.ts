@@ -12,7 +12,7 @@ import type { SiteAttention } from "../result/types";
 import type { SiteGeometry } from "./geometry";
 import { bitsOf, LOG2_TABLE, lnTable } from "./logTable";
 import { ACC_SIZE, ARGMAX, accumulateRun, LEFT_SUM, LEFT_SUM_J, MAX, PLOGP, SIGNS, SUM, SUM_J } from "./runKernel";
-import type { RowMetrics } from "./types";
+import { ROW_METRIC_KEYS, type RowMetrics } from "./types";
 import { rowError, rowPlace } from "./validate";
 
 export interface SiteScan {
@@ -45,24 +45,8 @@ function allocateRows(n: number, bt: number): RowMetrics {
   };
 }
 
-const PER_ROW: Exclude<keyof RowMetrics, "sources">[] = [
-  "entropy",
-  "normalizedEntropy",
-  "distance",
-  "signedDistance",
-  "confidence",
-  "self",
-  "previous",
-  "next",
-  "first",
-  "cls",
-  "sep",
-  "punctuation",
-  "segment",
-];
-
 function markPadding(rows: RowMetrics, r: number): void {
-  for (const key of PER_ROW) rows[key][r] = Number.NaN;
+  for (const key of ROW_METRIC_KEYS) rows[key][r] = Number.NaN;
 }
 
 function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {

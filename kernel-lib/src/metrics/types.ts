@@ -52,6 +52,30 @@ export interface RowMetrics {
   sources: Int32Array;
 }
 
+/** The row metrics computed from the map and the positions alone, in RowMetrics order. */
+export const MAP_ROW_METRICS = [
+  "entropy",
+  "normalizedEntropy",
+  "distance",
+  "signedDistance",
+  "confidence",
+  "self",
+  "previous",
+  "next",
+  "first",
+] as const;
+
+/** Every per-row field of RowMetrics (all but `sources`), in declaration order. */
+export const ROW_METRIC_KEYS = [
+  ...MAP_ROW_METRICS,
+  "cls",
+  "sep",
+  "punctuation",
+  "segment",
+] as const satisfies readonly Exclude<keyof RowMetrics, "sources">[];
+
+export type RowMetricKey = (typeof ROW_METRIC_KEYS)[number];
+
 /** Means over the valid target rows of all samples; null where no row defines the value. */
 export interface HeadMetrics {
   head: number;

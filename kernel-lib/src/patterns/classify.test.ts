@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AttentionResult, TokenInfo } from "../result/types";
+import { seededRandom } from "../util/random";
 import { headPatterns } from "./headPatterns";
-import { type DesignedPattern, designedSite, seededRandom } from "./synthetic";
+import { type DesignedPattern, designedSite } from "./synthetic";
 import type { PatternLabel } from "./types";
 
 const EXPECTED: Record<DesignedPattern, PatternLabel> = {

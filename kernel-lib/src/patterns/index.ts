@@ -8,7 +8,6 @@ export {
   type RandomOptions,
   randomAttention,
   type SyntheticSite,
-  seededRandom,
 } from "./synthetic";
 export * from "./thresholds";
 export type { HeadPattern, PatternLabel, PatternName, PatternScores, PositionalPattern } from "./types";

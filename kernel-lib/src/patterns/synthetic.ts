@@ -11,6 +11,7 @@
  * Padding rows are uniform over the valid sources.
  */
 import type { PositionMask, SiteAttention } from "../result/types";
+import { seededRandom } from "../util/random";
 
 export type DesignedPattern =
   | "identity"
@@ -42,18 +43,6 @@ export interface DesignedOptions {
 export interface SyntheticSite {
   site: SiteAttention;
   mask: PositionMask;
-}
-
-/** Deterministic PRNG (mulberry32), uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function lastOccurrenceTarget(ids: ArrayLike<number>, i: number): number {

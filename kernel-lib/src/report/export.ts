@@ -30,7 +30,7 @@ export interface ReportOptions extends PayloadOptions {
   /** The view each section opens on, and its first selection (as for `show`). */
   view?: ViewName;
   site?: string;
-  head?: number;
+  head?: number | "mean" | "max";
   sample?: number;
 }
 

@@ -4,10 +4,10 @@
  * DIR/metrics.json when present, computed otherwise.
  */
 import type { AttentionPayload, PayloadSite } from "@attnlens/widgets";
+import { type Extraction, readExtraction } from "../io/extractionDir";
 import type { MetricsJson } from "../metrics/analyze";
 import { encodePayload, type PayloadOptions } from "../payload";
 import type { ReportInput } from "./export";
-import { type Extraction, readExtraction } from "./extraction";
 
 /** Copies per-head metrics and pattern labels from metrics.json into the payload's sites. */
 export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson): void {

@@ -1,5 +1,5 @@
+export { type Extraction, readExtraction } from "../io/extractionDir";
 export { exportReport, type ReportFile, type ReportInput, type ReportOptions, reportDocument } from "./export";
-export { type Extraction, readExtraction } from "./extraction";
 export { applyMetricsJson, extractionReport } from "./fromDir";
 export { escapeHtml, REPORT_CSP, type ReportSection, reportHtml, scriptJson } from "./html";
 export {

@@ -19,6 +19,8 @@ export interface DownloadProgress {
 
 export interface DownloadOptions {
   headers?: Record<string, string>;
+  /** Give up when the server sends nothing for this long, ms (default HUB_TIMEOUT_MS). */
+  timeoutMs?: number;
   onProgress?: (p: DownloadProgress) => void;
   /** The repository path, for progress and messages. */
   label: string;
@@ -39,13 +41,18 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     headers.Range = `bytes=${have}-`;
     if (previous.etag) headers["If-Range"] = previous.etag;
   }
-  const res = await request(url, headers, options.label);
+  const watched = await request(url, headers, options.label, options.timeoutMs);
+  const res = watched.res;
   if (res.status === 416) {
+    watched.stop();
     // The partial file is not a prefix of the current one: start over.
     rmSync(part, { force: true });
     return downloadFile(url, dest, options);
   }
-  if (!res.ok || !res.body) throw httpError(res.status, options.label, url);
+  if (!res.ok || !res.body) {
+    watched.stop();
+    throw httpError(res.status, options.label, url);
+  }
   const resumed = res.status === 206;
   if (!resumed) have = 0;
   const total = totalSize(res);
@@ -54,6 +61,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   let loaded = have;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      watched.touch();
       await file.write(chunk);
       loaded += chunk.byteLength;
       options.onProgress?.({ file: options.label, loaded, total, done: false });
@@ -64,6 +72,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       `the download of ${options.label} broke off after ${loaded} bytes (${(e as Error).message}); run again to resume it`,
     );
   } finally {
+    watched.stop();
     await file.close();
   }
   if (total != null && loaded !== total) {
@@ -77,15 +86,47 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   options.onProgress?.({ file: options.label, loaded, total: total ?? loaded, done: true });
 }
 
-/** fetch, with network failures turned into an actionable error. */
-export async function request(url: string, headers: Record<string, string>, label: string): Promise<Response> {
+/**
+ * How long a Hub request may go without any bytes before it is abandoned (ms): a network that
+ * silently drops packets must not hang a notebook cell. $ATTNLENS_HUB_TIMEOUT_MS overrides it.
+ */
+export const HUB_TIMEOUT_MS = 30_000;
+
+/** A response whose stall timer is re-armed by `touch()` as data arrives, and cleared by `stop()`. */
+export interface WatchedResponse {
+  res: Response;
+  touch(): void;
+  stop(): void;
+}
+
+/** fetch, with network failures and stalls turned into actionable errors. */
+export async function request(
+  url: string,
+  headers: Record<string, string>,
+  label: string,
+  timeoutMs = Number(process.env.ATTNLENS_HUB_TIMEOUT_MS) || HUB_TIMEOUT_MS,
+): Promise<WatchedResponse> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${timeoutMs / 1000} s`)), timeoutMs);
+  };
+  const stop = () => clearTimeout(timer);
+  touch();
   try {
-    return await fetch(url, { headers, redirect: "follow" });
+    const res = await fetch(url, { headers, redirect: "follow", signal: controller.signal });
+    touch();
+    return { res, touch, stop };
   } catch (e) {
+    stop();
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = controller.signal.aborted
+      ? `no answer within ${timeoutMs / 1000} s`
+      : (cause?.code ?? cause?.message ?? (e as Error).message);
     throw new AttnlensError(
       "NETWORK",
-      `cannot reach ${new URL(url).origin} for ${label} (${cause?.code ?? cause?.message ?? (e as Error).message}). ` +
+      `cannot reach ${new URL(url).origin} for ${label} (${why}). ` +
         "If you are offline, load with { offline: true } (CLI: --offline, or HF_HUB_OFFLINE=1) to use the models already in the cache",
     );
   }

@@ -31,6 +31,8 @@ export interface HubOptions {
   onProgress?: ((p: DownloadProgress) => void) | false;
   /** Prefer quantized ONNX files. */
   quantized?: boolean;
+  /** Abandon a request after this long without data, ms (default 30 s, or $ATTNLENS_HUB_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** Model ids as the Hub spells them: `owner/name` (or a legacy bare `name`). */
@@ -90,7 +92,7 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
   let listing: string[];
   let commit: string;
   try {
-    ({ files: listing, commit } = await listRepository(s.endpoint, id, s.revision, headers));
+    ({ files: listing, commit } = await listRepository(s.endpoint, id, s.revision, headers, options.timeoutMs));
   } catch (e) {
     const hit = e instanceof AttnlensError && e.code === "NETWORK" ? cached() : null;
     if (!hit) throw e;
@@ -111,7 +113,12 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
     const dest = path.join(dir, ...file.split("/"));
     if (existsSync(dest)) continue;
     const url = `${s.endpoint}/${id}/resolve/${encodeURIComponent(s.revision)}/${file.split("/").map(encodeURIComponent).join("/")}`;
-    await downloadFile(url, dest, { headers, onProgress: report, label: `${id}/${file}` });
+    await downloadFile(url, dest, {
+      headers,
+      onProgress: report,
+      label: `${id}/${file}`,
+      timeoutMs: options.timeoutMs,
+    });
   }
   writeRef(s.cacheDir, id, s.revision, commit);
   return dir;
@@ -122,11 +129,17 @@ async function listRepository(
   id: string,
   revision: string,
   headers: Record<string, string>,
+  timeoutMs?: number,
 ): Promise<{ files: string[]; commit: string }> {
   const url = `${endpoint}/api/models/${id}/revision/${encodeURIComponent(revision)}`;
-  const res = await request(url, headers, id);
-  if (!res.ok) throw httpError(res.status, `model ${id}`, url);
-  const body = (await res.json()) as { sha?: string; siblings?: { rfilename?: string }[] };
+  const { res, stop } = await request(url, headers, id, timeoutMs);
+  let body: { sha?: string; siblings?: { rfilename?: string }[] };
+  try {
+    if (!res.ok) throw httpError(res.status, `model ${id}`, url);
+    body = (await res.json()) as typeof body;
+  } finally {
+    stop();
+  }
   const files = (body.siblings ?? []).map((x) => x.rfilename).filter((f): f is string => typeof f === "string");
   return { files, commit: typeof body.sha === "string" && body.sha ? body.sha : revision };
 }

@@ -1,0 +1,24 @@
+// Shared by the benchmark entries (not an entry itself): the BERT-base-shaped model's feeds and
+// timing helpers.
+
+/** One sample of `tokens` deterministic token ids (no padding) for the BERT-shaped model. */
+export function bertFeeds(ort, tokens) {
+  const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(101 + ((i * 7919) % 29000)));
+  return {
+    input_ids: new ort.Tensor("int64", ids, [1, tokens]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]),
+  };
+}
+
+/** Wall time of `await f()` in ms. */
+export async function timed(f) {
+  const start = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The middle value (the upper one of an even count). */
+export function median(xs) {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+}
