@@ -31,7 +31,13 @@ export const demoCommand: Command = {
     try {
       const result = await model.run(text);
       const analysis = analyzeResult(result);
-      const report = await exportReport(result, out, { title: `${name}: ${text}` });
+      const probes = pronounProbe(result, text);
+      // The report opens on the head that best answers the probe (else on the first head).
+      const best = probes[0]?.matches[0];
+      const report = await exportReport(result, out, {
+        title: `${name}: ${text}`,
+        ...(best ? { site: best.site, head: best.head } : {}),
+      });
       const lines = [
         `attnlens demo: ${name} on "${text}" (${result.provider})`,
         `tokens: ${(result.tokens?.source?.[0] ?? []).map((t) => t.text).join(" ")}`,
@@ -41,7 +47,9 @@ export const demoCommand: Command = {
         "",
         `patterns: ${patternCounts(analysis)}`,
         "",
-        ...pronounProbe(result, text),
+        ...(probes.length
+          ? probes.flatMap((r) => r.summary.split("\n"))
+          : ["probe: (the seed words it/animal/street are not in the text)"]),
         "",
         `report: ${report.path}  (open it in any browser; it works offline)`,
         "notebooks: node scripts/setup-jupyter.mjs, then `jupyter lab notebooks/` (tslab kernel)",
@@ -75,13 +83,8 @@ function patternCounts(analysis: ResultMetrics): string {
 }
 
 /** "Does `it` attend to `animal` more than to `street`?" — only where the words are in the text. */
-function pronounProbe(result: Parameters<typeof probe>[0], text: string): string[] {
+function pronounProbe(result: Parameters<typeof probe>[0], text: string): ProbeResult[] {
   const words = new Set(text.toLowerCase().match(/[a-z]+/g) ?? []);
-  if (!["it", "animal", "street"].every((w) => words.has(w)))
-    return ["probe: (the seed words it/animal/street are not in the text)"];
-  const rules: ProbeResult[] = [
-    probe(result).from("it").to("animal").moreThan("street"),
-    probe(result).from("it").to("animal").atLeast(0.3),
-  ];
-  return rules.flatMap((r) => r.summary.split("\n"));
+  if (!["it", "animal", "street"].every((w) => words.has(w))) return [];
+  return [probe(result).from("it").to("animal").moreThan("street"), probe(result).from("it").to("animal").atLeast(0.3)];
 }

@@ -98,7 +98,7 @@ export function bertLikeModel(shape: BertLikeShape): Uint8Array {
     ]);
     h = layerNorm(g.op("Add", [down, h]), `/encoder/layer.${l}/output/LayerNorm`);
   }
-  const last = g.named("last_hidden_state", "Identity", [h]);
+  const last = g.op("Identity", [h], {}, "last_hidden_state");
   g.output(last, DataType.FLOAT, ["batch", "sequence", hidden]);
   return g.build();
 }

@@ -133,7 +133,7 @@ export function constructedModel(spec: ConstructedSpec): ConstructedModel {
     ]);
     x = g.op("Add", [x, g.op("MatMul", [context, g.floats(`${p}/output`, wo, [heads * n, n])])]);
   });
-  g.output(g.named("hidden_states", "Identity", [x]), DataType.FLOAT, ["batch", "sequence", n]);
+  g.output(g.op("Identity", [x], {}, "hidden_states"), DataType.FLOAT, ["batch", "sequence", n]);
   return { bytes: g.build(), truth, layout: s, window };
 }
 
