@@ -38,7 +38,7 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
   return {
     sites: chosen.map((site) => {
       const geo = siteGeometry(result, site, options);
-      const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX);
+      const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel);
       const { data: _weights, dims, ...label } = site;
       return {
         site: label,

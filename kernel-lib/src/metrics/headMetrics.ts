@@ -62,7 +62,7 @@ export function headSummary(head: number, rows: number, mean: (key: RowMetricKey
 /** Per-row and per-head metrics of one site (validates it on the way). */
 export function siteMetrics(result: AttentionResult, site: SiteAttention, options: MetricsOptions = {}): SiteMetrics {
   const geo = siteGeometry(result, site, options);
-  const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE);
+  const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
   const { data: _data, dims, ...label } = site;
   return { site: label, dims, heads: summarizeHeads(scan.rows, dims), rows: scan.rows };
 }

@@ -15,9 +15,17 @@ export type { LayerRange } from "./layers";
 export { FlowNetwork } from "./maxflow";
 export { receivedMass } from "./receivedMass";
 export { type Rollout, type RolloutOptions, rollout } from "./rollout";
+export { defaultKernel } from "./rowAccumulators";
 export { type SiteScan, scanSite } from "./scan";
 export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./similarity";
 export { DEFAULT_CLS, DEFAULT_SEP } from "./specialTokens";
-export type { HeadMetrics, MetricsOptions, RowMetrics, SiteMetrics, SpecialTokenRules } from "./types";
+export type {
+  HeadMetrics,
+  MetricsKernel,
+  MetricsOptions,
+  RowMetrics,
+  SiteMetrics,
+  SpecialTokenRules,
+} from "./types";
 export { DEFAULT_TOLERANCE } from "./validate";
 export { validateResult } from "./validateResult";

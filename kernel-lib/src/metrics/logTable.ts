@@ -1,7 +1,7 @@
 /**
  * log₂ of float32 values from their bits, by table. Math.log costs more than the rest of the
  * per-element work in the metric pass; 4096 mantissa bins with linear interpolation on the low
- * 11 bits give |error| < 1e-8, far below float32 resolution of the weights themselves.
+ * 11 bits give |error| ≤ 1.1e-8, far below float32 resolution of the weights themselves.
  *
  *   x = 2^(e−127)·(1 + m/2²³)  ⇒  log₂ x = (e − 127) + log₂(1 + m/2²³)
  *

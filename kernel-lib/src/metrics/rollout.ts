@@ -44,7 +44,7 @@ export interface Rollout {
 export function fusedLayers(result: AttentionResult, sites: SiteAttention[], options: RolloutOptions): Float32Array[] {
   return sites.map((s) => {
     const geo = siteGeometry(result, s, options);
-    scanSite(s, geo, options.tolerance ?? DEFAULT_TOLERANCE);
+    scanSite(s, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
     return fuseWithGeometry(s, geo, options.fusion, options.heads).data;
   });
 }

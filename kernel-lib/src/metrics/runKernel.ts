@@ -1,11 +1,19 @@
 /**
- * The innermost loop of the metric pass: one contiguous run [from, to) of a row's sources, in two
- * parts split at `split` (sources left of pᵢ, then the rest) so the caller gets the left sums for
- * the distance. Unrolled by two with two accumulator sets so the floating-point add chains
- * overlap (about 20 % faster in V8 than one chain); logs from the table in logTable.ts.
+ * The innermost loop of the JavaScript row kernel (rowAccumulators.ts; the fallback where
+ * WebAssembly SIMD is missing and the reference for wasm/metrics_kernel.c): one contiguous run
+ * [from, to) of a row's sources, in two parts split at `split` (sources left of pᵢ, then the rest)
+ * so the caller gets the left sums for the distance. Unrolled by two with two accumulator sets so
+ * the floating-point add chains overlap (about 20 % faster in V8 than one chain); logs from the
+ * table in logTable.ts.
  */
 
-/** acc layout: Σa, Σa·j, Σa·log₂a (table-biased, see logTable.ts), max, argmax, sign bits, then Σa and Σa·j of the left part. */
+/**
+ * A row's accumulators: Σa, Σa·j, Σa·log₂a (table-biased, see logTable.ts), max, argmax, sign bits,
+ * then Σa and Σa·j of the left part (what accumulateRun adds to); then what the row pass adds:
+ * Σa over masked and future sources, Σa over the row's own segment, and Σa·(j − split) over all
+ * and over the left part (the distances without the cancellation of Σa·j − split·Σa). The
+ * WebAssembly kernel (wasm/metrics_kernel.c) writes the same layout.
+ */
 export const SUM = 0;
 export const SUM_J = 1;
 export const PLOGP = 2;
@@ -14,7 +22,11 @@ export const ARGMAX = 4;
 export const SIGNS = 5;
 export const LEFT_SUM = 6;
 export const LEFT_SUM_J = 7;
-export const ACC_SIZE = 8;
+export const MASKED = 8;
+export const SEGMENT = 9;
+export const OFFSET = 10;
+export const LEFT_OFFSET = 11;
+export const ACC_SIZE = 12;
 
 /** Adds sources [from, to) of the row starting at `base` into acc; those below `split` also into the left sums. */
 export function accumulateRun(

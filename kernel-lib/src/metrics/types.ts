@@ -10,6 +10,13 @@ export interface SpecialTokenRules {
   sep?: Array<string | number>;
 }
 
+/**
+ * The row kernel of the metric pass: "wasm" (WebAssembly 128-bit SIMD; the default where the
+ * runtime has it) or "js" (plain JavaScript; the fallback and the reference). Both give the same
+ * checks and metrics within float32 rounding (1e-6 relative).
+ */
+export type MetricsKernel = "wasm" | "js";
+
 /** Options shared by every metric entry point. */
 export interface MetricsOptions {
   /** Allowed |row sum − 1| for a valid target row (probability mass); default 1e-3. */
@@ -18,6 +25,8 @@ export interface MetricsOptions {
   specialTokens?: SpecialTokenRules;
   /** Segment ids (token_type_ids) per stream, one array of length T (or S) per sample. */
   segments?: Partial<Record<Stack, ArrayLike<number>[]>>;
+  /** Row kernel of the metric pass (default: "wasm" where available, else "js"). */
+  kernel?: MetricsKernel;
 }
 
 /**

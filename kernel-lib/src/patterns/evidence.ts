@@ -10,7 +10,7 @@ import type { SiteScan } from "../metrics/scan";
 import type { SiteAttention } from "../result/types";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { Tally } from "./tally";
+import { Tally, templateLog } from "./tally";
 import type { PositionalPattern } from "./types";
 
 export interface HeadEvidence {
@@ -59,6 +59,50 @@ function columnShares(site: SiteAttention, geo: SiteGeometry, b: number, h: numb
   return mass.map((m) => (g.validTargets > 0 ? m / g.validTargets : 0));
 }
 
+/**
+ * Per-row chances and their template logs (see tally.ts) for one sample: they depend on the
+ * geometry only, so they are computed once here instead of once per head.
+ */
+function sampleTemplates(
+  geo: SiteGeometry,
+  b: number,
+  sources: Int32Array | Float32Array | Float64Array,
+  widths: number,
+  induction: ReturnType<typeof inductionTargets> | null,
+) {
+  const [, , T, S] = geo.dims;
+  const g = geo.samples[b];
+  const one = new Float64Array(T);
+  const block = new Float64Array(T);
+  const blockChance = new Float64Array(T);
+  const inductionLog = new Float64Array(T);
+  const window = new Float64Array(T * widths);
+  const windowChance = new Float64Array(T * widths);
+  for (let i = 0; i < T; i++) {
+    const n = sources[b * T + i];
+    if (n < 2) continue;
+    one[i] = templateLog(1 / n);
+    if (!geo.self) continue;
+    const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+    if (g.targetSegment) {
+      blockChance[i] = segmentCount(geo, b, i, limit) / n;
+      block[i] = templateLog(blockChance[i]);
+    }
+    const p = i + geo.offset;
+    if (induction && induction.start[p + 1] > induction.start[p]) {
+      inductionLog[i] = templateLog((induction.start[p + 1] - induction.start[p]) / n);
+    }
+    let count = g.sourceValid[p];
+    for (let w = 1; w <= widths; w++) {
+      if (p - w >= 0) count += g.sourceValid[p - w];
+      if (p + w < limit) count += g.sourceValid[p + w];
+      windowChance[i * widths + w - 1] = count / n;
+      window[i * widths + w - 1] = templateLog(count / n);
+    }
+  }
+  return { one, block, blockChance, induction: inductionLog, window, windowChance };
+}
+
 export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
   const [B, H, T, S] = geo.dims;
   const { rows } = scan;
@@ -73,6 +117,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
     const validSources = g.validBefore[S];
+    const rowTemplates = sampleTemplates(geo, b, rows.sources, widths, induction);
     for (let h = 0; h < H; h++) {
       const ev = heads[h];
       const rowBase = (b * H + h) * T;
@@ -88,7 +133,8 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         const ne = rows.normalizedEntropy[r];
         broadSum[h] += ne;
         broadRows[h]++;
-        sparse[h].add(rows.confidence[r], 1 / n);
+        const one = rowTemplates.one[i];
+        sparse[h].add(rows.confidence[r], 1 / n, one);
         let stripMass = 0;
         let stripCount = 0;
         for (const c of strip) {
@@ -99,21 +145,19 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         }
         if (stripCount > 0) ev.tallies.vertical.add(stripMass, stripCount / n);
         if (!geo.self) continue;
-        ev.tallies.diagonal.add(rows.self[r], 1 / n);
-        ev.tallies.previous.add(rows.previous[r], 1 / n);
-        ev.tallies.next.add(rows.next[r], 1 / n);
-        if (g.targetSegment) ev.tallies.block.add(rows.segment[r], segmentCount(geo, b, i, limit) / n);
+        ev.tallies.diagonal.add(rows.self[r], 1 / n, one);
+        ev.tallies.previous.add(rows.previous[r], 1 / n, one);
+        ev.tallies.next.add(rows.next[r], 1 / n, one);
+        if (g.targetSegment) ev.tallies.block.add(rows.segment[r], rowTemplates.blockChance[i], rowTemplates.block[i]);
         const p = i + geo.offset;
         if (induction && induction.start[p + 1] > induction.start[p]) {
           let m = 0;
           for (let k = induction.start[p]; k < induction.start[p + 1]; k++) m += data[base + induction.at[k]];
-          ev.tallies.induction.add(m, (induction.start[p + 1] - induction.start[p]) / n);
+          ev.tallies.induction.add(m, (induction.start[p + 1] - induction.start[p]) / n, rowTemplates.induction[i]);
         }
-        let count = g.sourceValid[p];
         for (let w = 1; w <= widths; w++) {
-          if (p - w >= 0) count += g.sourceValid[p - w];
-          if (p + w < limit) count += g.sourceValid[p + w];
-          ev.windows[w - 1].add(scan.windows[r * widths + w - 1], count / n);
+          const t = i * widths + w - 1;
+          ev.windows[w - 1].add(scan.windows[r * widths + w - 1], rowTemplates.windowChance[t], rowTemplates.window[t]);
         }
       }
     }

@@ -8,6 +8,17 @@
  */
 import { PATTERN_SMOOTHING } from "./thresholds";
 
+const LOG_SMOOTHING = Math.log(PATTERN_SMOOTHING);
+
+/**
+ * ln((1 − ε)/u + ε): the log-likelihood ratio of the pattern's template on a row whose mass is all
+ * on the pattern's sources. It depends on the row's geometry only, so callers compute it once per
+ * row and share it across heads (see evidence.ts).
+ */
+export function templateLog(chance: number): number {
+  return Math.log((1 - PATTERN_SMOOTHING) / chance + PATTERN_SMOOTHING);
+}
+
 export class Tally {
   private gain = 0;
   private room = 0;
@@ -15,15 +26,15 @@ export class Tally {
   private rows = 0;
   private llr = 0;
 
-  add(mass: number, chance: number): void {
+  /** One row: its mass on the pattern's sources, their share u of the row, and templateLog(u) when known. */
+  add(mass: number, chance: number, template = templateLog(chance)): void {
     if (!(chance < 1) || mass !== mass) return;
     this.gain += mass - chance;
     this.room += 1 - chance;
     this.chanceSum += chance;
     this.rows++;
     const m = Math.min(1, Math.max(0, mass));
-    this.llr +=
-      m * Math.log((1 - PATTERN_SMOOTHING) / chance + PATTERN_SMOOTHING) + (1 - m) * Math.log(PATTERN_SMOOTHING);
+    this.llr += m * template + (1 - m) * LOG_SMOOTHING;
   }
 
   /** The score, or null when no row was informative. */

@@ -1,0 +1,216 @@
+/**
+ * The WebAssembly SIMD row kernel (kernel-lib/wasm/metrics_kernel.c), instantiated once, on first
+ * use, from the module in kernelModule.ts, with one linear memory that grows as sites need and is
+ * reused by every call. `null` where WebAssembly or its 128-bit SIMD is missing (the module does
+ * not validate): the metric pass then runs the JavaScript kernel.
+ *
+ * Where shared memories exist (Node), this thread runs the build on a shared memory: the helper
+ * thread (helper.ts) instantiates the same compiled module on its own shared memory, so the two
+ * share V8's compiled code, and its optimized tier, which the helper warms up as it boots.
+ *
+ * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [points: rows × 4
+ * floats] [windows: rows × W floats] [row info: T × 3 int32] [pieces: count × 3 int32] [data:
+ * rows × S floats, + 16 bytes that the last row's masked tail load may read].
+ */
+import { ACC_SIZE } from "../runKernel";
+import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from "./kernelModule";
+
+/** The part of the WebAssembly API used here (kernel-lib compiles without the DOM typings). */
+export interface WasmMemory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+export interface KernelExports {
+  __heap_base: { value: number };
+  scan_rows(...args: KernelArgs): void;
+}
+/** data, rows, t0, T, S, rowInfo, pieces, out, points, windows, W, self: byte offsets, counts and flags, as metrics_kernel.c takes them. */
+export type KernelArgs = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+export const PAGE = 65536;
+
+/** Pages a shared memory may grow to (the shared build's --max-memory: 1 GiB). */
+export const SHARED_MAX_PAGES = 16384;
+
+export function wasmApi(): WasmApi | undefined {
+  return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+}
+
+export function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  return bytes;
+}
+
+/** One sample's geometry for the kernel, built by pieces.ts. */
+export interface SampleTables {
+  /** Per target row: first piece, piece count, split = ⌈pᵢ⌉. */
+  info: Int32Array;
+  /** Per piece: from, to, flags. */
+  pieces: Int32Array;
+  /** Self-attention rows (pᵢ = split): the kernel reads the weights around pᵢ. */
+  self: boolean;
+}
+
+/** Where the kernel writes a row range's results (RowAccumulators in rowAccumulators.ts). */
+export interface RowOutputs {
+  /** ACC_SIZE doubles per row. */
+  sums: Float64Array;
+  /** 4 floats per row. */
+  points: Float32Array;
+  /** W floats per row. */
+  windows: Float32Array;
+}
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** A kernel instance's linear memory, laid out for one sample at a time. */
+export class KernelMemory {
+  private f32 = new Float32Array(0);
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+  private T = 0;
+  private S = 0;
+  private W = 0;
+  private self = 0;
+  private outAt = 0;
+  private pointsAt = 0;
+  private windowsAt = 0;
+  private infoAt = 0;
+  private piecesAt = 0;
+  private dataAt = 0;
+
+  constructor(
+    private readonly memory: WasmMemory,
+    private readonly base: number,
+  ) {}
+
+  /** Room for chunks of up to `rows` rows of S sources with W window masses, and the sample's tables written. */
+  setSample(tables: SampleTables, T: number, S: number, W: number, rows: number): void {
+    this.T = T;
+    this.S = S;
+    this.W = W;
+    this.self = tables.self ? 1 : 0;
+    this.outAt = align16(this.base);
+    this.pointsAt = this.outAt + align16(rows * ACC_SIZE * 8);
+    this.windowsAt = this.pointsAt + align16(rows * 4 * 4);
+    this.infoAt = this.windowsAt + align16(rows * W * 4);
+    this.piecesAt = this.infoAt + align16(tables.info.length * 4);
+    this.dataAt = this.piecesAt + align16(tables.pieces.length * 4);
+    const end = this.dataAt + rows * S * 4 + 16;
+    const memory = this.memory;
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    if (this.f32.buffer !== memory.buffer) {
+      this.f32 = new Float32Array(memory.buffer);
+      this.f64 = new Float64Array(memory.buffer);
+      this.i32 = new Int32Array(memory.buffer);
+    }
+    this.i32.set(tables.info, this.infoAt >> 2);
+    this.i32.set(tables.pieces, this.piecesAt >> 2);
+  }
+
+  /** Copies rows [first, first + rows) of `data` in; returns the kernel's arguments for them (row first is target row t0). */
+  load(data: Float32Array, first: number, rows: number, t0: number): KernelArgs {
+    const S = this.S;
+    this.f32.set(data.subarray(first * S, (first + rows) * S), this.dataAt >> 2);
+    return [
+      this.dataAt,
+      rows,
+      t0,
+      this.T,
+      S,
+      this.infoAt,
+      this.piecesAt,
+      this.outAt,
+      this.pointsAt,
+      this.windowsAt,
+      this.W,
+      this.self,
+    ];
+  }
+
+  /** Copies the results of the last `rows` rows out, into `out` from row `outRow`. */
+  read(rows: number, out: RowOutputs, outRow: number): void {
+    const at = this.outAt >> 3;
+    out.sums.set(this.f64.subarray(at, at + rows * ACC_SIZE), outRow * ACC_SIZE);
+    const points = this.pointsAt >> 2;
+    out.points.set(this.f32.subarray(points, points + rows * 4), outRow * 4);
+    const windows = this.windowsAt >> 2;
+    const W = this.W;
+    if (W > 0) out.windows.set(this.f32.subarray(windows, windows + rows * W), outRow * W);
+  }
+}
+
+/** The kernel on this thread. */
+export class WasmRowKernel {
+  readonly memory: KernelMemory;
+
+  constructor(
+    memory: WasmMemory,
+    private readonly exports: KernelExports,
+    /** The compiled module when it is the shared-memory build (the helper thread runs it too). */
+    readonly sharedModule: object | null,
+  ) {
+    this.memory = new KernelMemory(memory, exports.__heap_base.value);
+  }
+
+  /** Where free memory starts in an instance of this module. */
+  get heapBase(): number {
+    return this.exports.__heap_base.value;
+  }
+
+  /** Accumulates rows [first, first + rows) of `data` (row first is target row t0) into `out` at the same rows. */
+  run(data: Float32Array, first: number, rows: number, t0: number, out: RowOutputs): void {
+    this.exports.scan_rows(...this.memory.load(data, first, rows, t0));
+    this.memory.read(rows, out, first);
+  }
+}
+
+function instantiate(): WasmRowKernel | null {
+  const api = wasmApi();
+  if (!api) return null;
+  const shared = decodeBase64(KERNEL_SHARED_WASM_BASE64);
+  if (typeof SharedArrayBuffer === "function" && api.validate(shared)) {
+    try {
+      const module = new api.Module(shared);
+      const memory = new api.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
+      const instance = new api.Instance(module, { env: { memory } });
+      return new WasmRowKernel(memory, instance.exports as KernelExports, module);
+    } catch {
+      // shared memories refused (a browser page that is not cross-origin isolated): the plain build
+    }
+  }
+  const bytes = decodeBase64(KERNEL_WASM_BASE64);
+  if (!api.validate(bytes)) return null;
+  const instance = new api.Instance(new api.Module(bytes), {});
+  const own = instance.exports as KernelExports & { memory: WasmMemory };
+  return new WasmRowKernel(own.memory, own, null);
+}
+
+let kernel: WasmRowKernel | null | undefined;
+
+/** The kernel on this thread, or null where this runtime cannot run it. */
+export function wasmRowKernel(): WasmRowKernel | null {
+  if (kernel === undefined) kernel = instantiate();
+  return kernel;
+}

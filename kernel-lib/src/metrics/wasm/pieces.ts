@@ -1,0 +1,51 @@
+/**
+ * One sample's rows as pieces for the WebAssembly kernel: the same walk as the JavaScript row pass
+ * (rowAccumulators.ts) — chunks of valid or masked sources, the visible part of each split at
+ * ⌈pᵢ⌉, the rest masked — written once per sample and shared by all its heads.
+ */
+import type { SampleGeometry, SiteGeometry } from "../geometry";
+import type { SampleTables } from "./kernel";
+
+/** Piece flags; the values are those of metrics_kernel.c. */
+export const PIECE_LEFT = 1;
+export const PIECE_SEGMENT = 2;
+export const PIECE_MASKED = 4;
+
+export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
+  const [, , T, S] = geo.dims;
+  const info = new Int32Array(3 * T);
+  const pieces: number[] = [];
+  let count = 0;
+  let rowStart = 0;
+  const add = (from: number, to: number, flags: number) => {
+    if (to <= from) return;
+    // merge with the previous piece when it ends here with the same flags (chunks also split at segments)
+    if (count > 0 && pieces[3 * count - 2] === from && pieces[3 * count - 1] === flags && rowStart < count) {
+      pieces[3 * count - 2] = to;
+      return;
+    }
+    pieces.push(from, to, flags);
+    count++;
+  };
+  for (let i = 0; i < T; i++) {
+    rowStart = count;
+    info[3 * i] = count;
+    if (!g.targetValid[i]) continue;
+    const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+    const split = Math.ceil(g.position[i]);
+    const own = g.targetSegment ? g.targetSegment[i] : -1;
+    for (let c = 0; c < g.chunkValid.length; c++) {
+      const c0 = g.breaks[c];
+      const c1 = g.breaks[c + 1];
+      const end = g.chunkValid[c] ? Math.min(c1, limit) : c0;
+      const segment = own >= 0 && g.chunkSegment[c] === own ? PIECE_SEGMENT : 0;
+      const mid = Math.min(end, Math.max(c0, split));
+      add(c0, mid, PIECE_LEFT | segment);
+      add(mid, end, segment);
+      add(Math.max(c0, end), c1, PIECE_MASKED);
+    }
+    info[3 * i + 1] = count - rowStart;
+    info[3 * i + 2] = split;
+  }
+  return { info, pieces: Int32Array.from(pieces), self: geo.self };
+}
