@@ -109,6 +109,36 @@ describe("pattern recognition on constructed ONNX models", () => {
     expect(correct / all.length).toBeGreaterThanOrEqual(0.9);
   });
 
+  it("needs enough rows: one repeated token does not make an induction head", async () => {
+    const cm = constructedModel({
+      layers: [
+        ["previous", "self"],
+        ["induction", "uniform"],
+      ],
+      causal: true,
+      vocab: 24,
+    });
+    const model = await openModel(cm.bytes, { providers: ["cpu"] });
+    const run = async (ids: number[]) => {
+      const t = (a: number[]) => new Tensor("int64", BigInt64Array.from(a, BigInt), [1, a.length]);
+      const result = await model.run({
+        input_ids: t(ids),
+        attention_mask: t(ids.map(() => 1)),
+        token_type_ids: t(ids.map(() => 0)),
+      });
+      return headPatterns(result, result.sites[1])[0];
+    };
+    const distinct = Array.from({ length: 20 }, (_, i) => i + 1);
+    // Token 6 comes back once, at the end: one row has an induction target (position 6).
+    const once = await run([...distinct, 6]);
+    expect(once.scores.induction).toBeGreaterThan(0.5);
+    expect(once.label).not.toBe("induction");
+    // The whole sequence repeated: every row of the second half has one.
+    const repeated = await run([...distinct.slice(0, 10), ...distinct.slice(0, 10)]);
+    expect(repeated.label).toBe("induction");
+    await model.release();
+  });
+
   it("reads the designed window width and the strip's token", async () => {
     const cm = constructedModel({ layers: [["window", "first"]], window: 3 });
     const model = await openModel(cm.bytes, { providers: ["cpu"] });

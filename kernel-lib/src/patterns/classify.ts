@@ -6,7 +6,14 @@
  */
 import type { HeadEvidence } from "./evidence";
 import type { Tally } from "./tally";
-import { BROAD_MIN, PATTERN_MIN, SPARSE_MIN, WINDOW_PLATEAU } from "./thresholds";
+import {
+  BROAD_MIN,
+  PATTERN_MIN,
+  PATTERN_MIN_ROW_SHARE,
+  PATTERN_MIN_ROWS,
+  SPARSE_MIN,
+  WINDOW_PLATEAU,
+} from "./thresholds";
 import type { HeadPattern, PatternLabel, PatternScores, PositionalPattern } from "./types";
 
 const POSITIONAL: PositionalPattern[] = ["diagonal", "previous", "next", "induction", "vertical", "local", "block"];
@@ -27,9 +34,11 @@ export function classifyHead(head: number, ev: HeadEvidence): HeadPattern {
   for (const p of POSITIONAL) scores[p] = tallies[p]?.score() ?? null;
   const best = Math.max(0, ...POSITIONAL.map((p) => scores[p] ?? 0));
   let label: PatternLabel = "mixed";
-  if (best >= PATTERN_MIN) {
+  // A pattern needs its score and enough rows to stand on (see PATTERN_MIN_ROWS).
+  const minRows = Math.max(PATTERN_MIN_ROWS, Math.ceil(PATTERN_MIN_ROW_SHARE * ev.rows));
+  const eligible = POSITIONAL.filter((p) => (scores[p] ?? -1) >= PATTERN_MIN && (tallies[p]?.count() ?? 0) >= minRows);
+  if (eligible.length > 0) {
     // Every pattern that explains the head is a candidate; the likeliest template wins.
-    const eligible = POSITIONAL.filter((p) => (scores[p] ?? -1) >= PATTERN_MIN);
     const llr = (p: PositionalPattern) => tallies[p]?.logLikelihoodRatio() ?? Number.NEGATIVE_INFINITY;
     label = eligible.reduce((a, p) => (llr(p) > llr(a) ? p : a));
   } else if ((ev.broad ?? 0) >= BROAD_MIN) label = "broad";

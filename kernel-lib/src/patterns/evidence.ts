@@ -20,6 +20,8 @@ export interface HeadEvidence {
   broad: number | null;
   sparse: number | null;
   strip: number[][];
+  /** Valid target rows with ≥ 2 visible sources (the rows any pattern could be seen on). */
+  rows: number;
 }
 
 function emptyEvidence(B: number, windows: number): HeadEvidence {
@@ -29,6 +31,7 @@ function emptyEvidence(B: number, windows: number): HeadEvidence {
     windows: Array.from({ length: windows }, t),
     broad: null,
     sparse: null,
+    rows: 0,
     strip: Array.from({ length: B }, () => []),
   };
 }
@@ -165,6 +168,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   heads.forEach((ev, h) => {
     ev.broad = broadRows[h] > 0 ? broadSum[h] / broadRows[h] : null;
     ev.sparse = sparse[h].score();
+    ev.rows = sparse[h].count();
   });
   return heads;
 }

@@ -55,6 +55,11 @@ export class Tally {
     return this.rows > 0 ? this.llr / this.rows : Number.NEGATIVE_INFINITY;
   }
 
+  /** Rows that told something (uᵢ < 1). */
+  count(): number {
+    return this.rows;
+  }
+
   /** Mean uᵢ: how much of the row the pattern covers. */
   chance(): number {
     return this.rows > 0 ? this.chanceSum / this.rows : 1;

@@ -3,6 +3,12 @@
 /** A positional pattern needs at least this chance-corrected score to be the label. */
 export const PATTERN_MIN = 0.5;
 /**
+ * …measured on at least this many rows, and this share of the head's rows: a pattern seen on one
+ * or two rows (an "induction" from the one repeated "the" of a sentence) is not a head's pattern.
+ */
+export const PATTERN_MIN_ROWS = 3;
+export const PATTERN_MIN_ROW_SHARE = 0.1;
+/**
  * Among patterns scoring ≥ PATTERN_MIN, the label is the one under whose template — (1 − ε) on
  * its sources, ε spread over the row — the head's rows are most likely (see Tally); ε is this.
  */
