@@ -3,7 +3,7 @@
  * and metrics.json), `exportReport` with several results, and the page itself in Chromium from
  * file:// with every network request refused: it draws, logs no error, and hostile tokens stay text.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -99,8 +99,8 @@ describe("attnlens report DIR -o report.html", () => {
     expect(html).not.toContain("window.pwned=1</script>");
   });
 
-  // The whole CLI pipeline on a tokenizer-bearing fixture (skipped where that fixture is absent).
-  it.skipIf(!existsSync(path.join(REAL_BERT, "tokenizer.json")))("extract --text → metrics → report", () => {
+  // The whole CLI pipeline on a tokenizer-bearing fixture (committed under fixtures/real).
+  it("extract --text → metrics → report", () => {
     const dir = path.join(tmp, "pipeline");
     const e = cli(
       "extract",
