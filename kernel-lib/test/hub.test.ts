@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AttnlensError, type DownloadProgress, loadModel } from "../src";
+import { type DownloadProgress, loadModel } from "../src";
 import { progressReporter } from "../src/loading/hub/progress";
+import { failure } from "./expectError";
 import { etagOf, type FakeHub, startFakeHub } from "./fakeHub";
 import { real } from "./realFixtures";
 
@@ -47,15 +48,6 @@ const opts = (cacheDir: string, more: object = {}) => ({
 const snapshot = (cacheDir: string, id = "org/tiny-bert", commit = "0123abcd") =>
   path.join(cacheDir, id.replace("/", "--"), "snapshots", commit);
 const fileGets = (since: number) => hub.log.slice(since).filter((r) => r.path.includes("/resolve/"));
-
-async function failure(p: Promise<unknown>): Promise<AttnlensError> {
-  const e = await p.then(
-    () => null,
-    (err) => err,
-  );
-  expect(e).toBeInstanceOf(AttnlensError);
-  return e as AttnlensError;
-}
 
 describe("downloading from the Hub", () => {
   it("fetches the chosen files into the cache and runs the model", async () => {

@@ -7,8 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { AttnlensError, loadModel, openModel, Tensor } from "../src";
+import { loadModel, openModel, Tensor } from "../src";
 import { encodeModel } from "../src/onnx/encode";
+import { failure } from "./expectError";
 import { real, reference } from "./realFixtures";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-load-"));
@@ -18,15 +19,6 @@ function modelDir(name: string, files: Record<string, string>): string {
   mkdirSync(path.join(dir, "onnx"), { recursive: true });
   for (const [to, from] of Object.entries(files)) copyFileSync(from, path.join(dir, to));
   return dir;
-}
-
-async function failure(p: Promise<unknown>): Promise<AttnlensError> {
-  const e = await p.then(
-    () => null,
-    (err) => err,
-  );
-  expect(e).toBeInstanceOf(AttnlensError);
-  return e as AttnlensError;
 }
 
 describe("tokenizer and model that do not belong together", () => {

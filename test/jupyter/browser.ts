@@ -6,18 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "../../scripts/chromium.mjs";
 
 export const CHROMIUM = process.env.ATTNLENS_CHROMIUM ?? "/usr/bin/chromium";
 
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
+// The shared flags (scripts/chromium.mjs), plus /tmp for shared memory: a kernel, a server and a
+// browser run side by side in these tests.
+const FLAGS = [...CHROMIUM_ARGS, "--disable-dev-shm-usage"];
 
 export interface Browser {
   context: BrowserContext;
