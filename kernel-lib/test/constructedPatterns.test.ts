@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type AttentionResult, constructedModel, type HeadDesign, headPatterns, openModel, Tensor } from "../src";
 import { seededRandom } from "../src/util/random";
+import { DECODER, ENCODER } from "./constructedDesigns";
 
 const EXPECTED: Record<HeadDesign, string> = {
   self: "diagonal",
@@ -17,15 +18,6 @@ const EXPECTED: Record<HeadDesign, string> = {
   uniform: "broad",
   induction: "induction",
 };
-
-const ENCODER: HeadDesign[][] = [
-  ["self", "previous", "next", "window", "first", "segment", "uniform"],
-  ["segment", "uniform", "window", "first", "self", "next", "previous"],
-];
-const DECODER: HeadDesign[][] = [
-  ["previous", "self", "window", "first", "uniform"],
-  ["induction", "uniform", "first", "self", "window"],
-];
 
 /** Batch 2: a random half repeated (so induction has targets), the second sample padded. */
 function feeds(length: number, seed: number, vocab: number) {

@@ -11,7 +11,6 @@ import {
   analyzeResult,
   constructedModel,
   type Feeds,
-  type HeadDesign,
   type MeasureResult,
   metricsAgreement,
   openModel,
@@ -20,6 +19,7 @@ import {
   Tensor,
 } from "../src";
 import { seededRandom } from "../src/util/random";
+import { DECODER, ENCODER } from "./constructedDesigns";
 import { fixtureNames, loadFixture } from "./fixtureFiles";
 
 const TOLERANCE = 1e-5;
@@ -81,15 +81,6 @@ function withOpset(bytes: Uint8Array, opset: number): Uint8Array {
   out[out.length - 1] = opset;
   return out;
 }
-
-const ENCODER: HeadDesign[][] = [
-  ["self", "previous", "next", "window", "first", "segment", "uniform"],
-  ["segment", "uniform", "window", "first", "self", "next", "previous"],
-];
-const DECODER: HeadDesign[][] = [
-  ["previous", "self", "window", "first", "uniform"],
-  ["induction", "uniform", "first", "self", "window"],
-];
 
 describe("constructed models", () => {
   const cases = [
