@@ -14,7 +14,7 @@ const RUNS = { 128: 9, 512: 5 };
 
 export default async function run() {
   const ort = require("onnxruntime-node");
-  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/construct/bertLike.js");
+  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/testing/construct/bertLike.js");
   const { openModel } = require("../kernel-lib/dist/index.js");
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });

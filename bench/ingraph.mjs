@@ -20,7 +20,7 @@ const RUNS = 5;
 export default async function run() {
   const ort = require("onnxruntime-node");
   const lib = require("../kernel-lib/dist/index.js");
-  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/construct/bertLike.js");
+  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/testing/construct/bertLike.js");
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await lib.openModel(bytes, { providers: ["cpu"] });
   const inGraph = await lib.openModel(bytes, { providers: ["cpu"], inGraphMetrics: true });

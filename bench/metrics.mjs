@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { median } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
-const metrics = require("../kernel-lib/dist/metrics/index.js");
+const metrics = require("../kernel-lib/dist/analysis/metrics/index.js");
 const { seededRandom } = require("../kernel-lib/dist/util/random.js");
 
 const LAYERS = 12;

@@ -24,7 +24,7 @@ const SWITCHES = 12;
 
 /** kernel-lib's encoder and sample results: the built dist, else bundled from source with esbuild. */
 async function kernelPayload() {
-  const dist = `${ROOT}kernel-lib/dist/payload/`;
+  const dist = `${ROOT}kernel-lib/dist/output/payload/`;
   if (existsSync(`${dist}index.js`) && existsSync(`${dist}sample.js`)) {
     return { ...require(`${dist}index.js`), ...require(`${dist}sample.js`) };
   }
@@ -32,7 +32,7 @@ async function kernelPayload() {
   const outfile = join(mkdtempSync(join(tmpdir(), "attnlens-bench-")), "payload.cjs");
   await build({
     stdin: {
-      contents: 'export * from "./src/payload/index"; export * from "./src/payload/sample";',
+      contents: 'export * from "./src/output/payload/index"; export * from "./src/output/payload/sample";',
       resolveDir: `${ROOT}kernel-lib`,
       loader: "ts",
     },

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeNpy } from "../kernel-lib/src/io/npy";
+import { decodeNpy } from "../kernel-lib/src/output/files/npy";
 import { fixtureNames, loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { mlpClassifier } from "../kernel-lib/test/syntheticModels";
 import { attnlens, extractOnCpu } from "./cliRunner";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeResult, attentionFlow, metricsJson, openModel, rollout } from "../kernel-lib/src";
-import { decodeNpy } from "../kernel-lib/src/io/npy";
+import { decodeNpy } from "../kernel-lib/src/output/files/npy";
 import { loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { attnlens, extractOnCpu } from "./cliRunner";
 

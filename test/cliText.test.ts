@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeNpy } from "../kernel-lib/src/io/npy";
+import { decodeNpy } from "../kernel-lib/src/output/files/npy";
 import { type FakeHub, startFakeHub } from "../kernel-lib/test/fakeHub";
 import { maxDiff, real, reference, refMap } from "../kernel-lib/test/realFixtures";
 import { ROOT } from "./cliRunner";

@@ -4,13 +4,19 @@
  */
 
 export { Tensor } from "onnxruntime-node";
-export { BERT_BASE, type BertLikeShape, bertLikeModel } from "./construct/bertLike";
-export {
-  type ConstructedModel,
-  type ConstructedSpec,
-  constructedModel,
-} from "./construct/constructedModel";
-export type { HeadDesign } from "./construct/designedHeads";
+export * from "./analysis/metrics";
+export * from "./analysis/patterns";
+export * from "./analysis/probes";
+export { AttnlensError, type ErrorCode } from "./errors";
+export { type Decomposition, decomposeFusedAttention } from "./graph/fusion/decompose";
+export * from "./graph/ingraph";
+export type { AttentionSite } from "./graph/sites/types";
+export type { ModelConfig } from "./load/config";
+export { type DemoHead, type DemoModel, demoModelsDir, listDemoModels } from "./load/demoModels";
+export type { DownloadProgress } from "./load/hub/download";
+export { fetchHubModel, type HubOptions } from "./load/hub/hubModel";
+export type { ModelFiles } from "./load/layout";
+export { type LoadOptions, loadModel } from "./load/loadModel";
 export {
   ATTNLENS_MIME,
   DISPLAY_MAX_BYTES,
@@ -24,27 +30,8 @@ export {
   type ShowOptions,
   show,
   type ViewName,
-} from "./display";
-export { AttnlensError, type ErrorCode } from "./errors";
-export { type Decomposition, decomposeFusedAttention } from "./fusion/decompose";
-export * from "./ingraph";
-export type { ModelConfig } from "./loading/config";
-export { type DemoHead, type DemoModel, demoModelsDir, listDemoModels } from "./loading/demoModels";
-export type { Family } from "./loading/engine";
-export type { DownloadProgress } from "./loading/hub/download";
-export { fetchHubModel, type HubOptions } from "./loading/hub/hubModel";
-export type { ModelFiles } from "./loading/layout";
-export { type LoadOptions, loadModel } from "./loading/loadModel";
-export type { GenerateOptions, GenerationResult } from "./loading/textGenerate";
-export type { TextInput, TextPair } from "./loading/textInput";
-export { type ModelInfo, TextModel, type TextRunOptions } from "./loading/textModel";
-export * from "./metrics";
-export { AttentionModel, type RunOptions } from "./model/attentionModel";
-export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./model/feeds";
-export { type OpenOptions, openModel } from "./model/openModel";
-export * from "./patterns";
-export { encodePayload, PAYLOAD_MAX_BYTES, type PayloadOptions } from "./payload";
-export * from "./probes";
+} from "./output/display";
+export { encodePayload, PAYLOAD_MAX_BYTES, type PayloadOptions } from "./output/payload";
 export {
   exportReport,
   type ReportFile,
@@ -53,9 +40,22 @@ export {
   readExtraction,
   reportDocument,
   widgetState,
-} from "./report";
+} from "./output/report";
 export type * from "./result/types";
-export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./runtime/providers";
-export type { AttentionSite } from "./sites/types";
-export { type EncodedText, type EncodeOptions, type TextToken, TextTokenizer } from "./tokenize/textTokenizer";
+export { AttentionModel, type RunOptions } from "./run/attentionModel";
+export type { Family } from "./run/engine";
+export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./run/feeds";
+export type { GenerateOptions, GenerationResult } from "./run/generate/textGenerate";
+export { type OpenOptions, openModel } from "./run/openModel";
+export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./run/providers";
+export { type ModelInfo, TextModel, type TextRunOptions } from "./run/textModel";
+export { BERT_BASE, type BertLikeShape, bertLikeModel } from "./testing/construct/bertLike";
+export {
+  type ConstructedModel,
+  type ConstructedSpec,
+  constructedModel,
+} from "./testing/construct/constructedModel";
+export type { HeadDesign } from "./testing/construct/designedHeads";
+export type { TextInput, TextPair } from "./text/textInput";
+export { type EncodedText, type EncodeOptions, type TextToken, TextTokenizer } from "./text/textTokenizer";
 export { seededRandom } from "./util/random";

@@ -1,8 +1,8 @@
 /** Loading the torch-exported fixtures (see fixtures/make_fixtures.py) for tests. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { decodeNpy } from "../src/io/npy";
-import { type Feeds, type JsonFeed, tensorFromJson } from "../src/model/feeds";
+import { decodeNpy } from "../src/output/files/npy";
+import { type Feeds, type JsonFeed, tensorFromJson } from "../src/run/feeds";
 
 export const FIXTURES = path.join(__dirname, "fixtures");
 

@@ -1,5 +1,5 @@
 /** The fused-op variants checked against onnxruntime's own kernels (see fusedGraphs.ts). */
-import { DataType } from "../src/onnx/encode";
+import { DataType } from "../src/graph/onnx/encode";
 import {
   B,
   D,

@@ -1,5 +1,5 @@
 /** MultiHeadAttention and GroupQueryAttention variants checked against onnxruntime's kernels. */
-import { DataType, type NodeSpec, type ValueSpec } from "../src/onnx/encode";
+import { DataType, type NodeSpec, type ValueSpec } from "../src/graph/onnx/encode";
 import {
   B,
   D,

@@ -4,7 +4,7 @@
  * (onnxruntime's fused kernel) and once decomposed by attnlens; they must agree.
  */
 import * as ort from "onnxruntime-node";
-import { DataType, encodeModel, type NodeSpec, type TensorSpec, type ValueSpec } from "../src/onnx/encode";
+import { DataType, encodeModel, type NodeSpec, type TensorSpec, type ValueSpec } from "../src/graph/onnx/encode";
 import { seededRandom } from "../src/util/random";
 
 export const B = 2;

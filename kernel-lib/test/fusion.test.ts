@@ -5,8 +5,8 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { openModel } from "../src";
-import { decomposeFusedAttention } from "../src/fusion/decompose";
-import { decodeModel } from "../src/onnx/decode";
+import { decomposeFusedAttention } from "../src/graph/fusion/decompose";
+import { decodeModel } from "../src/graph/onnx/decode";
 import { attentionCases, qAttentionCase } from "./fusedCases";
 import { gqaCases, mhaCases } from "./fusedCasesMha";
 import type { FusedCase } from "./fusedGraphs";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DownloadProgress, loadModel } from "../src";
-import { progressReporter } from "../src/loading/hub/progress";
+import { progressReporter } from "../src/load/hub/progress";
 import { failure } from "./expectError";
 import { etagOf, type FakeHub, startFakeHub } from "./fakeHub";
 import { real } from "./realFixtures";

@@ -5,13 +5,13 @@
  */
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { bhtsInGraph } from "../src/ingraph/layout";
-import { metricEmitter } from "../src/ingraph/plan";
-import { decodeModel } from "../src/onnx/decode";
-import { DataType, encodeModel, type ValueSpec } from "../src/onnx/encode";
-import { GraphIndex } from "../src/onnx/graphIndex";
+import { bhtsInGraph } from "../src/graph/ingraph/layout";
+import { metricEmitter } from "../src/graph/ingraph/plan";
+import { decodeModel } from "../src/graph/onnx/decode";
+import { DataType, encodeModel, type ValueSpec } from "../src/graph/onnx/encode";
+import { GraphIndex } from "../src/graph/onnx/graphIndex";
+import type { AttentionSite } from "../src/graph/sites/types";
 import { toBhts, toFloat32 } from "../src/result/layout";
-import type { AttentionSite } from "../src/sites/types";
 
 const B = 2;
 const T = 3;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadModel, openModel, Tensor } from "../src";
-import { encodeModel } from "../src/onnx/encode";
+import { encodeModel } from "../src/graph/onnx/encode";
 import { failure } from "./expectError";
 import { real, reference } from "./realFixtures";
 

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openModel } from "../src";
-import { normalizeProviders, providerUnavailableReason } from "../src/runtime/providers";
-import { createSession } from "../src/runtime/session";
+import { normalizeProviders, providerUnavailableReason } from "../src/run/providers";
+import { createSession } from "../src/run/session";
 import { loadFixture } from "./fixtureFiles";
 
 const fx = loadFixture("gpt2_like");

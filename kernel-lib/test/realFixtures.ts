@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
-import { decodeNpy } from "../src/io/npy";
+import { decodeNpy } from "../src/output/files/npy";
 import type { AttentionResult, SiteAttention } from "../src/result/types";
 
 export const REAL = path.join(__dirname, "fixtures", "real");

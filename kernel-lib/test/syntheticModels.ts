@@ -1,5 +1,5 @@
 /** Small ONNX graphs written in code for tests that need a model no exporter makes. */
-import { DataType, encodeModel } from "../src/onnx/encode";
+import { DataType, encodeModel } from "../src/graph/onnx/encode";
 
 /** A valid ONNX graph with a classifier Softmax and no attention at all. */
 export function mlpClassifier(): Uint8Array {

@@ -1,10 +1,10 @@
 // Builds the metric pass's WebAssembly SIMD kernel (metrics_kernel.c) and writes it, base64, into
-// src/metrics/wasm/kernelModule.ts, which is committed: tsc ships it in dist, and nobody needs clang
+// src/analysis/metrics/wasm/kernelModule.ts, which is committed: tsc ships it in dist, and nobody needs clang
 // to build or use attnlens. Run after editing the C file:
 //
 //   node kernel-lib/wasm/build.mjs            (needs clang and wasm-ld: apt-get install clang lld)
 //
-// The test src/metrics/wasm/kernelModule.test.ts checks that the committed module was built from
+// The test src/analysis/metrics/wasm/kernelModule.test.ts checks that the committed module was built from
 // the current C source (its SHA-256, always) and, where the same clang is installed, that a fresh
 // build gives the same bytes.
 import { execFileSync } from "node:child_process";
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE = path.join(here, "metrics_kernel.c");
-export const MODULE_TS = path.join(here, "..", "src", "metrics", "wasm", "kernelModule.ts");
+export const MODULE_TS = path.join(here, "..", "src", "analysis", "metrics", "wasm", "kernelModule.ts");
 
 /** Freestanding wasm32 with 128-bit SIMD; exports scan_rows, memory and __heap_base (where free memory starts). */
 export const CLANG_FLAGS = [

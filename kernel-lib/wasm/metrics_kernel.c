@@ -1,6 +1,6 @@
 /*
- * The metric pass's per-row accumulation (src/metrics/runKernel.ts) in WebAssembly SIMD.
- * Built by build.mjs into src/metrics/wasm/kernelModule.ts; loaded by src/metrics/wasm/kernel.ts.
+ * The metric pass's per-row accumulation (src/analysis/metrics/runKernel.ts) in WebAssembly SIMD.
+ * Built by build.mjs into src/analysis/metrics/wasm/kernelModule.ts; loaded by src/analysis/metrics/wasm/kernel.ts.
  *
  * One call walks `rows` consecutive rows of S floats. Row r is target row t = (t0 + r) mod T of its
  * sample; rowInfo[3t .. 3t+2] = (first piece, piece count, split = ⌈pᵢ⌉) and each piece is

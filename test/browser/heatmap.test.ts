@@ -105,9 +105,9 @@ describe("heatmap", () => {
 
 describe("a real extraction", () => {
   it("shows the three attention types of an encoder–decoder fixture; cross-attention has decoder rows × encoder columns", async () => {
-    const { openModel } = await import("../../kernel-lib/src/model/openModel");
+    const { openModel } = await import("../../kernel-lib/src/run/openModel");
     const { loadFixture } = await import("../../kernel-lib/test/fixtureFiles");
-    const { encodePayload } = await import("../../kernel-lib/src/payload");
+    const { encodePayload } = await import("../../kernel-lib/src/output/payload");
     const fx = loadFixture("t5_like");
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
     const result = await model.run(fx.feeds);

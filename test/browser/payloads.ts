@@ -1,6 +1,6 @@
 /** Payloads for the browser tests and the benchmark, encoded by kernel-lib from synthetic results. */
-import { encodePayload, type PayloadOptions } from "../../kernel-lib/src/payload";
-import { type SampleOptions, sampleResult } from "../../kernel-lib/src/payload/sample";
+import { encodePayload, type PayloadOptions } from "../../kernel-lib/src/output/payload";
+import { type SampleOptions, sampleResult } from "../../kernel-lib/src/output/payload/sample";
 import type { AttentionPayload } from "../../widgets/src/payload/types";
 
 export function payloadOf(sample: SampleOptions, options: PayloadOptions = {}): AttentionPayload {

@@ -4,11 +4,11 @@
  * pronoun probe), and where to go next.
  */
 import * as path from "node:path";
-import { loadModel } from "../loading/loadModel";
-import { analyzeResult, type ResultMetrics } from "../metrics/analyze";
-import { probe } from "../probes/probe";
-import type { ProbeResult } from "../probes/types";
-import { exportReport } from "../report/export";
+import { analyzeResult, type ResultMetrics } from "../analysis/metrics/analyze";
+import { probe } from "../analysis/probes/probe";
+import type { ProbeResult } from "../analysis/probes/types";
+import { loadModel } from "../load/loadModel";
+import { exportReport } from "../output/report/export";
 import { parse, providersOption, str } from "./args";
 import type { Command } from "./commands";
 

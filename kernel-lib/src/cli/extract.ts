@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { AttnlensError } from "../errors";
-import { writeExtraction, writeTokens } from "../io/extractionDir";
-import { loadModel } from "../loading/loadModel";
-import { type Feeds, type JsonFeed, tensorFromJson } from "../model/feeds";
-import { openModel } from "../model/openModel";
+import { loadModel } from "../load/loadModel";
+import { writeExtraction, writeTokens } from "../output/files/extractionDir";
 import type { AttentionResult } from "../result/types";
+import { type Feeds, type JsonFeed, tensorFromJson } from "../run/feeds";
+import { openModel } from "../run/openModel";
 import { parse, providersOption, str, UsageError } from "./args";
 import type { Command } from "./commands";
 import { EXTRACT_OPTIONS, extractFromText, loadOptions } from "./extractText";

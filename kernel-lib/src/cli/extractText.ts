@@ -3,7 +3,7 @@
  * id or a demo model's name), run the text — a sentence pair, a target, or generation for
  * decoders — and write the tokens next to the maps (DIR/tokens.json).
  */
-import { type LoadOptions, loadModel } from "../loading/loadModel";
+import { type LoadOptions, loadModel } from "../load/loadModel";
 import type { AttentionResult } from "../result/types";
 import { providersOption, str, UsageError } from "./args";
 

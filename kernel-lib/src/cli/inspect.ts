@@ -1,5 +1,5 @@
-import { describeInput } from "../model/feeds";
-import { openModel } from "../model/openModel";
+import { describeInput } from "../run/feeds";
+import { openModel } from "../run/openModel";
 import { parse, providersOption } from "./args";
 import type { Command } from "./commands";
 

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { readExtraction } from "../io/extractionDir";
-import { encodeNpy } from "../io/npy";
-import { analyzeResult, metricsJson } from "../metrics/analyze";
-import { attentionFlow } from "../metrics/flow";
-import { rollout } from "../metrics/rollout";
+import { analyzeResult, metricsJson } from "../analysis/metrics/analyze";
+import { attentionFlow } from "../analysis/metrics/flow";
+import { rollout } from "../analysis/metrics/rollout";
+import { readExtraction } from "../output/files/extractionDir";
+import { encodeNpy } from "../output/files/npy";
 import type { Stack } from "../result/types";
 import { parse, str, UsageError } from "./args";
 import type { Command } from "./commands";

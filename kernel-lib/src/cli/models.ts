@@ -1,5 +1,5 @@
 /** `attnlens models`: the bundled demo models, what each is for and the head roles measured in it. */
-import { demoModelsDir, listDemoModels } from "../loading/demoModels";
+import { demoModelsDir, listDemoModels } from "../load/demoModels";
 import { parse } from "./args";
 import type { Command } from "./commands";
 

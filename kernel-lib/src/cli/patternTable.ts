@@ -1,5 +1,5 @@
 /** A layers × heads table of pattern labels, for the terminal. */
-import type { ResultMetrics } from "../metrics/analyze";
+import type { ResultMetrics } from "../analysis/metrics/analyze";
 
 const SHORT: Record<string, string> = {
   diagonal: "diag",

@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { exportReport } from "../report/export";
-import { extractionReport } from "../report/fromDir";
+import { exportReport } from "../output/report/export";
+import { extractionReport } from "../output/report/fromDir";
 import { parse, str, UsageError } from "./args";
 import type { Command } from "./commands";
 

@@ -5,7 +5,7 @@
  */
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
-import type { AttentionSite } from "../sites/types";
+import type { AttentionSite } from "../graph/sites/types";
 
 export function toFloat32(t: ort.Tensor): Float32Array {
   switch (t.type) {

@@ -1,0 +1,71 @@
+/**
+ * Head fusion: one map per site from several heads, [B, T, S] float32.
+ *   mean: the average of the heads' rows (already a distribution);
+ *   max / min: the element-wise max / min, then each row renormalized to sum 1 over the visible
+ *   sources (a min over heads that attend to disjoint sources is all zero: that row becomes
+ *   uniform over the visible sources).
+ * Masked and future sources get 0; padding target rows are all 0.
+ */
+import { AttnlensError } from "../../errors";
+import type { AttentionResult, SiteAttention } from "../../result/types";
+import { type SiteGeometry, siteGeometry, visibleLimit } from "./geometry";
+import type { MetricsOptions } from "./types";
+
+export type Fusion = "mean" | "max" | "min";
+
+export interface FusedMap {
+  dims: [number, number, number];
+  data: Float32Array;
+}
+
+export interface FuseOptions extends MetricsOptions {
+  fusion?: Fusion;
+  /** Heads to fuse (default: all). */
+  heads?: number[];
+}
+
+export function fuseWithGeometry(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  fusion: Fusion = "mean",
+  heads?: number[],
+): FusedMap {
+  const [B, H, T, S] = geo.dims;
+  const chosen = heads ?? Array.from({ length: H }, (_, h) => h);
+  if (chosen.length === 0 || chosen.some((h) => !Number.isInteger(h) || h < 0 || h >= H)) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `site ${site.id}: heads ${JSON.stringify(heads)} must be a non-empty list of integers in [0, ${H})`,
+    );
+  }
+  const data = new Float32Array(B * T * S);
+  const row = new Float64Array(S);
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    for (let i = 0; i < T; i++) {
+      if (!g.targetValid[i]) continue;
+      const limit = visibleLimit(geo, i);
+      row.fill(fusion === "min" ? Number.POSITIVE_INFINITY : fusion === "max" ? Number.NEGATIVE_INFINITY : 0, 0, limit);
+      for (const h of chosen) {
+        const base = ((b * H + h) * T + i) * S;
+        for (let j = 0; j < limit; j++) {
+          const a = site.data[base + j];
+          row[j] = fusion === "mean" ? row[j] + a : fusion === "max" ? Math.max(row[j], a) : Math.min(row[j], a);
+        }
+      }
+      let sum = 0;
+      for (let j = 0; j < limit; j++) {
+        if (!g.sourceValid[j]) row[j] = 0;
+        sum += row[j];
+      }
+      const n = g.validBefore[limit];
+      const out = (b * T + i) * S;
+      for (let j = 0; j < limit; j++) data[out + j] = sum > 0 ? row[j] / sum : g.sourceValid[j] / n;
+    }
+  }
+  return { dims: [B, T, S], data };
+}
+
+export function fuseHeads(result: AttentionResult, site: SiteAttention, options: FuseOptions = {}): FusedMap {
+  return fuseWithGeometry(site, siteGeometry(result, site, options), options.fusion, options.heads);
+}

@@ -1,0 +1,111 @@
+/**
+ * Attention flow (Abnar & Zuidema 2020). The layered graph has a node per (layer, token), layer 0
+ * being the input tokens; node (ℓ, i) has an edge to (ℓ−1, j) of capacity Âℓ[i, j], the
+ * residual-adjusted fused map of the ℓ-th chosen layer (residual.ts). F[i, j] = the maximum flow
+ * from top node (L, i) to input node (0, j); each row is then divided by its sum, as in the
+ * paper's code. One max-flow per (i, j) pair, by Dinic (maxflow.ts).
+ *
+ * Size limit: L·n² edges per sample (n = valid tokens in the chosen range) must stay ≤ maxEdges
+ * (default FLOW_MAX_EDGES); the work grows as n²·L·n² (a max-flow per pair).
+ */
+import { AttnlensError } from "../../errors";
+import type { AttentionResult, Stack } from "../../result/types";
+import type { Fusion } from "./aggregate";
+import { defaultStack, type LayerRange, stackSites } from "./layers";
+import { FlowNetwork } from "./maxflow";
+import { residualAdjusted } from "./residual";
+import { fusedLayers } from "./rollout";
+import { streamData } from "./streams";
+import type { MetricsOptions } from "./types";
+import { checkSample } from "./validate";
+
+/** Default edge limit: 12 layers × 32 tokens or 6 layers × 45 (about 1 s of max-flows here). */
+export const FLOW_MAX_EDGES = 12_288;
+
+export interface FlowOptions extends MetricsOptions, LayerRange {
+  stack?: Stack;
+  fusion?: Fusion;
+  heads?: number[];
+  /** Only this sample (default: every sample). */
+  sample?: number;
+  /** Only tokens in [start, end): the graph is cut to them. */
+  tokens?: [number, number];
+  maxEdges?: number;
+}
+
+export interface AttentionFlow {
+  stack: Stack;
+  layers: number[];
+  fusion: Fusion;
+  /** [B, T, T]: row-normalized flow from top token i to input token j; 0 outside the chosen tokens. */
+  dims: [number, number, number];
+  data: Float32Array;
+  /** Edges of the largest per-sample graph built. */
+  edges: number;
+}
+
+function sizeError(b: number, layers: number, n: number, limit: number): Error {
+  return new AttnlensError(
+    "TOO_LARGE",
+    `attention flow on sample ${b} needs ${layers} layers × ${n}² tokens = ${layers * n * n} edges, above the limit of ${limit}; ` +
+      "choose fewer layers (fromLayer/toLayer), fewer tokens (a token range: tokens: [start, end)), or raise maxEdges",
+  );
+}
+
+export function attentionFlow(result: AttentionResult, options: FlowOptions = {}): AttentionFlow {
+  const stack = options.stack ?? defaultStack(result);
+  const sites = stackSites(result, stack, "self", options);
+  const [B, , T, S] = sites[0].dims;
+  if (T !== S)
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `site ${sites[0].id}: attention flow needs square self-attention maps, got T=${T}, S=${S}`,
+    );
+  const limit = options.maxEdges ?? FLOW_MAX_EDGES;
+  const [from, to] = options.tokens ?? [0, T];
+  const L = sites.length;
+  checkSample("attentionFlow", options.sample, B);
+  const samples = options.sample === undefined ? Array.from({ length: B }, (_, b) => b) : [options.sample];
+  const mask = streamData(result, stack).mask;
+  const keep = (b: number) => {
+    const ks: number[] = [];
+    for (let t = Math.max(0, from); t < Math.min(T, to); t++) if (!mask || mask.data[b * mask.dims[1] + t]) ks.push(t);
+    return ks;
+  };
+  for (const b of samples) {
+    const n = keep(b).length;
+    if (L * n * n > limit) throw sizeError(b, L, n, limit);
+  }
+  const maps = fusedLayers(result, sites, options);
+  const out = new Float32Array(B * T * T);
+  let edges = 0;
+  for (const b of samples) {
+    const tokens = keep(b);
+    const n = tokens.length;
+    const net = new FlowNetwork((L + 1) * n);
+    maps.forEach((fused, l) => {
+      const a = residualAdjusted(fused, b, T);
+      for (let x = 0; x < n; x++) {
+        for (let y = 0; y < n; y++) {
+          const c = a[tokens[x] * T + tokens[y]];
+          if (c > 0) net.addEdge((l + 1) * n + x, l * n + y, c);
+        }
+      }
+    });
+    edges = Math.max(edges, net.edges);
+    for (let x = 0; x < n; x++) {
+      const row = new Float64Array(n);
+      let sum = 0;
+      for (let y = 0; y < n; y++) sum += row[y] = net.maxFlow(L * n + x, y);
+      for (let y = 0; y < n; y++) out[(b * T + tokens[x]) * T + tokens[y]] = sum > 0 ? row[y] / sum : 0;
+    }
+  }
+  return {
+    stack,
+    layers: sites.map((s) => s.layer),
+    fusion: options.fusion ?? "mean",
+    dims: [B, T, T],
+    data: out,
+    edges,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Attention rollout (Abnar & Zuidema 2020). Per layer ℓ, Âℓ = normalize(0.5·Āℓ + 0.5·I) with Āℓ
+ * the heads fused by mean, max or min (aggregate.ts); from the first chosen layer up,
+ *   R = Â_top · … · Â_first,  R[i, j] = share of top-layer token i that derives from input token j.
+ *
+ * Encoder–decoder models (decoder stack with cross sites): the encoder is rolled out over its
+ * own self layers, R_enc [S×S]. The decoder tracks two parts whose rows together sum to 1:
+ * R_dd [T×T] over decoder input tokens and R_de [T×S] over encoder input tokens, starting at
+ * (I, 0). A decoder self layer maps both: R_dd ← Â·R_dd, R_de ← Â·R_de. A cross layer keeps half
+ * on the decoder stream (its residual) and routes half through the encoder:
+ *   R_dd ← 0.5·R_dd,   R_de ← 0.5·R_de + 0.5·Ā_cross·R_enc.
+ * `data` is R_dd ([B, T, T]); `cross.data` is R_de ([B, T, S], raw shares: a row sums to
+ * 1 − (that row of R_dd)).
+ */
+import { AttnlensError } from "../../errors";
+import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
+import { type Fusion, fuseWithGeometry } from "./aggregate";
+import { siteGeometry } from "./geometry";
+import { defaultStack, type LayerRange, stackSites } from "./layers";
+import { multiply, residualAdjusted } from "./residual";
+import { scanSite } from "./scan";
+import type { MetricsOptions } from "./types";
+import { DEFAULT_TOLERANCE } from "./validate";
+
+export interface RolloutOptions extends MetricsOptions, LayerRange {
+  /** Default: the decoder when it has self sites, else the encoder. */
+  stack?: Stack;
+  fusion?: Fusion;
+  heads?: number[];
+  /** Encoder layers rolled out before cross attention joins (default: all). */
+  encoderLayers?: LayerRange;
+}
+
+export interface Rollout {
+  stack: Stack;
+  layers: number[];
+  fusion: Fusion;
+  dims: [number, number, number];
+  data: Float32Array;
+  cross?: { dims: [number, number, number]; data: Float32Array; encoderLayers: number[] };
+}
+
+/** Fused Āℓ of each site, [B, T, S] float32, after the full input checks (validate.ts). */
+export function fusedLayers(result: AttentionResult, sites: SiteAttention[], options: RolloutOptions): Float32Array[] {
+  return sites.map((s) => {
+    const geo = siteGeometry(result, s, options);
+    scanSite(s, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
+    return fuseWithGeometry(s, geo, options.fusion, options.heads).data;
+  });
+}
+
+function checkSquare(site: SiteAttention): void {
+  if (site.dims[2] !== site.dims[3]) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `site ${site.id}: rollout needs square self-attention maps, got T=${site.dims[2]}, S=${site.dims[3]} (a KV cache?); run without past keys`,
+    );
+  }
+}
+
+/** Rollout of the self layers alone: [B, T, T] per sample as Float64Array. */
+function selfRollout(maps: Float32Array[], B: number, T: number): Float64Array[] {
+  return Array.from({ length: B }, (_, b) => {
+    let r: Float64Array | null = null;
+    for (const fused of maps) {
+      const a = residualAdjusted(fused, b, T);
+      r = r ? multiply(a, r, T, T, T) : a;
+    }
+    return r as Float64Array;
+  });
+}
+
+function toFloat32(parts: Float64Array[], size: number): Float32Array {
+  const out = new Float32Array(parts.length * size);
+  parts.forEach((p, b) => out.set(p, b * size));
+  return out;
+}
+
+export function rollout(result: AttentionResult, options: RolloutOptions = {}): Rollout {
+  const stack = options.stack ?? defaultStack(result);
+  const fusion = options.fusion ?? "mean";
+  const selfSites = stackSites(result, stack, "self", options);
+  selfSites.forEach(checkSquare);
+  const [B, , T] = selfSites[0].dims;
+  const layers = selfSites.map((s) => s.layer);
+  const crossSites = stack === "decoder" ? stackSites(result, "decoder", "cross", options) : [];
+  if (crossSites.length === 0) {
+    const r = selfRollout(fusedLayers(result, selfSites, options), B, T);
+    return { stack, layers, fusion, dims: [B, T, T], data: toFloat32(r, T * T) };
+  }
+  const encoderSites = stackSites(result, "encoder", "self", options.encoderLayers ?? {});
+  encoderSites.forEach(checkSquare);
+  const S = encoderSites[0].dims[2];
+  for (const c of crossSites) {
+    if (c.dims[2] !== T || c.dims[3] !== S) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `site ${c.id}: cross dims [${c.dims.join(", ")}] do not join ${T} decoder tokens to ${S} encoder tokens`,
+      );
+    }
+  }
+  const encoder = selfRollout(fusedLayers(result, encoderSites, options), B, S);
+  const selfMaps = fusedLayers(result, selfSites, options);
+  const crossMaps = fusedLayers(result, crossSites, options);
+  const dd: Float64Array[] = [];
+  const de: Float64Array[] = [];
+  for (let b = 0; b < B; b++) {
+    let rdd: Float64Array = residualAdjusted(new Float32Array(T * T), 0, T); // identity
+    let rde: Float64Array = new Float64Array(T * S);
+    for (const layer of [...new Set([...layers, ...crossSites.map((s) => s.layer)])].sort((x, y) => x - y)) {
+      const si = selfSites.findIndex((s) => s.layer === layer);
+      if (si >= 0) {
+        const a = residualAdjusted(selfMaps[si], b, T);
+        rdd = multiply(a, rdd, T, T, T);
+        rde = multiply(a, rde, T, T, S);
+      }
+      const ci = crossSites.findIndex((s) => s.layer === layer);
+      if (ci >= 0) {
+        const cross = Float64Array.from(crossMaps[ci].subarray(b * T * S, (b + 1) * T * S));
+        const joined = multiply(cross, encoder[b], T, S, S);
+        for (let k = 0; k < T * T; k++) rdd[k] *= 0.5;
+        for (let k = 0; k < T * S; k++) rde[k] = 0.5 * rde[k] + 0.5 * joined[k];
+      }
+    }
+    dd.push(rdd);
+    de.push(rde);
+  }
+  return {
+    stack,
+    layers,
+    fusion,
+    dims: [B, T, T],
+    data: toFloat32(dd, T * T),
+    cross: { dims: [B, T, S], data: toFloat32(de, T * S), encoderLayers: encoderSites.map((s) => s.layer) },
+  };
+}

@@ -1,0 +1,283 @@
+import { describe, expect, it } from "vitest";
+import type { AttentionResult, PositionMask, SiteAttention } from "../../result/types";
+import { seededRandom } from "../../util/random";
+import { siteGeometry } from "./geometry";
+import { siteAccumulators } from "./rowAccumulators";
+import {
+  ACC_SIZE,
+  ARGMAX,
+  LEFT_OFFSET,
+  LEFT_SUM,
+  LEFT_SUM_J,
+  MASKED,
+  MAX,
+  OFFSET,
+  PLOGP,
+  SEGMENT,
+  SIGNS,
+  SUM,
+  SUM_J,
+} from "./runKernel";
+import { scanSite } from "./scan";
+import type { MetricsOptions } from "./types";
+import { DEFAULT_TOLERANCE } from "./validate";
+import { kernelHelper } from "./wasm/helper";
+import { wasmRowKernel } from "./wasm/kernel";
+
+/**
+ * The WebAssembly kernel against the JavaScript one (the reference) on random maps: every
+ * accumulator within 1e-6 relative, max, argmax, sign flags and the single weights identical, and
+ * the same rows accepted and rejected with the same messages.
+ */
+
+type Rand = () => number;
+
+interface Case {
+  result: AttentionResult;
+  site: SiteAttention;
+  options: MetricsOptions;
+  label: string;
+}
+
+/** How a row spreads its mass; each stresses something (ties, zeros, near-1 weights, tiny weights). */
+const ROW_KINDS = ["peaked", "uniform", "oneHot", "twoTies", "sparse", "dominant", "tiny"] as const;
+
+function fillRow(kind: (typeof ROW_KINDS)[number], visible: number[], rand: Rand, out: Float64Array): void {
+  const pick = () => visible[Math.floor(rand() * visible.length)];
+  for (const j of visible) out[j] = 0;
+  switch (kind) {
+    case "peaked":
+      for (const j of visible) out[j] = rand() ** 4;
+      break;
+    case "uniform":
+      for (const j of visible) out[j] = 1;
+      break;
+    case "oneHot":
+      out[pick()] = 1;
+      break;
+    case "twoTies": {
+      for (const j of visible) out[j] = rand() * 0.5;
+      const top = 0.5 + rand();
+      out[pick()] = top;
+      out[pick()] = top;
+      break;
+    }
+    case "sparse":
+      for (const j of visible) out[j] = rand() < 0.2 ? rand() : 0;
+      out[pick()] += 1e-3;
+      break;
+    case "dominant":
+      for (const j of visible) out[j] = 1e-7 * rand();
+      out[pick()] = 1;
+      break;
+    case "tiny":
+      for (const j of visible) out[j] = rand() < 0.5 ? 1e-39 * rand() : rand() * 1e-30;
+      out[pick()] = 1;
+      break;
+  }
+}
+
+function randomMask(length: number, rand: Rand, style: number): Uint8Array {
+  const mask = new Uint8Array(length).fill(1);
+  if (style === 1) mask.fill(0, Math.max(1, Math.floor(length * (0.5 + 0.5 * rand())))); // right padding
+  if (style === 2) mask.fill(0, 0, Math.floor(length * 0.4 * rand())); // left padding
+  if (style === 3) for (let j = 0; j < length; j++) if (rand() < 0.25) mask[j] = 0; // holes
+  if (!mask.includes(1)) mask[length - 1] = 1;
+  return mask;
+}
+
+/** A site of random rows: each valid row a distribution over its visible sources, masked sources 0 or a trace of mass. */
+function randomCase(seed: number): Case {
+  const rand = seededRandom(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const cross = rand() < 0.2;
+  const causal = !cross && rand() < 0.4;
+  const lengths = [1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 33, 64, 100, 129];
+  const S = lengths[int(0, lengths.length - 1)];
+  const T = cross ? lengths[int(0, 8)] : causal && rand() < 0.3 ? int(1, S) : S; // KV cache: T < S
+  const B = int(1, 3);
+  const H = int(1, 3);
+  const style = int(0, 3);
+  const sourceMasks = Array.from({ length: B }, () => randomMask(S, rand, style));
+  const targetMasks = cross ? Array.from({ length: B }, () => randomMask(T, rand, style)) : null;
+  const data = new Float32Array(B * H * T * S);
+  const row = new Float64Array(S);
+  const trace = rand() < 0.3 ? 1e-6 : 0;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        const limit = causal ? Math.min(S, i + S - T + 1) : S;
+        const visible: number[] = [];
+        for (let j = 0; j < limit; j++) if (sourceMasks[b][j]) visible.push(j);
+        const base = ((b * H + h) * T + i) * S;
+        if (visible.length === 0) continue; // only padding rows lack visible sources here
+        fillRow(ROW_KINDS[int(0, ROW_KINDS.length - 1)], visible, rand, row);
+        let sum = 0;
+        for (const j of visible) sum += row[j];
+        for (let j = 0; j < S; j++) data[base + j] = visible.includes(j) ? row[j] / sum : trace * rand();
+      }
+    }
+  }
+  const mask = (masks: Uint8Array[], length: number): PositionMask => ({
+    data: Uint8Array.from(masks.flatMap((m) => [...m])),
+    dims: [B, length],
+  });
+  const site: SiteAttention = {
+    id: cross ? "decoder.cross.0" : "encoder.self.0",
+    stack: cross ? "decoder" : "encoder",
+    kind: cross ? "cross" : "self",
+    layer: 0,
+    heads: H,
+    causal,
+    node: "n",
+    data,
+    dims: [B, H, T, S],
+  };
+  // a self site's target rows are its source positions: padding targets follow the source mask
+  const masks: AttentionResult["masks"] = cross
+    ? { encoder: mask(sourceMasks, S), decoder: mask(targetMasks ?? [], T) }
+    : { encoder: mask(sourceMasks, S) };
+  const segments =
+    !cross && rand() < 0.5
+      ? {
+          encoder: sourceMasks.map(() => Int32Array.from({ length: S }, (_, j) => (j < S / 3 ? 0 : j < S / 2 ? 1 : 2))),
+        }
+      : undefined;
+  const result = { sites: [site], provider: "cpu", fallbacks: [], masks, outputs: {} } as AttentionResult;
+  const label = `seed ${seed}: ${site.kind}${causal ? " causal" : ""} [${site.dims}] mask style ${style}${segments ? " segments" : ""}`;
+  return { result, site, options: { segments }, label };
+}
+
+function compareAccumulators(c: Case, wasm: Float64Array, js: Float64Array): void {
+  const [B, , T] = c.site.dims;
+  const geo = siteGeometry(c.result, c.site, c.options);
+  const H = c.site.dims[1];
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        if (!geo.samples[b].targetValid[i]) continue;
+        const at = ((b * H + h) * T + i) * ACC_SIZE;
+        const where = `${c.label}, row b${b} h${h} i${i}`;
+        const close = (k: number, scale: number, extra = 0) => {
+          const diff = Math.abs(wasm[at + k] - js[at + k]);
+          if (!(diff <= 1e-6 * scale + extra))
+            expect.fail(`${where}: accumulator ${k} is ${wasm[at + k]}, the reference ${js[at + k]}`);
+        };
+        for (const k of [SUM, SUM_J, LEFT_SUM, LEFT_SUM_J, MASKED]) close(k, Math.abs(js[at + k]));
+        // the reference's segment mass is a difference of running sums: good to ~1e-16·Σa
+        close(SEGMENT, js[at + SEGMENT], 1e-15 * js[at + SUM]);
+        // the reference's offsets are Σa·j − split·Σa in float64: good to ~1e-16·split·Σa
+        const split = Math.ceil(geo.samples[b].position[i]);
+        const rounding = 1e-15 * (split * js[at + SUM] + js[at + SUM_J]);
+        close(LEFT_OFFSET, Math.abs(js[at + LEFT_OFFSET]), rounding);
+        // Σa·(j − split) has terms of both signs: relative to Σa·|j − split|
+        close(OFFSET, js[at + OFFSET] - 2 * js[at + LEFT_OFFSET], rounding);
+        // the reference's log table interpolates with |error| ≤ 1.1e-8 per unit of mass
+        close(PLOGP, Math.abs(js[at + PLOGP]), 1.1e-8 * js[at + SUM]);
+        for (const k of [MAX, ARGMAX, SIGNS])
+          if (wasm[at + k] !== js[at + k]) expect.fail(`${where}: accumulator ${k} differs`);
+      }
+    }
+  }
+}
+
+describe("WebAssembly row kernel against the JavaScript kernel", () => {
+  it("is available: Node ≥ 20 (the project's engines) validates the SIMD module", () => {
+    expect(wasmRowKernel()).not.toBeNull();
+  });
+
+  it("agrees on 300 random sites (shapes 1…129, padding, holes, causal, KV cache, cross, segments, ties, zeros, denormals)", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const c = randomCase(seed);
+      const geo = siteGeometry(c.result, c.site, c.options);
+      const wasm = siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm", 1);
+      const js = siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "js");
+      compareAccumulators(c, wasm.sums, js.sums);
+      expect(wasm.points, c.label).toEqual(js.points);
+      expect(wasm.windows, c.label).toEqual(js.windows);
+    }
+  });
+
+  it("gives the same row metrics", () => {
+    for (let seed = 1000; seed < 1060; seed++) {
+      const c = randomCase(seed);
+      const geo = siteGeometry(c.result, c.site, c.options);
+      const a = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm");
+      const r = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "js");
+      expect(a.argmax).toEqual(r.argmax);
+      expect(a.windows).toEqual(r.windows);
+      for (const key of ["confidence", "self", "previous", "next", "first", "sources"] as const)
+        expect(a.rows[key]).toEqual(r.rows[key]);
+      for (let k = 0; k < r.rows.entropy.length; k++) {
+        const close = (x: number, y: number, scale: number, extra = 0) =>
+          Number.isNaN(y) ? Number.isNaN(x) : Math.abs(x - y) <= 1e-6 * scale + extra;
+        const d = r.rows.distance[k];
+        const ok =
+          close(a.rows.entropy[k], r.rows.entropy[k], r.rows.entropy[k], 1e-8) &&
+          close(a.rows.normalizedEntropy[k], r.rows.normalizedEntropy[k], r.rows.normalizedEntropy[k], 1e-8) &&
+          close(a.rows.distance[k], d, d, 1e-6) &&
+          close(a.rows.signedDistance[k], r.rows.signedDistance[k], d, 1e-6) &&
+          close(a.rows.segment[k], r.rows.segment[k], r.rows.segment[k], 1e-7);
+        if (!ok) expect.fail(`${c.label}, row ${k}: the kernels' metrics differ`);
+      }
+    }
+  });
+
+  it("accepts and rejects the same rows with the same messages", () => {
+    const corruptions: Array<[string, (d: Float32Array, base: number, S: number) => void]> = [
+      ["NaN", (d, base) => (d[base] = Number.NaN)],
+      ["Infinity in the last column", (d, base, S) => (d[base + S - 1] = Number.POSITIVE_INFINITY)],
+      [
+        "a negative weight",
+        (d, base) => {
+          d[base] -= 0.25;
+          d[base + 1] += 0.25;
+        },
+      ],
+      ["−0", (d, base) => d[base] === 0 && (d[base] = -0)],
+      ["a sum of 1.01", (d, base) => (d[base] += 0.01)],
+      ["a sum just inside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 - 1e-4))],
+      ["a sum just outside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 + 1e-4))],
+      [
+        "huge weights",
+        (d, base) => {
+          d[base] = 3e38;
+          d[base + 1] = 3e38;
+        },
+      ],
+    ];
+    for (let seed = 2000; seed < 2040; seed++) {
+      for (const [what, corrupt] of corruptions) {
+        const c = randomCase(seed);
+        const [B, H, T, S] = c.site.dims;
+        const geo = siteGeometry(c.result, c.site, c.options);
+        const b = B - 1;
+        const i = geo.samples[b].targetValid.lastIndexOf(1);
+        if (i < 0 || S < 2) continue;
+        corrupt(c.site.data, ((b * H + H - 1) * T + i) * S, S);
+        const outcome = (kernel: "wasm" | "js") => {
+          try {
+            scanSite(c.site, geo, DEFAULT_TOLERANCE, 0, kernel);
+            return "accepted";
+          } catch (e) {
+            return (e as Error).message;
+          }
+        };
+        expect(outcome("wasm"), `${c.label}, ${what}`).toBe(outcome("js"));
+      }
+    }
+  });
+
+  it("gives the same sums on the helper thread", async () => {
+    const helper = kernelHelper();
+    if (!helper) return; // one core, or no worker_threads
+    for (let k = 0; k < 200 && !helper.usable; k++) await new Promise((r) => setTimeout(r, 50));
+    expect(helper.usable).toBe(true);
+    for (let seed = 3000; seed < 3040; seed++) {
+      const c = randomCase(seed);
+      const geo = siteGeometry(c.result, c.site, c.options);
+      const both = siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm", 2);
+      expect(both, c.label).toEqual(siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm", 1));
+    }
+  });
+});

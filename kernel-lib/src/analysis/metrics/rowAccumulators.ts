@@ -1,0 +1,279 @@
+/**
+ * What one site's metric pass reads from each row (RowAccumulators), from one of two kernels:
+ *
+ * - "wasm": the WebAssembly SIMD kernel (wasm/): the site's rows are copied into its memory a
+ *   chunk at a time (CHUNK_BYTES, so the copy lands in cache and the kernel reads it there) with
+ *   one table of runs per sample, shared by its heads; float32 lanes summed in blocks into
+ *   float64, within 1e-6 relative of the JavaScript sums. Samples of HELPER_MIN_WEIGHTS or more
+ *   share their rows with a helper thread (wasm/helper.ts) once it is up;
+ * - "js": accumulateRun over each row's runs in float64. The fallback where WebAssembly SIMD is
+ *   missing, and the reference the tests hold the other to.
+ *
+ * Rows where the float32 blocks could change what the checks decide (total or masked mass within
+ * CHECK_MARGIN of the tolerance, or failing), or where a weight has its sign bit set, are redone by
+ * the JavaScript kernel: both kernels accept and reject the same rows, with the same messages.
+ * The single weights (points, windows) are the same floats from both.
+ */
+import { AttnlensError } from "../../errors";
+import type { SiteAttention } from "../../result/types";
+import type { SampleGeometry, SiteGeometry } from "./geometry";
+import { bitsOf, LOG2_TABLE } from "./logTable";
+import {
+  ACC_SIZE,
+  accumulateRun,
+  LEFT_OFFSET,
+  LEFT_SUM,
+  LEFT_SUM_J,
+  MASKED,
+  MAX,
+  OFFSET,
+  SEGMENT,
+  SIGNS,
+  SUM,
+  SUM_J,
+} from "./runKernel";
+import type { MetricsKernel } from "./types";
+import { type KernelHelper, kernelHelper } from "./wasm/helper";
+import { type RowOutputs, type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
+import { sampleTables } from "./wasm/pieces";
+
+/** Per row of a site, (b·H + h)·T + t; padding rows: sums 0, points NaN, windows 0. */
+export interface RowAccumulators {
+  /** ACC_SIZE doubles per row, in runKernel.ts's layout. */
+  sums: Float64Array;
+  /**
+   * 4 floats per row: the weight at pᵢ, pᵢ − 1, pᵢ + 1 (self sites; NaN where that source is
+   * not visible) and at the first visible source (NaN when there is none).
+   */
+  points: Float32Array;
+  /** W floats per row: the mass within |j − pᵢ| ≤ w over visible sources, w = 1 … W. */
+  windows: Float32Array;
+  /** W: min(windowWidths, S − 1) on self sites, 0 on cross sites. */
+  windowWidths: number;
+}
+
+/** Bytes of weights per WebAssembly call on this thread (copied in, then read from cache). */
+const CHUNK_BYTES = 128 * 1024;
+
+/** Samples this large (weights) use the helper thread: below, its wake-up and wait cost more than it saves. */
+const HELPER_MIN_WEIGHTS = 1 << 20;
+
+/** Bytes of weights handed to the helper at once (a BERT-base site at 512 tokens: one batch per sample). */
+const HELPER_BATCH_BYTES = 16 << 20;
+
+/** "auto": the helper thread for large samples once it is up; 1: this thread only; 2: the helper whenever it is up. */
+export type KernelThreads = "auto" | 1 | 2;
+
+/** Most pieces (T × pieces per row) a sample's table may hold; beyond (a mask that alternates at every position), the JavaScript kernel. */
+const MAX_PIECES = 1 << 22;
+
+/** Relative distance to a check's threshold inside which a WebAssembly row is redone in float64. */
+const CHECK_MARGIN = 1e-5;
+
+/** "wasm" where this runtime has WebAssembly with 128-bit SIMD, else "js". */
+export function defaultKernel(): MetricsKernel {
+  return wasmRowKernel() ? "wasm" : "js";
+}
+
+interface RowPass {
+  site: SiteAttention;
+  geo: SiteGeometry;
+  bits: Int32Array;
+  scratch: Float64Array;
+  out: RowAccumulators;
+}
+
+/** The JavaScript kernel's sums of row r (target i of sample g). */
+function referenceSums(pass: RowPass, g: SampleGeometry, r: number, i: number) {
+  const { geo, bits, scratch } = pass;
+  const data = pass.site.data;
+  const S = geo.dims[3];
+  const { breaks, chunkValid, chunkSegment, targetSegment } = g;
+  const base = r * S;
+  const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+  const split = Math.ceil(g.position[i]);
+  const own = targetSegment ? targetSegment[i] : -1;
+  scratch.fill(0);
+  scratch[MAX] = -1;
+  let segmentMass = 0;
+  let masked = 0;
+  for (let c = 0; c < chunkValid.length; c++) {
+    const c0 = breaks[c];
+    const c1 = breaks[c + 1];
+    const end = chunkValid[c] ? Math.min(c1, limit) : c0;
+    for (let k = base + Math.max(c0, end); k < base + c1; k++) masked += data[k];
+    if (end <= c0) continue;
+    const chunkStart = scratch[SUM];
+    accumulateRun(data, bits, LOG2_TABLE, base, c0, split, end, scratch);
+    if (chunkSegment[c] === own && own >= 0) segmentMass += scratch[SUM] - chunkStart;
+  }
+  scratch[MASKED] = masked;
+  scratch[SEGMENT] = segmentMass;
+  scratch[OFFSET] = scratch[SUM_J] - split * scratch[SUM];
+  scratch[LEFT_OFFSET] = scratch[LEFT_SUM_J] - split * scratch[LEFT_SUM];
+  pass.out.sums.set(scratch, r * ACC_SIZE);
+}
+
+/** The JavaScript reads of row r's points and window masses. */
+function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number) {
+  const { geo, out } = pass;
+  const data = pass.site.data;
+  const S = geo.dims[3];
+  const W = out.windowWidths;
+  const valid = g.sourceValid;
+  const base = r * S;
+  const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+  const p = g.position[i];
+  const at = 4 * r;
+  out.points[at] = geo.self && valid[p] ? data[base + p] : Number.NaN;
+  out.points[at + 1] = geo.self && p >= 1 && valid[p - 1] ? data[base + p - 1] : Number.NaN;
+  out.points[at + 2] = geo.self && p + 1 < limit && valid[p + 1] ? data[base + p + 1] : Number.NaN;
+  out.points[at + 3] = g.firstSource >= 0 && g.firstSource < limit ? data[base + g.firstSource] : Number.NaN;
+  if (W === 0) return;
+  let mass = valid[p] ? data[base + p] : 0;
+  for (let w = 1; w <= W; w++) {
+    if (p - w >= 0 && valid[p - w]) mass += data[base + p - w];
+    if (p + w < limit && valid[p + w]) mass += data[base + p + w];
+    out.windows[r * W + w - 1] = mass;
+  }
+}
+
+/** Whether float32 rounding could flip one of the row checks (validate.ts), or the row fails them. */
+function nearOrFailing(sums: Float64Array, at: number, tolerance: number): boolean {
+  if (sums[at + SIGNS] < 0) return true;
+  const masked = sums[at + MASKED];
+  const total = sums[at + SUM] + masked;
+  const off = Math.abs(total - 1);
+  return (
+    !(off < tolerance - CHECK_MARGIN * Math.max(1, total)) ||
+    !(masked < tolerance - CHECK_MARGIN * Math.max(tolerance, masked))
+  );
+}
+
+/** Rows [first, first + rows) on this thread, chunk by chunk. */
+function runHere(
+  wasm: WasmRowKernel,
+  data: Float32Array,
+  first: number,
+  rows: number,
+  T: number,
+  S: number,
+  out: RowOutputs,
+) {
+  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
+  for (let r = first; r < first + rows; r += chunk) wasm.run(data, r, Math.min(chunk, first + rows - r), r % T, out);
+}
+
+/**
+ * One sample's rows on both threads: each round hands the helper `share` of the rows, does the
+ * rest here meanwhile, then moves `share` towards both taking equally long. The helper's time
+ * counts its wake-up when this thread had to wait for it, else only its run time.
+ */
+function runShared(
+  wasm: WasmRowKernel,
+  helper: KernelHelper,
+  data: Float32Array,
+  first: number,
+  rows: number,
+  T: number,
+  S: number,
+  out: RowOutputs,
+) {
+  const batch = Math.max(1, Math.floor(HELPER_BATCH_BYTES / (4 * S)));
+  for (let r = first; r < first + rows; ) {
+    const round = Math.min(first + rows - r, Math.floor(batch / helper.share));
+    const given = Math.min(batch, Math.round(round * helper.share));
+    const start = performance.now();
+    helper.submit(helper.memory.load(data, r, given, r % T));
+    let mine = 0;
+    let ran: number | null = null;
+    try {
+      runHere(wasm, data, r + given, round - given, T, S, out);
+      mine = performance.now() - start;
+    } finally {
+      ran = helper.finish(); // never leave the helper running into the next call
+    }
+    const waited = performance.now() - start - mine;
+    if (ran === null) runHere(wasm, data, r, given, T, S, out);
+    else {
+      helper.memory.read(given, out, r);
+      const theirs = waited > 0.05 ? mine + waited : ran;
+      const step = (0.3 * (mine - theirs)) / (mine + theirs);
+      helper.share = Math.min(0.75, Math.max(0.25, helper.share * (1 + step)));
+    }
+    r += round;
+  }
+}
+
+/** Sample b on the WebAssembly kernel (and the helper, when given and up); false when memory could not grow to it. */
+function runSample(wasm: WasmRowKernel, helper: KernelHelper | null, pass: RowPass, b: number): boolean {
+  const { geo, out } = pass;
+  const [, H, T, S] = geo.dims;
+  const W = out.windowWidths;
+  const tables = sampleTables(geo, geo.samples[b]);
+  try {
+    wasm.memory.setSample(tables, T, S, W, Math.max(1, Math.floor(CHUNK_BYTES / (4 * S))));
+  } catch (e) {
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+  let shared = helper?.usable ?? false;
+  if (shared && helper) {
+    try {
+      helper.memory.setSample(tables, T, S, W, Math.max(1, Math.floor(HELPER_BATCH_BYTES / (4 * S))));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      shared = false;
+    }
+  }
+  const data = pass.site.data;
+  if (shared && helper) runShared(wasm, helper, data, b * H * T, H * T, T, S, out);
+  else runHere(wasm, data, b * H * T, H * T, T, S, out);
+  return true;
+}
+
+/**
+ * What the metric pass reads from every row of the site (validity is checked by the caller,
+ * scan.ts); window masses for w = 1 … windowWidths on self sites.
+ */
+export function siteAccumulators(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  windowWidths = 0,
+  kernel: MetricsKernel = defaultKernel(),
+  threads: KernelThreads = "auto",
+): RowAccumulators {
+  const [B, H, T, S] = geo.dims;
+  const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
+  const out: RowAccumulators = {
+    sums: new Float64Array(B * H * T * ACC_SIZE),
+    points: new Float32Array(B * H * T * 4).fill(Number.NaN),
+    windows: new Float32Array(B * H * T * W),
+    windowWidths: W,
+  };
+  const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
+  const wasm = kernel === "wasm" ? wasmRowKernel() : null;
+  if (kernel === "wasm" && !wasm) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      'metrics kernel "wasm": this runtime has no WebAssembly with 128-bit SIMD; leave options.kernel unset or pass "js"',
+    );
+  }
+  const wantHelper = threads === 2 || (threads === "auto" && H * T * S >= HELPER_MIN_WEIGHTS);
+  const helper = wasm && wantHelper ? kernelHelper() : null;
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    const kernelRan =
+      wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, helper, pass, b);
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        const r = (b * H + h) * T + i;
+        if (!g.targetValid[i]) continue;
+        if (!kernelRan) referencePoints(pass, g, r, i);
+        if (!kernelRan || nearOrFailing(out.sums, r * ACC_SIZE, tolerance)) referenceSums(pass, g, r, i);
+      }
+    }
+  }
+  return out;
+}

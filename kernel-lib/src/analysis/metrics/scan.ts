@@ -1,0 +1,133 @@
+/**
+ * The metric pass: one read of each row computes every per-row metric at once and checks the row
+ * (finite, sums to 1, no mass on masked or future sources). The row sums come from
+ * rowAccumulators.ts (the WebAssembly SIMD kernel, or the JavaScript one); this file turns them
+ * into metrics and checks them; the kernels also read the single weights (self, previous, next,
+ * first, window masses) while each row is in cache; the special-token masses are read here.
+ * No allocation per row.
+ *
+ * Each row's visible sources are split at pᵢ's ceiling, split, so the distances come from sums
+ * whose terms never cancel:
+ *   Σ aᵢⱼ|j − pᵢ| = (R_o − L_o) + (split − pᵢ)·(R₀ − L₀),  Σ aᵢⱼ(j − pᵢ) = (L_o + R_o) + (split − pᵢ)·(L₀ + R₀)
+ * with L₀ = Σ_{j<split} aᵢⱼ, L_o = Σ_{j<split} aᵢⱼ·(j − split) (R for j ≥ split).
+ */
+import type { SiteAttention } from "../../result/types";
+import type { SiteGeometry } from "./geometry";
+import { lnTable } from "./logTable";
+import { siteAccumulators } from "./rowAccumulators";
+import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
+import { type MetricsKernel, ROW_METRIC_KEYS, type RowMetrics } from "./types";
+import { rowError, rowPlace } from "./validate";
+
+export interface SiteScan {
+  rows: RowMetrics;
+  /** The source of each row's largest weight, [B, H, T] (−1 for padding rows): strip candidates. */
+  argmax: Int32Array;
+  /** Window widths recorded (0 unless asked, and on cross sites). */
+  windowWidths: number;
+  /** Mass within |j − pᵢ| ≤ w over visible sources, [B, H, T, windowWidths] for w = 1 … windowWidths. */
+  windows: Float32Array;
+}
+
+function allocateRows(n: number, bt: number): RowMetrics {
+  const f = () => new Float32Array(n);
+  return {
+    entropy: f(),
+    normalizedEntropy: f(),
+    distance: f(),
+    signedDistance: f(),
+    confidence: f(),
+    self: f(),
+    previous: f(),
+    next: f(),
+    first: f(),
+    cls: f(),
+    sep: f(),
+    punctuation: f(),
+    segment: f(),
+    sources: new Int32Array(bt),
+  };
+}
+
+function markPadding(rows: RowMetrics, r: number): void {
+  for (const key of ROW_METRIC_KEYS) rows[key][r] = Number.NaN;
+}
+
+function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {
+  let m = 0;
+  for (let k = 0; k < list.length && list[k] < limit; k++) m += data[base + list[k]];
+  return m;
+}
+
+function hasNegative(data: Float32Array, base: number, length: number): boolean {
+  for (let k = base; k < base + length; k++) if (data[k] < 0) return true;
+  return false;
+}
+
+/**
+ * `windowWidths` > 0 also records the window masses the pattern classifier needs (read by the
+ * row kernel while the row is in cache). `kernel` picks the row kernel (default: WebAssembly SIMD
+ * where the runtime has it).
+ */
+export function scanSite(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  windowWidths = 0,
+  kernel?: MetricsKernel,
+): SiteScan {
+  const [B, H, T, S] = geo.dims;
+  const data = site.data;
+  const rows = allocateRows(B * H * T, B * T);
+  const ln = lnTable(S);
+  const { sums, points, windows, windowWidths: W } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
+  const argmax = new Int32Array(B * H * T).fill(-1);
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    const { targetSegment, position, special } = g;
+    for (let i = 0; i < T; i++)
+      rows.sources[b * T + i] = g.targetValid[i] ? g.validBefore[geo.causal ? Math.min(S, i + geo.offset + 1) : S] : 0;
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < T; i++) {
+        const r = (b * H + h) * T + i;
+        if (!g.targetValid[i]) {
+          markPadding(rows, r);
+          continue;
+        }
+        const base = r * S;
+        const at = r * ACC_SIZE;
+        const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+        const p = position[i];
+        const shift = Math.ceil(p) - p;
+        const ownSegment = targetSegment ? targetSegment[i] : -1;
+        const sum = sums[at + SUM];
+        const leftSum = sums[at + LEFT_SUM];
+        const offset = sums[at + OFFSET];
+        const leftOffset = sums[at + LEFT_OFFSET];
+        const masked = sums[at + MASKED];
+        const total = sum + masked;
+        const negative = sums[at + SIGNS] < 0 && hasNegative(data, base, S); // the sign bit is also set on −0
+        if (!(Math.abs(total - 1) <= tolerance) || negative || masked > tolerance) {
+          throw rowError(rowPlace(site.id, b, h, i), total, negative, masked, tolerance);
+        }
+        const n = g.validBefore[limit];
+        const entropy = -sums[at + PLOGP] * Math.LN2;
+        rows.entropy[r] = entropy;
+        rows.normalizedEntropy[r] = n > 1 ? entropy / ln[n] : Number.NaN;
+        rows.distance[r] = offset - 2 * leftOffset + shift * (sum - 2 * leftSum);
+        rows.signedDistance[r] = offset + shift * sum;
+        rows.confidence[r] = sums[at + MAX];
+        argmax[r] = sums[at + ARGMAX];
+        rows.self[r] = points[4 * r];
+        rows.previous[r] = points[4 * r + 1];
+        rows.next[r] = points[4 * r + 2];
+        rows.first[r] = points[4 * r + 3];
+        rows.cls[r] = special ? massAt(data, base, special.cls, limit) : Number.NaN;
+        rows.sep[r] = special ? massAt(data, base, special.sep, limit) : Number.NaN;
+        rows.punctuation[r] = special ? massAt(data, base, special.punctuation, limit) : Number.NaN;
+        rows.segment[r] = ownSegment >= 0 ? sums[at + SEGMENT] : Number.NaN;
+      }
+    }
+  }
+  return { rows, argmax, windowWidths: W, windows };
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it, vi } from "vitest";
+// @ts-expect-error: the build script is plain JavaScript, without typings
+import { buildKernel, clangVersion, sourceHash } from "../../../../wasm/build.mjs";
+import { KERNEL_CLANG, KERNEL_SHARED_WASM_BASE64, KERNEL_SOURCE_SHA256, KERNEL_WASM_BASE64 } from "./kernelModule";
+
+function hasWasmLd(): boolean {
+  try {
+    execFileSync("wasm-ld", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const clang = clangVersion();
+const canBuild = clang !== null && hasWasmLd();
+
+describe("the committed WebAssembly kernel", () => {
+  it("was built from the current C source and flags (else run node kernel-lib/wasm/build.mjs)", () => {
+    expect(sourceHash()).toBe(KERNEL_SOURCE_SHA256);
+  });
+
+  it("is what a fresh build gives (needs clang and wasm-ld; CI installs them)", (ctx) => {
+    if (!canBuild) ctx.skip();
+    if (clang !== KERNEL_CLANG) {
+      // another clang emits other (equally valid) bytes: only the same compiler can check them
+      console.warn(`kernelModule.test: built by ${KERNEL_CLANG}, this machine has ${clang}; bytes not compared`);
+      ctx.skip();
+    }
+    const { wasm, shared } = buildKernel();
+    expect(wasm.toString("base64")).toBe(KERNEL_WASM_BASE64);
+    expect(shared.toString("base64")).toBe(KERNEL_SHARED_WASM_BASE64);
+  });
+
+  it("imports nothing (its own memory) and the helper's build only a shared memory", () => {
+    const load = (b64: string) => new WebAssembly.Module(Buffer.from(b64, "base64"));
+    expect(WebAssembly.Module.imports(load(KERNEL_WASM_BASE64))).toEqual([]);
+    expect(WebAssembly.Module.exports(load(KERNEL_WASM_BASE64)).map((e) => e.name)).toEqual(
+      expect.arrayContaining(["memory", "scan_rows", "__heap_base"]),
+    );
+    expect(WebAssembly.Module.imports(load(KERNEL_SHARED_WASM_BASE64))).toEqual([
+      { module: "env", name: "memory", kind: "memory" },
+    ]);
+  });
+});
+
+describe("without WebAssembly SIMD", () => {
+  it("runs the JavaScript kernel, and refuses kernel: 'wasm' with what to do", async () => {
+    vi.resetModules();
+    const real = WebAssembly.validate;
+    WebAssembly.validate = () => false; // what a runtime without 128-bit SIMD answers
+    try {
+      const { defaultKernel } = await import("../rowAccumulators");
+      const { siteMetrics } = await import("../headMetrics");
+      const { designedSite } = await import("../../../testing/syntheticMaps");
+      expect(defaultKernel()).toBe("js");
+      const { site, mask } = designedSite("uniform", { lengths: [5, 3] });
+      const result = { sites: [site], provider: "cpu", fallbacks: [], masks: { encoder: mask }, outputs: {} };
+      expect(siteMetrics(result, site).heads[0].entropy).toBeCloseTo((5 * Math.log(5) + 3 * Math.log(3)) / 8, 6);
+      expect(() => siteMetrics(result, site, { kernel: "wasm" })).toThrow(/no WebAssembly with 128-bit SIMD.*"js"/);
+    } finally {
+      WebAssembly.validate = real;
+      vi.resetModules();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+/** Pattern labels for every head of a site (runs the metric pass when none is given). */
+
+import type { AttentionResult, SiteAttention } from "../../result/types";
+import { type SiteGeometry, siteGeometry } from "../metrics/geometry";
+import { type SiteScan, scanSite } from "../metrics/scan";
+import type { MetricsOptions } from "../metrics/types";
+import { DEFAULT_TOLERANCE } from "../metrics/validate";
+import { classifyHead } from "./classify";
+import { headEvidence } from "./evidence";
+import { WINDOW_MAX } from "./thresholds";
+import type { HeadPattern } from "./types";
+
+/** Classifies heads from an existing pass (what `analyzeResult` does, to read the weights once); the pass must record WINDOW_MAX windows. */
+export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadPattern[] {
+  return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev));
+}
+
+export function headPatterns(
+  result: AttentionResult,
+  site: SiteAttention,
+  options: MetricsOptions = {},
+): HeadPattern[] {
+  const geo = siteGeometry(result, site, options);
+  return classifyScan(site, geo, scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX));
+}

@@ -1,0 +1,54 @@
+/**
+ * `show(result)` and one function per view: build the display bundle and send it to the notebook
+ * through the running tslab kernel. Outside a kernel there is nowhere to draw: say so, and how to
+ * get a report file instead.
+ */
+import type { AttentionResult } from "../../result/types";
+import { ATTNLENS_MIME, displayBundle } from "./bundle";
+import { type DisplayChannel, kernelChannel } from "./channel";
+import type { DisplayBundle, ShowOptions, ViewName } from "./types";
+
+export const NO_KERNEL_MESSAGE =
+  "attnlens: show() draws in a Jupyter notebook (tslab kernel), and this is not one.\n" +
+  '  For a file to open in a browser: await attnlens.exportReport(result, "attention.html")\n' +
+  "  From a shell: attnlens extract MODEL.onnx --feeds FEEDS.json --out DIR && attnlens report DIR -o report.html\n";
+
+function send(channel: DisplayChannel, bundle: DisplayBundle): void {
+  if (channel.kind === "bundle") {
+    channel.send({ data: bundle.data, metadata: bundle.metadata, transient: {} });
+    return;
+  }
+  // tslab's public display.raw: one MIME type, as a string. The renderer parses the JSON text.
+  if (bundle.tooLarge) channel.send("text/plain", bundle.data["text/plain"] as string);
+  else channel.send(ATTNLENS_MIME, JSON.stringify(bundle.data[ATTNLENS_MIME]));
+}
+
+/**
+ * Shows `result` in the notebook: the interactive views (with the attnlens extension), a static
+ * picture and a text summary (elsewhere). Await it: the picture is rendered asynchronously.
+ */
+export async function show(result: AttentionResult, options: ShowOptions = {}): Promise<void> {
+  // Taken before any await: the output then belongs to the calling cell.
+  const channel = kernelChannel();
+  if (!channel) {
+    process.stderr.write(NO_KERNEL_MESSAGE);
+    return;
+  }
+  send(channel, await displayBundle(result, options));
+}
+
+const viewFn =
+  (view: ViewName) =>
+  (result: AttentionResult, options: Omit<ShowOptions, "view"> = {}): Promise<void> =>
+    show(result, { ...options, view });
+
+/** One site's map for one head (or heads fused), with token labels. */
+export const heatmap = viewFn("heatmap");
+/** All heads of a layer as small multiples; click one to open it. */
+export const headGrid = viewFn("headGrid");
+/** Per-head metrics (entropy, distance, confidence, pattern) across layers. */
+export const metrics = viewFn("metrics");
+/** Token-to-token lines between the two sides (bertviz-style). */
+export const lines = viewFn("lines");
+/** Attention rollout / flow from output tokens to input tokens. */
+export const flow = viewFn("flow");

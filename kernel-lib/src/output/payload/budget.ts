@@ -1,0 +1,38 @@
+/**
+ * The payload size guard. Notebooks keep every output in the .ipynb file and browsers hold the
+ * decoded maps in memory, so a payload above the limit is refused before any encoding work, with a
+ * message naming the limit and the options that shrink it.
+ */
+import type { MapDtype } from "@attnlens/widgets";
+import { AttnlensError } from "../../errors";
+import { base64Length, bytesPerValue } from "./quantize";
+
+/** Default limit on the encoded payload (JSON text), bytes: 32 MiB. */
+export const PAYLOAD_MAX_BYTES = 32 * 1024 * 1024;
+
+/** Encoded bytes of a [B, H, Ty, Sx] block: base64 data plus about 12 characters per scale. */
+export function blockBytes(dims: [number, number, number, number], dtype: MapDtype): number {
+  const [B, H, T, S] = dims;
+  return base64Length(B * H * T * S * bytesPerValue(dtype)) + 12 * B * H + 80;
+}
+
+const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+export function checkBudget(
+  bytes: number,
+  limit: number,
+  largest: { id: string; bytes: number; tokens: number },
+  dtype: MapDtype,
+): void {
+  if (bytes <= limit) return;
+  const pool = Math.max(16, 2 ** Math.floor(Math.log2(largest.tokens * Math.sqrt(limit / bytes))));
+  throw new AttnlensError(
+    "TOO_LARGE",
+    `encodePayload: the payload would be ${MiB(bytes)}, above the limit of ${MiB(limit)} (maxBytes); ` +
+      `the largest site is ${largest.id} (${MiB(largest.bytes)}, ${largest.tokens} tokens). Lower it with ` +
+      `maxTokens: ${pool} (pool maps into token bins), sites: ["${largest.id}", …] (full maps for chosen sites only; ` +
+      `the others keep pooled overviews), samples: [0], or tokenRange: [start, end)` +
+      (dtype === "float16" ? `, or quantization: "uint8" (half the size)` : "") +
+      "; or raise maxBytes.",
+  );
+}

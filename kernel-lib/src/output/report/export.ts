@@ -1,0 +1,137 @@
+/**
+ * `exportReport(results, path)`: AttentionResult(s) → payloads → one self-contained HTML file.
+ * The standalone format inlines the widgets bundle and calls `attnlensWidgets.render` per section;
+ * the widget-state format stores the same payloads as Jupyter widget state, rendered by the standard
+ * `@jupyter-widgets/html-manager` embedding (bundled with the attnlens widget classes).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import type { AttentionPayload } from "@attnlens/widgets";
+import { AttnlensError } from "../../errors";
+import type { AttentionResult } from "../../result/types";
+import { renderOptions } from "../display/static";
+import type { ViewName } from "../display/types";
+import { encodePayload, type PayloadOptions } from "../payload";
+import { embedBundle, widgetsBundle } from "./assets";
+import { escapeHtml, type ReportSection, reportHtml, scriptJson, scriptSource, WIDGET_PAGE_CSP } from "./html";
+import { WIDGET_STATE_MIME, WIDGET_VIEW_MIME, widgetState } from "./widgetState";
+
+/** One result to report: a bare result, a result with its own title/options, or a ready payload. */
+export type ReportInput =
+  | AttentionResult
+  | { result: AttentionResult; title?: string; options?: PayloadOptions }
+  | { payload: object; title?: string; notes?: string[] };
+
+export interface ReportOptions extends PayloadOptions {
+  /** Page title (default "attnlens report"). */
+  title?: string;
+  /** "standalone" (default): widgets bundle + render(); "widget-state": Jupyter widget state + html-manager. */
+  format?: "standalone" | "widget-state";
+  /** The view each section opens on, and its first selection (as for `show`). */
+  view?: ViewName;
+  site?: string;
+  head?: number | "mean" | "max";
+  sample?: number;
+}
+
+export interface ReportFile {
+  path: string;
+  bytes: number;
+  sections: number;
+}
+
+const VERSION: string = require("../../../package.json").version;
+
+function isResult(x: ReportInput): x is AttentionResult {
+  return Array.isArray((x as AttentionResult).sites) && "provider" in x;
+}
+
+/** The sections of a report: each input encoded (with the report's payload options under its own). */
+export function reportSections(inputs: ReportInput[], options: ReportOptions = {}): ReportSection[] {
+  const { title: _t, format: _f, view, site, head, sample, ...payloadOptions } = options;
+  const withView = (section: ReportSection): ReportSection => {
+    if (view === undefined && site === undefined && head === undefined && sample === undefined) return section;
+    return { ...section, render: renderOptions(section.payload as AttentionPayload, { view, site, head, sample }) };
+  };
+  return inputs.map((input, i) => {
+    if ("payload" in input && input.payload) {
+      return withView({ title: input.title ?? `Result ${i + 1}`, payload: input.payload, notes: input.notes });
+    }
+    const entry = isResult(input)
+      ? { result: input }
+      : (input as { result: AttentionResult; title?: string; options?: PayloadOptions });
+    if (!entry.result || !Array.isArray(entry.result.sites)) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `exportReport: input ${i} is not an AttentionResult (from model.run) or {result} / {payload}`,
+      );
+    }
+    const payload = encodePayload(entry.result, { ...payloadOptions, ...entry.options });
+    const title = entry.title ?? payload.title ?? (inputs.length === 1 ? "Attention" : `Result ${i + 1}`);
+    const notes = [`${entry.result.sites.length} attention sites · provider ${entry.result.provider}`];
+    return withView({ title, payload, notes });
+  });
+}
+
+/** The report page's HTML text. */
+export function reportDocument(inputs: ReportInput | ReportInput[], options: ReportOptions = {}): string {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (list.length === 0) throw new AttnlensError("BAD_INPUT", "exportReport: nothing to report (no results given)");
+  const sections = reportSections(list, options);
+  const title = options.title ?? "attnlens report";
+  const generator = `attnlens ${VERSION}`;
+  if (options.format === "widget-state") return widgetStateHtml(title, sections, generator);
+  if (options.format && options.format !== "standalone") {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `exportReport: format must be "standalone" or "widget-state", got ${options.format}`,
+    );
+  }
+  return reportHtml({ title, sections, widgetsScript: widgetsBundle(), generator });
+}
+
+/** Writes the report; returns where, how big, and how many sections. */
+export async function exportReport(
+  results: ReportInput | ReportInput[],
+  file: string,
+  options: ReportOptions = {},
+): Promise<ReportFile> {
+  if (typeof file !== "string" || file === "")
+    throw new AttnlensError("BAD_INPUT", 'exportReport: give the output path, e.g. "report.html"');
+  const html = reportDocument(results, options);
+  const out = path.resolve(file);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, html);
+  return { path: out, bytes: Buffer.byteLength(html), sections: Array.isArray(results) ? results.length : 1 };
+}
+
+/** The same sections as saved Jupyter widget state, drawn by @jupyter-widgets/html-manager. */
+function widgetStateHtml(title: string, sections: ReportSection[], generator: string): string {
+  const { state, views } = widgetState(
+    sections.map((s) => s.payload),
+    sections.map((s) => s.render ?? {}),
+  );
+  const body = sections.map(
+    (s, i) =>
+      `<section><h2>${escapeHtml(s.title)}</h2>\n<script type="${WIDGET_VIEW_MIME}">${scriptJson(views[i])}</script>\n</section>`,
+  );
+  return [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${WIDGET_PAGE_CSP}">`,
+    `<meta name="generator" content="${escapeHtml(generator)}">`,
+    `<title>${escapeHtml(title)}</title>`,
+    "<style>body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:12px 24px}</style>",
+    `<script type="${WIDGET_STATE_MIME}">${scriptJson(state)}</script>`,
+    "</head>",
+    "<body>",
+    `<h1>${escapeHtml(title)}</h1>`,
+    ...body,
+    `<script>${scriptSource(embedBundle())}</script>`,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}

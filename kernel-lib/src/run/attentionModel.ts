@@ -1,0 +1,147 @@
+/** A model opened for attention extraction: its sites, and `run` returning every map. */
+import type * as ort from "onnxruntime-node";
+import { AttnlensError } from "../errors";
+import { measureSession } from "../graph/ingraph/measure";
+import type { InGraphPlan } from "../graph/ingraph/plan";
+import type { MeasureOptions, MeasureResult } from "../graph/ingraph/types";
+import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
+import { looksCausal } from "../result/causality";
+import { idsFromFeeds } from "../result/inputIds";
+import { toBhts, toFloat32 } from "../result/layout";
+import { masksFromFeeds } from "../result/masks";
+import type { AttentionResult, ProviderFallback, SiteAttention } from "../result/types";
+import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
+import { OutputPlan } from "./outputPlan";
+import type { OpenedSession } from "./session";
+import { firstLine } from "./session";
+import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
+
+export interface RunOptions {
+  /** Only these site ids (default: all). Others are still computed by the graph, but not copied. */
+  sites?: readonly string[];
+}
+
+export class AttentionModel {
+  private readonly plan = new OutputPlan();
+
+  constructor(
+    /** Every attention site, in (stack, layer) order. */
+    readonly sites: readonly AttentionSite[],
+    /** The inputs `run` needs, as the model declares them. */
+    readonly inputs: readonly InputSpec[],
+    /** The model's own outputs (attention outputs added by attnlens are not listed). */
+    readonly outputs: readonly string[],
+    private opened: OpenedSession,
+    /** Softmax nodes judged not to be attention, and fused ops that cannot be exposed, with reasons. */
+    readonly skipped: readonly RejectedSoftmax[] = [],
+    /** Refuse runs whose maps would exceed this many bytes (see sizeGuard). */
+    readonly maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
+    /** The metric subgraphs appended when opened with `inGraphMetrics` (see ingraph/). */
+    private readonly inGraph?: InGraphPlan,
+  ) {}
+
+  /** The provider the session runs on. */
+  get provider(): string {
+    return this.opened.provider;
+  }
+
+  /** Providers tried before it, and why each was not used. */
+  get fallbacks(): readonly ProviderFallback[] {
+    return this.opened.fallbacks;
+  }
+
+  async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
+    validateFeeds(this.inputs, feeds);
+    const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
+    const batch = batchSize(feeds);
+    checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes);
+    const attentionOutputs = [...new Set(wanted.map((s) => s.output))].filter((n) => !this.outputs.includes(n));
+    const out = await this.runSession(feeds, attentionOutputs);
+    const sites: SiteAttention[] = wanted.map((site) => {
+      const t = out[site.output] as ort.Tensor;
+      const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
+      const causal = looksCausal(data, dims) ?? site.causal;
+      return {
+        id: site.id,
+        stack: site.stack,
+        kind: site.kind,
+        layer: site.layer,
+        heads: dims[1],
+        causal,
+        node: site.node,
+        data,
+        dims,
+      };
+    });
+    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
+    const modelOutputs: AttentionResult["outputs"] = {};
+    const siteOutputs = new Set(this.sites.map((s) => s.output));
+    for (const name of this.outputs) {
+      const t = siteOutputs.has(name) ? undefined : (out[name] as ort.Tensor | undefined);
+      if (t)
+        modelOutputs[name] = {
+          type: t.type,
+          dims: [...t.dims],
+          data: t.data as AttentionResult["outputs"][string]["data"],
+        };
+    }
+    return {
+      sites,
+      provider: this.provider,
+      fallbacks: [...this.fallbacks],
+      masks: masksFromFeeds(feeds, primary),
+      ...idsFromFeeds(feeds, primary),
+      outputs: modelOutputs,
+    };
+  }
+
+  /**
+   * Per-row and per-head metrics (and rollout) computed inside the graph on the session's
+   * provider; only those small tensors are fetched, never the maps. Needs `inGraphMetrics`.
+   */
+  async measure(feeds: Feeds, options: MeasureOptions = {}): Promise<MeasureResult> {
+    if (!this.inGraph) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        "measure() needs the metric subgraphs: open the model with openModel(source, { inGraphMetrics: true })",
+      );
+    }
+    validateFeeds(this.inputs, feeds);
+    const measured = await measureSession(this.opened.session, this.provider, this.inGraph, feeds, options);
+    return { ...measured, provider: this.provider, fallbacks: [...this.fallbacks] };
+  }
+
+  /** Runs with pre-allocated attention outputs when their dims are known; retries once without. */
+  private async runSession(feeds: Feeds, attentionOutputs: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const own = Object.fromEntries(this.outputs.map((n) => [n, null]));
+    const planned = this.plan.fetches(feeds, attentionOutputs);
+    const preallocated = Object.values(planned).some((t) => t !== null);
+    try {
+      const out = await this.opened.session.run(feeds, { ...own, ...planned });
+      this.plan.learn(feeds, attentionOutputs, out);
+      return out;
+    } catch (e) {
+      if (preallocated) {
+        // Dims that depend on values rather than shapes would land here: run without a plan.
+        this.plan.forget(feeds);
+        return this.runSession(feeds, attentionOutputs);
+      }
+      throw new AttnlensError("RUN_FAILED", `onnxruntime (${this.provider}) failed to run the model: ${firstLine(e)}`);
+    }
+  }
+
+  private selectSites(ids: readonly string[]): AttentionSite[] {
+    const byId = new Map(this.sites.map((s) => [s.id, s]));
+    return ids.map((id) => {
+      const s = byId.get(id);
+      if (!s)
+        throw new AttnlensError("BAD_INPUT", `no site "${id}"; sites are: ${this.sites.map((x) => x.id).join(", ")}`);
+      return s;
+    });
+  }
+
+  /** Frees the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.opened.session.release();
+  }
+}
