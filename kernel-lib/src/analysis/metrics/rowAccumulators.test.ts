@@ -21,7 +21,6 @@ import {
 import { scanSite } from "./scan";
 import type { MetricsOptions } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
-import { kernelHelper } from "./wasm/helper";
 import { wasmRowKernel } from "./wasm/kernel";
 
 /**
@@ -265,19 +264,6 @@ describe("WebAssembly row kernel against the JavaScript kernel", () => {
         };
         expect(outcome("wasm"), `${c.label}, ${what}`).toBe(outcome("js"));
       }
-    }
-  });
-
-  it("gives the same sums on the helper thread", async () => {
-    const helper = kernelHelper();
-    if (!helper) return; // one core, or no worker_threads
-    for (let k = 0; k < 200 && !helper.usable; k++) await new Promise((r) => setTimeout(r, 50));
-    expect(helper.usable).toBe(true);
-    for (let seed = 3000; seed < 3040; seed++) {
-      const c = randomCase(seed);
-      const geo = siteGeometry(c.result, c.site, c.options);
-      const both = siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm", 2);
-      expect(both, c.label).toEqual(siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm", 1));
     }
   });
 });

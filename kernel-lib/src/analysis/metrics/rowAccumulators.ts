@@ -4,8 +4,8 @@
  * - "wasm": the WebAssembly SIMD kernel (wasm/): the site's rows are copied into its memory a
  *   chunk at a time (CHUNK_BYTES, so the copy lands in cache and the kernel reads it there) with
  *   one table of runs per sample, shared by its heads; float32 lanes summed in blocks into
- *   float64, within 1e-6 relative of the JavaScript sums. Samples of HELPER_MIN_WEIGHTS or more
- *   share their rows with a helper thread (wasm/helper.ts) once it is up;
+ *   float64, within 1e-6 relative of the JavaScript sums. All on the calling thread: a helper
+ *   thread measured within noise on two cores and made the caller block waiting for it;
  * - "js": accumulateRun over each row's runs in float64. The fallback where WebAssembly SIMD is
  *   missing, and the reference the tests hold the other to.
  *
@@ -33,7 +33,6 @@ import {
   SUM_J,
 } from "./runKernel";
 import type { MetricsKernel } from "./types";
-import { type KernelHelper, kernelHelper } from "./wasm/helper";
 import { type RowOutputs, type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
 import { sampleTables } from "./wasm/pieces";
 
@@ -54,15 +53,6 @@ export interface RowAccumulators {
 
 /** Bytes of weights per WebAssembly call on this thread (copied in, then read from cache). */
 const CHUNK_BYTES = 128 * 1024;
-
-/** Samples this large (weights) use the helper thread: below, its wake-up and wait cost more than it saves. */
-const HELPER_MIN_WEIGHTS = 1 << 20;
-
-/** Bytes of weights handed to the helper at once (a BERT-base site at 512 tokens: one batch per sample). */
-const HELPER_BATCH_BYTES = 16 << 20;
-
-/** "auto": the helper thread for large samples once it is up; 1: this thread only; 2: the helper whenever it is up. */
-export type KernelThreads = "auto" | 1 | 2;
 
 /** Most pieces (T × pieces per row) a sample's table may hold; beyond (a mask that alternates at every position), the JavaScript kernel. */
 const MAX_PIECES = 1 << 22;
@@ -150,8 +140,8 @@ function nearOrFailing(sums: Float64Array, at: number, tolerance: number): boole
   );
 }
 
-/** Rows [first, first + rows) on this thread, chunk by chunk. */
-function runHere(
+/** Rows [first, first + rows), chunk by chunk. */
+function runRows(
   wasm: WasmRowKernel,
   data: Float32Array,
   first: number,
@@ -164,49 +154,8 @@ function runHere(
   for (let r = first; r < first + rows; r += chunk) wasm.run(data, r, Math.min(chunk, first + rows - r), r % T, out);
 }
 
-/**
- * One sample's rows on both threads: each round hands the helper `share` of the rows, does the
- * rest here meanwhile, then moves `share` towards both taking equally long. The helper's time
- * counts its wake-up when this thread had to wait for it, else only its run time.
- */
-function runShared(
-  wasm: WasmRowKernel,
-  helper: KernelHelper,
-  data: Float32Array,
-  first: number,
-  rows: number,
-  T: number,
-  S: number,
-  out: RowOutputs,
-) {
-  const batch = Math.max(1, Math.floor(HELPER_BATCH_BYTES / (4 * S)));
-  for (let r = first; r < first + rows; ) {
-    const round = Math.min(first + rows - r, Math.floor(batch / helper.share));
-    const given = Math.min(batch, Math.round(round * helper.share));
-    const start = performance.now();
-    helper.submit(helper.memory.load(data, r, given, r % T));
-    let mine = 0;
-    let ran: number | null = null;
-    try {
-      runHere(wasm, data, r + given, round - given, T, S, out);
-      mine = performance.now() - start;
-    } finally {
-      ran = helper.finish(); // never leave the helper running into the next call
-    }
-    const waited = performance.now() - start - mine;
-    if (ran === null) runHere(wasm, data, r, given, T, S, out);
-    else {
-      helper.memory.read(given, out, r);
-      const theirs = waited > 0.05 ? mine + waited : ran;
-      const step = (0.3 * (mine - theirs)) / (mine + theirs);
-      helper.share = Math.min(0.75, Math.max(0.25, helper.share * (1 + step)));
-    }
-    r += round;
-  }
-}
-
-/** Sample b on the WebAssembly kernel (and the helper, when given and up); false when memory could not grow to it. */
-function runSample(wasm: WasmRowKernel, helper: KernelHelper | null, pass: RowPass, b: number): boolean {
+/** Sample b on the WebAssembly kernel; false when memory could not grow to it. */
+function runSample(wasm: WasmRowKernel, pass: RowPass, b: number): boolean {
   const { geo, out } = pass;
   const [, H, T, S] = geo.dims;
   const W = out.windowWidths;
@@ -217,18 +166,7 @@ function runSample(wasm: WasmRowKernel, helper: KernelHelper | null, pass: RowPa
     if (e instanceof RangeError) return false;
     throw e;
   }
-  let shared = helper?.usable ?? false;
-  if (shared && helper) {
-    try {
-      helper.memory.setSample(tables, T, S, W, Math.max(1, Math.floor(HELPER_BATCH_BYTES / (4 * S))));
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      shared = false;
-    }
-  }
-  const data = pass.site.data;
-  if (shared && helper) runShared(wasm, helper, data, b * H * T, H * T, T, S, out);
-  else runHere(wasm, data, b * H * T, H * T, T, S, out);
+  runRows(wasm, pass.site.data, b * H * T, H * T, T, S, out);
   return true;
 }
 
@@ -242,7 +180,6 @@ export function siteAccumulators(
   tolerance: number,
   windowWidths = 0,
   kernel: MetricsKernel = defaultKernel(),
-  threads: KernelThreads = "auto",
 ): RowAccumulators {
   const [B, H, T, S] = geo.dims;
   const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
@@ -260,12 +197,9 @@ export function siteAccumulators(
       'metrics kernel "wasm": this runtime has no WebAssembly with 128-bit SIMD; leave options.kernel unset or pass "js"',
     );
   }
-  const wantHelper = threads === 2 || (threads === "auto" && H * T * S >= HELPER_MIN_WEIGHTS);
-  const helper = wasm && wantHelper ? kernelHelper() : null;
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
-    const kernelRan =
-      wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, helper, pass, b);
+    const kernelRan = wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, pass, b);
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
         const r = (b * H + h) * T + i;

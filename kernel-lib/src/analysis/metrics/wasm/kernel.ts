@@ -4,16 +4,12 @@
  * reused by every call. `null` where WebAssembly or its 128-bit SIMD is missing (the module does
  * not validate): the metric pass then runs the JavaScript kernel.
  *
- * Where shared memories exist (Node), this thread runs the build on a shared memory: the helper
- * thread (helper.ts) instantiates the same compiled module on its own shared memory, so the two
- * share V8's compiled code, and its optimized tier, which the helper warms up as it boots.
- *
  * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [points: rows × 4
  * floats] [windows: rows × W floats] [row info: T × 3 int32] [pieces: count × 3 int32] [data:
  * rows × S floats, + 16 bytes that the last row's masked tail load may read].
  */
 import { ACC_SIZE } from "../runKernel";
-import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from "./kernelModule";
+import { KERNEL_WASM_BASE64 } from "./kernelModule";
 
 /** The part of the WebAssembly API used here (kernel-lib compiles without the DOM typings). */
 export interface WasmMemory {
@@ -43,13 +39,9 @@ export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 export const PAGE = 65536;
-
-/** Pages a shared memory may grow to (the shared build's --max-memory: 1 GiB). */
-export const SHARED_MAX_PAGES = 16384;
 
 export function wasmApi(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -168,15 +160,8 @@ export class WasmRowKernel {
   constructor(
     memory: WasmMemory,
     private readonly exports: KernelExports,
-    /** The compiled module when it is the shared-memory build (the helper thread runs it too). */
-    readonly sharedModule: object | null,
   ) {
     this.memory = new KernelMemory(memory, exports.__heap_base.value);
-  }
-
-  /** Where free memory starts in an instance of this module. */
-  get heapBase(): number {
-    return this.exports.__heap_base.value;
   }
 
   /** Accumulates rows [first, first + rows) of `data` (row first is target row t0) into `out` at the same rows. */
@@ -189,27 +174,16 @@ export class WasmRowKernel {
 function instantiate(): WasmRowKernel | null {
   const api = wasmApi();
   if (!api) return null;
-  const shared = decodeBase64(KERNEL_SHARED_WASM_BASE64);
-  if (typeof SharedArrayBuffer === "function" && api.validate(shared)) {
-    try {
-      const module = new api.Module(shared);
-      const memory = new api.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
-      const instance = new api.Instance(module, { env: { memory } });
-      return new WasmRowKernel(memory, instance.exports as KernelExports, module);
-    } catch {
-      // shared memories refused (a browser page that is not cross-origin isolated): the plain build
-    }
-  }
   const bytes = decodeBase64(KERNEL_WASM_BASE64);
   if (!api.validate(bytes)) return null;
   const instance = new api.Instance(new api.Module(bytes), {});
   const own = instance.exports as KernelExports & { memory: WasmMemory };
-  return new WasmRowKernel(own.memory, own, null);
+  return new WasmRowKernel(own.memory, own);
 }
 
 let kernel: WasmRowKernel | null | undefined;
 
-/** The kernel on this thread, or null where this runtime cannot run it. */
+/** The kernel, or null where this runtime cannot run it. */
 export function wasmRowKernel(): WasmRowKernel | null {
   if (kernel === undefined) kernel = instantiate();
   return kernel;

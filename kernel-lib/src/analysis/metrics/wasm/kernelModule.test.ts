@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it, vi } from "vitest";
 // @ts-expect-error: the build script is plain JavaScript, without typings
 import { buildKernel, clangVersion, sourceHash } from "../../../../wasm/build.mjs";
-import { KERNEL_CLANG, KERNEL_SHARED_WASM_BASE64, KERNEL_SOURCE_SHA256, KERNEL_WASM_BASE64 } from "./kernelModule";
+import { KERNEL_CLANG, KERNEL_SOURCE_SHA256, KERNEL_WASM_BASE64 } from "./kernelModule";
 
 function hasWasmLd(): boolean {
   try {
@@ -28,20 +28,16 @@ describe("the committed WebAssembly kernel", () => {
       console.warn(`kernelModule.test: built by ${KERNEL_CLANG}, this machine has ${clang}; bytes not compared`);
       ctx.skip();
     }
-    const { wasm, shared } = buildKernel();
+    const { wasm } = buildKernel();
     expect(wasm.toString("base64")).toBe(KERNEL_WASM_BASE64);
-    expect(shared.toString("base64")).toBe(KERNEL_SHARED_WASM_BASE64);
   });
 
-  it("imports nothing (its own memory) and the helper's build only a shared memory", () => {
+  it("imports nothing (its own memory)", () => {
     const load = (b64: string) => new WebAssembly.Module(Buffer.from(b64, "base64"));
     expect(WebAssembly.Module.imports(load(KERNEL_WASM_BASE64))).toEqual([]);
     expect(WebAssembly.Module.exports(load(KERNEL_WASM_BASE64)).map((e) => e.name)).toEqual(
       expect.arrayContaining(["memory", "scan_rows", "__heap_base"]),
     );
-    expect(WebAssembly.Module.imports(load(KERNEL_SHARED_WASM_BASE64))).toEqual([
-      { module: "env", name: "memory", kind: "memory" },
-    ]);
   });
 });
 
