@@ -25,12 +25,29 @@ export interface Fixture {
   reference(site: ExpectedSite): Float32Array;
 }
 
-export function fixtureNames(): string[] {
-  return readdirSync(FIXTURES)
-    .filter(
-      (d) => existsSync(path.join(FIXTURES, d, "model.onnx")) && existsSync(path.join(FIXTURES, d, "expected.json")),
-    )
-    .sort();
+/** The files that make a directory under fixtures/ a fixture. */
+const FIXTURE_FILES = ["model.onnx", "feeds.json", "expected.json"];
+
+/**
+ * The fixture directories under `root` (default fixtures/): those holding any of FIXTURE_FILES.
+ * One holding only some of them throws, naming the directory and what is missing, rather than
+ * being dropped (a test would then silently cover one model fewer).
+ */
+export function fixtureNames(root = FIXTURES): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const present = FIXTURE_FILES.filter((f) => existsSync(path.join(root, entry.name, f)));
+    if (present.length === 0) continue; // not a fixture (real/: see its README)
+    const missing = FIXTURE_FILES.filter((f) => !present.includes(f));
+    if (missing.length > 0) {
+      throw new Error(
+        `fixture ${path.join(root, entry.name)} lacks ${missing.join(", ")}: regenerate it (fixtures/make_fixtures.py) or remove the directory`,
+      );
+    }
+    names.push(entry.name);
+  }
+  return names.sort();
 }
 
 export function loadFixture(name: string): Fixture {
