@@ -1,13 +1,13 @@
 /**
  * What the Jupyter tests need before they start, done inside the test run and idempotently:
  * the builds they use (kernel-lib dist, the prebuilt extension; `npm test` builds them first, and
- * a missing one is built here) and a private Jupyter data directory holding the installed
+ * a missing or stale one is built here) and a private Jupyter data directory holding the installed
  * extension and the tslab kernelspec, made by the same set-up script users run.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { buildStale, type Workspace } from "../freshBuild";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PYTHON = process.env.ATTNLENS_PYTHON ?? "/usr/bin/python3";
@@ -26,20 +26,9 @@ export function removeTempDirs(): void {
   for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-export type Workspace = "kernel-lib" | "widgets" | "labextension";
-
-const BUILT: Record<Workspace, string> = {
-  "kernel-lib": "kernel-lib/dist/index.js",
-  widgets: "widgets/dist/attnlens-widgets.js",
-  labextension: "labextension/attnlens_labextension/package.json",
-};
-
-/** Builds each needed workspace whose output is missing (a clean clone running vitest without `npm run build`). */
+/** Builds each needed workspace whose build is missing or older than its sources (see ../freshBuild.ts). */
 export function ensureBuilt(...workspaces: Workspace[]): void {
-  for (const workspace of workspaces) {
-    if (existsSync(path.join(ROOT, BUILT[workspace]))) continue;
-    execFileSync("npm", ["run", "build", "-w", workspace], { cwd: ROOT, stdio: "inherit" });
-  }
+  buildStale(...workspaces);
 }
 
 interface SetupResult {
