@@ -34,6 +34,7 @@ interface Output {
   name?: string;
   text?: Text;
   data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
   ename?: string;
   evalue?: string;
 }
@@ -125,9 +126,15 @@ const CLAIMS: Record<string, (stdout: string) => void> = {
     expect(out).toMatch(/needs 4 layers × 16² tokens = 1024 edges, above the limit of 500/);
   },
   "06-probes": (out) => {
-    expect(out.match(/✓ holds/g)).toHaveLength(3);
-    expect(out.match(/✗ FAILS/g)).toHaveLength(1);
-    expect(out).toMatch(/occurs 2 times/);
+    // each claim by its text, with the outcome the tutorial expects: the last fails on purpose
+    const outcomes = Object.fromEntries([...out.matchAll(/^(✓ holds|✗ FAILS): (.+)$/gm)].map((m) => [m[2], m[1]]));
+    expect(outcomes).toEqual({
+      "sentence 0: layer 3 head 3 sends 'it' to 'animal' rather than 'street'": "✓ holds",
+      "sentence 1 (too wide): layer 1 head 3 sends at least half of 'it' to 'street'": "✓ holds",
+      "sentence 2: layer 3 head 2 sends the verb 'is' to its subject 'dog', not the attractor 'cars'": "✓ holds",
+      "sentence 1: layer 3 head 3 sends at least half of 'it' to 'street'": "✗ FAILS",
+    });
+    expect(out).toMatch(/"the" occurs 2 times/);
   },
   "07-your-own-model": (out) => {
     expect(out).toMatch(/offline mode: .* is not in the cache/);
@@ -135,6 +142,58 @@ const CLAIMS: Record<string, (stdout: string) => void> = {
     expect(out).toMatch(/attnlens-my-model\.html: \d+ KiB, 1 section/);
   },
 };
+
+/**
+ * What each view shows, in order, from its bundle's metadata (the widget tab, and the site, head and
+ * sample it opens on): "tab site head H sample B", or the tab alone for a view of every head, or
+ * "overview". Heads the notebooks compute (02's eosHead and align.head) are those of the bundled
+ * demo models, which the notebooks print.
+ */
+const VIEWS: Record<string, string[]> = {
+  "01-attention-by-hand": ["heatmap encoder.self.0 head 0 sample 0"],
+  "02-heatmaps": [
+    "overview",
+    "heatmap encoder.self.0 head 0 sample 0", // the head with most mass on </s>
+    "heatmap decoder.cross.1 head 0 sample 0", // the alignment head
+    "heatmap decoder.cross.0 head 0 sample 0", // the same head one layer down
+    "heatmap decoder.cross.1 head 0 sample 0", // every head of the site, opened on head 0
+    "heatmap decoder.cross.1 head 0 sample 1",
+    "heatmap decoder.cross.1 head mean sample 1",
+  ],
+  "03-patterns": [
+    "heatmap",
+    "heatmap",
+    "heatmap decoder.self.0 head 3 sample 0",
+    "heatmap decoder.self.1 head 0 sample 0",
+  ],
+  "04-distance-entropy": ["heatmap"],
+  "05-across-layers": ["rollout", "rollout"],
+  "06-probes": ["lines encoder.self.3 head 3 sample 0", "heatmap encoder.self.3 head 3 sample 1"],
+  "07-your-own-model": ["heatmap encoder.self.3 head 2 sample 0", "overview"],
+};
+
+interface ViewMetadata {
+  view?: string;
+  selection?: { type: string; layer: number; head: number | "mean"; sample: number };
+}
+interface PayloadSites {
+  samples: number;
+  sites: { id: string; heads: number }[];
+}
+
+/** A view's tab and selection, as VIEWS writes them; fails when the selection is not in the payload. */
+function describeView(view: Output): string {
+  const meta = (view.metadata?.[MIME] ?? {}) as ViewMetadata;
+  const sel = meta.selection;
+  if (!sel) return meta.view ?? "overview";
+  const site = `${sel.type}.${sel.layer}`;
+  const payload = view.data?.[MIME] as PayloadSites;
+  const shown = payload.sites.find((s) => s.id === site);
+  expect(shown, `${site} is in the payload`).toBeDefined();
+  if (sel.head !== "mean") expect(sel.head).toBeLessThan(shown?.heads ?? 0);
+  expect(sel.sample).toBeLessThan(payload.samples);
+  return `${meta.view} ${site} head ${sel.head} sample ${sel.sample}`;
+}
 
 describe("tutorial notebooks", () => {
   let dataDir: string;
@@ -172,6 +231,7 @@ describe("tutorial notebooks", () => {
 
   it("finds the seven tutorials, each listed in notebooks/README.md", () => {
     expect(NAMES).toHaveLength(7);
+    expect(NAMES.map((n) => n.replace(/\.ipynb$/, ""))).toEqual(Object.keys(VIEWS));
     const readme = readFileSync(path.join(NOTEBOOKS, "README.md"), "utf8");
     for (const name of NAMES) expect(readme).toContain(name);
   });
@@ -215,6 +275,11 @@ describe("tutorial notebooks", () => {
         const svg = joined(data["image/svg+xml"]);
         expect(svg.startsWith("<svg") || typeof data["image/png"] === "string").toBe(true);
       }
+    });
+
+    it("shows the site and head each view is about", () => {
+      const views = outputsOf(run().executed).filter((o) => o.data?.[MIME] !== undefined);
+      expect(views.map(describeView)).toEqual(VIEWS[name.replace(/\.ipynb$/, "")]);
     });
 
     it("shows what its text says it shows", () => {
