@@ -154,11 +154,10 @@ describe("interrupted and changed downloads", () => {
   it("gives up on a server that goes silent mid-file, then resumes", async () => {
     const cacheDir = freshCache();
     hub.stall("onnx/model.onnx", 30_000);
-    const started = Date.now();
+    // the server never sends the rest: without the idle timeout this would hang past the test's limit
     const e = await failure(loadModel("org/tiny-bert", opts(cacheDir, { timeoutMs: 400 })));
     expect(e.code).toBe("NETWORK");
     expect(e.message).toMatch(/model\.onnx broke off after 30000 bytes \(no data for 0\.4 s\); run again to resume/);
-    expect(Date.now() - started).toBeLessThan(10_000);
     const model = await loadModel("org/tiny-bert", opts(cacheDir, { timeoutMs: 400 }));
     const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
     expect(readFileSync(target).equals(readFileSync(real("bert_tfjs/onnx/model.onnx")))).toBe(true);

@@ -80,11 +80,10 @@ describe("a result too large for a notebook output", () => {
   // 1 sample × 8 heads × 512² × 2 layers = 4.2 M weights: 5.6 MB as a uint8 payload, over 2 MiB.
   const big = () => syntheticResult({ tokens: 512, heads: 8, layers: 2 });
 
-  it("becomes a notice naming the limit and the options (pool, report file), quickly", async () => {
-    const result = big();
-    const t0 = performance.now();
-    const bundle = await attnlens.displayBundle(result);
-    expect(performance.now() - t0).toBeLessThan(2000); // checked before any encoding work
+  it("becomes a notice naming the limit and the options (pool, report file), from the size estimate", async () => {
+    const bundle = await attnlens.displayBundle(big());
+    // "would be": the budget's estimate, made before any encoding work (a measured payload "is")
+    expect(bundle.data["text/plain"]).toMatch(/the payload would be [\d.]+ MiB, above the limit/);
     expect(bundle.tooLarge).toBe(true);
     expect(Object.keys(bundle.data).sort()).toEqual(["text/html", "text/plain"]);
     const text = bundle.data["text/plain"] as string;
