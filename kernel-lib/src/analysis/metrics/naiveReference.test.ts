@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
 import { seededRandom } from "../../util/random";
 import { siteMetrics } from "./headMetrics";
-import type { MetricsKernel, MetricsOptions, RowMetricKey } from "./types";
+import { type MetricsKernel, type MetricsOptions, ROW_METRIC_KEYS, type RowMetricKey } from "./types";
 
 type Rand = () => number;
 
@@ -257,6 +257,10 @@ function checkKernel(kernel: MetricsKernel, seeds: number[]): number {
 const SEEDS = Array.from({ length: 120 }, (_, k) => 7000 + k);
 
 describe("the row kernels against the definitions (docs/metrics.md)", () => {
+  it("has a definition for every row metric", () => {
+    expect([...KEYS].sort()).toEqual([...ROW_METRIC_KEYS].sort());
+  });
+
   it("covers self, causal and cross sites, padding both sides, with and without tokens and segments", () => {
     const labels = SEEDS.map((s) => randomCase(s).label);
     for (const part of [
