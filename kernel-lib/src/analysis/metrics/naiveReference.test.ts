@@ -5,7 +5,7 @@
  * kernels to each other; this holds each to the definitions, per row and per head mean.
  */
 import { describe, expect, it } from "vitest";
-import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
+import type { AttentionResult, PositionMask, SiteAttention, TokenInfo } from "../../result/types";
 import { seededRandom } from "../../util/random";
 import { siteMetrics } from "./headMetrics";
 import { type MetricsKernel, type MetricsOptions, ROW_METRIC_KEYS, type RowMetricKey } from "./types";
@@ -83,7 +83,10 @@ function randomCase(seed: number): Case {
     data,
     dims: [B, H, T, S],
   };
-  const mask = (m: Uint8Array[], n: number) => ({ data: Uint8Array.from(m.flatMap((x) => [...x])), dims: [B, n] });
+  const mask = (m: Uint8Array[], n: number): PositionMask => ({
+    data: Uint8Array.from(m.flatMap((x) => [...x])),
+    dims: [B, n],
+  });
   const masks: AttentionResult["masks"] = cross
     ? { encoder: mask(sourceValid, S), decoder: mask(targetValid, T) }
     : { encoder: mask(sourceValid, S) };

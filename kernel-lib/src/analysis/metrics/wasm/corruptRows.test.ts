@@ -6,7 +6,7 @@
  * must be untouched. Expected values are summed here from the rows, in float64.
  */
 import { describe, expect, it } from "vitest";
-import type { AttentionResult, SiteAttention } from "../../../result/types";
+import type { AttentionResult, PositionMask, SiteAttention } from "../../../result/types";
 import { seededRandom } from "../../../util/random";
 import { siteGeometry } from "../geometry";
 import { ACC_SIZE, MASKED, MAX, SIGNS, SUM } from "../runKernel";
@@ -70,7 +70,7 @@ function corruptedSite(faults: Map<number, Fault>) {
     data,
     dims: [B, H, T, S],
   };
-  const mask = { data: Uint8Array.from([...valid[0], ...valid[1]]), dims: [B, S] };
+  const mask: PositionMask = { data: Uint8Array.from([...valid[0], ...valid[1]]), dims: [B, S] };
   const result = {
     sites: [site],
     provider: "cpu",

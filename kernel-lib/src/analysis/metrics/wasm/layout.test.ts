@@ -40,7 +40,7 @@ function enumWith(name: string): Map<string, number> {
 
 describe("the WebAssembly kernel's layout", () => {
   it("has the TypeScript accumulator layout (runKernel.ts), slot for slot", () => {
-    const ts = Object.entries(runKernel).filter((e): e is [string, number] => typeof e[1] === "number");
+    const ts = Object.entries(runKernel as Record<string, unknown>).filter((e) => typeof e[1] === "number");
     const c = enumWith("ACC_SIZE");
     expect(Object.fromEntries(c)).toEqual(Object.fromEntries(ts));
     // every slot below ACC_SIZE is named once, in both
