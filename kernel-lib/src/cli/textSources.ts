@@ -17,7 +17,7 @@ export type TextOption = (typeof TEXT_OPTIONS)[number];
 const STDIN = "-";
 
 /** The texts given by `--text`/`--text-file`, `--pair`/`--pair-file`, `--target`/`--target-file`. */
-export function readTexts(values: Values, readStdin: () => string = () => readFileSync(0, "utf8")): Values {
+export function readTexts(values: Values, readStdin: () => string = readStandardInput): Values {
   const fromStdin = TEXT_OPTIONS.filter((o) => values[o] === STDIN);
   if (fromStdin.length > 1) {
     throw new UsageError(`only one text can come from standard input (--${fromStdin.join(" -, --")} -)`);
@@ -34,6 +34,17 @@ export function readTexts(values: Values, readStdin: () => string = () => readFi
     else texts[option] = inline;
   }
   return texts;
+}
+
+function readStandardInput(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch (e) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `cannot read the text from standard input (--text -): ${(e as Error).message}`,
+    );
+  }
 }
 
 function readTextFile(option: TextOption, file: string): string {
