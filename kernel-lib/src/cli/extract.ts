@@ -23,7 +23,7 @@ export const extractCommand: Command = {
     ["SOURCE", "an .onnx file, a model directory, a Hugging Face Hub id or a demo model's name (attnlens models)"],
     ["--feeds FEEDS.json", 'the inputs as JSON: {"input_ids": {"type": "int64", "dims": [1, 4], "data": [...]}, ...}'],
     ["--text TEXT", "start from text instead (needs the model's tokenizer.json); - reads it from stdin"],
-    ["--text-file FILE", "the text from a file (for long texts: the command line holds about 32 KB at most)"],
+    ["--text-file FILE", "the text from a file: long texts go here (attnlens refuses command lines over 16 KiB)"],
     ["--pair TEXT, --pair-file FILE", "a second sentence, for encoder (BERT-like) models"],
     ["--target TEXT, --target-file FILE", "the decoder's text, for encoder-decoder models (else they generate)"],
     ["--generate N", "decoders: generate N new tokens and return the attention over the whole sequence"],
