@@ -12,7 +12,17 @@ export interface CliRun {
 }
 
 export function attnlens(...args: string[]): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  return attnlensWithStdin("", ...args);
+}
+
+/** The same, with `stdin` as its standard input. A run killed by a signal (a crash) has code -1. */
+export function attnlensWithStdin(stdin: string, ...args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+    input: stdin,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

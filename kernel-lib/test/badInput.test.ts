@@ -107,7 +107,7 @@ describe("too-large requests", () => {
     expect(err).toBeInstanceOf(AttnlensError);
     expect(err.code).toBe("TOO_LARGE");
     // 2 sites × batch 2 × 4 heads × 8 × 8 × 4 bytes = 4,096 bytes > 1,000.
-    expect(err.message).toMatch(/over the 0 MiB limit/);
+    expect(err.message).toMatch(/would return 4\.00 KiB of attention maps \(2 sites, batch 2\), over the 1000 B limit/);
     expect(err.message).toMatch(/fewer sites .*shorter input.*maxAttentionBytes/);
     // One site still fits under a limit sized for it.
     const small = await openModel(bert.modelPath, { providers: ["cpu"], maxAttentionBytes: 2048 });

@@ -9,6 +9,8 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
+  /** `[flag, what it does]` for `attnlens COMMAND --help` (the usage line already lists them). */
+  options?: readonly (readonly [string, string])[];
   run(argv: string[]): Promise<number>;
 }
 

@@ -18,6 +18,12 @@ export const demoCommand: Command = {
   name: "demo",
   usage: 'attnlens demo [--model NAME] [--text "..."] [--out report.html] [--providers cpu,...]',
   summary: "analyse a bundled demo model on the seed sentence: a report, the most focused heads, patterns, a probe",
+  options: [
+    ["--model NAME", "which demo model (attnlens models lists them; default tiny-agreement-bert)"],
+    ["--text TEXT", `the text to analyse (default: "${SEED_SENTENCE}")`],
+    ["--out FILE", "where to write the HTML report (default out/attnlens-demo.html)"],
+    ["--providers LIST", "execution providers to try in order, e.g. cuda,cpu (default: cuda, webgpu, cpu)"],
+  ],
   async run(argv) {
     const { values } = parse(
       argv,

@@ -8,26 +8,48 @@ import { openModel } from "../run/openModel";
 import { parse, providersOption, str, UsageError } from "./args";
 import type { Command } from "./commands";
 import { EXTRACT_OPTIONS, extractFromText, loadOptions } from "./extractText";
+import { readTexts } from "./textSources";
 
 export const extractCommand: Command = {
   name: "extract",
   usage:
     'attnlens extract SOURCE (--feeds FEEDS.json | --text "..." [--pair "..."] [--target "..." | --generate N]) --out DIR\n' +
+    "         [--text-file FILE] [--pair-file FILE] [--target-file FILE] (or - for stdin: --text -)\n" +
     "         [--providers cuda,webgpu,cpu] [--truncate] [--quantized] [--offline] [--cache-dir DIR] [--revision REV]",
   summary:
     "run a model (.onnx file, model directory, Hub id or demo model name) and write one float32 .npy per attention " +
     "site ([B,H,T,S]) plus DIR/manifest.json (and DIR/tokens.json when starting from text)",
+  options: [
+    ["SOURCE", "an .onnx file, a model directory, a Hugging Face Hub id or a demo model's name (attnlens models)"],
+    ["--feeds FEEDS.json", 'the inputs as JSON: {"input_ids": {"type": "int64", "dims": [1, 4], "data": [...]}, ...}'],
+    ["--text TEXT", "start from text instead (needs the model's tokenizer.json); - reads it from stdin"],
+    ["--text-file FILE", "the text from a file: long texts go here (attnlens refuses command lines over 16 KiB)"],
+    ["--pair TEXT, --pair-file FILE", "a second sentence, for encoder (BERT-like) models"],
+    ["--target TEXT, --target-file FILE", "the decoder's text, for encoder-decoder models (else they generate)"],
+    ["--generate N", "decoders: generate N new tokens and return the attention over the whole sequence"],
+    ["--out DIR", "where to write the .npy maps, manifest.json and tokens.json"],
+    ["--providers LIST", "execution providers to try in order, e.g. cuda,cpu (default: cuda, webgpu, cpu)"],
+    ["--truncate", "cut texts longer than the model's positions instead of refusing them"],
+    ["--quantized", "prefer the quantized .onnx file of a model directory or Hub repository"],
+    ["--offline", "use the Hub cache only, never the network"],
+    ["--cache-dir DIR", "where Hub downloads are kept (default: $ATTNLENS_CACHE, else ~/.cache/attnlens/hub)"],
+    ["--revision REV", "the Hub branch, tag or commit to download (default main)"],
+  ],
   async run(argv) {
     const { values, positionals } = parse(argv, EXTRACT_OPTIONS, 1);
     const feedsFile = str(values.feeds);
-    const text = str(values.text);
+    const fromText = values.text !== undefined || values["text-file"] !== undefined;
     const out = str(values.out);
-    if (!feedsFile && text === undefined)
-      throw new UsageError('--feeds FEEDS.json is required (or --text "..." to start from text)');
-    if (feedsFile && text !== undefined) throw new UsageError("give either --feeds or --text, not both");
+    if (!feedsFile && !fromText)
+      throw new UsageError('--feeds FEEDS.json is required (or --text "..." / --text-file FILE to start from text)');
+    if (feedsFile && fromText) throw new UsageError("give either --feeds or --text, not both");
     if (!out) throw new UsageError("--out DIR is required");
-    if (text !== undefined) {
-      const { result, generated } = await extractFromText(positionals[0], text, values);
+    if (fromText) {
+      const texts = readTexts(values);
+      const { result, generated } = await extractFromText(positionals[0], texts.text as string, {
+        ...values,
+        ...texts,
+      });
       writeExtraction(out, result);
       writeTokens(out, result);
       reportRun(result, out);

@@ -12,8 +12,11 @@ type Values = Record<string, string | boolean | undefined>;
 export const EXTRACT_OPTIONS = {
   feeds: { type: "string" },
   text: { type: "string" },
+  "text-file": { type: "string" },
   pair: { type: "string" },
+  "pair-file": { type: "string" },
   target: { type: "string" },
+  "target-file": { type: "string" },
   generate: { type: "string" },
   out: { type: "string" },
   providers: { type: "string" },

@@ -7,6 +7,11 @@ export const inspectCommand: Command = {
   name: "inspect",
   usage: "attnlens inspect MODEL.onnx [--json] [--providers cpu,...]",
   summary: "list the attention sites found in a model, with its inputs and outputs",
+  options: [
+    ["MODEL.onnx", "the ONNX file to look into"],
+    ["--json", "print the sites, inputs and outputs as JSON"],
+    ["--providers LIST", "execution providers to try in order (default cpu)"],
+  ],
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: "boolean" }, providers: { type: "string" } }, 1);
     const model = await openModel(positionals[0], { providers: providersOption(values.providers) ?? ["cpu"] });

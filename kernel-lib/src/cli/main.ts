@@ -4,28 +4,60 @@
  */
 import { AttnlensError } from "../errors";
 import { UsageError } from "./args";
+import { argvTooLong } from "./argvGuard";
 import { type Command, commands } from "./commands";
+import { asksForHelp, commandHelp } from "./help";
 
 export async function main(argv: string[]): Promise<number> {
+  const tooLong = argvTooLong();
+  if (tooLong) {
+    process.stderr.write(`attnlens: error: ${tooLong}\n`);
+    return 2;
+  }
   const [name, ...rest] = argv;
-  if (!name || name === "-h" || name === "--help" || name === "help") {
+  if (!name || name === "-h" || name === "--help") {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
+  if (name === "help") return help(rest[0]);
   if (name === "--version") {
     process.stdout.write(`${require("../../package.json").version}\n`);
     return 0;
   }
-  const command: Command | undefined = commands[name];
+  const command = findCommand(name);
   if (!command) {
     process.stderr.write(`attnlens: error: unknown command "${name}"\n${usage()}`);
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    process.stdout.write(commandHelp(command));
+    return 0;
   }
   try {
     return await command.run(rest);
   } catch (e) {
     return reportError(e, command);
   }
+}
+
+/** `attnlens help [COMMAND]`. */
+function help(name: string | undefined): number {
+  if (!name) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const command = findCommand(name);
+  if (!command) {
+    process.stderr.write(`attnlens: error: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  process.stdout.write(commandHelp(command));
+  return 0;
+}
+
+/** Own keys only: "constructor" or "__proto__" are not commands. */
+function findCommand(name: string): Command | undefined {
+  return Object.hasOwn(commands, name) ? commands[name] : undefined;
 }
 
 function reportError(e: unknown, command: Command): number {
@@ -50,5 +82,8 @@ function reportError(e: unknown, command: Command): number {
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`);
-  return `attnlens — extract, measure and report the attention of ONNX transformer models\n\nusage:\n${lines.join("\n")}\n`;
+  return (
+    "attnlens — extract, measure and report the attention of ONNX transformer models\n\nusage:\n" +
+    `${lines.join("\n")}\n\nattnlens COMMAND --help (or attnlens help COMMAND) describes one command's options.\n`
+  );
 }

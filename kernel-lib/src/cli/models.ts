@@ -7,6 +7,7 @@ export const modelsCommand: Command = {
   name: "models",
   usage: "attnlens models [--json]",
   summary: "list the bundled demo models (use a name as SOURCE: attnlens extract tiny-induction-gpt --text …)",
+  options: [["--json", "print them as JSON, with every measured head role"]],
   async run(argv) {
     const { values } = parse(argv, { json: { type: "boolean" } }, 0);
     const models = listDemoModels();

@@ -11,6 +11,8 @@ import { toBhts, toFloat32 } from "../result/layout";
 import { masksFromFeeds } from "../result/masks";
 import type { AttentionResult, ProviderFallback, SiteAttention } from "../result/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
+import { type GraphChecks, NO_GRAPH_CHECKS } from "./graphChecks";
+import { checkIdRanges } from "./idRanges";
 import { OutputPlan } from "./outputPlan";
 import type { OpenedSession } from "./session";
 import { firstLine } from "./session";
@@ -38,6 +40,8 @@ export class AttentionModel {
     readonly maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
     /** The metric subgraphs appended when opened with `inGraphMetrics` (see ingraph/). */
     private readonly inGraph?: InGraphPlan,
+    /** Embedding sizes and declared site shapes, for checking feeds before the run. */
+    private readonly checks: GraphChecks = NO_GRAPH_CHECKS,
   ) {}
 
   /** The provider the session runs on. */
@@ -52,9 +56,13 @@ export class AttentionModel {
 
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
     validateFeeds(this.inputs, feeds);
+    checkIdRanges(this.checks.idTables, feeds);
     const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
     const batch = batchSize(feeds);
-    checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes);
+    checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes, {
+      inputs: this.inputs,
+      siteShapes: this.checks.siteShapes,
+    });
     const attentionOutputs = [...new Set(wanted.map((s) => s.output))].filter((n) => !this.outputs.includes(n));
     const out = await this.runSession(feeds, attentionOutputs);
     const sites: SiteAttention[] = wanted.map((site) => {
@@ -107,6 +115,7 @@ export class AttentionModel {
       );
     }
     validateFeeds(this.inputs, feeds);
+    checkIdRanges(this.checks.idTables, feeds);
     const measured = await measureSession(this.opened.session, this.provider, this.inGraph, feeds, options);
     return { ...measured, provider: this.provider, fallbacks: [...this.fallbacks] };
   }

@@ -18,6 +18,7 @@ import type { RejectedSoftmax, SiteDiscovery } from "../graph/sites/types";
 import { exposeSites } from "../graph/surgery/exposeSites";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
+import { graphChecks } from "./graphChecks";
 import { normalizeProviders } from "./providers";
 import { createSession } from "./session";
 
@@ -72,6 +73,7 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
     [...found.rejected, ...found.unexposable],
     options.maxAttentionBytes,
     inGraph,
+    graphChecks(model, found.sites),
   );
 }
 

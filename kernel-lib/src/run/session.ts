@@ -12,8 +12,18 @@ export interface OpenedSession {
 
 export type SessionSource = Uint8Array | string;
 
-/** Severity 3 = errors only: onnxruntime's warnings about unused initializers are noise to users. */
-const QUIET_LOGS = 3;
+/**
+ * Severity 4 = fatal only. onnxruntime prints its warnings (unused initializers) and its errors
+ * (a failed node) straight to the terminal, in red, before attnlens's own one-line message that
+ * says the same thing; `sessionOptions.logSeverityLevel` (and `ort.env.logLevel`) bring them back.
+ */
+const QUIET_LOGS = 4;
+
+/** onnxruntime's process-wide log level, read once when its first session is created. */
+function quietProcessLogs(): void {
+  // "warning" is onnxruntime's default: a level the caller chose is left alone.
+  if (ort.env.logLevel === "warning") ort.env.logLevel = "fatal";
+}
 
 export async function createSession(
   model: SessionSource,
@@ -22,6 +32,7 @@ export async function createSession(
   skip: readonly ProviderName[] = [],
 ): Promise<OpenedSession> {
   const fallbacks: ProviderFallback[] = [];
+  quietProcessLogs();
   for (const provider of providers) {
     if (skip.includes(provider)) continue;
     const unavailable = providerUnavailableReason(provider);

@@ -16,6 +16,8 @@ export interface BertLikeShape {
   vocab: number;
   maxPositions: number;
   seed?: number;
+  /** Graph input names (default input_ids, attention_mask): other names test what must not rely on them. */
+  inputNames?: { ids: string; mask: string };
 }
 
 export const BERT_BASE: BertLikeShape = {
@@ -36,8 +38,9 @@ export function bertLikeModel(shape: BertLikeShape): Uint8Array {
   const bias = (prefix: string, n: number) => g.floats(prefix, randomWeights(n, 0.02, rand), [n]);
   const ones = (prefix: string, n: number) => g.floats(prefix, new Float32Array(n).fill(1), [n]);
 
-  const ids = g.input("input_ids", DataType.INT64, ["batch", "sequence"]);
-  const mask = g.input("attention_mask", DataType.INT64, ["batch", "sequence"]);
+  const names = shape.inputNames ?? { ids: "input_ids", mask: "attention_mask" };
+  const ids = g.input(names.ids, DataType.INT64, ["batch", "sequence"]);
+  const mask = g.input(names.mask, DataType.INT64, ["batch", "sequence"]);
 
   // Embeddings: word + position (positions 0..T-1 via Shape/Range, as torch exports them).
   const seqLen = g.op("Gather", [g.op("Shape", [ids]), g.ints("one", [1], [])], { axis: { i: 0 } });
