@@ -126,7 +126,7 @@ describe("show", () => {
     }[] = [];
     const exports = { lastWriteDisplayData: (message: never, update: boolean) => sent.push({ message, update }) };
     load.cache[fakeId] = { id: fakeId, filename: fakeId, loaded: true, exports } as never;
-    await attnlens.heatmap(syntheticResult(), { head: 1 });
+    await attnlens.showHeatmap(syntheticResult(), { head: 1 });
     expect(sent).toHaveLength(1);
     expect(sent[0].update).toBe(false);
     expect(Object.keys(sent[0].message.data).sort()).toEqual([MIME, "image/svg+xml", "text/plain"].sort());

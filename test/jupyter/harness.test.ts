@@ -129,7 +129,7 @@ describe("JupyterLab harness: tslab kernel → display bundle → attnlens rende
   });
 
   it("writes a PNG of the drawn view back into the output (for saved notebooks)", async () => {
-    const r = await run(`await attnlens.heatmap(result, { site: "decoder.cross.1", head: 1 });`);
+    const r = await run(`await attnlens.showHeatmap(result, { site: "decoder.cross.1", head: 1 });`);
     await drawn(r.index);
     await expect.poll(async () => (await outputsOf(r.index))[0]?.data?.["image/png"], { timeout: 15_000 }).toBeTruthy();
     const [out] = await outputsOf(r.index);
@@ -168,7 +168,7 @@ describe("JupyterLab harness: tslab kernel → display bundle → attnlens rende
   });
 
   it("follows JupyterLab's theme, redrawing dark and back", async () => {
-    const r = await run(`await attnlens.headGrid(result);`);
+    const r = await run(`await attnlens.showHeadGrid(result);`);
     await drawn(r.index);
     const view = cell(r.index).locator(".jp-AttnlensView .attnlens");
     expect(await view.getAttribute("data-theme")).toBe("light");
@@ -227,7 +227,7 @@ tslab.display.raw(attnlens.ATTNLENS_MIME, JSON.stringify(bundle.data[attnlens.AT
   });
 
   it("disposing an output disposes the view", async () => {
-    const r = await run(`await attnlens.lines(result);`);
+    const r = await run(`await attnlens.showLines(result);`);
     await drawn(r.index);
     await page.evaluate((i) => (window as unknown as { harness: Harness }).harness.disposeCell(i), r.index);
     expect(await page.locator(`[data-cell="${r.index}"] .attnlens`).count()).toBe(0);

@@ -110,11 +110,11 @@ describe("notebooks executed with nbclient on the tslab kernel", () => {
   // [cell, widgets tab in the metadata, whether the static SVG holds a raster (map views do)]
   it.each([
     ["attnlens.show(result", undefined, true],
-    ["attnlens.heatmap(", "heatmap", true],
-    ["attnlens.headGrid(", "heatmap", true],
-    ["attnlens.metrics(", "heatmap", false],
-    ["attnlens.lines(", "lines", false],
-    ["attnlens.flow(", "rollout", true],
+    ["attnlens.showHeatmap(", "heatmap", true],
+    ["attnlens.showHeadGrid(", "heatmap", true],
+    ["attnlens.showMetrics(", "heatmap", false],
+    ["attnlens.showLines(", "lines", false],
+    ["attnlens.showFlow(", "rollout", true],
   ])("%s leaves one bundle: the custom MIME (JSON), a static SVG and text/plain", (source, tab, raster) => {
     const outputs = code(source);
     expect(outputs).toHaveLength(1);

@@ -14,20 +14,31 @@ const KERNEL_LIB_DIST = path.join(ROOT, "kernel-lib", "dist");
 
 const GOOD_CELL = `
 import * as attnlens from "attnlens";
+import { BERT_BASE, bertLikeModel, constructedModel, designedSite, type HeadDesign } from "attnlens/testing";
 export async function cell(result: attnlens.AttentionResult): Promise<void> {
   await attnlens.show(result, { view: "headGrid", maxTokens: 64 });
-  await attnlens.heatmap(result);
+  await attnlens.showHeatmap(result);
   const bundle: attnlens.DisplayBundle = await attnlens.displayBundle(result);
   const mime: string = attnlens.ATTNLENS_MIME;
   const file: attnlens.ReportFile = await attnlens.exportReport(result, "r.html");
   void bundle; void mime; void file;
+}
+export async function designed(): Promise<attnlens.AttentionResult> {
+  const heads: HeadDesign[] = ["previous", "first"];
+  const built = constructedModel({ layers: [heads], vocab: 8 });
+  const site = designedSite("previous", { lengths: [4] });
+  const bert: Uint8Array = bertLikeModel({ ...BERT_BASE, layers: 1 });
+  void site; void bert;
+  return (await attnlens.openModel(built.bytes)).run({});
 }
 `;
 
 const BAD_CELL = `
 import * as attnlens from "attnlens";
 attnlens.show(42);
-attnlens.heatmap({} as attnlens.AttentionResult, { view: "nope" });
+attnlens.showHeatmap({} as attnlens.AttentionResult, { view: "nope" });
+import { constructedModel } from "attnlens/testing";
+constructedModel({ layers: "previous" });
 `;
 
 /** Diagnostics per file, from one program compiled like tslab compiles a cell (but with lib checks on). */
@@ -93,8 +104,9 @@ describe("kernel-lib declarations under tslab's TypeScript", () => {
   });
 
   it("resolves real types (a wrong argument is an error, not any)", () => {
-    expect(diagnostics.bad.length).toBeGreaterThanOrEqual(2);
+    expect(diagnostics.bad.length).toBeGreaterThanOrEqual(3);
     expect(diagnostics.bad.join("\n")).toMatch(/number/);
     expect(diagnostics.bad.join("\n")).toMatch(/view/);
+    expect(diagnostics.bad.join("\n")).toMatch(/HeadDesign/);
   });
 });

@@ -13,7 +13,7 @@ import type { AttentionResult } from "../../result/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { renderOptions, staticSvg } from "./static";
 import { EXTENSION_HINT, summarize } from "./summary";
-import { type DisplayBundle, type ShowOptions, VIEW_NAMES, type ViewName } from "./types";
+import { DISPLAY_VIEWS, type DisplayBundle, type DisplayView, type ShowOptions } from "./types";
 
 /** The payload MIME type (the same constant as `ATTNLENS_MIME` in @attnlens/widgets). */
 export const ATTNLENS_MIME = "application/vnd.attnlens.v1+json";
@@ -40,9 +40,9 @@ function checkResult(result: AttentionResult, fn: string): void {
   }
 }
 
-function checkView(view: string): asserts view is ViewName {
-  if (!VIEW_NAMES.includes(view as ViewName)) {
-    throw new AttnlensError("BAD_INPUT", `unknown view "${view}"; views are: ${VIEW_NAMES.join(", ")}`);
+function checkView(view: string): asserts view is DisplayView {
+  if (!DISPLAY_VIEWS.includes(view as DisplayView)) {
+    throw new AttnlensError("BAD_INPUT", `unknown view "${view}"; views are: ${DISPLAY_VIEWS.join(", ")}`);
   }
 }
 

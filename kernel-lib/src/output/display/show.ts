@@ -6,7 +6,7 @@
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
-import type { DisplayBundle, ShowOptions, ViewName } from "./types";
+import type { DisplayBundle, DisplayView, ShowOptions } from "./types";
 
 export const NO_KERNEL_MESSAGE =
   "attnlens: show() draws in a Jupyter notebook (tslab kernel), and this is not one.\n" +
@@ -38,17 +38,17 @@ export async function show(result: AttentionResult, options: ShowOptions = {}): 
 }
 
 const viewFn =
-  (view: ViewName) =>
+  (view: DisplayView) =>
   (result: AttentionResult, options: Omit<ShowOptions, "view"> = {}): Promise<void> =>
     show(result, { ...options, view });
 
 /** One site's map for one head (or heads fused), with token labels. */
-export const heatmap = viewFn("heatmap");
+export const showHeatmap = viewFn("heatmap");
 /** All heads of a layer as small multiples; click one to open it. */
-export const headGrid = viewFn("headGrid");
+export const showHeadGrid = viewFn("headGrid");
 /** Per-head metrics (entropy, distance, confidence, pattern) across layers. */
-export const metrics = viewFn("metrics");
+export const showMetrics = viewFn("metrics");
 /** Token-to-token lines between the two sides (bertviz-style). */
-export const lines = viewFn("lines");
+export const showLines = viewFn("lines");
 /** Attention rollout / flow from output tokens to input tokens. */
-export const flow = viewFn("flow");
+export const showFlow = viewFn("flow");

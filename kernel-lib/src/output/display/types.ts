@@ -2,13 +2,13 @@
 import type { PayloadOptions } from "../payload";
 
 /** The views a bundle can open on (the widgets show all of them; this one comes first). */
-export type ViewName = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
+export type DisplayView = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
 
-export const VIEW_NAMES: readonly ViewName[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
+export const DISPLAY_VIEWS: readonly DisplayView[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
 
 export interface ShowOptions extends PayloadOptions {
   /** The view to open on (default: the widgets' overview; its static picture is the composite). */
-  view?: ViewName;
+  view?: DisplayView;
   /** Initial selection: site id, head (or "mean"/"max" over heads) and sample shown first. */
   site?: string;
   head?: number | "mean" | "max";

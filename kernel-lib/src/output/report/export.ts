@@ -10,7 +10,7 @@ import type { AttentionPayload } from "@attnlens/widgets";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { renderOptions } from "../display/static";
-import type { ViewName } from "../display/types";
+import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { embedBundle, widgetsBundle } from "./assets";
 import { escapeHtml, type ReportSection, reportHtml, scriptJson, scriptSource, WIDGET_PAGE_CSP } from "./html";
@@ -28,7 +28,7 @@ export interface ReportOptions extends PayloadOptions {
   /** "standalone" (default): widgets bundle + render(); "widget-state": Jupyter widget state + html-manager. */
   format?: "standalone" | "widget-state";
   /** The view each section opens on, and its first selection (as for `show`). */
-  view?: ViewName;
+  view?: DisplayView;
   site?: string;
   head?: number | "mean" | "max";
   sample?: number;
