@@ -92,7 +92,15 @@ export type { ProbeMatch, ProbeResult, ProbeRule } from "./analysis/probes/types
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";
 export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
 export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/display/bundle";
-export { show, showFlow, showHeadGrid, showHeatmap, showLines, showMetrics } from "./output/display/show";
+export {
+  show,
+  showFlow,
+  showHeadGrid,
+  showHeatmap,
+  showLines,
+  showMetrics,
+  type ViewOptions,
+} from "./output/display/show";
 export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/types";
 export {
   exportReport,
