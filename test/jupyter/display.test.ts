@@ -5,13 +5,13 @@
  */
 import { createRequire } from "node:module";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { HOSTILE_TOKENS, syntheticResult } from "./results";
 import { ensureBuilt } from "./setup";
 
 type Attnlens = typeof import("attnlens");
 const load = createRequire(__filename);
 let attnlens: Attnlens;
-const MIME = "application/vnd.attnlens.v1+json";
 
 beforeAll(() => {
   ensureBuilt("kernel-lib");

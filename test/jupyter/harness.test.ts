@@ -13,8 +13,6 @@ import { bundleHarness, harnessStaticRoot, openHarness } from "./harness";
 import { type JupyterServer, startJupyterServer } from "./jupyterServer";
 import { ensureBuilt, removeTempDirs, setupJupyterData, TSLAB_WATCH_RACE } from "./setup";
 
-const MIME = "application/vnd.attnlens.v1+json";
-
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
@@ -203,6 +201,7 @@ console.log("took", Date.now() - t0);
   it("a payload sent as a string through tslab's public display.raw is drawn too", async () => {
     const r = await run(`
 import * as tslab from "tslab";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 const bundle = await attnlens.displayBundle(result, { fallback: false });
 tslab.display.raw(attnlens.ATTNLENS_MIME, JSON.stringify(bundle.data[attnlens.ATTNLENS_MIME]));`);
     expect(typeof r.outputs[0].data?.[MIME]).toBe("string");

@@ -8,9 +8,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { ensureBuilt, PYTHON, ROOT, removeTempDirs, setupJupyterData, TSLAB_WATCH_RACE, tempDir } from "./setup";
-
-const MIME = "application/vnd.attnlens.v1+json";
 
 interface Output {
   output_type: string;

@@ -5,7 +5,7 @@
  * large for a notebook output becomes a short notice naming the limit and the ways out (pool, or
  * write a report file), or is pooled to fit when `pool: true`.
  */
-
+import { ATTNLENS_MIME } from "@attnlens/widgets/dist/mime";
 import { analyzeResult } from "../../analysis/metrics/analyze";
 import { rollout } from "../../analysis/metrics/rollout";
 import { AttnlensError } from "../../errors";
@@ -15,8 +15,12 @@ import { renderOptions, staticSvg } from "./static";
 import { EXTENSION_HINT, summarize } from "./summary";
 import { DISPLAY_VIEWS, type DisplayBundle, type DisplayView, type ShowOptions } from "./types";
 
-/** The payload MIME type (the same constant as `ATTNLENS_MIME` in @attnlens/widgets). */
-export const ATTNLENS_MIME = "application/vnd.attnlens.v1+json";
+/**
+ * The payload's MIME type, `application/vnd.attnlens.v1+json`: one constant, defined by
+ * @attnlens/widgets (its renderers register it). Its module has no dependencies, so kernel-lib
+ * loads it without the views.
+ */
+export { ATTNLENS_MIME };
 
 /**
  * Default payload limit in a notebook output, bytes. jupyter_server drops iopub data above
