@@ -14,7 +14,7 @@ export interface ShowOptions extends PayloadOptions {
   head?: number | "mean" | "max";
   sample?: number;
   /**
-   * Limit on the payload in a notebook output, bytes (default DISPLAY_MAX_BYTES, 2 MiB): Jupyter
+   * Limit on the payload in a notebook output, UTF-8 bytes of its JSON (default DISPLAY_MAX_BYTES, 2 MiB): Jupyter
    * drops outputs above about 3 MB (jupyter_server's iopub_data_rate_limit over its 3 s window).
    */
   maxBytes?: number;
