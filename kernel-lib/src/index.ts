@@ -6,6 +6,8 @@
  * Only what users call and the types they need to call it; everything else is internal. Models and
  * maps built in code for tests and benchmarks live in `attnlens/testing`. The list of names is
  * pinned by `kernel-lib/api/public-names.txt` (checked by `kernel-lib/test/publicNames.test.ts`).
+ *
+ * @module attnlens
  */
 // biome-ignore-all assist/source/organizeImports: the exports read in pipeline order, one section per stage
 
@@ -20,13 +22,19 @@ export type { ModelFiles } from "./load/layout";
 export { type LoadOptions, loadModel } from "./load/loadModel";
 
 // ── graph: attention sites found in the ONNX graph; metrics computed inside the graph ─────────────
-export type { AttentionSite } from "./graph/sites/types";
+export type { AttentionSite, RejectedSoftmax } from "./graph/sites/types";
 export type { InGraphOptions, MeasuredSite, MeasureOptions, MeasureResult } from "./graph/ingraph/types";
 export { type Agreement, metricsAgreement, rolloutAgreement } from "./graph/ingraph/agreement";
 
 // ── text: tokenizer.json, words and offsets ──────────────────────────────────────────────────────
 export type { TextInput, TextPair } from "./text/textInput";
-export { type EncodedText, type EncodeOptions, type TextToken, TextTokenizer } from "./text/textTokenizer";
+export {
+  type EncodedText,
+  type EncodeOptions,
+  type SpecialName,
+  type TextToken,
+  TextTokenizer,
+} from "./text/textTokenizer";
 
 // ── run: execution providers, sessions, feeds, text models, generation ───────────────────────────
 export { Tensor } from "onnxruntime-node";
@@ -73,6 +81,7 @@ export { receivedMass } from "./analysis/metrics/receivedMass";
 export { validateResult } from "./analysis/metrics/validateResult";
 export { type FusedMap, type FuseOptions, type Fusion, fuseHeads } from "./analysis/metrics/aggregate";
 export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./analysis/metrics/similarity";
+export type { Merge } from "./analysis/metrics/clustering";
 export type { LayerRange } from "./analysis/metrics/layers";
 export { type Rollout, type RolloutOptions, rollout } from "./analysis/metrics/rollout";
 export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./analysis/metrics/flow";
@@ -109,5 +118,10 @@ export {
   type ReportOptions,
   reportDocument,
 } from "./output/report/export";
-export { widgetState } from "./output/report/widgetState";
+export {
+  type WidgetModelState,
+  type WidgetState,
+  type WidgetView,
+  widgetState,
+} from "./output/report/widgetState";
 export { type Extraction, readExtraction } from "./output/files/extractionDir";

@@ -2,6 +2,8 @@
  * `attnlens/testing`: what tests, benchmarks and tutorials build attention from, kept out of the
  * main entry. ONNX models written in code (heads designed to show known patterns, the benchmark's
  * BERT-base shape), attention maps with known structure, and the seeded random source they use.
+ *
+ * @module attnlens/testing
  */
 
 // For benchmarks: which per-row metrics kernel this process uses ("wasm" or "js").

@@ -6,6 +6,10 @@ export type DisplayView = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
 
 export const DISPLAY_VIEWS: readonly DisplayView[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
 
+/**
+ * Options of `show` and the `show*` views: the payload options, the view and first selection, the size limit,
+ * and the static fallback.
+ */
 export interface ShowOptions extends PayloadOptions {
   /** The view to open on (default: the widgets' overview; its static picture is the composite). */
   view?: DisplayView;

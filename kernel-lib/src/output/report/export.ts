@@ -22,6 +22,7 @@ export type ReportInput =
   | { result: AttentionResult; title?: string; options?: PayloadOptions }
   | { payload: object; title?: string; notes?: string[] };
 
+/** Options of `exportReport` and `reportDocument`: page title, format, first view, and the payload options. */
 export interface ReportOptions extends PayloadOptions {
   /** Page title (default "attnlens report"). */
   title?: string;
@@ -34,6 +35,7 @@ export interface ReportOptions extends PayloadOptions {
   sample?: number;
 }
 
+/** The report written by `exportReport`: its path, size in bytes and number of sections. */
 export interface ReportFile {
   path: string;
   bytes: number;
