@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { type Browser, launchChromium, watchErrors } from "./browser";
 import { bundleHarness, harnessStaticRoot, openHarness } from "./harness";
 import { type JupyterServer, startJupyterServer } from "./jupyterServer";
@@ -201,7 +202,6 @@ console.log("took", Date.now() - t0);
   it("a payload sent as a string through tslab's public display.raw is drawn too", async () => {
     const r = await run(`
 import * as tslab from "tslab";
-import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 const bundle = await attnlens.displayBundle(result, { fallback: false });
 tslab.display.raw(attnlens.ATTNLENS_MIME, JSON.stringify(bundle.data[attnlens.ATTNLENS_MIME]));`);
     expect(typeof r.outputs[0].data?.[MIME]).toBe("string");

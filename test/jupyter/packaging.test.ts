@@ -4,6 +4,7 @@
  * call must be an error, not `any`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT } from "./setup";
@@ -108,5 +109,19 @@ describe("kernel-lib declarations under tslab's TypeScript", () => {
     expect(diagnostics.bad.join("\n")).toMatch(/number/);
     expect(diagnostics.bad.join("\n")).toMatch(/view/);
     expect(diagnostics.bad.join("\n")).toMatch(/HeadDesign/);
+  });
+});
+
+describe("attnlens/testing at runtime", () => {
+  it("loads through package.json exports (Node) and keeps its helpers out of the main entry", () => {
+    ensureBuilt("kernel-lib");
+    const load = createRequire(path.join(ROOT, "package.json"));
+    const testing = load("attnlens/testing") as Record<string, unknown>;
+    const main = load("attnlens") as Record<string, unknown>;
+    for (const name of ["constructedModel", "bertLikeModel", "designedSite", "randomAttention", "seededRandom"]) {
+      expect(typeof testing[name], name).toBe("function");
+      expect(main[name], name).toBeUndefined();
+    }
+    expect(load.resolve("attnlens/testing")).toBe(path.join(ROOT, "kernel-lib", "dist", "testing", "index.js"));
   });
 });
