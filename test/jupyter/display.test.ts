@@ -97,7 +97,7 @@ describe("a result too large for a notebook output", () => {
   it("is pooled to fit with pool: true", async () => {
     const bundle = await attnlens.displayBundle(big(), { pool: true, view: "heatmap" });
     expect(bundle.tooLarge).toBeUndefined();
-    expect(JSON.stringify(bundle.data[MIME]).length).toBeLessThanOrEqual(attnlens.DISPLAY_MAX_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(bundle.data[MIME]))).toBeLessThanOrEqual(attnlens.DISPLAY_MAX_BYTES);
     expect(bundle.data["text/plain"]).toMatch(/pooled to \d+ cells per axis/);
     expect(bundle.data["image/svg+xml"]).toMatch(/^<svg/);
   });
