@@ -6,8 +6,8 @@ import { bertFeeds } from "./common.mjs";
 const require = createRequire(import.meta.url);
 const [mode, tokens] = process.argv.slice(2);
 const ort = require("onnxruntime-node");
-const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/testing/construct/bertLike.js");
-const { openModel } = require("../kernel-lib/dist/index.js");
+const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
+const { openModel } = require("attnlens");
 const bytes = bertLikeModel(BERT_BASE);
 const session =
   mode === "plain"

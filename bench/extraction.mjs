@@ -14,8 +14,8 @@ const RUNS = { 128: 9, 512: 5 };
 
 export default async function run() {
   const ort = require("onnxruntime-node");
-  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/testing/construct/bertLike.js");
-  const { openModel } = require("../kernel-lib/dist/index.js");
+  const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
+  const { openModel } = require("attnlens");
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
   const model = await openModel(bytes, { providers: ["cpu"] });

@@ -19,8 +19,8 @@ const RUNS = 5;
 
 export default async function run() {
   const ort = require("onnxruntime-node");
-  const lib = require("../kernel-lib/dist/index.js");
-  const { bertLikeModel, BERT_BASE } = require("../kernel-lib/dist/testing/construct/bertLike.js");
+  const lib = require("attnlens");
+  const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await lib.openModel(bytes, { providers: ["cpu"] });
   const inGraph = await lib.openModel(bytes, { providers: ["cpu"], inGraphMetrics: true });

@@ -13,8 +13,8 @@ import { createRequire } from "node:module";
 import { median } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
-const metrics = require("../kernel-lib/dist/analysis/metrics/index.js");
-const { seededRandom } = require("../kernel-lib/dist/util/random.js");
+const metrics = require("attnlens");
+const { defaultKernel, seededRandom } = require("attnlens/testing");
 
 const LAYERS = 12;
 const HEADS = 12;
@@ -110,7 +110,7 @@ export default async function run() {
         value: Number(jsPass.toFixed(1)),
         unit: "ms",
       },
-      { name: "row kernel of this run", value: metrics.defaultKernel(), unit: "" },
+      { name: "row kernel of this run", value: defaultKernel(), unit: "" },
       {
         name: "metric pass throughput",
         value: Number((all.byteLength / 1e6 / (pass / 1000)).toFixed(0)),

@@ -22,6 +22,10 @@ export type ErrorCode =
   /** The text has more tokens than the model has positions (see the `truncate` option). */
   | "TOO_LONG";
 
+/**
+ * The one error type of bad input and unmet requirements: `code` is stable (for programs), `message` is one
+ * actionable line (for people).
+ */
 export class AttnlensError extends Error {
   constructor(
     readonly code: ErrorCode,

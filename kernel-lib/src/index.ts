@@ -1,61 +1,127 @@
 /**
- * attnlens (kernel side): load → find sites → surgery → run → result → metrics → payload → view.
- * This file only re-exports the public surface.
+ * attnlens: the public API, in the order data flows.
+ *
+ *   load → graph → text → run → result → analysis → output
+ *
+ * Only what users call and the types they need to call it; everything else is internal. Models and
+ * maps built in code for tests and benchmarks live in `attnlens/testing`. The list of names is
+ * pinned by `kernel-lib/api/public-names.txt` (checked by `kernel-lib/test/publicNames.test.ts`).
+ *
+ * @module attnlens
  */
+// biome-ignore-all assist/source/organizeImports: the exports read in pipeline order, one section per stage
 
-export { Tensor } from "onnxruntime-node";
-export * from "./analysis/metrics";
-export * from "./analysis/patterns";
-export * from "./analysis/probes";
 export { AttnlensError, type ErrorCode } from "./errors";
-export { type Decomposition, decomposeFusedAttention } from "./graph/fusion/decompose";
-export * from "./graph/ingraph";
-export type { AttentionSite } from "./graph/sites/types";
+
+// ── load: model sources (files, directories, the Hugging Face Hub, bundled demo models) ──────────
 export type { ModelConfig } from "./load/config";
 export { type DemoHead, type DemoModel, demoModelsDir, listDemoModels } from "./load/demoModels";
 export type { DownloadProgress } from "./load/hub/download";
 export { fetchHubModel, type HubOptions } from "./load/hub/hubModel";
 export type { ModelFiles } from "./load/layout";
 export { type LoadOptions, loadModel } from "./load/loadModel";
+
+// ── graph: attention sites found in the ONNX graph; metrics computed inside the graph ─────────────
+export type { AttentionSite, RejectedSoftmax } from "./graph/sites/types";
+export type { InGraphOptions, MeasuredSite, MeasureOptions, MeasureResult } from "./graph/ingraph/types";
+export { type Agreement, metricsAgreement, rolloutAgreement } from "./graph/ingraph/agreement";
+
+// ── text: tokenizer.json, words and offsets ──────────────────────────────────────────────────────
+export type { TextInput, TextPair } from "./text/textInput";
 export {
-  ATTNLENS_MIME,
-  DISPLAY_MAX_BYTES,
-  type DisplayBundle,
-  displayBundle,
-  flow,
-  headGrid,
-  heatmap,
-  lines,
-  metrics,
-  type ShowOptions,
+  type EncodedText,
+  type EncodeOptions,
+  type SpecialName,
+  type TextToken,
+  TextTokenizer,
+} from "./text/textTokenizer";
+
+// ── run: execution providers, sessions, feeds, text models, generation ───────────────────────────
+export { Tensor } from "onnxruntime-node";
+export { type OpenOptions, openModel } from "./run/openModel";
+export { AttentionModel, type RunOptions } from "./run/attentionModel";
+export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./run/feeds";
+export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./run/providers";
+export { type ModelInfo, TextModel, type TextRunOptions } from "./run/textModel";
+export type { Family } from "./run/engine";
+export type { GenerateOptions, GenerationResult } from "./run/generate/textGenerate";
+
+// ── result: attention maps [batch, heads, target, source] with their tokens ──────────────────────
+export type {
+  AttentionKind,
+  AttentionResult,
+  ModelOutput,
+  PositionMask,
+  ProviderFallback,
+  SiteAttention,
+  SiteLabel,
+  Stack,
+  TokenInfo,
+} from "./result/types";
+
+// ── analysis: per-head metrics, head similarity, rollout and flow, pattern labels, probes ────────
+export {
+  type AnalyzeOptions,
+  analyzeResult,
+  type MetricsJson,
+  metricsJson,
+  type ResultMetrics,
+  type SiteAnalysis,
+} from "./analysis/metrics/analyze";
+export type {
+  HeadMetrics,
+  MetricsKernel,
+  MetricsOptions,
+  RowMetrics,
+  SiteMetrics,
+  SpecialTokenRules,
+} from "./analysis/metrics/types";
+export { siteMetrics } from "./analysis/metrics/headMetrics";
+export { receivedMass } from "./analysis/metrics/receivedMass";
+export { validateResult } from "./analysis/metrics/validateResult";
+export { type FusedMap, type FuseOptions, type Fusion, fuseHeads } from "./analysis/metrics/aggregate";
+export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./analysis/metrics/similarity";
+export type { Merge } from "./analysis/metrics/clustering";
+export type { LayerRange } from "./analysis/metrics/layers";
+export { type Rollout, type RolloutOptions, rollout } from "./analysis/metrics/rollout";
+export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./analysis/metrics/flow";
+export { headPatterns } from "./analysis/patterns/headPatterns";
+export type {
+  HeadPattern,
+  PatternLabel,
+  PatternName,
+  PatternScores,
+  PositionalPattern,
+} from "./analysis/patterns/types";
+export { type Probe, probe } from "./analysis/probes/probe";
+export type { TokenSelector } from "./analysis/probes/select";
+export type { ProbeMatch, ProbeResult, ProbeRule } from "./analysis/probes/types";
+
+// ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
+export { encodePayload, type PayloadOptions } from "./output/payload/encode";
+export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
+export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/display/bundle";
+export {
   show,
-  type ViewName,
-} from "./output/display";
-export { encodePayload, PAYLOAD_MAX_BYTES, type PayloadOptions } from "./output/payload";
+  showFlow,
+  showHeadGrid,
+  showHeatmap,
+  showLines,
+  showMetrics,
+  type ViewOptions,
+} from "./output/display/show";
+export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/types";
 export {
   exportReport,
   type ReportFile,
   type ReportInput,
   type ReportOptions,
-  readExtraction,
   reportDocument,
-  widgetState,
-} from "./output/report";
-export type * from "./result/types";
-export { AttentionModel, type RunOptions } from "./run/attentionModel";
-export type { Family } from "./run/engine";
-export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./run/feeds";
-export type { GenerateOptions, GenerationResult } from "./run/generate/textGenerate";
-export { type OpenOptions, openModel } from "./run/openModel";
-export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./run/providers";
-export { type ModelInfo, TextModel, type TextRunOptions } from "./run/textModel";
-export { BERT_BASE, type BertLikeShape, bertLikeModel } from "./testing/construct/bertLike";
+} from "./output/report/export";
 export {
-  type ConstructedModel,
-  type ConstructedSpec,
-  constructedModel,
-} from "./testing/construct/constructedModel";
-export type { HeadDesign } from "./testing/construct/designedHeads";
-export type { TextInput, TextPair } from "./text/textInput";
-export { type EncodedText, type EncodeOptions, type TextToken, TextTokenizer } from "./text/textTokenizer";
-export { seededRandom } from "./util/random";
+  type WidgetModelState,
+  type WidgetState,
+  type WidgetView,
+  widgetState,
+} from "./output/report/widgetState";
+export { type Extraction, readExtraction } from "./output/files/extractionDir";

@@ -1,5 +1,5 @@
 /** The designed-head layouts the constructed-model tests share (pattern labels and in-graph metrics). */
-import type { HeadDesign } from "../src";
+import type { HeadDesign } from "../src/testing";
 
 /** Every encoder pattern, in two layers with different head orders. */
 export const ENCODER: HeadDesign[][] = [

@@ -4,8 +4,8 @@
  * each map is mixed with 20 % uniform attention over the positions the head can see.
  */
 import { describe, expect, it } from "vitest";
-import { type AttentionResult, constructedModel, type HeadDesign, headPatterns, openModel, Tensor } from "../src";
-import { seededRandom } from "../src/util/random";
+import { type AttentionResult, headPatterns, openModel, Tensor } from "../src";
+import { constructedModel, type HeadDesign, seededRandom } from "../src/testing";
 import { DECODER, ENCODER } from "./constructedDesigns";
 
 const EXPECTED: Record<HeadDesign, string> = {

@@ -9,7 +9,6 @@ import { describe, expect, it } from "vitest";
 import {
   type AttentionModel,
   analyzeResult,
-  constructedModel,
   type Feeds,
   type MeasureResult,
   metricsAgreement,
@@ -18,7 +17,7 @@ import {
   rolloutAgreement,
   Tensor,
 } from "../src";
-import { seededRandom } from "../src/util/random";
+import { constructedModel, seededRandom } from "../src/testing";
 import { DECODER, ENCODER } from "./constructedDesigns";
 import { fixtureNames, loadFixture } from "./fixtureFiles";
 

@@ -7,4 +7,4 @@ export { AttentionRenderer, default as mimeExtension, RENDERER_RANK, rendererFac
 export { snapshotPng } from "./snapshot";
 export { currentTheme, type Theme, watchTheme } from "./theme";
 export { type MountedView, mountView } from "./view";
-export { AttentionModel, AttentionView, MODULE_NAME, MODULE_VERSION, widgetExports } from "./widget";
+export { AttentionView, AttentionWidgetModel, MODULE_NAME, MODULE_VERSION, widgetExports } from "./widget";

@@ -10,7 +10,11 @@ import { type MountedView, mountView } from "./view";
 export const MODULE_NAME = "@attnlens/labextension";
 export const MODULE_VERSION = "0.1.0";
 
-export class AttentionModel extends DOMWidgetModel {
+/**
+ * The widget model. Its wire name stays "AttentionModel" (saved widget state and reports refer to it);
+ * the class is named apart from kernel-lib's `AttentionModel` (an ONNX model with exposed attention).
+ */
+export class AttentionWidgetModel extends DOMWidgetModel {
   defaults() {
     return {
       ...super.defaults(),
@@ -61,4 +65,4 @@ export class AttentionView extends DOMWidgetView {
 }
 
 /** What a widget manager's `loadClass` expects from this module. */
-export const widgetExports = { AttentionModel, AttentionView };
+export const widgetExports = { AttentionModel: AttentionWidgetModel, AttentionView };

@@ -5,13 +5,13 @@
  */
 import { createRequire } from "node:module";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { HOSTILE_TOKENS, syntheticResult } from "./results";
 import { ensureBuilt } from "./setup";
 
 type Attnlens = typeof import("attnlens");
 const load = createRequire(__filename);
 let attnlens: Attnlens;
-const MIME = "application/vnd.attnlens.v1+json";
 
 beforeAll(() => {
   ensureBuilt("kernel-lib");
@@ -96,7 +96,7 @@ describe("a result too large for a notebook output", () => {
   it("is pooled to fit with pool: true", async () => {
     const bundle = await attnlens.displayBundle(big(), { pool: true, view: "heatmap" });
     expect(bundle.tooLarge).toBeUndefined();
-    expect(JSON.stringify(bundle.data[MIME]).length).toBeLessThanOrEqual(attnlens.DISPLAY_MAX_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(bundle.data[MIME]))).toBeLessThanOrEqual(attnlens.DISPLAY_MAX_BYTES);
     expect(bundle.data["text/plain"]).toMatch(/pooled to \d+ cells per axis/);
     expect(bundle.data["image/svg+xml"]).toMatch(/^<svg/);
   });
@@ -125,7 +125,7 @@ describe("show", () => {
     }[] = [];
     const exports = { lastWriteDisplayData: (message: never, update: boolean) => sent.push({ message, update }) };
     load.cache[fakeId] = { id: fakeId, filename: fakeId, loaded: true, exports } as never;
-    await attnlens.heatmap(syntheticResult(), { head: 1 });
+    await attnlens.showHeatmap(syntheticResult(), { head: 1 });
     expect(sent).toHaveLength(1);
     expect(sent[0].update).toBe(false);
     expect(Object.keys(sent[0].message.data).sort()).toEqual([MIME, "image/svg+xml", "text/plain"].sort());

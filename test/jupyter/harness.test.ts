@@ -8,12 +8,11 @@
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { type Browser, launchChromium, watchErrors } from "./browser";
 import { bundleHarness, harnessStaticRoot, openHarness } from "./harness";
 import { type JupyterServer, startJupyterServer } from "./jupyterServer";
 import { ensureBuilt, removeTempDirs, setupJupyterData, TSLAB_WATCH_RACE } from "./setup";
-
-const MIME = "application/vnd.attnlens.v1+json";
 
 interface Output {
   output_type: string;
@@ -129,7 +128,7 @@ describe("JupyterLab harness: tslab kernel → display bundle → attnlens rende
   });
 
   it("writes a PNG of the drawn view back into the output (for saved notebooks)", async () => {
-    const r = await run(`await attnlens.heatmap(result, { site: "decoder.cross.1", head: 1 });`);
+    const r = await run(`await attnlens.showHeatmap(result, { site: "decoder.cross.1", head: 1 });`);
     await drawn(r.index);
     await expect.poll(async () => (await outputsOf(r.index))[0]?.data?.["image/png"], { timeout: 15_000 }).toBeTruthy();
     const [out] = await outputsOf(r.index);
@@ -168,7 +167,7 @@ describe("JupyterLab harness: tslab kernel → display bundle → attnlens rende
   });
 
   it("follows JupyterLab's theme, redrawing dark and back", async () => {
-    const r = await run(`await attnlens.headGrid(result);`);
+    const r = await run(`await attnlens.showHeadGrid(result);`);
     await drawn(r.index);
     const view = cell(r.index).locator(".jp-AttnlensView .attnlens");
     expect(await view.getAttribute("data-theme")).toBe("light");
@@ -227,7 +226,7 @@ tslab.display.raw(attnlens.ATTNLENS_MIME, JSON.stringify(bundle.data[attnlens.AT
   });
 
   it("disposing an output disposes the view", async () => {
-    const r = await run(`await attnlens.lines(result);`);
+    const r = await run(`await attnlens.showLines(result);`);
     await drawn(r.index);
     await page.evaluate((i) => (window as unknown as { harness: Harness }).harness.disposeCell(i), r.index);
     expect(await page.locator(`[data-cell="${r.index}"] .attnlens`).count()).toBe(0);

@@ -8,9 +8,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { ensureBuilt, PYTHON, ROOT, removeTempDirs, setupJupyterData, TSLAB_WATCH_RACE, tempDir } from "./setup";
-
-const MIME = "application/vnd.attnlens.v1+json";
 
 interface Output {
   output_type: string;
@@ -110,11 +109,11 @@ describe("notebooks executed with nbclient on the tslab kernel", () => {
   // [cell, widgets tab in the metadata, whether the static SVG holds a raster (map views do)]
   it.each([
     ["attnlens.show(result", undefined, true],
-    ["attnlens.heatmap(", "heatmap", true],
-    ["attnlens.headGrid(", "heatmap", true],
-    ["attnlens.metrics(", "heatmap", false],
-    ["attnlens.lines(", "lines", false],
-    ["attnlens.flow(", "rollout", true],
+    ["attnlens.showHeatmap(", "heatmap", true],
+    ["attnlens.showHeadGrid(", "heatmap", true],
+    ["attnlens.showMetrics(", "heatmap", false],
+    ["attnlens.showLines(", "lines", false],
+    ["attnlens.showFlow(", "rollout", true],
   ])("%s leaves one bundle: the custom MIME (JSON), a static SVG and text/plain", (source, tab, raster) => {
     const outputs = code(source);
     expect(outputs).toHaveLength(1);

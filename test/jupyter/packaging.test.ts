@@ -4,6 +4,7 @@
  * call must be an error, not `any`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT } from "./setup";
@@ -14,20 +15,31 @@ const KERNEL_LIB_DIST = path.join(ROOT, "kernel-lib", "dist");
 
 const GOOD_CELL = `
 import * as attnlens from "attnlens";
+import { BERT_BASE, bertLikeModel, constructedModel, designedSite, type HeadDesign } from "attnlens/testing";
 export async function cell(result: attnlens.AttentionResult): Promise<void> {
   await attnlens.show(result, { view: "headGrid", maxTokens: 64 });
-  await attnlens.heatmap(result);
+  await attnlens.showHeatmap(result);
   const bundle: attnlens.DisplayBundle = await attnlens.displayBundle(result);
   const mime: string = attnlens.ATTNLENS_MIME;
   const file: attnlens.ReportFile = await attnlens.exportReport(result, "r.html");
   void bundle; void mime; void file;
+}
+export async function designed(): Promise<attnlens.AttentionResult> {
+  const heads: HeadDesign[] = ["previous", "first"];
+  const built = constructedModel({ layers: [heads], vocab: 8 });
+  const site = designedSite("previous", { lengths: [4] });
+  const bert: Uint8Array = bertLikeModel({ ...BERT_BASE, layers: 1 });
+  void site; void bert;
+  return (await attnlens.openModel(built.bytes)).run({});
 }
 `;
 
 const BAD_CELL = `
 import * as attnlens from "attnlens";
 attnlens.show(42);
-attnlens.heatmap({} as attnlens.AttentionResult, { view: "nope" });
+attnlens.showHeatmap({} as attnlens.AttentionResult, { view: "nope" });
+import { constructedModel } from "attnlens/testing";
+constructedModel({ layers: "previous" });
 `;
 
 /** Diagnostics per file, from one program compiled like tslab compiles a cell (but with lib checks on). */
@@ -93,8 +105,23 @@ describe("kernel-lib declarations under tslab's TypeScript", () => {
   });
 
   it("resolves real types (a wrong argument is an error, not any)", () => {
-    expect(diagnostics.bad.length).toBeGreaterThanOrEqual(2);
+    expect(diagnostics.bad.length).toBeGreaterThanOrEqual(3);
     expect(diagnostics.bad.join("\n")).toMatch(/number/);
     expect(diagnostics.bad.join("\n")).toMatch(/view/);
+    expect(diagnostics.bad.join("\n")).toMatch(/HeadDesign/);
+  });
+});
+
+describe("attnlens/testing at runtime", () => {
+  it("loads through package.json exports (Node) and keeps its helpers out of the main entry", () => {
+    ensureBuilt("kernel-lib");
+    const load = createRequire(path.join(ROOT, "package.json"));
+    const testing = load("attnlens/testing") as Record<string, unknown>;
+    const main = load("attnlens") as Record<string, unknown>;
+    for (const name of ["constructedModel", "bertLikeModel", "designedSite", "randomAttention", "seededRandom"]) {
+      expect(typeof testing[name], name).toBe("function");
+      expect(main[name], name).toBeUndefined();
+    }
+    expect(load.resolve("attnlens/testing")).toBe(path.join(ROOT, "kernel-lib", "dist", "testing", "index.js"));
   });
 });

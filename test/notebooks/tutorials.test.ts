@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import {
   ensureBuilt,
   PYTHON,
@@ -21,7 +22,6 @@ import {
   tempDir,
 } from "../jupyter/setup";
 
-const MIME = "application/vnd.attnlens.v1+json";
 const NOTEBOOKS = path.join(ROOT, "notebooks");
 const RUNNER = path.join(ROOT, "test", "jupyter", "run_notebook.py");
 const NAMES = readdirSync(NOTEBOOKS)

@@ -5,6 +5,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { AttnlensError } from "../errors";
 
+/**
+ * What attnlens reads from a model's `config.json` (and `generation_config.json`): architecture, vocabulary,
+ * positions and special token ids.
+ */
 export interface ModelConfig {
   /** `bert`, `gpt2`, `marian`, … (empty when there is no config.json). */
   modelType: string;

@@ -8,6 +8,10 @@ import * as path from "node:path";
 import { readJsonFile } from "./config";
 import { chooseLayout, isLayoutProblem, listModelDirectory } from "./layout";
 
+/**
+ * A head a bundled demo model was trained to show, from its `heads.json`: where it is, its role and how
+ * strongly the role shows.
+ */
 export interface DemoHead {
   /** The site the head belongs to, e.g. `decoder.cross.1` (from heads.json stack/kind/layer). */
   site: string;
@@ -23,6 +27,7 @@ export interface DemoHead {
   metric?: string;
 }
 
+/** A bundled demo model: its name (what `loadModel` accepts), directory, family, and the heads it documents. */
 export interface DemoModel {
   name: string;
   dir: string;
@@ -48,6 +53,7 @@ export function demoModelDir(name: string): string | null {
   return existsSync(path.join(dir, "config.json")) && statSync(dir).isDirectory() ? dir : null;
 }
 
+/** The bundled demo models, sorted by name (empty when the models directory is missing). */
 export function listDemoModels(root = demoModelsDir()): DemoModel[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)

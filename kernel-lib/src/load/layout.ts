@@ -7,6 +7,10 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 
+/**
+ * The files of a model directory that attnlens uses: one ONNX file (`single`) or an encoder and a decoder
+ * (`split`), with tokenizer and config files; paths relative to the directory.
+ */
 export interface ModelFiles {
   kind: "single" | "split";
   /** Relative paths (with `/`) of the ONNX files. */

@@ -17,11 +17,16 @@ import { chooseLayout, isLayoutProblem, listModelDirectory, type ModelFiles } fr
 import { type Located, locate } from "./locate";
 import { openModelFile } from "./openFiles";
 
+/** Options of `loadModel`: those of `openModel` (providers, …) and of the Hub download, plus text truncation. */
 export interface LoadOptions extends OpenOptions, HubOptions {
   /** Default for run(): cut texts longer than the model's positions instead of refusing them. */
   truncate?: boolean;
 }
 
+/**
+ * Opens a model by name for text in, attention out: an `.onnx` file, a model directory (optimum or
+ * transformers.js layout), a Hugging Face Hub id, or a bundled demo name.
+ */
 export async function loadModel(source: string, options: LoadOptions = {}): Promise<TextModel> {
   const where = await locate(source, options);
   const files = chooseFiles(source, where, options);

@@ -18,11 +18,16 @@ import type { OpenedSession } from "./session";
 import { firstLine } from "./session";
 import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
 
+/** Options of `AttentionModel.run`. */
 export interface RunOptions {
   /** Only these site ids (default: all). Others are still computed by the graph, but not copied. */
   sites?: readonly string[];
 }
 
+/**
+ * An ONNX model whose attention probabilities are graph outputs (from `openModel`): `run(feeds)` returns the
+ * model's outputs and every site's map `[batch, heads, target, source]`.
+ */
 export class AttentionModel {
   private readonly plan = new OutputPlan();
 
@@ -54,6 +59,10 @@ export class AttentionModel {
     return this.opened.fallbacks;
   }
 
+  /**
+   * Runs the model on tensors named as the model's inputs; checks them first (names, types, shapes, the
+   * attention size guard) and returns the outputs with each site's attention.
+   */
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
     validateFeeds(this.inputs, feeds);
     checkIdRanges(this.checks.idTables, feeds);

@@ -10,6 +10,7 @@ import type { TokenBatch } from "../text/batch";
 import { buildFeeds } from "../text/textFeeds";
 import type { AttentionModel } from "./attentionModel";
 
+/** A model's architecture family: encoder only (BERT), decoder only (GPT-2) or encoder–decoder (T5, Marian). */
 export type Family = "encoder" | "decoder" | "encoder-decoder";
 
 export interface EncoderState {

@@ -7,6 +7,7 @@ import { AttnlensError } from "../errors";
 import type { ValueInfo } from "../graph/onnx/model";
 import { dataTypeName } from "../graph/onnx/schema";
 
+/** Model inputs: onnxruntime tensors by input name (`input_ids`, `attention_mask`, …). */
 export type Feeds = Record<string, ort.Tensor>;
 
 /** One input as the model declares it: `input_ids: int64 [batch_size, sequence_length]`. */
@@ -74,6 +75,10 @@ export interface JsonFeed {
   data: (number | boolean)[];
 }
 
+/**
+ * Builds a tensor from its JSON form `{type, dims, data}` (int64 data as numbers or strings), checking that
+ * `data` fills `dims`.
+ */
 export function tensorFromJson(name: string, f: JsonFeed): ort.Tensor {
   if (!f || !Array.isArray(f.dims) || !Array.isArray(f.data) || typeof f.type !== "string") {
     throw new AttnlensError("BAD_FEEDS", `feed "${name}" must be {"type": ..., "dims": [...], "data": [...]}`);

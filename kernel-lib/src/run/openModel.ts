@@ -22,6 +22,7 @@ import { graphChecks } from "./graphChecks";
 import { normalizeProviders } from "./providers";
 import { createSession } from "./session";
 
+/** Options of `openModel`: execution providers, onnxruntime session options, and how to read the graph. */
 export interface OpenOptions {
   /** Execution providers to try in order (default: cuda, webgpu, cpu). */
   providers?: readonly string[];
@@ -35,6 +36,11 @@ export interface OpenOptions {
   inGraphMetrics?: boolean | InGraphOptions;
 }
 
+/**
+ * Opens an ONNX model (path or bytes), finds every attention site, makes their probabilities graph outputs
+ * and starts a session on the first execution provider that works. Feeds in, attention out:
+ * `model.run(feeds)`.
+ */
 export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
   const providers = normalizeProviders(options.providers);
   const bytes = typeof source === "string" ? readModelFile(source) : source;

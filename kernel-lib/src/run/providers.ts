@@ -9,6 +9,7 @@ import { AttnlensError } from "../errors";
 
 /** Providers onnxruntime-node can be built with. */
 export const KNOWN_PROVIDERS = ["cuda", "webgpu", "cpu", "tensorrt", "dml", "coreml", "qnn"] as const;
+/** An onnxruntime execution provider name, lower case (`cuda`, `webgpu`, `cpu`, …). */
 export type ProviderName = (typeof KNOWN_PROVIDERS)[number];
 
 /** GPU first, then the portable GPU path, then the CPU, which always works. */

@@ -16,6 +16,7 @@ import { type Engine, type Family, maskOf } from "./engine";
 import type { Feeds, InputSpec } from "./feeds";
 import { type GenerateOptions, type GenerationResult, generateText } from "./generate/textGenerate";
 
+/** Options of `TextModel.run`: those of `AttentionModel.run`, plus truncation and generation length. */
 export interface TextRunOptions extends RunOptions {
   /** Cut texts longer than the model's positions instead of refusing them (default: the load option). */
   truncate?: boolean;
@@ -38,6 +39,10 @@ export interface ModelInfo {
   decoderStartId: number | null;
 }
 
+/**
+ * A model opened by `loadModel`: text in (tokenized with its tokenizer.json), attention out with tokens, for
+ * encoder, decoder and encoder–decoder models.
+ */
 export class TextModel {
   constructor(
     private readonly engine: Engine,
@@ -61,9 +66,11 @@ export class TextModel {
   get outputs(): readonly string[] {
     return this.engine.models[this.engine.models.length - 1].outputs;
   }
+  /** The execution provider that runs the model (`cuda`, `webgpu`, `cpu`, …). */
   get provider(): string {
     return this.engine.models[0].provider;
   }
+  /** Providers tried before the one in use, each with the reason it was not used. */
   get fallbacks(): readonly ProviderFallback[] {
     return this.engine.models[0].fallbacks;
   }
@@ -72,6 +79,7 @@ export class TextModel {
     return this.engine.models.flatMap((m) => m.skipped);
   }
 
+  /** The model's tokenizer; throws MISSING_FILES when the model has no tokenizer.json. */
   get tokenizer(): TextTokenizer {
     if (!this.tok) {
       throw new AttnlensError(

@@ -13,6 +13,7 @@
 import type { PositionMask, SiteAttention } from "../result/types";
 import { seededRandom } from "../util/random";
 
+/** A pattern `designedSite` can draw (see the file header for each one's rows). */
 export type DesignedPattern =
   | "identity"
   | "previous"
@@ -23,6 +24,7 @@ export type DesignedPattern =
   | "uniform"
   | "induction";
 
+/** Options of `designedSite`: valid lengths per sample, padding, causality and the patterns' parameters. */
 export interface DesignedOptions {
   /** Valid positions per sample; the batch size is lengths.length. */
   lengths: number[];
@@ -40,6 +42,7 @@ export interface DesignedOptions {
   id?: string;
 }
 
+/** A synthetic site's map and its position mask. */
 export interface SyntheticSite {
   site: SiteAttention;
   mask: PositionMask;
@@ -122,6 +125,7 @@ export function designedSite(patterns: DesignedPattern | DesignedPattern[], opti
   return { site, mask: maskOf(options.lengths, T) };
 }
 
+/** Options of `randomAttention`: dims `[B, H, T, S]`, seed, causality, valid lengths, peakiness. */
 export interface RandomOptions {
   dims: [number, number, number, number];
   seed?: number;

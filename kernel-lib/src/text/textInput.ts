@@ -12,6 +12,10 @@ export interface TextPair {
   target?: string | readonly string[] | null;
 }
 
+/**
+ * Text to run: one string, a batch of strings, or source/target texts for encoder–decoder models and sentence
+ * pairs.
+ */
 export type TextInput = string | readonly string[] | TextPair;
 
 export interface NormalizedText {

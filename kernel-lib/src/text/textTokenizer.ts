@@ -17,6 +17,7 @@ export interface TextToken extends TokenInfo {
   segment: 0 | 1;
 }
 
+/** Options of `TextTokenizer.encode`. */
 export interface EncodeOptions {
   /** Second text of a sentence pair (segment B), for BERT-like models. */
   pair?: string | null;
@@ -26,6 +27,7 @@ export interface EncodeOptions {
   maxLength?: number;
 }
 
+/** One encoded text: token ids, segment ids and a `TextToken` (text, word index, special flag) per id. */
 export interface EncodedText {
   ids: number[];
   /** Token type ids (segment ids) as the tokenizer's post-processor gives them; zeros without one. */
@@ -35,8 +37,13 @@ export interface EncodedText {
   fullLength: number;
 }
 
-type SpecialName = "bos" | "eos" | "pad" | "unk" | "cls" | "sep" | "mask";
+/** The special tokens tokenizer_config.json can name (`bos_token`, …). */
+export type SpecialName = "bos" | "eos" | "pad" | "unk" | "cls" | "sep" | "mask";
 
+/**
+ * A Hugging Face `tokenizer.json` tokenizer that also says which word each token belongs to and which tokens
+ * are special.
+ */
 export class TextTokenizer {
   private readonly hf: HfTokenizer;
   private readonly rules: SurfaceRules;
@@ -68,6 +75,7 @@ export class TextTokenizer {
     return new TextTokenizer(json, config, tokenizerPath);
   }
 
+  /** Encodes one text (and an optional pair) into ids, segment ids and tokens with their words. */
   encode(text: string, options: EncodeOptions = {}): EncodedText {
     const pair = options.pair ?? null;
     const a = segmentWords(this.hf, this.json, this.rules, text);
@@ -99,10 +107,12 @@ export class TextTokenizer {
     return texts.map((text, i) => ({ text, id: ids[i], word: seg.word[i], special: seg.special[i], segment: 0 }));
   }
 
+  /** Turns ids back into text; special tokens are left out unless `skipSpecialTokens` is false. */
   decode(ids: readonly number[], skipSpecialTokens = true): string {
     return ids.length ? this.hf.decode([...ids], { skip_special_tokens: skipSpecialTokens }) : "";
   }
 
+  /** The id of a token's text in the vocabulary, if it has one. */
   idOf(token: string): number | undefined {
     return this.hf.token_to_id(token);
   }
@@ -117,6 +127,7 @@ export class TextTokenizer {
     return undefined;
   }
 
+  /** Whether an id is one of the tokenizer's special tokens. */
   isSpecial(id: number): boolean {
     const t = this.hf.id_to_token(id);
     return t != null && this.specialTexts.has(t);

@@ -11,8 +11,10 @@ import type { AttentionResult, SiteAttention } from "../../result/types";
 import { type SiteGeometry, siteGeometry, visibleLimit } from "./geometry";
 import type { MetricsOptions } from "./types";
 
+/** How heads are combined into one map: element-wise mean, max or min. */
 export type Fusion = "mean" | "max" | "min";
 
+/** One map per sample from a site's heads fused: `data` of shape `dims` = `[B, T, S]`. */
 export interface FusedMap {
   dims: [number, number, number];
   data: Float32Array;
@@ -66,6 +68,7 @@ export function fuseWithGeometry(
   return { dims: [B, T, S], data };
 }
 
+/** Fuses a site's heads (all, or `options.heads`) into one map per sample. */
 export function fuseHeads(result: AttentionResult, site: SiteAttention, options: FuseOptions = {}): FusedMap {
   return fuseWithGeometry(site, siteGeometry(result, site, options), options.fusion, options.heads);
 }

@@ -22,10 +22,15 @@ export interface SiteAnalysis extends SiteMetrics {
   patterns: HeadPattern[];
 }
 
+/** What `analyzeResult` returns: per-row and per-head metrics and pattern labels, one entry per site. */
 export interface ResultMetrics {
   sites: SiteAnalysis[];
 }
 
+/**
+ * Measures every head of every site (entropy in nats, mean distance in tokens, confidence, mass on special
+ * tokens) and labels its pattern; formulas in kernel-lib/docs/metrics.md.
+ */
 export function analyzeResult(result: AttentionResult, options: AnalyzeOptions = {}): ResultMetrics {
   const known = new Set(result.sites.map((s) => s.id));
   const missing = options.sites?.filter((id) => !known.has(id)) ?? [];
@@ -68,6 +73,7 @@ export interface MetricsJson {
   }[];
 }
 
+/** The per-head part of `analyzeResult`'s answer as plain JSON (what `attnlens metrics` writes). */
 export function metricsJson(metrics: ResultMetrics): MetricsJson {
   return {
     sites: metrics.sites.map((s) => ({

@@ -3,6 +3,8 @@
  * order, so that a heatmap of head similarity shows similar heads side by side. O(K³), fine for
  * the few hundred heads of a model.
  */
+
+/** One merge of the clustering: the two clusters joined and their distance. */
 export interface Merge {
   /** Cluster ids: 0..K−1 are the leaves, K + m is the cluster made by merge m. */
   left: number;

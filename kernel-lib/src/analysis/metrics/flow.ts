@@ -33,11 +33,15 @@ export interface FlowOptions extends MetricsOptions, LayerRange {
   maxEdges?: number;
 }
 
+/**
+ * Attention flow of one stack: max-flow from each top-layer token to each input token through the layer
+ * graph, row-normalized.
+ */
 export interface AttentionFlow {
   stack: Stack;
   layers: number[];
   fusion: Fusion;
-  /** [B, T, T]: row-normalized flow from top token i to input token j; 0 outside the chosen tokens. */
+  /** Shape `[B, T, T]` of `data`: row-normalized flow from top token i to input token j; 0 outside the chosen tokens. */
   dims: [number, number, number];
   data: Float32Array;
   /** Edges of the largest per-sample graph built. */
@@ -52,6 +56,10 @@ function sizeError(b: number, layers: number, n: number, limit: number): Error {
   );
 }
 
+/**
+ * Attention flow (Abnar & Zuidema 2020); refuses graphs above `maxEdges` (default FLOW_MAX_EDGES) with a
+ * TOO_LARGE error.
+ */
 export function attentionFlow(result: AttentionResult, options: FlowOptions = {}): AttentionFlow {
   const stack = options.stack ?? defaultStack(result);
   const sites = stackSites(result, stack, "self", options);

@@ -2,6 +2,7 @@
 import { AttnlensError } from "../../errors";
 import type { AttentionKind, AttentionResult, SiteAttention, Stack } from "../../result/types";
 
+/** A range of layers, both ends inclusive. */
 export interface LayerRange {
   /** First layer (inclusive, default the lowest). */
   fromLayer?: number;

@@ -7,6 +7,7 @@ import type { AttentionResult, SiteAttention } from "../../result/types";
 import { siteGeometry, visibleLimit } from "./geometry";
 import type { MetricsOptions } from "./types";
 
+/** Attention each source token receives, Σᵢ aᵢⱼ over valid target rows: `Float32Array` of shape `[B, H, S]`. */
 export function receivedMass(result: AttentionResult, site: SiteAttention, options: MetricsOptions = {}): Float32Array {
   const geo = siteGeometry(result, site, options);
   const [B, H, T, S] = geo.dims;

@@ -31,6 +31,10 @@ export interface RolloutOptions extends MetricsOptions, LayerRange {
   encoderLayers?: LayerRange;
 }
 
+/**
+ * Attention rollout of one stack: `data` of shape `dims` = `[B, T, T]`, how much each top-layer token draws
+ * on each input token; `cross` adds the decoder's view of encoder tokens.
+ */
 export interface Rollout {
   stack: Stack;
   layers: number[];
@@ -76,6 +80,10 @@ function toFloat32(parts: Float64Array[], size: number): Float32Array {
   return out;
 }
 
+/**
+ * Attention rollout (Abnar & Zuidema 2020): heads fused per layer, identity added for the residual, rows
+ * renormalized, layers multiplied bottom to top.
+ */
 export function rollout(result: AttentionResult, options: RolloutOptions = {}): Rollout {
   const stack = options.stack ?? defaultStack(result);
   const fusion = options.fusion ?? "mean";

@@ -25,6 +25,7 @@ export interface SimilarityOptions extends MetricsOptions {
   targets?: [number, number];
 }
 
+/** Pairwise divergence between heads of sites with the same shape, with a clustering order for display. */
 export interface HeadSimilarity {
   /** Shared dims of the sites in this group. */
   dims: [number, number, number, number];

@@ -10,6 +10,10 @@ import { scanSite } from "./scan";
 import type { MetricsOptions } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
 
+/**
+ * Checks a result before measuring it (unique site ids, dims, rows summing to 1 within tolerance, masks);
+ * throws the first problem as an AttnlensError.
+ */
 export function validateResult(result: AttentionResult, options: MetricsOptions = {}): void {
   const ids = new Set<string>();
   for (const site of result.sites) {

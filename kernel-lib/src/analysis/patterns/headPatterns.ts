@@ -15,6 +15,10 @@ export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev));
 }
 
+/**
+ * Labels each head of a site with the pattern its rows share (diagonal, previous, next, induction, vertical,
+ * local, block, sparse, broad, or mixed), with every pattern's score.
+ */
 export function headPatterns(
   result: AttentionResult,
   site: SiteAttention,

@@ -1,11 +1,3 @@
-export {
-  type DesignedOptions,
-  type DesignedPattern,
-  designedSite,
-  type RandomOptions,
-  randomAttention,
-  type SyntheticSite,
-} from "../../testing/syntheticMaps";
 export { classifyHead } from "./classify";
 export { type HeadEvidence, headEvidence } from "./evidence";
 export { classifyScan, headPatterns } from "./headPatterns";

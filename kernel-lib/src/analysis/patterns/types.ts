@@ -12,6 +12,7 @@ export type PatternLabel = PatternName | "mixed";
 /** Score per pattern in [0, 1]; null where the pattern cannot be measured on this site. */
 export type PatternScores = Record<PatternName, number | null>;
 
+/** One head's pattern label, its confidence and the score of every pattern. */
 export interface HeadPattern {
   head: number;
   label: PatternLabel;

@@ -19,16 +19,22 @@ export const COMPARISON_MARGIN = 0.01;
 
 type Scope = Omit<ProbeScope, "from" | "to" | "other"> & { from?: TokenSelector; to?: TokenSelector };
 
+/**
+ * A rule-based question about attention between words, built step by step:
+ * `probe(result).from("it").to("animal").atLeast(0.3)`.
+ */
 export class Probe {
   constructor(
     private readonly result: AttentionResult,
     private readonly scope: Scope,
   ) {}
 
+  /** The attending token (query side): a word, a token index, or `{ word, occurrence }`. */
   from(selector: TokenSelector): Probe {
     return new Probe(this.result, { ...this.scope, from: selector });
   }
 
+  /** The attended token (key side): a word, a token index, or `{ word, occurrence }`. */
   to(selector: TokenSelector): Probe {
     return new Probe(this.result, { ...this.scope, to: selector });
   }
@@ -58,10 +64,12 @@ export class Probe {
     return this.run().weights.sort((a, b) => b.weight - a.weight);
   }
 
+  /** Heads whose weight from `from` to `to` is at least `value` (a probability in [0, 1]). */
   atLeast(value: number): ProbeResult {
     return this.apply({ kind: "atLeast", value });
   }
 
+  /** Heads whose weight from `from` to `to` is at most `value` (a probability in [0, 1]). */
   atMost(value: number): ProbeResult {
     return this.apply({ kind: "atMost", value });
   }
@@ -74,6 +82,7 @@ export class Probe {
     return this.apply({ kind: "moreThan", other, margin });
   }
 
+  /** Heads giving the `to` word less weight than the `other` word, by more than `margin` (default 0.01). */
   lessThan(other: TokenSelector, margin = COMPARISON_MARGIN): ProbeResult {
     return this.apply({ kind: "lessThan", other, margin });
   }

@@ -2,6 +2,7 @@
 import type { AttentionKind, Stack } from "../../result/types";
 import type { TokenSelector } from "./select";
 
+/** A probe's rule: a bound on the weight, or a comparison with the weight on another token. */
 export type ProbeRule =
   | { kind: "atLeast" | "atMost"; value: number }
   | { kind: "moreThan" | "lessThan"; other: TokenSelector; margin: number };
@@ -20,6 +21,7 @@ export interface ProbeMatch {
   other: number | null;
 }
 
+/** What a probe found: the rule in words, the heads where it holds, how many were checked, and a summary. */
 export interface ProbeResult {
   /** The rule in words, e.g. `from "it" to "animal" ≥ 0.3`. */
   rule: string;
@@ -29,5 +31,6 @@ export interface ProbeResult {
   checked: number;
   /** A readable summary: the rule, the count, the strongest matches. */
   summary: string;
+  /** The summary. */
   toString(): string;
 }

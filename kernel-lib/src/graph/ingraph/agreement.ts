@@ -9,6 +9,7 @@ import type { Rollout } from "../../analysis/metrics/rollout";
 import { ROW_METRIC_KEYS } from "../../analysis/metrics/types";
 import type { MeasuredSite, MeasureResult } from "./types";
 
+/** How far two metric computations differ: largest absolute and relative differences, and any structural mismatch. */
 export interface Agreement {
   /** Largest |Δ| where both are defined. */
   maxDiff: number;
@@ -65,6 +66,7 @@ function compareSite(got: MeasuredSite, want: SiteAnalysis, out: Agreement): voi
   });
 }
 
+/** Compares in-graph metrics (`model.measure`) with host metrics (`analyzeResult`) of the same input. */
 export function metricsAgreement(got: MeasureResult, want: ResultMetrics): Agreement {
   const out: Agreement = { maxDiff: 0, maxRelative: 0, mismatches: [] };
   if (got.sites.length !== want.sites.length) out.mismatches.push(`${got.sites.length} vs ${want.sites.length} sites`);
@@ -72,6 +74,7 @@ export function metricsAgreement(got: MeasureResult, want: ResultMetrics): Agree
   return out;
 }
 
+/** Compares two rollouts of the same stack (in-graph against host). */
 export function rolloutAgreement(got: Rollout, want: Rollout): Agreement {
   const out: Agreement = { maxDiff: 0, maxRelative: 0, mismatches: [] };
   if (JSON.stringify(got.dims) !== JSON.stringify(want.dims)) out.mismatches.push(`dims ${got.dims} vs ${want.dims}`);

@@ -17,6 +17,7 @@ export interface InGraphOptions {
   rollout?: boolean;
 }
 
+/** Options of `AttentionModel.measure`: which sites, and whether to fetch per-row metrics. */
 export interface MeasureOptions {
   /** Only these site ids (default: all). Every site is still computed by the graph. */
   sites?: readonly string[];
@@ -35,6 +36,10 @@ export interface MeasuredSite extends Omit<SiteMetrics, "rows"> {
   rows?: RowMetrics;
 }
 
+/**
+ * What `AttentionModel.measure` returns: metrics computed inside the ONNX graph, per site, with rollout when
+ * built.
+ */
 export interface MeasureResult {
   sites: MeasuredSite[];
   /** Rollout per stack (when asked for and built); `cross` on a decoder with cross attention. */

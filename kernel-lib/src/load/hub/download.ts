@@ -8,6 +8,7 @@ import { open } from "node:fs/promises";
 import * as path from "node:path";
 import { AttnlensError } from "../../errors";
 
+/** Progress of one file download from the Hugging Face Hub (`loaded` and `total` in bytes). */
 export interface DownloadProgress {
   /** Path of the file in the repository. */
   file: string;

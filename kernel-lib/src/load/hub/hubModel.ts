@@ -16,6 +16,7 @@ import { chooseLayout, isLayoutProblem, listModelDirectory, type ModelFiles } fr
 import { type DownloadProgress, downloadFile, httpError, request } from "./download";
 import { progressReporter } from "./progress";
 
+/** Where and how `fetchHubModel` downloads: revision, cache directory, token, progress callback. */
 export interface HubOptions {
   /** Branch, tag or commit (default "main"). */
   revision?: string;
@@ -72,6 +73,10 @@ function writeRef(cacheDir: string, id: string, revision: string, commit: string
   renameSync(`${ref}.tmp`, ref);
 }
 
+/**
+ * Downloads a model from the Hugging Face Hub (or finds it in the cache) and returns the local directory
+ * holding its ONNX, tokenizer and config files.
+ */
 export async function fetchHubModel(id: string, options: HubOptions = {}): Promise<string> {
   const s = hubSettings(options);
   const cached = () => {

@@ -5,21 +5,26 @@
  * large for a notebook output becomes a short notice naming the limit and the ways out (pool, or
  * write a report file), or is pooled to fit when `pool: true`.
  */
-
+import { ATTNLENS_MIME } from "@attnlens/widgets/dist/mime";
 import { analyzeResult } from "../../analysis/metrics/analyze";
 import { rollout } from "../../analysis/metrics/rollout";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { encodePayload, type PayloadOptions } from "../payload";
+import { jsonBytes, utf8Bytes } from "../payload/budget";
 import { renderOptions, staticSvg } from "./static";
 import { EXTENSION_HINT, summarize } from "./summary";
-import { type DisplayBundle, type ShowOptions, VIEW_NAMES, type ViewName } from "./types";
-
-/** The payload MIME type (the same constant as `ATTNLENS_MIME` in @attnlens/widgets). */
-export const ATTNLENS_MIME = "application/vnd.attnlens.v1+json";
+import { DISPLAY_VIEWS, type DisplayBundle, type DisplayView, type ShowOptions } from "./types";
 
 /**
- * Default payload limit in a notebook output, bytes. jupyter_server drops iopub data above
+ * The payload's MIME type, `application/vnd.attnlens.v1+json`: one constant, defined by
+ * @attnlens/widgets (its renderers register it). Its module has no dependencies, so kernel-lib
+ * loads it without the views.
+ */
+export { ATTNLENS_MIME };
+
+/**
+ * Default payload limit in a notebook output: UTF-8 bytes of its JSON text. jupyter_server drops iopub data above
  * 1 MB/s averaged over 3 s (iopub_data_rate_limit, rate_limit_window): about 3 MB per output.
  */
 export const DISPLAY_MAX_BYTES = 2 * 1024 * 1024;
@@ -40,9 +45,9 @@ function checkResult(result: AttentionResult, fn: string): void {
   }
 }
 
-function checkView(view: string): asserts view is ViewName {
-  if (!VIEW_NAMES.includes(view as ViewName)) {
-    throw new AttnlensError("BAD_INPUT", `unknown view "${view}"; views are: ${VIEW_NAMES.join(", ")}`);
+function checkView(view: string): asserts view is DisplayView {
+  if (!DISPLAY_VIEWS.includes(view as DisplayView)) {
+    throw new AttnlensError("BAD_INPUT", `unknown view "${view}"; views are: ${DISPLAY_VIEWS.join(", ")}`);
   }
 }
 
@@ -62,7 +67,7 @@ function tooLarge(bytes: number, limit: number): AttnlensError {
 /** encodePayload under a limit: its budget check first (cheap), then the measured size. */
 function encodeWithin(result: AttentionResult, options: PayloadOptions, limit: number) {
   const payload = encodePayload(result, { ...options, maxBytes: limit });
-  const bytes = JSON.stringify(payload).length;
+  const bytes = jsonBytes(payload);
   if (bytes > limit) throw tooLarge(bytes, limit);
   return payload;
 }
@@ -135,8 +140,9 @@ export async function displayBundle(result: AttentionResult, options: ShowOption
   if (rest.fallback !== false) {
     try {
       const svg = await staticSvg(payload, selection);
-      if (svg && svg.length <= STATIC_MAX_BYTES) data["image/svg+xml"] = svg;
-      else if (svg) notes.push(`static image left out (${formatBytes(svg.length)} > ${formatBytes(STATIC_MAX_BYTES)})`);
+      const svgBytes = svg ? utf8Bytes(svg) : 0;
+      if (svg && svgBytes <= STATIC_MAX_BYTES) data["image/svg+xml"] = svg;
+      else if (svg) notes.push(`static image left out (${formatBytes(svgBytes)} > ${formatBytes(STATIC_MAX_BYTES)})`);
     } catch (e) {
       notes.push(`static image left out: ${(e as Error).message}`);
     }

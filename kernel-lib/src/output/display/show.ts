@@ -6,7 +6,7 @@
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
-import type { DisplayBundle, ShowOptions, ViewName } from "./types";
+import type { DisplayBundle, ShowOptions } from "./types";
 
 export const NO_KERNEL_MESSAGE =
   "attnlens: show() draws in a Jupyter notebook (tslab kernel), and this is not one.\n" +
@@ -37,18 +37,30 @@ export async function show(result: AttentionResult, options: ShowOptions = {}): 
   send(channel, await displayBundle(result, options));
 }
 
-const viewFn =
-  (view: ViewName) =>
-  (result: AttentionResult, options: Omit<ShowOptions, "view"> = {}): Promise<void> =>
-    show(result, { ...options, view });
+/** Options of the one-view displays: those of `show`, less the view. */
+export type ViewOptions = Omit<ShowOptions, "view">;
 
 /** One site's map for one head (or heads fused), with token labels. */
-export const heatmap = viewFn("heatmap");
+export function showHeatmap(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  return show(result, { ...options, view: "heatmap" });
+}
+
 /** All heads of a layer as small multiples; click one to open it. */
-export const headGrid = viewFn("headGrid");
+export function showHeadGrid(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  return show(result, { ...options, view: "headGrid" });
+}
+
 /** Per-head metrics (entropy, distance, confidence, pattern) across layers. */
-export const metrics = viewFn("metrics");
+export function showMetrics(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  return show(result, { ...options, view: "metrics" });
+}
+
 /** Token-to-token lines between the two sides (bertviz-style). */
-export const lines = viewFn("lines");
+export function showLines(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  return show(result, { ...options, view: "lines" });
+}
+
 /** Attention rollout / flow from output tokens to input tokens. */
-export const flow = viewFn("flow");
+export function showFlow(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  return show(result, { ...options, view: "flow" });
+}

@@ -6,12 +6,12 @@
  * lazily, so kernel-lib loads without either until a picture is asked for.
  */
 import type { AttentionPayload, Selection, VlSpec } from "@attnlens/widgets";
-import type { ViewName } from "./types";
+import type { DisplayView } from "./types";
 
 type Widgets = typeof import("@attnlens/widgets");
 
 export interface StaticSelection {
-  view?: ViewName;
+  view?: DisplayView;
   site?: string;
   head?: number | "mean" | "max";
   sample?: number;
@@ -34,7 +34,7 @@ function selection(w: Widgets, payload: AttentionPayload, s: StaticSelection): S
 }
 
 /** The widgets' tab for each view: the head grid and metric overview sit beside every tab. */
-const WIDGET_TAB: Record<ViewName, "heatmap" | "lines" | "rollout"> = {
+const WIDGET_TAB: Record<DisplayView, "heatmap" | "lines" | "rollout"> = {
   heatmap: "heatmap",
   headGrid: "heatmap",
   metrics: "heatmap",
@@ -73,7 +73,7 @@ export function staticViewSpec(payload: AttentionPayload, s: StaticSelection): V
 function singleViewSpec(
   w: Widgets,
   payload: AttentionPayload,
-  view: ViewName | undefined,
+  view: DisplayView | undefined,
   sel: Selection,
 ): VlSpec | null {
   const theme = "light";

@@ -2,19 +2,23 @@
 import type { PayloadOptions } from "../payload";
 
 /** The views a bundle can open on (the widgets show all of them; this one comes first). */
-export type ViewName = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
+export type DisplayView = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
 
-export const VIEW_NAMES: readonly ViewName[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
+export const DISPLAY_VIEWS: readonly DisplayView[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
 
+/**
+ * Options of `show` and the `show*` views: the payload options, the view and first selection, the size limit,
+ * and the static fallback.
+ */
 export interface ShowOptions extends PayloadOptions {
   /** The view to open on (default: the widgets' overview; its static picture is the composite). */
-  view?: ViewName;
+  view?: DisplayView;
   /** Initial selection: site id, head (or "mean"/"max" over heads) and sample shown first. */
   site?: string;
   head?: number | "mean" | "max";
   sample?: number;
   /**
-   * Limit on the payload in a notebook output, bytes (default DISPLAY_MAX_BYTES, 2 MiB): Jupyter
+   * Limit on the payload in a notebook output, UTF-8 bytes of its JSON (default DISPLAY_MAX_BYTES, 2 MiB): Jupyter
    * drops outputs above about 3 MB (jupyter_server's iopub_data_rate_limit over its 3 s window).
    */
   maxBytes?: number;

@@ -33,6 +33,7 @@ export interface Manifest {
   segments?: Partial<Record<Stack, number[][]>>;
 }
 
+/** An extraction directory read back (`attnlens extract` output): the result, and its metrics when present. */
 export interface Extraction {
   dir: string;
   result: AttentionResult;
@@ -165,6 +166,10 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
   };
 }
 
+/**
+ * Reads an extraction directory (manifest.json, .npy maps, tokens.json, metrics.json) back into an
+ * AttentionResult.
+ */
 export function readExtraction(dir: string): Extraction {
   const manifestFile = path.join(dir, "manifest.json");
   if (!existsSync(manifestFile)) {

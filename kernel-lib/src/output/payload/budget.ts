@@ -16,6 +16,19 @@ export function blockBytes(dims: [number, number, number, number], dtype: MapDty
   return base64Length(B * H * T * S * bytesPerValue(dtype)) + 12 * B * H + 80;
 }
 
+/**
+ * Size of a value as JSON text in UTF-8, the bytes a notebook output or a file holds. Not the
+ * string's length: that counts UTF-16 code units, and a token such as "注意" is 2 of those but 6 bytes.
+ */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value));
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
 const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 export function checkBudget(

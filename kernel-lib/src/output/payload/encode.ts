@@ -18,6 +18,10 @@ import { clipRange, siteAxes, streamLengths, tokenStream } from "./tokens";
 /** Default cells per axis of the head-grid overviews. */
 export const OVERVIEW_TOKENS = 32;
 
+/**
+ * What goes into a payload: sites, samples, token range, pooling, quantization, metrics and rollout/flow, and
+ * the size limit.
+ */
 export interface PayloadOptions {
   /** A caption for the views. */
   title?: string;
@@ -63,6 +67,11 @@ function stored(n: number, bin: number): number {
   return Math.ceil(n / bin);
 }
 
+/**
+ * Encodes a result as payload v1, the JSON the widgets render: maps quantized (uint8 or float16, base64) and
+ * pooled as asked, tokens, metrics, patterns and rollout; refuses (TOO_LARGE) a payload above `maxBytes`
+ * before encoding.
+ */
 export function encodePayload(result: AttentionResult, options: PayloadOptions = {}): AttentionPayload {
   if (result.sites.length === 0) throw new AttnlensError("BAD_INPUT", "encodePayload: the result has no sites");
   const dtype = options.quantization ?? "uint8";

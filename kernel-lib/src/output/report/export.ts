@@ -10,7 +10,7 @@ import type { AttentionPayload } from "@attnlens/widgets";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { renderOptions } from "../display/static";
-import type { ViewName } from "../display/types";
+import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { embedBundle, widgetsBundle } from "./assets";
 import { escapeHtml, type ReportSection, reportHtml, scriptJson, scriptSource, WIDGET_PAGE_CSP } from "./html";
@@ -22,18 +22,20 @@ export type ReportInput =
   | { result: AttentionResult; title?: string; options?: PayloadOptions }
   | { payload: object; title?: string; notes?: string[] };
 
+/** Options of `exportReport` and `reportDocument`: page title, format, first view, and the payload options. */
 export interface ReportOptions extends PayloadOptions {
   /** Page title (default "attnlens report"). */
   title?: string;
   /** "standalone" (default): widgets bundle + render(); "widget-state": Jupyter widget state + html-manager. */
   format?: "standalone" | "widget-state";
   /** The view each section opens on, and its first selection (as for `show`). */
-  view?: ViewName;
+  view?: DisplayView;
   site?: string;
   head?: number | "mean" | "max";
   sample?: number;
 }
 
+/** The report written by `exportReport`: its path, size in bytes and number of sections. */
 export interface ReportFile {
   path: string;
   bytes: number;

@@ -13,6 +13,7 @@ export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 export const WIDGET_MODULE = "@attnlens/labextension";
 export const WIDGET_MODULE_VERSION = "0.1.0";
 
+/** One widget model in the saved state: its model and view classes (name, module, version) and its traits. */
 export interface WidgetModelState {
   model_name: string;
   model_module: string;
@@ -20,12 +21,17 @@ export interface WidgetModelState {
   state: Record<string, unknown>;
 }
 
+/**
+ * Jupyter widget state (`application/vnd.jupyter.widget-state+json`, version 2), as saved in notebooks and
+ * read by the html-manager.
+ */
 export interface WidgetState {
   version_major: 2;
   version_minor: 0;
   state: Record<string, WidgetModelState>;
 }
 
+/** A widget view reference (`application/vnd.jupyter.widget-view+json`): which model to show. */
 export interface WidgetView {
   version_major: 2;
   version_minor: 0;

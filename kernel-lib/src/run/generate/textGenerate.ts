@@ -12,6 +12,7 @@ import type { ModelInfo } from "../textModel";
 import { stackResults } from "./assemble";
 import { greedyCausal, greedySeq2Seq } from "./greedy";
 
+/** Options of `TextModel.generate` (greedy decoding). */
 export interface GenerateOptions {
   /** Most new tokens per sample (default: the config's max_length, else 20). */
   maxNewTokens?: number;

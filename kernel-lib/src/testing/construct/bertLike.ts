@@ -8,6 +8,7 @@ import { DataType } from "../../graph/onnx/encode";
 import { seededRandom } from "../../util/random";
 import { GraphBuilder, randomWeights } from "./graphBuilder";
 
+/** Sizes of a BERT-like encoder: layers, heads, hidden and feed-forward widths, vocabulary and positions. */
 export interface BertLikeShape {
   layers: number;
   heads: number;
@@ -20,6 +21,7 @@ export interface BertLikeShape {
   inputNames?: { ids: string; mask: string };
 }
 
+/** BERT-base's sizes: 12 layers × 12 heads, hidden 768, 512 positions. */
 export const BERT_BASE: BertLikeShape = {
   layers: 12,
   heads: 12,
@@ -29,6 +31,7 @@ export const BERT_BASE: BertLikeShape = {
   maxPositions: 512,
 };
 
+/** Writes an ONNX BERT-like encoder with seeded random weights (the benchmarks' model): bytes for `openModel`. */
 export function bertLikeModel(shape: BertLikeShape): Uint8Array {
   const { layers, heads, hidden, intermediate, vocab, maxPositions } = shape;
   const rand = seededRandom(shape.seed ?? 1);

@@ -8,6 +8,7 @@ import { DataType } from "../../graph/onnx/encode";
 import { designedHead, type HeadDesign, type StreamLayout, streamLayout } from "./designedHeads";
 import { GraphBuilder } from "./graphBuilder";
 
+/** The model `constructedModel` writes: the pattern of each head, layer by layer, and its sizes. */
 export interface ConstructedSpec {
   /** Patterns per layer, one per head; every layer has the same number of heads. */
   layers: HeadDesign[][];
@@ -22,6 +23,10 @@ export interface ConstructedSpec {
   strength?: number;
 }
 
+/**
+ * A constructed model: its ONNX bytes, the designed pattern of every head (the ground truth), and the
+ * residual stream layout.
+ */
 export interface ConstructedModel {
   bytes: Uint8Array;
   /** The designed pattern of each head, by site id (`encoder.self.L` or `decoder.self.L`). */
@@ -30,6 +35,10 @@ export interface ConstructedModel {
   window: number;
 }
 
+/**
+ * Writes an ONNX transformer whose heads have designed weights, so each head's pattern is known: for tests,
+ * benchmarks and tutorials.
+ */
 export function constructedModel(spec: ConstructedSpec): ConstructedModel {
   const vocab = spec.vocab ?? 16;
   const positions = spec.maxPositions ?? 64;

@@ -16,6 +16,7 @@ export type HeadDesign =
   | "uniform" // attend uniformly to everything visible
   | "induction"; // attend to the position after the previous occurrence of the current token
 
+/** Layout of a constructed model's residual stream: one-hot token, position and segment blocks. */
 export interface StreamLayout {
   vocab: number;
   positions: number;
