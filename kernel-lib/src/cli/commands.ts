@@ -1,4 +1,5 @@
 import { demoCommand } from "./demo";
+import { exposeCommand } from "./expose";
 import { extractCommand } from "./extract";
 import { inspectCommand } from "./inspect";
 import { metricsCommand } from "./metrics";
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   inspect: inspectCommand,
   extract: extractCommand,
+  expose: exposeCommand,
   models: modelsCommand,
   metrics: metricsCommand,
   report: reportCommand,

@@ -142,25 +142,34 @@ export interface GraphEdit {
   addNodes?: readonly NodeSpec[];
   addOutputs?: readonly ValueSpec[];
   addInitializers?: readonly TensorSpec[];
-  /** Indices (OnnxNode.index) of nodes to drop, e.g. a fused op replaced by its decomposition. */
+  /** Indices (OnnxNode.index) of nodes to drop. */
   removeNodes?: ReadonlySet<number>;
+  /**
+   * Nodes written in place of the node at an index (OnnxNode.index), e.g. a fused op's
+   * decomposition: in place, so graph.node keeps the topological order ONNX requires.
+   */
+  replaceNodes?: ReadonlyMap<number, readonly NodeSpec[]>;
   /** Opsets the new nodes need (e.g. com.microsoft); existing imports are kept. */
   addOpsets?: Record<string, number>;
 }
 
 /**
- * Applies an edit by splicing bytes: the graph payload is copied (minus removed nodes) and the
- * new fields appended — repeated protobuf fields may appear anywhere, so appending is adding.
+ * Applies an edit by splicing bytes: the graph payload is copied (minus removed nodes, replaced
+ * ones rewritten where they stood) and the new fields appended — repeated protobuf fields may
+ * appear anywhere, so appending is adding. Added nodes go after every existing node, so they may
+ * read any existing value.
  */
 export function editModel(model: OnnxModel, edit: GraphEdit): Uint8Array {
   const { bytes } = model;
   const [tagStart, payloadStart, graphEnd] = model.graphField;
   const g = new ProtoWriter();
   let cursor = payloadStart;
-  const removed = [...(edit.removeNodes ?? [])].sort((a, b) => a - b);
-  for (const idx of removed) {
+  const replaced = edit.replaceNodes ?? new Map<number, readonly NodeSpec[]>();
+  const cut = [...new Set([...(edit.removeNodes ?? []), ...replaced.keys()])].sort((a, b) => a - b);
+  for (const idx of cut) {
     const [s, e] = model.graph.nodes[idx].span;
     g.raw(bytes.subarray(cursor, s));
+    if (!edit.removeNodes?.has(idx)) for (const n of replaced.get(idx) ?? []) g.bytes(GraphField.node, encodeNode(n));
     cursor = e;
   }
   g.raw(bytes.subarray(cursor, graphEnd));
