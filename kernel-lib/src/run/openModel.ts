@@ -11,8 +11,7 @@ import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
 import type { InGraphOptions } from "../graph/ingraph/types";
-import { attentionGraph, decode } from "../graph/surgery/attentionGraph";
-import { readModelFile } from "../load/modelFile";
+import { attentionGraphOf, decode } from "../graph/surgery/attentionGraph";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
 import { normalizeProviders } from "./providers";
@@ -34,8 +33,7 @@ export interface OpenOptions {
 export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
   const providers = normalizeProviders(options.providers);
   const what = typeof source === "string" ? source : "the model bytes";
-  // A file read here is referenced only by attentionGraph, which lets it go once the edited copy exists.
-  const graph = attentionGraph(typeof source === "string" ? readModelFile(source) : source, {
+  const graph = attentionGraphOf(source, {
     stackHint: options.stackHint,
     inGraphMetrics: options.inGraphMetrics,
     what,

@@ -25,7 +25,8 @@ export interface Decomposition {
   unexposable: RejectedSoftmax[];
 }
 
-export function decomposeFusedAttention(model: OnnxModel): Decomposition {
+/** `arena`: a buffer holding model.bytes that the rewrite may reuse (see editModel). */
+export function decomposeFusedAttention(model: OnnxModel, arena?: Uint8Array): Decomposition {
   const fused = model.graph.nodes.filter((n) => fusedAttentionOp(n));
   const out: Decomposition = { bytes: null, decomposed: [], unexposable: [] };
   if (fused.length === 0) return out;
@@ -54,7 +55,7 @@ export function decomposeFusedAttention(model: OnnxModel): Decomposition {
     addInitializers.push(...e.initializers);
     out.decomposed.push(name);
   }
-  if (replaceNodes.size) out.bytes = editModel(model, { addInitializers, replaceNodes });
+  if (replaceNodes.size) out.bytes = editModel(model, { addInitializers, replaceNodes }, arena);
   return out;
 }
 

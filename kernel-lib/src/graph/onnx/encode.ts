@@ -154,12 +154,13 @@ export interface GraphEdit {
 }
 
 /**
- * Applies an edit by splicing bytes: the graph payload is copied (minus removed nodes, replaced
+ * Applies an edit by splicing bytes (inside `arena` when given: a buffer the caller owns that
+ * holds model.bytes with free room before them, which the edit may overwrite — model is stale after): the graph payload is copied (minus removed nodes, replaced
  * ones rewritten where they stood) and the new fields appended — repeated protobuf fields may
  * appear anywhere, so appending is adding. Added nodes go after every existing node, so they may
  * read any existing value.
  */
-export function editModel(model: OnnxModel, edit: GraphEdit): Uint8Array {
+export function editModel(model: OnnxModel, edit: GraphEdit, arena?: Uint8Array): Uint8Array {
   const { bytes } = model;
   const [tagStart, payloadStart, graphEnd] = model.graphField;
   const g = new ProtoWriter();
@@ -176,16 +177,16 @@ export function editModel(model: OnnxModel, edit: GraphEdit): Uint8Array {
   for (const n of edit.addNodes ?? []) g.bytes(GraphField.node, encodeNode(n));
   for (const t of edit.addInitializers ?? []) g.bytes(GraphField.initializer, encodeTensor(t));
   for (const v of edit.addOutputs ?? []) g.bytes(GraphField.output, encodeValueInfo(v));
-  const graphPayload = g.finish();
-
+  // The graph is nested unfinished, so the whole model is copied once (by out.finish) and the
+  // result is the only copy of the model's bytes this edit adds.
   const out = new ProtoWriter();
   out.raw(bytes.subarray(0, tagStart));
-  out.bytes(ModelField.graph, graphPayload);
+  out.nested(ModelField.graph, g);
   out.raw(bytes.subarray(graphEnd));
   for (const [d, v] of Object.entries(edit.addOpsets ?? {})) {
     if (!model.opsets.has(d)) out.bytes(ModelField.opsetImport, encodeOpset(d, v));
   }
-  return out.finish();
+  return (arena && out.finishInPlace(arena)) || out.finish();
 }
 
 export { DataType };

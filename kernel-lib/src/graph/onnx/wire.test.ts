@@ -95,4 +95,20 @@ describe("ONNX model encode/decode", () => {
     );
     expect(firstOutOfOrder(swapped.graph)).toEqual({ node: "s", input: "y" });
   });
+
+  it("edits inside an arena with room in front, or copies when the room is too small", () => {
+    const m = decodeModel(model);
+    const edit = { addOutputs: [{ name: "y", elemType: DataType.FLOAT, shape: [null, 2, 3] }] };
+    const copied = editModel(m, edit);
+    const arena = new Uint8Array(64 + model.length);
+    arena.set(model, 64);
+    const inPlace = editModel(decodeModel(arena.subarray(64)), edit, arena);
+    expect(inPlace.buffer).toBe(arena.buffer);
+    expect([...inPlace]).toEqual([...copied]);
+    const tight = Uint8Array.from(model);
+    const fallback = editModel(decodeModel(tight), edit, tight);
+    expect(fallback.buffer).not.toBe(tight.buffer);
+    expect([...fallback]).toEqual([...copied]);
+    expect([...tight]).toEqual([...model]);
+  });
 });

@@ -5,12 +5,12 @@
  *
  *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics] ─► expose
  *
- * Memory: at most one copy of the model bytes besides the one being read is alive at a time.
- * Each stage's decoded model only views its bytes, and nothing but the result's bytes and small
- * descriptions (sites, value infos) is returned, so the source and intermediate copies can be
- * collected as soon as the caller drops the source.
+ * Memory: given an arena (a file read by openModel/exposeModel), every edit rewrites the model
+ * inside it, so the model's bytes exist once. Given only bytes (the caller's, left untouched),
+ * each edit makes one copy, and the previous one is referenced no more.
  */
 import { AttnlensError } from "../../errors";
+import { readModelArena } from "../../load/modelFile";
 import { decomposeFusedAttention } from "../fusion/decompose";
 import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
 import type { InGraphOptions } from "../ingraph/types";
@@ -28,6 +28,11 @@ export interface AttentionGraphOptions {
   inGraphMetrics?: boolean | InGraphOptions;
   /** How messages name the model (a path, or "the model bytes"). */
   what?: string;
+  /**
+   * A buffer the caller owns holding `source` with free room in front (load/modelFile.ts
+   * readModelArena): the edits then reuse it instead of copying the model. It is overwritten.
+   */
+  arena?: Uint8Array;
 }
 
 export interface AttentionGraph {
@@ -46,10 +51,22 @@ export interface AttentionGraph {
   externalData: boolean;
 }
 
+/**
+ * attentionGraph on a path or bytes. A file is read into an arena (load/modelFile.ts) that the
+ * edits reuse, and only the result's bytes (a view of it) outlive this call; bytes given by the
+ * caller are left untouched.
+ */
+export function attentionGraphOf(source: string | Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
+  if (typeof source !== "string") return attentionGraph(source, options);
+  const { arena, bytes } = readModelArena(source);
+  return attentionGraph(bytes, { ...options, arena, what: source });
+}
+
 export function attentionGraph(source: Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
   const what = options.what ?? "the model bytes";
+  const arena = options.arena;
   let model: OnnxModel = decode(source, what);
-  const fused = decomposeFusedAttention(model);
+  const fused = decomposeFusedAttention(model, arena);
   if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
   fused.bytes = null;
   const found = discoverSites(model, { stackHint: options.stackHint });
@@ -58,17 +75,20 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const inGraph = options.inGraphMetrics
     ? planInGraphMetrics(model, found.sites, options.inGraphMetrics === true ? {} : options.inGraphMetrics)
     : undefined;
-  const bytes = exposeSites(model, found.sites, inGraph?.edit);
+  // Read everything that looks at tensors before the last edit, which may overwrite them in the arena.
+  const siteOutputs = describeSiteOutputs(model, found.sites);
+  const externalData = [...model.graph.initializers.values()].some((t) => t.external);
+  const bytes = exposeSites(model, found.sites, inGraph?.edit, arena);
   if (inGraph) inGraph.edit = {}; // its nodes and constants are in the bytes now
   return {
     bytes,
     sites: found.sites,
-    siteOutputs: describeSiteOutputs(model, found.sites),
+    siteOutputs,
     skipped: [...found.rejected, ...found.unexposable],
     inputs: model.graph.inputs,
     outputs: model.graph.outputs,
     inGraph,
-    externalData: [...model.graph.initializers.values()].some((t) => t.external),
+    externalData,
   };
 }
 

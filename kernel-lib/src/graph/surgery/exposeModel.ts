@@ -6,9 +6,8 @@
  */
 import * as path from "node:path";
 import { AttnlensError } from "../../errors";
-import { readModelFile } from "../../load/modelFile";
 import type { InGraphOptions } from "../ingraph/types";
-import { attentionGraph } from "./attentionGraph";
+import { attentionGraphOf } from "./attentionGraph";
 import { buildManifest, type ExposedManifest } from "./manifest";
 
 export interface ExposeOptions {
@@ -30,7 +29,7 @@ export interface ExposedModel {
 
 export function exposeModel(source: string | Uint8Array, options: ExposeOptions = {}): ExposedModel {
   const what = typeof source === "string" ? source : "the model bytes";
-  const graph = attentionGraph(typeof source === "string" ? readModelFile(source) : source, {
+  const graph = attentionGraphOf(source, {
     stackHint: options.stackHint,
     inGraphMetrics: options.inGraphMetrics,
     what,

@@ -10,11 +10,17 @@ import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
 import type { AttentionSite } from "../sites/types";
 
-export function exposeSites(model: OnnxModel, sites: readonly AttentionSite[], extra: GraphEdit = {}): Uint8Array {
+/** `arena`: a buffer holding model.bytes that the edit may reuse (see editModel). */
+export function exposeSites(
+  model: OnnxModel,
+  sites: readonly AttentionSite[],
+  extra: GraphEdit = {},
+  arena?: Uint8Array,
+): Uint8Array {
   const existing = new Set(model.graph.outputs.map((o) => o.name));
   const index = new GraphIndex(model.graph);
   const addOutputs = sites.filter((s) => !existing.has(s.output)).map((s) => typedOutput(index, s.output));
-  return editModel(model, { ...extra, addOutputs: [...addOutputs, ...(extra.addOutputs ?? [])] });
+  return editModel(model, { ...extra, addOutputs: [...addOutputs, ...(extra.addOutputs ?? [])] }, arena);
 }
 
 /** A graph output declared with its element type and rank; dims stay unnamed (they vary per run). */
