@@ -10,7 +10,8 @@ const [file, mode, dist = "../kernel-lib/dist"] = process.argv.slice(2);
 const ort = require("onnxruntime-node");
 const { openModel } = require(`${dist}/index.js`);
 
-const status = (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"))[1]);
+const status = (field) =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"))[1]);
 writeFileSync("/proc/self/clear_refs", "5"); // resets VmHWM to the current RSS
 const before = status("VmRSS");
 const start = Date.now();

@@ -10,14 +10,18 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
-// Another build of kernel-lib to measure (e.g. an older commit's dist), for before/after figures.
-const DIST = process.env.ATTNLENS_BENCH_DIST ? [path.resolve(process.env.ATTNLENS_BENCH_DIST)] : [];
+// Another build of kernel-lib to measure beside this one (e.g. an older commit's dist), for before/after figures.
+const OTHER = process.env.ATTNLENS_BENCH_DIST ? path.resolve(process.env.ATTNLENS_BENCH_DIST) : null;
 
-function measure(file, mode) {
-  const r = spawnSync(process.execPath, [path.join(here, "openModel-worker.mjs"), file, mode, ...DIST], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+function measure(file, mode, dist) {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(here, "openModel-worker.mjs"), file, mode, ...(dist ? [dist] : [])],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`openModel worker (${mode}) failed: ${r.stderr.trim().split("\n").pop()}`);
   return JSON.parse(r.stdout);
 }
@@ -31,6 +35,7 @@ export default async function run() {
     const mib = statSync(file).size / 2 ** 20;
     const ort = measure(file, "ort");
     const lens = measure(file, "attnlens");
+    const other = OTHER && measure(file, "attnlens", OTHER);
     const added = (m) => (m.peak - m.before) / 1024;
     return {
       title: "openModel memory: peak RSS added by opening a BERT-base-shaped model (CPU)",
@@ -40,10 +45,12 @@ export default async function run() {
         { name: "attnlens openModel: peak RSS added", value: added(lens), unit: "MiB" },
         { name: "attnlens openModel: RSS held after open", value: (lens.after - lens.before) / 1024, unit: "MiB" },
         { name: "attnlens openModel: time", value: lens.ms, unit: "ms" },
+        ...(other ? [{ name: `${OTHER}: peak RSS added`, value: added(other), unit: "MiB" }] : []),
       ],
       ratios: [
         { name: "openModel peak added / file size", value: added(lens) / mib, target: 2.2 },
         { name: "onnxruntime alone peak added / file size (reference)", value: added(ort) / mib },
+        ...(other ? [{ name: "ATTNLENS_BENCH_DIST build peak added / file size", value: added(other) / mib }] : []),
       ],
     };
   } finally {

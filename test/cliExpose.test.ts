@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decodeNpy } from "../kernel-lib/src/output/files/npy";
 import { fixtureNames, loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { mlpClassifier } from "../kernel-lib/test/syntheticModels";
-import { attnlens } from "./cliRunner";
+import { attnlens, ROOT } from "./cliRunner";
 import { runPython } from "./pythonEnv";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-expose-"));
@@ -118,6 +118,28 @@ describe("attnlens expose --ingraph-metrics", () => {
     }
     expect(metrics?.rollout.length).toBe(1);
     expect(output(metrics?.rollout[0].output ?? "").shape).toEqual([b, t, t]);
+  });
+});
+
+describe("attnlens expose on a model directory", () => {
+  const real = path.join(ROOT, "kernel-lib", "test", "fixtures", "real");
+
+  it("exposes the directory's model file", () => {
+    const out = path.join(tmp, "bert-dir.onnx");
+    const r = attnlens("expose", path.join(real, "bert"), "-o", out);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(tmp, "bert-dir.attnlens.json"), "utf8")) as Manifest;
+    expect(manifest.attention.map((a) => a.site.id)).toEqual(["encoder.self.0", "encoder.self.1"]);
+    expect(r.stdout).toMatch(/wrote .*bert-dir\.onnx \(2 attention sites, 2 outputs added\)/);
+  });
+
+  it("asks for one file of an encoder-decoder directory", () => {
+    const r = attnlens("expose", path.join(real, "bart_split"), "-o", path.join(tmp, "bart.onnx"));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /^attnlens expose: error: .*encoder_model\.onnx, decoder_model\.onnx\): expose each file on its own/,
+    );
   });
 });
 
