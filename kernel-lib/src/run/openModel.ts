@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
 import type { InGraphOptions } from "../graph/ingraph/types";
-import { attentionGraphOf, decode } from "../graph/surgery/attentionGraph";
+import { type AttentionGraph, attentionGraphOf, decode } from "../graph/surgery/attentionGraph";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
 import { normalizeProviders } from "./providers";
@@ -31,7 +31,6 @@ export interface OpenOptions {
 }
 
 export async function openModel(source: string | Uint8Array, options: OpenOptions = {}): Promise<AttentionModel> {
-  const providers = normalizeProviders(options.providers);
   const what = typeof source === "string" ? source : "the model bytes";
   const graph = attentionGraphOf(source, {
     stackHint: options.stackHint,
@@ -46,11 +45,20 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
       session: { model_external_initializers_file_folder_path: path.dirname(path.resolve(source)) },
     };
   }
+  return openAttentionGraph(graph, { ...options, sessionOptions });
+}
+
+/**
+ * The session stage alone, on a model already through the graph stage: for callers that read
+ * the model themselves (load/openFiles.ts checks the embedding first, in the same arena).
+ */
+export async function openAttentionGraph(graph: AttentionGraph, options: OpenOptions = {}): Promise<AttentionModel> {
+  const providers = normalizeProviders(options.providers);
   const edited = graph.bytes;
   graph.bytes = new Uint8Array(0); // onnxruntime makes its own copy: keep no second one after the session exists
   let opened: Awaited<ReturnType<typeof createSession>>;
   try {
-    opened = await createSession(edited, providers, sessionOptions);
+    opened = await createSession(edited, providers, options.sessionOptions);
   } catch (e) {
     const cpu = e instanceof AttnlensError && providers.includes("cpu") ? /cpu: (.*)/.exec(e.message)?.[1] : undefined;
     if (cpu) throw new AttnlensError("BAD_MODEL", `onnxruntime cannot load this model: ${cpu}`);
