@@ -21,7 +21,13 @@ export interface Fixture {
   dir: string;
   modelPath: string;
   feeds: Feeds;
-  expected: { sites: ExpectedSite[]; notSites: string[]; masks: Record<string, number[][]> };
+  expected: {
+    sites: ExpectedSite[];
+    notSites: string[];
+    masks: Record<string, number[][]>;
+    /** torch's outputs of the model (outputN.npy). */
+    outputs: { name: string; file: string; shape: number[] }[];
+  };
   reference(site: ExpectedSite): Float32Array;
 }
 

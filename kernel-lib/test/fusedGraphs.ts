@@ -43,13 +43,20 @@ interface GraphParts {
   opset?: number;
 }
 
+/** Ranks of the fused ops' outputs, declared as ONNX requires of graph outputs (dims unnamed). */
+const OUTPUT_RANKS: Record<string, number> = { out: 3, present: 5, present_k: 4, present_v: 4, qk: 4 };
+
 export function oneOpModel(p: GraphParts): Uint8Array {
   return encodeModel(
     {
       name: p.node.name,
       nodes: [...(p.extraNodes ?? []), p.node],
       inputs: p.inputs,
-      outputs: p.outputs.map((name) => ({ name, elemType: DataType.FLOAT })),
+      outputs: p.outputs.map((name) => ({
+        name,
+        elemType: DataType.FLOAT,
+        shape: Array(OUTPUT_RANKS[name]).fill(null),
+      })),
       initializers: p.initializers ?? [],
     },
     { "": p.opset ?? 17, "com.microsoft": 1 },

@@ -1,4 +1,5 @@
 import { demoCommand } from "./demo";
+import { exposeCommand } from "./expose";
 import { extractCommand } from "./extract";
 import { inspectCommand } from "./inspect";
 import { metricsCommand } from "./metrics";
@@ -18,6 +19,7 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   inspect: inspectCommand,
   extract: extractCommand,
+  expose: exposeCommand,
   models: modelsCommand,
   metrics: metricsCommand,
   report: reportCommand,

@@ -1,15 +1,16 @@
 /**
  * Opening one ONNX file of a model directory for attention: read once, check its token embedding
- * against the tokenizer, then openModel on the bytes (telling onnxruntime where external weight
- * files are) — errors name the file.
+ * against the tokenizer, then surgery in the same buffer and a session (telling onnxruntime where
+ * external weight files are) — errors name the file.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AttnlensError } from "../errors";
+import { attentionGraph } from "../graph/surgery/attentionGraph";
 import type { AttentionModel } from "../run/attentionModel";
-import { decode, type OpenOptions, openModel } from "../run/openModel";
+import { decode, type OpenOptions, openAttentionGraph } from "../run/openModel";
 import type { TextTokenizer } from "../text/textTokenizer";
 import { checkVocabulary, tokenEmbedding } from "./embedding";
+import { readModelArena } from "./modelFile";
 
 export async function openModelFile(
   dir: string,
@@ -18,13 +19,16 @@ export async function openModelFile(
   options: OpenOptions,
 ): Promise<AttentionModel> {
   const file = path.join(dir, ...rel.split("/"));
-  let bytes: Uint8Array;
+  let read: { arena: Uint8Array; bytes: Uint8Array };
   try {
-    bytes = readFileSync(file);
+    read = readModelArena(file);
   } catch (e) {
-    throw new AttnlensError("MISSING_FILES", `cannot read ${file}: ${(e as Error).message}`);
+    // A file that is there but unreadable is a missing file of the model directory.
+    if (e instanceof AttnlensError && e.message.startsWith("cannot read"))
+      throw new AttnlensError("MISSING_FILES", e.message);
+    throw e;
   }
-  const decoded = decode(bytes, file);
+  const decoded = decode(read.bytes, file);
   if (tokenizer) checkVocabulary(tokenizer.vocabSize, tokenEmbedding(decoded), tokenizer.source, file);
   const sessionOptions = { ...options.sessionOptions };
   if ([...decoded.graph.initializers.values()].some((t) => t.external)) {
@@ -35,7 +39,13 @@ export async function openModelFile(
     };
   }
   try {
-    return await openModel(bytes, { ...options, sessionOptions });
+    // Surgery edits the file's arena in place (see run/openModel.ts): the model's bytes exist once.
+    const graph = attentionGraph(read.bytes, {
+      arena: read.arena,
+      stackHint: options.stackHint,
+      inGraphMetrics: options.inGraphMetrics,
+    });
+    return await openAttentionGraph(graph, { ...options, sessionOptions });
   } catch (e) {
     if (e instanceof AttnlensError)
       throw new AttnlensError(e.code, `${file}: ${e.message.replace(/ in the model( bytes)?\b/, "")}`);

@@ -3,8 +3,8 @@
  * Gather with a native log line (or, on some providers, read the wrong row).
  */
 import { AttnlensError } from "../errors";
+import type { IdTable } from "../graph/sites/graphChecks";
 import type { Feeds } from "./feeds";
-import type { IdTable } from "./graphChecks";
 
 export function checkIdRanges(tables: readonly IdTable[], feeds: Feeds): void {
   for (const { input, rows, table } of tables) {

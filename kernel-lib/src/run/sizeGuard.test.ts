@@ -1,8 +1,8 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import type { DeclaredDims } from "../graph/sites/graphChecks";
 import type { AttentionSite } from "../graph/sites/types";
 import type { Feeds, InputSpec } from "./feeds";
-import type { DeclaredDims } from "./graphChecks";
 import { bindDimNames, estimateAttentionBytes } from "./sizeGuard";
 
 function site(id: string, output: string, heads: number): AttentionSite {

@@ -9,10 +9,10 @@
  * renamed inputs overestimate rather than pass as 0 bytes.
  */
 import { AttnlensError } from "../errors";
+import type { DeclaredDims } from "../graph/sites/graphChecks";
 import type { AttentionSite } from "../graph/sites/types";
 import { formatBytes } from "../util/bytes";
 import type { Feeds, InputSpec } from "./feeds";
-import type { DeclaredDims } from "./graphChecks";
 
 /** Default ceiling for the maps one run returns; `maxAttentionBytes` raises or lowers it. */
 export const DEFAULT_MAX_ATTENTION_BYTES = 2 * 2 ** 30;

@@ -4,39 +4,17 @@
  * are left in place and reported with the reason they cannot be exposed.
  *
  *   fused node ─► decomposer ─► standard-op nodes writing the node's own outputs ─► spliced model
+ *
+ * The replacement nodes take the fused node's place in graph.node, so the graph stays in the
+ * topological order ONNX requires (onnxruntime re-sorts; other runtimes do not).
  */
 import { GraphEmitter } from "../onnx/emitter";
 import { editModel, type NodeSpec, type TensorSpec } from "../onnx/encode";
 import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import type { RejectedSoftmax } from "../sites/types";
-import { decomposeAttention, decomposeQAttention } from "./attention";
 import type { Decomposer } from "./fusedContext";
-import { decomposeGroupQueryAttention } from "./groupQueryAttention";
-import { decomposeMultiHeadAttention } from "./multiHeadAttention";
-
-const DECOMPOSERS: Record<string, Decomposer> = {
-  Attention: decomposeAttention,
-  QAttention: decomposeQAttention,
-  MultiHeadAttention: decomposeMultiHeadAttention,
-  GroupQueryAttention: decomposeGroupQueryAttention,
-};
-
-/** Fused ops attnlens recognizes but does not rewrite, with why. */
-const NOT_DECOMPOSED: Record<string, string> = {
-  PackedAttention: "its tokens are packed without padding (token offsets known only at run time)",
-  PackedMultiHeadAttention: "its tokens are packed without padding (token offsets known only at run time)",
-  DecoderMaskedMultiHeadAttention: "it decodes one token at a time over a beam-search cache buffer",
-  DecoderMaskedSelfAttention: "it decodes one token at a time over a beam-search cache buffer",
-  LongformerAttention: "its sliding-window plus global attention has no dense probability matrix",
-  SparseAttention: "its block-sparse layout has no dense probability matrix",
-  DecoderAttention: "it has no decomposition in attnlens (a legacy op of the BART beam-search export)",
-  PagedAttention: "its paged KV cache layout is only known at run time",
-  QOrderedAttention: "it runs on ordered (CUDA-only) int8 tensors",
-  QOrderedLongformerAttention: "it runs on ordered (CUDA-only) int8 tensors",
-};
-
-export const FUSED_ATTENTION_OPS = new Set([...Object.keys(DECOMPOSERS), ...Object.keys(NOT_DECOMPOSED)]);
+import { FUSED_ATTENTION_OPS, fusedAttentionOp } from "./fusedOps";
 
 export interface Decomposition {
   /** The rewritten model, or null when no node was rewritten. */
@@ -47,15 +25,15 @@ export interface Decomposition {
   unexposable: RejectedSoftmax[];
 }
 
-export function decomposeFusedAttention(model: OnnxModel): Decomposition {
-  const fused = model.graph.nodes.filter((n) => n.domain === "com.microsoft" && FUSED_ATTENTION_OPS.has(n.opType));
+/** `arena`: a buffer holding model.bytes that the rewrite may reuse (see editModel). */
+export function decomposeFusedAttention(model: OnnxModel, arena?: Uint8Array): Decomposition {
+  const fused = model.graph.nodes.filter((n) => fusedAttentionOp(n));
   const out: Decomposition = { bytes: null, decomposed: [], unexposable: [] };
   if (fused.length === 0) return out;
   const index = new GraphIndex(model.graph);
   const opset = defaultOpset(model);
-  const addNodes: NodeSpec[] = [];
+  const replaceNodes = new Map<number, NodeSpec[]>();
   const addInitializers: TensorSpec[] = [];
-  const removeNodes = new Set<number>();
   for (const node of fused) {
     const name = nodeName(node);
     const why = reasonNot(node, opset);
@@ -65,7 +43,7 @@ export function decomposeFusedAttention(model: OnnxModel): Decomposition {
     }
     // Every new name starts with the fused node's, so sites keep its module path.
     const e = new GraphEmitter(opset, { fresh: (_kind, hint, n) => `${name}/attnlens/${hint}_${n}` });
-    const failed = DECOMPOSERS[node.opType](e, node, { index });
+    const failed = decomposerOf(node)(e, node, { index });
     if (failed) {
       out.unexposable.push({
         node: name,
@@ -73,17 +51,23 @@ export function decomposeFusedAttention(model: OnnxModel): Decomposition {
       });
       continue;
     }
-    addNodes.push(...e.nodes);
+    replaceNodes.set(node.index, e.nodes);
     addInitializers.push(...e.initializers);
-    removeNodes.add(node.index);
     out.decomposed.push(name);
   }
-  if (removeNodes.size) out.bytes = editModel(model, { addNodes, addInitializers, removeNodes });
+  if (replaceNodes.size) out.bytes = editModel(model, { addInitializers, replaceNodes }, arena);
   return out;
 }
 
+function decomposerOf(node: OnnxNode): Decomposer {
+  const op = FUSED_ATTENTION_OPS[node.opType];
+  if (!("decompose" in op)) throw new Error(`${node.opType} has no decomposer`);
+  return op.decompose;
+}
+
 function reasonNot(node: OnnxNode, opset: number): string | null {
-  if (!(node.opType in DECOMPOSERS)) return NOT_DECOMPOSED[node.opType] ?? "attnlens has no decomposition for it";
+  const op = fusedAttentionOp(node);
+  if (op && "notDecomposed" in op) return op.notDecomposed;
   if (opset < 11) return `the model's opset ${opset} predates the ops the decomposition needs (Range, opset 11)`;
   return null;
 }

@@ -11,6 +11,7 @@ import { GraphEmitter } from "../onnx/emitter";
 import type { GraphEdit } from "../onnx/encode";
 import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel } from "../onnx/model";
+import { DataType } from "../onnx/schema";
 import type { AttentionSite } from "../sites/types";
 import { graphGeometry } from "./geometry";
 import { bhtsInGraph } from "./layout";
@@ -83,13 +84,23 @@ export function planInGraphMetrics(
           (stack: Stack, part) => `${PREFIX}/rollout/${stack}${part === "cross" ? "/cross" : ""}`,
         )
       : [];
-  const names = [
-    ...planned.flatMap((p) => [p.outputs.rows, p.outputs.heads, p.outputs.sources, p.outputs.info]),
-    ...rollout.flatMap((r) => [r.data, ...(r.cross ? [r.cross.data] : [])]),
+  // Typed as ONNX requires of graph outputs (rowMetrics.ts and rollout.ts give the layouts).
+  const typed = (name: string, elemType: number, rank: number) => ({ name, elemType, shape: Array(rank).fill(null) });
+  const addOutputs = [
+    ...planned.flatMap(({ outputs: o }) => [
+      typed(o.rows, DataType.FLOAT, 4),
+      typed(o.heads, DataType.FLOAT, 2),
+      typed(o.sources, DataType.INT32, 2),
+      typed(o.info, DataType.INT64, 1),
+    ]),
+    ...rollout.flatMap((r) => [
+      typed(r.data, DataType.FLOAT, 3),
+      ...(r.cross ? [typed(r.cross.data, DataType.FLOAT, 3)] : []),
+    ]),
   ];
   return {
     sites: planned,
     rollout,
-    edit: { addNodes: e.nodes, addInitializers: e.initializers, addOutputs: names.map((name) => ({ name })) },
+    edit: { addNodes: e.nodes, addInitializers: e.initializers, addOutputs },
   };
 }

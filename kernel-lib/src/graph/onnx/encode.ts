@@ -142,41 +142,51 @@ export interface GraphEdit {
   addNodes?: readonly NodeSpec[];
   addOutputs?: readonly ValueSpec[];
   addInitializers?: readonly TensorSpec[];
-  /** Indices (OnnxNode.index) of nodes to drop, e.g. a fused op replaced by its decomposition. */
+  /** Indices (OnnxNode.index) of nodes to drop. */
   removeNodes?: ReadonlySet<number>;
+  /**
+   * Nodes written in place of the node at an index (OnnxNode.index), e.g. a fused op's
+   * decomposition: in place, so graph.node keeps the topological order ONNX requires.
+   */
+  replaceNodes?: ReadonlyMap<number, readonly NodeSpec[]>;
   /** Opsets the new nodes need (e.g. com.microsoft); existing imports are kept. */
   addOpsets?: Record<string, number>;
 }
 
 /**
- * Applies an edit by splicing bytes: the graph payload is copied (minus removed nodes) and the
- * new fields appended — repeated protobuf fields may appear anywhere, so appending is adding.
+ * Applies an edit by splicing bytes (inside `arena` when given: a buffer the caller owns that
+ * holds model.bytes with free room before them, which the edit may overwrite — model is stale after): the graph payload is copied (minus removed nodes, replaced
+ * ones rewritten where they stood) and the new fields appended — repeated protobuf fields may
+ * appear anywhere, so appending is adding. Added nodes go after every existing node, so they may
+ * read any existing value.
  */
-export function editModel(model: OnnxModel, edit: GraphEdit): Uint8Array {
+export function editModel(model: OnnxModel, edit: GraphEdit, arena?: Uint8Array): Uint8Array {
   const { bytes } = model;
   const [tagStart, payloadStart, graphEnd] = model.graphField;
   const g = new ProtoWriter();
   let cursor = payloadStart;
-  const removed = [...(edit.removeNodes ?? [])].sort((a, b) => a - b);
-  for (const idx of removed) {
+  const replaced = edit.replaceNodes ?? new Map<number, readonly NodeSpec[]>();
+  const cut = [...new Set([...(edit.removeNodes ?? []), ...replaced.keys()])].sort((a, b) => a - b);
+  for (const idx of cut) {
     const [s, e] = model.graph.nodes[idx].span;
     g.raw(bytes.subarray(cursor, s));
+    if (!edit.removeNodes?.has(idx)) for (const n of replaced.get(idx) ?? []) g.bytes(GraphField.node, encodeNode(n));
     cursor = e;
   }
   g.raw(bytes.subarray(cursor, graphEnd));
   for (const n of edit.addNodes ?? []) g.bytes(GraphField.node, encodeNode(n));
   for (const t of edit.addInitializers ?? []) g.bytes(GraphField.initializer, encodeTensor(t));
   for (const v of edit.addOutputs ?? []) g.bytes(GraphField.output, encodeValueInfo(v));
-  const graphPayload = g.finish();
-
+  // The graph is nested unfinished, so the whole model is copied once (by out.finish) and the
+  // result is the only copy of the model's bytes this edit adds.
   const out = new ProtoWriter();
   out.raw(bytes.subarray(0, tagStart));
-  out.bytes(ModelField.graph, graphPayload);
+  out.nested(ModelField.graph, g);
   out.raw(bytes.subarray(graphEnd));
   for (const [d, v] of Object.entries(edit.addOpsets ?? {})) {
     if (!model.opsets.has(d)) out.bytes(ModelField.opsetImport, encodeOpset(d, v));
   }
-  return out.finish();
+  return (arena && out.finishInPlace(arena)) || out.finish();
 }
 
 export { DataType };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeModel } from "./decode";
 import { DataType, editModel, encodeModel } from "./encode";
 import { tensorValues } from "./tensorValues";
+import { firstOutOfOrder } from "./topologicalOrder";
 import { ProtoReader, ProtoWriter } from "./wire";
 
 describe("protobuf wire format", () => {
@@ -62,5 +63,52 @@ describe("ONNX model encode/decode", () => {
     expect(edited.graph.nodes.map((n) => n.name)).toEqual(["r", "id"]);
     expect(edited.opsets.get("com.microsoft")).toBe(1);
     expect(tensorValues(edited.graph.initializers.get("shape")!)).toEqual([-1, 2, 3]);
+  });
+
+  it("writes replacement nodes where the replaced node stood, keeping the graph topologically sorted", () => {
+    const m = decodeModel(model);
+    const edited = decodeModel(
+      editModel(m, {
+        replaceNodes: new Map([
+          [
+            0,
+            [
+              { name: "a", opType: "Identity", inputs: ["x"], outputs: ["x2"] },
+              { name: "b", opType: "Reshape", inputs: ["x2", "shape"], outputs: ["y"] },
+            ],
+          ],
+        ]),
+      }),
+    );
+    expect(edited.graph.nodes.map((n) => n.name)).toEqual(["a", "b", "s"]);
+    expect(firstOutOfOrder(edited.graph)).toBeNull();
+  });
+
+  it("finds the first node that reads a value produced later", () => {
+    const m = decodeModel(model);
+    expect(firstOutOfOrder(m.graph)).toBeNull();
+    const swapped = decodeModel(
+      editModel(m, {
+        removeNodes: new Set([0]),
+        addNodes: [{ name: "r", opType: "Reshape", inputs: ["x", "shape"], outputs: ["y"] }],
+      }),
+    );
+    expect(firstOutOfOrder(swapped.graph)).toEqual({ node: "s", input: "y" });
+  });
+
+  it("edits inside an arena with room in front, or copies when the room is too small", () => {
+    const m = decodeModel(model);
+    const edit = { addOutputs: [{ name: "y", elemType: DataType.FLOAT, shape: [null, 2, 3] }] };
+    const copied = editModel(m, edit);
+    const arena = new Uint8Array(64 + model.length);
+    arena.set(model, 64);
+    const inPlace = editModel(decodeModel(arena.subarray(64)), edit, arena);
+    expect(inPlace.buffer).toBe(arena.buffer);
+    expect([...inPlace]).toEqual([...copied]);
+    const tight = Uint8Array.from(model);
+    const fallback = editModel(decodeModel(tight), edit, tight);
+    expect(fallback.buffer).not.toBe(tight.buffer);
+    expect([...fallback]).toEqual([...copied]);
+    expect([...tight]).toEqual([...model]);
   });
 });

@@ -230,12 +230,58 @@ export class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
+  /**
+   * Writes `inner` as a length-delimited field without finishing it first: its chunks (often
+   * views into a source model) are joined once, by this writer's finish, not twice.
+   */
+  nested(field: number, inner: ProtoWriter): this {
+    inner.flushScratch();
+    this.tag(field, WireType.LengthDelimited).varint(inner.length);
+    this.flushScratch();
+    for (const c of inner.chunks) this.chunks.push(c);
+    this.length += inner.length;
+    return this;
+  }
+
   /** Appends already-encoded bytes verbatim (e.g. fields copied from the source model). */
   raw(data: Uint8Array): this {
     this.flushScratch();
     this.chunks.push(data);
     this.length += data.length;
     return this;
+  }
+
+  /**
+   * Joins the chunks inside `arena`, the buffer that holds the source model they view, instead of
+   * a new buffer: every chunk moves left (copyWithin) or is written where nothing still to be
+   * copied lies, so the edit needs no second copy of the model. Returns the joined bytes (a view
+   * of arena), or null when the arena has no room for that; the caller then uses finish().
+   */
+  finishInPlace(arena: Uint8Array): Uint8Array | null {
+    this.flushScratch();
+    const from = (c: Uint8Array) =>
+      c.buffer === arena.buffer &&
+      c.byteOffset >= arena.byteOffset &&
+      c.byteOffset + c.length <= arena.byteOffset + arena.length
+        ? c.byteOffset - arena.byteOffset
+        : -1;
+    // Start as far right as every viewed chunk allows (its destination ≤ its source), keeping room in front for later edits.
+    let start = Number.POSITIVE_INFINITY;
+    let at = 0;
+    for (const c of this.chunks) {
+      if (from(c) >= 0) start = Math.min(start, from(c) - at);
+      at += c.length;
+    }
+    if (!Number.isFinite(start) || start < 0 || start + this.length > arena.length) return null;
+    at = start;
+    for (const c of this.chunks) {
+      const src = from(c);
+      if (src >= 0) arena.copyWithin(at, src, src + c.length);
+      else arena.set(c, at);
+      at += c.length;
+    }
+    this.chunks = [];
+    return arena.subarray(start, start + this.length);
   }
 
   finish(): Uint8Array {

@@ -7,6 +7,7 @@
  * Graph outputs that already hold attentions (optimum's `attentions.N`, …) are reused, and named
  * outputs with no Softmax behind them become sites of their own.
  */
+import { fusedAttentionOp } from "../fusion/fusedOps";
 import { GraphIndex } from "../onnx/graphIndex";
 import { attrInt, defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import { rankOf } from "../onnx/shapeEval";
@@ -16,21 +17,6 @@ import { namedAttentionOutput } from "./namedOutputs";
 import { findExistingOutput, findScorePath, findValueProduct } from "./scorePath";
 import { labelStreams, type StreamFacts } from "./streams";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "./types";
-
-/** Fused attention ops of onnxruntime's transformer optimizer; they never materialize probabilities. */
-const FUSED_ATTENTION = new Set([
-  "Attention",
-  "MultiHeadAttention",
-  "GroupQueryAttention",
-  "PackedAttention",
-  "PackedMultiHeadAttention",
-  "DecoderMaskedMultiHeadAttention",
-  "DecoderMaskedSelfAttention",
-  "QAttention",
-  "LongformerAttention",
-  "SparseAttention",
-  "DecoderAttention",
-]);
 
 export interface DiscoverOptions {
   /** Stack to assume when a single-stack graph gives no clue (loaders pass it from file names). */
@@ -55,7 +41,7 @@ export function discoverSites(model: OnnxModel, options: DiscoverOptions = {}): 
   const ranks = new Map<string, number | null>();
 
   index.order.forEach((node, order) => {
-    if (node.domain === "com.microsoft" && FUSED_ATTENTION.has(node.opType)) {
+    if (fusedAttentionOp(node)) {
       unexposable.push({
         node: nodeName(node),
         reason: `fused ${node.domain}.${node.opType} computes attention internally and does not output its probabilities`,

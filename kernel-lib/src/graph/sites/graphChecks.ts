@@ -3,10 +3,11 @@
  * the embedding table behind each integer input (ids past its end crash or print native errors)
  * and the declared shape of each site's output (for the size guard).
  */
-import type { OnnxModel } from "../graph/onnx/model";
-import { dataTypeName } from "../graph/onnx/schema";
-import type { AttentionSite } from "../graph/sites/types";
-import { tokenEmbedding } from "../load/embedding";
+
+import { tokenEmbedding } from "../../load/embedding";
+import type { OnnxModel } from "../onnx/model";
+import { dataTypeName } from "../onnx/schema";
+import type { AttentionSite } from "./types";
 
 /** A declared shape: sizes, symbolic names ("batch", "sequence") or null where unnamed. */
 export type DeclaredDims = readonly (number | string | null)[];

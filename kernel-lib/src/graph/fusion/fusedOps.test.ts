@@ -1,0 +1,57 @@
+/**
+ * Discovery and decomposition read one fused-op table, so they agree: every op in it is reported
+ * by discovery and either rewritten or refused with the table's reason by decomposition; an op
+ * outside it is left to both.
+ */
+import { describe, expect, it } from "vitest";
+import { decodeModel } from "../onnx/decode";
+import { DataType, encodeModel } from "../onnx/encode";
+import { discoverSites } from "../sites/discover";
+import { decomposeFusedAttention } from "./decompose";
+import { FUSED_ATTENTION_OPS } from "./fusedOps";
+
+function oneNode(opType: string) {
+  return decodeModel(
+    encodeModel(
+      {
+        name: opType,
+        nodes: [
+          {
+            name: "n",
+            opType,
+            domain: "com.microsoft",
+            inputs: ["x"],
+            outputs: ["y"],
+            attributes: { num_heads: { i: 2 } },
+          },
+        ],
+        inputs: [{ name: "x", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
+        outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
+        initializers: [],
+      },
+      { "": 17, "com.microsoft": 1 },
+    ),
+  );
+}
+
+describe("the fused-op table", () => {
+  it.each(Object.keys(FUSED_ATTENTION_OPS))("%s: discovery reports it, decomposition handles it", (op) => {
+    const model = oneNode(op);
+    expect(discoverSites(model).unexposable.map((r) => r.node)).toEqual(["n"]);
+    const d = decomposeFusedAttention(model);
+    const entry = FUSED_ATTENTION_OPS[op];
+    if ("notDecomposed" in entry) {
+      expect(d.unexposable).toEqual([{ node: "n", reason: `fused com.microsoft.${op}: ${entry.notDecomposed}` }]);
+    } else {
+      // One input is too few for any decomposer: it must say why instead of rewriting.
+      expect(d.decomposed.length + d.unexposable.length).toBe(1);
+      expect(d.unexposable[0]?.reason ?? "").toMatch(/cannot be decomposed/);
+    }
+  });
+
+  it("leaves other com.microsoft ops to the runtime", () => {
+    const model = oneNode("FastGelu");
+    expect(discoverSites(model).unexposable).toEqual([]);
+    expect(decomposeFusedAttention(model)).toEqual({ bytes: null, decomposed: [], unexposable: [] });
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The graph stage in one call: ONNX bytes in, the attention-exposing model's bytes and its sites
+ * out. Shared by openModel (which hands the bytes to onnxruntime) and exposeModel (which writes
+ * them to a file).
+ *
+ *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics] ─► expose
+ *
+ * Memory: given an arena (a file read by openModel/exposeModel), every edit rewrites the model
+ * inside it, so the model's bytes exist once. Given only bytes (the caller's, left untouched),
+ * each edit makes one copy, and the previous one is referenced no more.
+ */
+import { AttnlensError } from "../../errors";
+import { readModelArena } from "../../load/modelFile";
+import { decomposeFusedAttention } from "../fusion/decompose";
+import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
+import type { InGraphOptions } from "../ingraph/types";
+import { decodeModel, OnnxFormatError } from "../onnx/decode";
+import type { OnnxModel, ValueInfo } from "../onnx/model";
+import { discoverSites } from "../sites/discover";
+import { type GraphChecks, graphChecks } from "../sites/graphChecks";
+import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "../sites/types";
+import { exposeSites } from "./exposeSites";
+import { describeSiteOutputs, type SiteOutputLayout } from "./siteOutputs";
+
+export interface AttentionGraphOptions {
+  /** Stack to assume for a single-stack graph with no other clue (e.g. an optimum decoder file). */
+  stackHint?: "encoder" | "decoder";
+  /** Append per-head metrics and rollout as ONNX subgraphs (see ingraph/). */
+  inGraphMetrics?: boolean | InGraphOptions;
+  /** How messages name the model (a path, or "the model bytes"). */
+  what?: string;
+  /**
+   * A buffer the caller owns holding `source` with free room in front (load/modelFile.ts
+   * readModelArena): the edits then reuse it instead of copying the model. It is overwritten.
+   */
+  arena?: Uint8Array;
+}
+
+export interface AttentionGraph {
+  /** The model with every site's probabilities (and in-graph metrics, when asked) as graph outputs. */
+  bytes: Uint8Array;
+  sites: AttentionSite[];
+  /** How each site's output is laid out (axes, element type), in site order. */
+  siteOutputs: SiteOutputLayout[];
+  /** Softmax nodes judged not to be attention, then fused nodes that cannot be exposed. */
+  skipped: RejectedSoftmax[];
+  /** The model's own inputs and outputs (before surgery). */
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  inGraph?: InGraphPlan;
+  /** Whether initializers live in external data files (beside the source model). */
+  externalData: boolean;
+  /** What `run` checks feeds against before onnxruntime sees them (embedding sizes, declared site shapes). */
+  checks: GraphChecks;
+}
+
+/**
+ * attentionGraph on a path or bytes. A file is read into an arena (load/modelFile.ts) that the
+ * edits reuse, and only the result's bytes (a view of it) outlive this call; bytes given by the
+ * caller are left untouched.
+ */
+export function attentionGraphOf(source: string | Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
+  if (typeof source !== "string") return attentionGraph(source, options);
+  const { arena, bytes } = readModelArena(source);
+  return attentionGraph(bytes, { ...options, arena, what: source });
+}
+
+export function attentionGraph(source: Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
+  const what = options.what ?? "the model bytes";
+  const arena = options.arena;
+  let model: OnnxModel = decode(source, what);
+  const fused = decomposeFusedAttention(model, arena);
+  if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
+  fused.bytes = null;
+  const found = discoverSites(model, { stackHint: options.stackHint });
+  found.unexposable = mergeReasons(fused.unexposable, found.unexposable);
+  if (found.sites.length === 0) throw noAttention(found, model, what === "the model bytes" ? "the model" : what);
+  const inGraph = options.inGraphMetrics
+    ? planInGraphMetrics(model, found.sites, options.inGraphMetrics === true ? {} : options.inGraphMetrics)
+    : undefined;
+  // Read everything that looks at tensors before the last edit, which may overwrite them in the arena.
+  const siteOutputs = describeSiteOutputs(model, found.sites);
+  const checks = graphChecks(model, found.sites);
+  const externalData = [...model.graph.initializers.values()].some((t) => t.external);
+  const bytes = exposeSites(model, found.sites, inGraph?.edit, arena);
+  if (inGraph) inGraph.edit = {}; // its nodes and constants are in the bytes now
+  return {
+    bytes,
+    sites: found.sites,
+    siteOutputs,
+    skipped: [...found.rejected, ...found.unexposable],
+    inputs: model.graph.inputs,
+    outputs: model.graph.outputs,
+    inGraph,
+    externalData,
+    checks,
+  };
+}
+
+export function decode(bytes: Uint8Array, what: string): OnnxModel {
+  try {
+    return decodeModel(bytes);
+  } catch (e) {
+    if (e instanceof OnnxFormatError) throw new AttnlensError("BAD_MODEL", `${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The specific reasons from decomposition replace discovery's generic ones for the same nodes. */
+function mergeReasons(specific: RejectedSoftmax[], generic: RejectedSoftmax[]): RejectedSoftmax[] {
+  const named = new Set(specific.map((r) => r.node));
+  return [...specific, ...generic.filter((r) => !named.has(r.node))];
+}
+
+function noAttention(found: SiteDiscovery, model: OnnxModel, what: string): AttnlensError {
+  const lines = [
+    `no attention found in ${what}.`,
+    "attnlens looks for: Softmax nodes fed by a product of two activations (QKᵀ, possibly scaled/masked) whose output multiplies values (·V);",
+    "graph outputs named attentions.N / encoder_attentions.N / decoder_attentions.N / cross_attentions.N.",
+    `the graph has ${model.graph.nodes.length} nodes and ${found.rejected.length} Softmax node(s).`,
+  ];
+  for (const r of [...found.rejected, ...found.unexposable].slice(0, 10)) lines.push(`  ${r.node}: ${r.reason}`);
+  return new AttnlensError("NO_ATTENTION", lines.join("\n"));
+}

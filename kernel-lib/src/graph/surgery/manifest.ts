@@ -1,0 +1,101 @@
+/**
+ * The manifest written beside an exposed model (`attnlens expose`): what each added graph output
+ * holds, so Python onnxruntime, a server or another runtime can read the attention maps (and the
+ * in-graph metrics) without attnlens. Plain JSON; `version` changes when a field changes meaning.
+ */
+import type { SiteLabel } from "../../result/types";
+import type { InGraphPlan } from "../ingraph/plan";
+import { ROW_METRICS } from "../ingraph/rowMetrics";
+import type { ValueInfo } from "../onnx/model";
+import { dataTypeName } from "../onnx/schema";
+import type { AttentionGraph } from "./attentionGraph";
+
+export const MANIFEST_FORMAT = "attnlens.exposed-model";
+export const MANIFEST_VERSION = 1;
+
+export interface ManifestValue {
+  name: string;
+  dtype: string;
+  /** Declared dims: sizes, symbolic names, or null where the model leaves one unnamed. */
+  dims: (number | string | null)[] | null;
+}
+
+export interface ManifestAttention {
+  /** The graph output with the probabilities (the model's own when it already exported it). */
+  output: string;
+  site: SiteLabel;
+  /** Axes by name ("batch", "heads", "target", "source", "batch*heads"); rows over "source" sum to 1. */
+  dims: string[] | null;
+  dtype: string;
+  /** True when the model exported this output itself (nothing was added for it). */
+  existing: boolean;
+}
+
+export interface ManifestMetrics {
+  /** Metric names, in the order of the leading axis of `rows` and `heads`. */
+  metrics: string[];
+  sites: {
+    site: string;
+    /** [metric, batch, heads, target] float32 per-row metrics. */
+    rows: string;
+    /** [metric, heads] float32 per-head means (NaN where no row defines the metric). */
+    heads: string;
+    /** [batch, target] int32: number of visible sources per row, 0 on padding rows. */
+    sources: string;
+    /** [5] int64: batch, heads, target, source and the causal flag (0/1). */
+    info: string;
+  }[];
+  /** Attention rollout per stack: [batch, target, target] float32 over the listed layers. */
+  rollout: { stack: string; layers: number[]; output: string; cross?: { output: string; encoderLayers: number[] } }[];
+}
+
+export interface ExposedManifest {
+  format: typeof MANIFEST_FORMAT;
+  version: number;
+  /** The model file this was made from, as named on the command line (or "bytes"). */
+  source: string;
+  /** The exposed model's file name (in the manifest's folder). */
+  model: string;
+  inputs: ManifestValue[];
+  /** The model's own outputs, unchanged by surgery. */
+  outputs: ManifestValue[];
+  attention: ManifestAttention[];
+  inGraphMetrics?: ManifestMetrics;
+}
+
+export function buildManifest(graph: AttentionGraph, source: string, model: string): ExposedManifest {
+  const manifest: ExposedManifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    source,
+    model,
+    inputs: graph.inputs.map(value),
+    outputs: graph.outputs.map(value),
+    attention: graph.sites.map((s, i) => ({
+      output: s.output,
+      site: { id: s.id, stack: s.stack, kind: s.kind, layer: s.layer, heads: s.heads, causal: s.causal, node: s.node },
+      dims: graph.siteOutputs[i].axes,
+      dtype: graph.siteOutputs[i].dtype,
+      existing: s.existingOutput,
+    })),
+  };
+  if (graph.inGraph) manifest.inGraphMetrics = metrics(graph.inGraph);
+  return manifest;
+}
+
+function value(v: ValueInfo): ManifestValue {
+  return { name: v.name, dtype: dataTypeName(v.elemType), dims: v.shape };
+}
+
+function metrics(plan: InGraphPlan): ManifestMetrics {
+  return {
+    metrics: [...ROW_METRICS],
+    sites: plan.sites.map(({ site, outputs }) => ({ site: site.id, ...outputs })),
+    rollout: plan.rollout.map((r) => ({
+      stack: r.stack,
+      layers: r.layers,
+      output: r.data,
+      ...(r.cross ? { cross: { output: r.cross.data, encoderLayers: r.cross.encoderLayers } } : {}),
+    })),
+  };
+}
