@@ -25,6 +25,15 @@ export { type LoadOptions, loadModel } from "./load/loadModel";
 export type { AttentionSite, RejectedSoftmax } from "./graph/sites/types";
 export type { InGraphOptions, MeasuredSite, MeasureOptions, MeasureResult } from "./graph/ingraph/types";
 export { type Agreement, metricsAgreement, rolloutAgreement } from "./graph/ingraph/agreement";
+export { type ExposedModel, type ExposeOptions, exposeModel } from "./graph/surgery/exposeModel";
+export {
+  type ExposedManifest,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type ManifestAttention,
+  type ManifestMetrics,
+  type ManifestValue,
+} from "./graph/surgery/manifest";
 
 // ── text: tokenizer.json, words and offsets ──────────────────────────────────────────────────────
 export type { TextInput, TextPair } from "./text/textInput";

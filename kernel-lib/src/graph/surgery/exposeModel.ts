@@ -10,6 +10,7 @@ import type { InGraphOptions } from "../ingraph/types";
 import { attentionGraphOf } from "./attentionGraph";
 import { buildManifest, type ExposedManifest } from "./manifest";
 
+/** Options of {@link exposeModel}. */
 export interface ExposeOptions {
   /** Append per-head metrics and rollout as ONNX subgraphs (listed in the manifest). */
   inGraphMetrics?: boolean | InGraphOptions;
@@ -22,11 +23,18 @@ export interface ExposeOptions {
   output?: string;
 }
 
+/** The attention-exposing model and what its added outputs hold. */
 export interface ExposedModel {
+  /** The rewritten ONNX model (a valid, topologically sorted ModelProto). */
   bytes: Uint8Array;
+  /** Each added output: name, site label, axes, element type (written as OUT.attnlens.json by the CLI). */
   manifest: ExposedManifest;
 }
 
+/**
+ * The model (a path or bytes) with every attention site's probabilities — and with
+ * `inGraphMetrics`, the per-head metrics — as graph outputs, for any ONNX runtime to run.
+ */
 export function exposeModel(source: string | Uint8Array, options: ExposeOptions = {}): ExposedModel {
   const what = typeof source === "string" ? source : "the model bytes";
   const graph = attentionGraphOf(source, {

@@ -10,31 +10,42 @@ import type { ValueInfo } from "../onnx/model";
 import { dataTypeName } from "../onnx/schema";
 import type { AttentionGraph } from "./attentionGraph";
 
+/** The manifest's `format` field: what kind of JSON file this is. */
 export const MANIFEST_FORMAT = "attnlens.exposed-model";
+/** The manifest's `version`: raised when a field changes meaning. */
 export const MANIFEST_VERSION = 1;
 
+/** A model input or output as declared in the graph. */
 export interface ManifestValue {
+  /** The graph input or output name. */
   name: string;
+  /** Element type: float32, int64, … */
   dtype: string;
   /** Declared dims: sizes, symbolic names, or null where the model leaves one unnamed. */
   dims: (number | string | null)[] | null;
 }
 
+/** One attention site's probabilities as a graph output. */
 export interface ManifestAttention {
   /** The graph output with the probabilities (the model's own when it already exported it). */
   output: string;
+  /** The site: id, stack, kind, layer, heads, causal, node. */
   site: SiteLabel;
   /** Axes by name ("batch", "heads", "target", "source", "batch*heads"); rows over "source" sum to 1. */
   dims: string[] | null;
+  /** Element type of the output (float32). */
   dtype: string;
   /** True when the model exported this output itself (nothing was added for it). */
   existing: boolean;
 }
 
+/** The in-graph metric and rollout outputs (`--ingraph-metrics`). */
 export interface ManifestMetrics {
   /** Metric names, in the order of the leading axis of `rows` and `heads`. */
   metrics: string[];
+  /** Per site: the names of its metric outputs. */
   sites: {
+    /** The site id, e.g. `encoder.self.0`. */
     site: string;
     /** [metric, batch, heads, target] float32 per-row metrics. */
     rows: string;
@@ -49,17 +60,23 @@ export interface ManifestMetrics {
   rollout: { stack: string; layers: number[]; output: string; cross?: { output: string; encoderLayers: number[] } }[];
 }
 
+/** The JSON file written beside an exposed model: what each added output holds. */
 export interface ExposedManifest {
+  /** Always {@link MANIFEST_FORMAT}. */
   format: typeof MANIFEST_FORMAT;
+  /** {@link MANIFEST_VERSION} of the writer. */
   version: number;
   /** The model file this was made from, as named on the command line (or "bytes"). */
   source: string;
   /** The exposed model's file name (in the manifest's folder). */
   model: string;
+  /** The model's inputs, as declared. */
   inputs: ManifestValue[];
   /** The model's own outputs, unchanged by surgery. */
   outputs: ManifestValue[];
+  /** One entry per attention site, in site order. */
   attention: ManifestAttention[];
+  /** Present when the model was exposed with in-graph metrics. */
   inGraphMetrics?: ManifestMetrics;
 }
 
