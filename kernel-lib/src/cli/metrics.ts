@@ -27,7 +27,8 @@ export const metricsCommand: Command = {
     );
     const dir = positionals[0];
     const stack = stackOption(str(values.stack));
-    const { result } = readExtraction(dir);
+    // An old metrics.json is replaced, not read: a damaged one must not stop its own repair.
+    const { result } = readExtraction(dir, { metrics: false });
     const analysis = analyzeResult(result);
     for (const w of analysis.warnings ?? []) process.stderr.write(`attnlens metrics: warning: ${w}\n`);
     const written = ["metrics.json"];

@@ -172,7 +172,12 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
   };
 }
 
-export function readExtraction(dir: string): Extraction {
+export interface ReadOptions {
+  /** Read DIR/metrics.json when present (default true); `attnlens metrics` replaces it unread. */
+  metrics?: boolean;
+}
+
+export function readExtraction(dir: string, options: ReadOptions = {}): Extraction {
   const manifestFile = path.join(dir, "manifest.json");
   if (!existsSync(manifestFile)) {
     throw new AttnlensError(
@@ -202,6 +207,9 @@ export function readExtraction(dir: string): Extraction {
     };
   }
   const metricsFile = path.join(dir, "metrics.json");
-  const metrics = existsSync(metricsFile) ? checkMetricsJson(readJson(metricsFile, "metrics"), metricsFile) : undefined;
+  const metrics =
+    options.metrics !== false && existsSync(metricsFile)
+      ? checkMetricsJson(readJson(metricsFile, "metrics"), metricsFile)
+      : undefined;
   return { dir, result, metrics, hasTokens };
 }
