@@ -65,7 +65,23 @@ export function baseFiles(result: AttentionResult): DirFiles {
 }
 
 /** Values a hand edit or a broken writer might leave in a JSON field. */
-const ODD_VALUES: unknown[] = [null, "4", 4, -1, 1.5, 1e300, [], {}, true, "", "../../x", [null], [[1, "a"]], { a: 1 }];
+const ODD_VALUES: unknown[] = [
+  null,
+  "4",
+  4,
+  -1,
+  1.5,
+  1e300,
+  [],
+  {},
+  true,
+  "",
+  "../../x",
+  "two\nlines",
+  [null],
+  [[1, "a"]],
+  { a: 1 },
+];
 
 /** Every path into a JSON value (["sites", 0, "heads"], …), the root included. */
 function jsonPaths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []) {

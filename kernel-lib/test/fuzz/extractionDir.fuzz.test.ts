@@ -103,7 +103,7 @@ describe("npy reader fuzz", () => {
     expect(Array.from(back.data)).toEqual(Array.from({ length: 24 }, (_, i) => Math.fround(i / 24)));
   });
 
-  it("ends 500 mutated files in an array whose size matches its shape, or an Error with a message", () => {
+  it("ends 500 mutated files in an array whose size matches its shape, or an Error with a one-line message", () => {
     const failures: string[] = [];
     for (let seed = 0; seed < 500; seed++) {
       const rand = seededRandom(seed);
@@ -123,7 +123,8 @@ describe("npy reader fuzz", () => {
         if (a.shape.some((d) => !Number.isInteger(d) || d < 0) || a.data.length !== n)
           failures.push(`seed ${seed} (${what.join(", ")}): shape [${a.shape}] with ${a.data.length} values`);
       } catch (e) {
-        if (!(e instanceof Error) || e instanceof RangeError || e instanceof TypeError || !e.message)
+        const bad = !(e instanceof Error) || e instanceof RangeError || e instanceof TypeError;
+        if (bad || !(e as Error).message || (e as Error).message.includes("\n"))
           failures.push(`seed ${seed} (${what.join(", ")}): ${(e as Error)?.stack?.split("\n")[0]}`);
       }
     }
@@ -172,6 +173,11 @@ describe("extraction directory: the malformed files the fault-injection pass fou
       'heads "4"',
       edit("manifest.json", (m) => ({ ...m, sites: (m.sites as Sites).map((s) => ({ ...s, heads: "4" })) })),
       /manifest\.json: "sites\[0\]\.heads" must be a whole number ≥ 0, not the string "4"/,
+    ],
+    [
+      "site id with a newline",
+      edit("manifest.json", (m) => ({ ...m, sites: (m.sites as Sites).map((s) => ({ ...s, id: "two\nlines" })) })),
+      /manifest\.json: "sites\[0\]\.id" must be a name \(no control characters, ≤ 200 long\), not the string "two\\nlines"/,
     ],
     [
       "masks a string",

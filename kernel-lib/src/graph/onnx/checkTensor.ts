@@ -35,7 +35,8 @@ const ELEMENT_BYTES: Record<number, number> = {
 export class TensorFormatError extends Error {}
 
 export function checkTensor(t: TensorInfo): void {
-  const what = `tensor "${t.name || "(unnamed)"}"`;
+  // Quoted as JSON: a name (or location) from the file may hold a newline, and the error is one line.
+  const what = `tensor ${JSON.stringify(t.name || "(unnamed)")}`;
   const bad = t.dims.find((d) => !Number.isSafeInteger(d) || d < 0);
   if (bad !== undefined) {
     throw new TensorFormatError(`${what} has dims [${t.dims.join(", ")}]: dim ${bad} is not a size (≥ 0)`);
@@ -75,7 +76,7 @@ function checkExternal(what: string, ext: NonNullable<TensorInfo["external"]>): 
   // The weights file must sit beside the model: no absolute paths, no way up out of its directory.
   if (!location || /^([/\\]|[A-Za-z]:)/.test(location) || location.split(/[/\\]/).includes("..")) {
     throw new TensorFormatError(
-      `${what} keeps its data in "${location}": an external-data location must be a file beside the model`,
+      `${what} keeps its data in ${JSON.stringify(location)}: an external-data location must be a file beside the model`,
     );
   }
   if (

@@ -44,6 +44,14 @@ export function string(place: Place, v: unknown): string {
   return v;
 }
 
+/** A string that messages may quote: no control characters (a newline would split the error line). */
+export function name(place: Place, v: unknown): string {
+  const s = string(place, v);
+  const control = [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  if (control || s.length > 200) throw wrongType(place, "a name (no control characters, ≤ 200 long)", v);
+  return s;
+}
+
 export function count(place: Place, v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw wrongType(place, "a whole number ≥ 0", v);
   return v;

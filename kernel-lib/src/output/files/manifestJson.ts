@@ -5,7 +5,7 @@
 import { AttnlensError } from "../../errors";
 import type { Stack } from "../../result/types";
 import type { Manifest, ManifestSite } from "./extractionDir";
-import { at, count, list, numberRows, object, oneOf, type Place, string, wrongType } from "./jsonFields";
+import { at, count, list, name, numberRows, object, oneOf, type Place, wrongType } from "./jsonFields";
 
 const STACKS = ["encoder", "decoder"] as const;
 
@@ -15,7 +15,7 @@ export function checkManifest(json: unknown, file: string): Manifest {
   const sites = list(at(top, "sites"), m.sites);
   if (sites.length === 0) throw new AttnlensError("BAD_INPUT", `${file} lists no sites`);
   const out: Manifest = { sites: sites.map((s, i) => checkSite(at(at(top, "sites"), i), s)) };
-  if (m.provider !== undefined) out.provider = string(at(top, "provider"), m.provider);
+  if (m.provider !== undefined) out.provider = name(at(top, "provider"), m.provider);
   if (m.fallbacks !== undefined) {
     out.fallbacks = list(at(top, "fallbacks"), m.fallbacks).map((f, i) => {
       const o = object(at(at(top, "fallbacks"), i), f);
@@ -31,13 +31,13 @@ export function checkManifest(json: unknown, file: string): Manifest {
 function checkSite(place: Place, v: unknown): ManifestSite {
   const s = object(place, v);
   const site: ManifestSite = {
-    id: string(at(place, "id"), s.id),
+    id: name(at(place, "id"), s.id),
     stack: oneOf(at(place, "stack"), s.stack, STACKS),
     kind: oneOf(at(place, "kind"), s.kind, ["self", "cross"] as const),
     layer: count(at(place, "layer"), s.layer),
     heads: s.heads === undefined ? 0 : count(at(place, "heads"), s.heads),
     causal: false,
-    file: string(at(place, "file"), s.file),
+    file: name(at(place, "file"), s.file),
     shape:
       s.shape === undefined ? [] : list(at(place, "shape"), s.shape).map((d, i) => count(at(at(place, "shape"), i), d)),
   };
@@ -45,7 +45,7 @@ function checkSite(place: Place, v: unknown): ManifestSite {
     if (typeof s.causal !== "boolean") throw wrongType(at(place, "causal"), "true or false", s.causal);
     site.causal = s.causal;
   }
-  if (s.node !== undefined) site.node = string(at(place, "node"), s.node);
+  if (s.node !== undefined) site.node = name(at(place, "node"), s.node);
   return site;
 }
 

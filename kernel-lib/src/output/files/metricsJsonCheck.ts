@@ -4,7 +4,7 @@
  * names the file and the field. Metric values may be null (NaN is written as null).
  */
 import type { MetricsJson } from "../../analysis/metrics/analyze";
-import { at, list, object, type Place, string } from "./jsonFields";
+import { at, list, name, object, type Place, string } from "./jsonFields";
 
 export function checkMetricsJson(json: unknown, file: string): MetricsJson {
   const top: Place = { file, field: "" };
@@ -12,7 +12,7 @@ export function checkMetricsJson(json: unknown, file: string): MetricsJson {
   const sites = list(at(top, "sites"), m.sites).map((s, i) => {
     const place = at(at(top, "sites"), i);
     const site = object(place, s);
-    string(at(place, "id"), site.id);
+    name(at(place, "id"), site.id);
     list(at(place, "heads"), site.heads).forEach((h, k) => {
       const head = object(at(at(place, "heads"), k), h);
       if (head.pattern !== undefined && head.pattern !== null)

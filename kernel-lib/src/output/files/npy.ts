@@ -48,12 +48,14 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   // Each dimension must be a plain non-negative integer: "-1", "2.5" or "1e3" are not sizes.
   const bad = parts.find((p) => !/^\d{1,15}$/.test(p));
   if (bad !== undefined)
-    throw new Error(`.npy shape (${shapeText}) has "${bad}", which is not a size (whole number ≥ 0)`);
+    throw new Error(
+      `.npy shape (${JSON.stringify(shapeText).slice(1, -1)}) has ${JSON.stringify(bad)}, which is not a size (whole number ≥ 0)`,
+    );
   const shape = parts.map(Number);
   if (fortran) throw new Error(".npy in Fortran order is not supported; save with C order");
   const n = shape.reduce((a, b) => a * b, 1);
   const size = descr === "<f4" ? 4 : descr === "<f8" ? 8 : 0;
-  if (!size) throw new Error(`.npy dtype ${descr} is not supported (expected <f4 or <f8)`);
+  if (!size) throw new Error(`.npy dtype ${JSON.stringify(descr ?? null)} is not supported (expected "<f4" or "<f8")`);
   const available = bytes.length - start - headerLen;
   if (!Number.isSafeInteger(n) || n * size > available) {
     throw new Error(`.npy shape (${shapeText}) needs ${n * size} bytes of data but the file has ${available}`);
