@@ -88,6 +88,23 @@ describe("attnlens metrics writes its files by replacing them", () => {
   });
 });
 
+describe("files that link out of the directory", () => {
+  it("are not read: a tokens.json or .npy symlink to a file outside DIR is one error line", () => {
+    const outside = path.join(tmp, "secret.txt");
+    writeFileSync(outside, "secret\nline two\n");
+    for (const name of ["tokens.json", "encoder.self.0.npy"]) {
+      const dir = writeDir(`link-${name}`, baseFiles(baseResult()));
+      rmSync(path.join(dir, name));
+      symlinkSync(outside, path.join(dir, name));
+      const r = attnlens("report", dir, "-o", path.join(dir, "out.html"));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trimEnd().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/links to a file outside .*: copy the file in/);
+      expect(r.stderr).not.toContain("secret");
+    }
+  });
+});
+
 describe("a fully masked sample through the CLI", () => {
   it("is named on stderr by metrics and in the notes of the report", () => {
     const dir = path.join(tmp, "masked");

@@ -4,11 +4,12 @@
  * float32), optionally DIR/tokens.json (`{"source": [...], "target": [...]}`, token strings for one
  * sample or one list per sample) and DIR/metrics.json (what `attnlens metrics` writes).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { MetricsJson } from "../../analysis/metrics/analyze";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, PositionMask, SiteAttention, SiteLabel, Stack, TokenInfo } from "../../result/types";
+import { readInsideDir } from "./insideDir";
 import { list, object, string } from "./jsonFields";
 import { checkManifest } from "./manifestJson";
 import { checkMetricsJson } from "./metricsJsonCheck";
@@ -102,10 +103,12 @@ function maskJson(result: AttentionResult): Partial<Record<Stack, number[][]>> {
 
 function readJson(file: string, what: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return JSON.parse(readInsideDir(path.dirname(file), file).toString("utf8")) as unknown;
   } catch (e) {
+    if (e instanceof AttnlensError) throw e;
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new AttnlensError("BAD_INPUT", `cannot read ${what} ${file}: ${why}`);
+    // JSON.parse quotes the text it stopped at; its line breaks must not split the error line.
+    throw new AttnlensError("BAD_INPUT", `cannot read ${what} ${file}: ${why.replace(/\s+/g, " ")}`);
   }
 }
 
@@ -153,8 +156,9 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
   const file = path.join(dir, path.basename(s.file));
   let npy: ReturnType<typeof decodeNpy>;
   try {
-    npy = decodeNpy(readFileSync(file));
+    npy = decodeNpy(readInsideDir(dir, file));
   } catch (e) {
+    if (e instanceof AttnlensError) throw e;
     throw new AttnlensError("BAD_INPUT", `cannot read site ${s.id} from ${file}: ${(e as Error).message}`);
   }
   if (npy.shape.length !== 4)
