@@ -133,4 +133,4 @@ export {
   type WidgetView,
   widgetState,
 } from "./output/report/widgetState";
-export { type Extraction, readExtraction } from "./output/files/extractionDir";
+export { type Extraction, type ReadOptions, readExtraction } from "./output/files/extractionDir";

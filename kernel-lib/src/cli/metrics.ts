@@ -1,10 +1,9 @@
-import { writeFileSync } from "node:fs";
-import * as path from "node:path";
 import { analyzeResult, metricsJson } from "../analysis/metrics/analyze";
 import { attentionFlow } from "../analysis/metrics/flow";
 import { rollout } from "../analysis/metrics/rollout";
 import { readExtraction } from "../output/files/extractionDir";
 import { encodeNpy } from "../output/files/npy";
+import { replaceFileInDir } from "../output/files/replaceFile";
 import type { Stack } from "../result/types";
 import { parse, str, UsageError } from "./args";
 import type { Command } from "./commands";
@@ -28,18 +27,20 @@ export const metricsCommand: Command = {
     );
     const dir = positionals[0];
     const stack = stackOption(str(values.stack));
-    const { result } = readExtraction(dir);
+    // An old metrics.json is replaced, not read: a damaged one must not stop its own repair.
+    const { result } = readExtraction(dir, { metrics: false });
     const analysis = analyzeResult(result);
+    for (const w of analysis.warnings ?? []) process.stderr.write(`attnlens metrics: warning: ${w}\n`);
     const written = ["metrics.json"];
-    writeFileSync(path.join(dir, "metrics.json"), `${JSON.stringify(metricsJson(analysis), null, 1)}\n`);
+    replaceFileInDir(dir, "metrics.json", `${JSON.stringify(metricsJson(analysis), null, 1)}\n`);
     if (values.rollout) {
       const r = rollout(result, { stack });
-      writeFileSync(path.join(dir, "rollout.npy"), encodeNpy(r.data, r.dims));
+      replaceFileInDir(dir, "rollout.npy", encodeNpy(r.data, r.dims));
       written.push(`rollout.npy (${r.stack}, layers ${r.layers.join(",")})`);
     }
     if (values.flow) {
       const f = attentionFlow(result, { stack, tokens: tokensOption(str(values.tokens)) });
-      writeFileSync(path.join(dir, "flow.npy"), encodeNpy(f.data, f.dims));
+      replaceFileInDir(dir, "flow.npy", encodeNpy(f.data, f.dims));
       written.push(`flow.npy (${f.stack}, ${f.edges} edges)`);
     }
     if (values.patterns) process.stdout.write(`${patternTable(analysis)}\n`);

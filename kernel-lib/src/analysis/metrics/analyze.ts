@@ -7,6 +7,7 @@ import type { AttentionResult } from "../../result/types";
 import { classifyScan } from "../patterns/headPatterns";
 import { WINDOW_MAX } from "../patterns/thresholds";
 import type { HeadPattern } from "../patterns/types";
+import { emptySamples, emptySampleWarning } from "./emptySamples";
 import { siteGeometry } from "./geometry";
 import { summarizeHeads } from "./headMetrics";
 import { scanSite } from "./scan";
@@ -25,6 +26,8 @@ export interface SiteAnalysis extends SiteMetrics {
 /** What `analyzeResult` returns: per-row and per-head metrics and pattern labels, one entry per site. */
 export interface ResultMetrics {
   sites: SiteAnalysis[];
+  /** What the caller should know about the numbers, e.g. samples with no valid positions (one line each). */
+  warnings?: string[];
 }
 
 /**
@@ -40,24 +43,28 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
       `analyzeResult: no site ${missing.join(", ")}; sites are: ${[...known].join(", ")}`,
     );
   const chosen = options.sites ? result.sites.filter((s) => options.sites?.includes(s.id)) : result.sites;
-  return {
-    sites: chosen.map((site) => {
-      const geo = siteGeometry(result, site, options);
-      const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel);
-      const { data: _weights, dims, ...label } = site;
-      return {
-        site: label,
-        dims,
-        heads: summarizeHeads(scan.rows, dims),
-        rows: scan.rows,
-        patterns: classifyScan(site, geo, scan),
-      };
-    }),
-  };
+  const warnings: string[] = [];
+  const sites = chosen.map((site): SiteAnalysis => {
+    const geo = siteGeometry(result, site, options);
+    const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel);
+    const { data: _weights, dims, ...label } = site;
+    const heads = summarizeHeads(scan.rows, dims);
+    let patterns = classifyScan(site, geo, scan);
+    const empty = emptySamples(scan.rows, dims);
+    if (empty.length > 0) {
+      warnings.push(emptySampleWarning(site.id, empty, dims[0]));
+      // No row measured: "mixed" here means "nothing to go on", not a confident verdict.
+      if (empty.length === dims[0]) patterns = patterns.map((p) => ({ ...p, label: "mixed", confidence: 0 }));
+    }
+    return { site: label, dims, heads, rows: scan.rows, patterns };
+  });
+  return warnings.length > 0 ? { sites, warnings } : { sites };
 }
 
 /** The JSON of `attnlens metrics`: per site, per head, mean entropy (nats), distance (tokens), confidence, pattern. */
 export interface MetricsJson {
+  /** ResultMetrics.warnings, when there are any. */
+  warnings?: string[];
   sites: {
     id: string;
     layer: number;
@@ -65,9 +72,10 @@ export interface MetricsJson {
     kind: string;
     heads: {
       head: number;
-      entropy: number;
-      distance: number;
-      confidence: number;
+      /** null when the head was measured on no row (every sample without valid positions). */
+      entropy: number | null;
+      distance: number | null;
+      confidence: number | null;
       pattern: Omit<HeadPattern, "head">;
     }[];
   }[];
@@ -75,7 +83,9 @@ export interface MetricsJson {
 
 /** The per-head part of `analyzeResult`'s answer as plain JSON (what `attnlens metrics` writes). */
 export function metricsJson(metrics: ResultMetrics): MetricsJson {
+  const measured = (h: { rows: number }, x: number) => (h.rows > 0 && Number.isFinite(x) ? x : null);
   return {
+    ...(metrics.warnings?.length ? { warnings: metrics.warnings } : {}),
     sites: metrics.sites.map((s) => ({
       id: s.site.id,
       layer: s.site.layer,
@@ -83,7 +93,13 @@ export function metricsJson(metrics: ResultMetrics): MetricsJson {
       kind: s.site.kind,
       heads: s.heads.map((h, k) => {
         const { head: _head, ...pattern } = s.patterns[k];
-        return { head: h.head, entropy: h.entropy, distance: h.distance, confidence: h.confidence, pattern };
+        return {
+          head: h.head,
+          entropy: measured(h, h.entropy),
+          distance: measured(h, h.distance),
+          confidence: measured(h, h.confidence),
+          pattern,
+        };
       }),
     })),
   };

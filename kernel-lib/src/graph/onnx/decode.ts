@@ -2,6 +2,8 @@
  * ModelProto bytes → OnnxModel. Walks the message once; initializer data is kept as views
  * into the input so large models are not copied.
  */
+
+import { checkTensor, TensorFormatError } from "./checkTensor";
 import type { Attribute, OnnxGraph, OnnxModel, OnnxNode, TensorInfo, ValueInfo } from "./model";
 import {
   AttributeField,
@@ -32,6 +34,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
           "re-export the model or check that the download completed",
       );
     }
+    if (e instanceof TensorFormatError) throw new OnnxFormatError(`not a valid ONNX model: ${e.message}`);
     throw e;
   }
 }
@@ -256,6 +259,7 @@ export function readTensor(buf: Uint8Array, start: number, end: number): TensorI
       length: kv.has("length") ? Number(kv.get("length")) : null,
     };
   }
+  checkTensor(t);
   return t;
 }
 
@@ -263,11 +267,14 @@ function readDoubles(r: ProtoReader, w: WireType, into: number[]): void {
   const read = (s: number) => new DataView(r.buf.buffer, r.buf.byteOffset + s, 8).getFloat64(0, true);
   if (w === WireType.LengthDelimited) {
     const [s, e] = r.span();
-    for (let p = s; p + 8 <= e; p += 8) into.push(read(p));
-  } else {
-    into.push(read(r.pos));
-    r.skip(w);
-  }
+    if ((e - s) % 8 !== 0)
+      throw new ProtoError(`packed double_data of ${e - s} bytes is not a whole number of doubles`);
+    for (let p = s; p < e; p += 8) into.push(read(p));
+  } else if (w === WireType.Fixed64) {
+    const at = r.pos;
+    r.skip(w); // checks that the 8 bytes are there before they are read
+    into.push(read(at));
+  } else throw new ProtoError(`double_data has wire type ${w}; expected fixed64 or packed`);
 }
 
 function readStringPair(buf: Uint8Array, start: number, end: number): [string, string] {

@@ -68,7 +68,7 @@ export class ProtoReader {
     const key = this.varint();
     const field = Math.floor(key / 8);
     const wire = key & 7;
-    if (field === 0) throw new ProtoError("invalid field number 0");
+    if (!(field >= 1 && field <= 0x1fffffff)) throw new ProtoError(`invalid field number ${field}`);
     if (wire > 5) throw new ProtoError(`invalid wire type ${wire}`);
     return [field, wire as WireType];
   }
@@ -127,6 +127,7 @@ export class ProtoReader {
       while (!r.done) into.push(r.varint());
       return;
     }
+    if (wire !== WireType.Varint) throw new ProtoError(`repeated varint field has wire type ${wire}`);
     into.push(this.varint());
   }
 
@@ -138,6 +139,7 @@ export class ProtoReader {
       while (!r.done) into.push(r.float32());
       return;
     }
+    if (wire !== WireType.Fixed32) throw new ProtoError(`repeated float field has wire type ${wire}`);
     into.push(this.float32());
   }
 }

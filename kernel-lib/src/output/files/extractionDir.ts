@@ -4,11 +4,15 @@
  * float32), optionally DIR/tokens.json (`{"source": [...], "target": [...]}`, token strings for one
  * sample or one list per sample) and DIR/metrics.json (what `attnlens metrics` writes).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { MetricsJson } from "../../analysis/metrics/analyze";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, PositionMask, SiteAttention, SiteLabel, Stack, TokenInfo } from "../../result/types";
+import { readInsideDir } from "./insideDir";
+import { list, object, string } from "./jsonFields";
+import { checkManifest } from "./manifestJson";
+import { checkMetricsJson } from "./metricsJsonCheck";
 import { decodeNpy, encodeNpy } from "./npy";
 
 /** One site of manifest.json: its label and where its map is. */
@@ -98,30 +102,36 @@ function maskJson(result: AttentionResult): Partial<Record<Stack, number[][]>> {
   return out;
 }
 
-function readJson<T>(file: string, what: string): T {
+function readJson(file: string, what: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(readInsideDir(path.dirname(file), file).toString("utf8")) as unknown;
   } catch (e) {
+    if (e instanceof AttnlensError) throw e;
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new AttnlensError("BAD_INPUT", `cannot read ${what} ${file}: ${why}`);
+    // JSON.parse quotes the text it stopped at; its line breaks must not split the error line.
+    throw new AttnlensError("BAD_INPUT", `cannot read ${what} ${file}: ${why.replace(/\s+/g, " ")}`);
   }
 }
 
 /** Special-token spellings of the common tokenizers (for the special-token metrics). */
 const SPECIAL = /^(\[(CLS|SEP|PAD|MASK|UNK)\]|<\/?s>|<(pad|unk|mask)>|<\|[a-z_]+\|>)$/;
 
-function tokenRows(value: unknown, samples: number, what: string): TokenInfo[][] | undefined {
+function tokenRows(value: unknown, samples: number, file: string, side: string): TokenInfo[][] | undefined {
   if (value === undefined || value === null) return undefined;
+  const what = `${file} ${side}`;
   if (!Array.isArray(value)) throw new AttnlensError("BAD_INPUT", `${what} must be a list of token strings`);
-  const rows: unknown[][] =
-    value.length > 0 && Array.isArray(value[0]) ? (value as unknown[][]) : Array(samples).fill(value);
+  const nested = value.length > 0 && Array.isArray(value[0]);
+  const rows: unknown[][] = nested
+    ? value.map((row, b) => list({ file, field: `${side}[${b}]` }, row))
+    : Array(samples).fill(value);
   if (rows.length !== samples) {
     throw new AttnlensError("BAD_INPUT", `${what} has ${rows.length} token lists; the maps have ${samples} samples`);
   }
-  return rows.map((row) =>
+  return rows.map((row, b) =>
     row.map((t, i) => {
-      if (typeof t !== "string") throw new AttnlensError("BAD_INPUT", `${what}[${i}] is not a string`);
-      return { text: t, id: -1, word: null, special: SPECIAL.test(t) };
+      const field = nested ? `${side}[${b}][${i}]` : `${side}[${i}]`;
+      const text = string({ file, field }, t);
+      return { text, id: -1, word: null, special: SPECIAL.test(text) };
     }),
   );
 }
@@ -147,8 +157,9 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
   const file = path.join(dir, path.basename(s.file));
   let npy: ReturnType<typeof decodeNpy>;
   try {
-    npy = decodeNpy(readFileSync(file));
+    npy = decodeNpy(readInsideDir(dir, file));
   } catch (e) {
+    if (e instanceof AttnlensError) throw e;
     throw new AttnlensError("BAD_INPUT", `cannot read site ${s.id} from ${file}: ${(e as Error).message}`);
   }
   if (npy.shape.length !== 4)
@@ -166,11 +177,17 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
   };
 }
 
+/** Options of {@link readExtraction}. */
+export interface ReadOptions {
+  /** Read DIR/metrics.json when present (default true); `attnlens metrics` replaces it unread. */
+  metrics?: boolean;
+}
+
 /**
  * Reads an extraction directory (manifest.json, .npy maps, tokens.json, metrics.json) back into an
- * AttentionResult.
+ * AttentionResult. Every file must lie inside DIR; a malformed field is one error naming file and field.
  */
-export function readExtraction(dir: string): Extraction {
+export function readExtraction(dir: string, options: ReadOptions = {}): Extraction {
   const manifestFile = path.join(dir, "manifest.json");
   if (!existsSync(manifestFile)) {
     throw new AttnlensError(
@@ -178,10 +195,7 @@ export function readExtraction(dir: string): Extraction {
       `${dir} has no manifest.json; make it with \`attnlens extract MODEL --feeds F --out ${dir}\``,
     );
   }
-  const manifest = readJson<Manifest>(manifestFile, "the manifest");
-  if (!Array.isArray(manifest.sites) || manifest.sites.length === 0) {
-    throw new AttnlensError("BAD_INPUT", `${manifestFile} lists no sites`);
-  }
+  const manifest = checkManifest(readJson(manifestFile, "the manifest"), manifestFile);
   const sites = manifest.sites.map((s) => readSite(dir, s));
   const samples = sites[0].dims[0];
   const result: AttentionResult = {
@@ -196,13 +210,16 @@ export function readExtraction(dir: string): Extraction {
   const tokensFile = path.join(dir, "tokens.json");
   const hasTokens = existsSync(tokensFile);
   if (hasTokens) {
-    const json = readJson<{ source?: unknown; target?: unknown }>(tokensFile, "tokens");
+    const json = object({ file: tokensFile, field: "" }, readJson(tokensFile, "tokens"));
     result.tokens = {
-      source: tokenRows(json.source, samples, "tokens.json source"),
-      target: tokenRows(json.target, samples, "tokens.json target"),
+      source: tokenRows(json.source, samples, tokensFile, "source"),
+      target: tokenRows(json.target, samples, tokensFile, "target"),
     };
   }
   const metricsFile = path.join(dir, "metrics.json");
-  const metrics = existsSync(metricsFile) ? readJson<MetricsJson>(metricsFile, "metrics") : undefined;
+  const metrics =
+    options.metrics !== false && existsSync(metricsFile)
+      ? checkMetricsJson(readJson(metricsFile, "metrics"), metricsFile)
+      : undefined;
   return { dir, result, metrics, hasTokens };
 }

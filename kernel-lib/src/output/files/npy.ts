@@ -30,24 +30,38 @@ export interface NpyArray {
 export function decodeNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error("not a .npy file (bad magic)");
   const major = bytes[6];
+  if (major < 1 || major > 3) throw new Error(`.npy format version ${major} is not supported (expected 1, 2 or 3)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
+  if (bytes.length < start) throw new Error(".npy header is truncated");
+  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  if (start + headerLen > bytes.length) throw new Error(`.npy header says ${headerLen} bytes but the file ends first`);
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? "";
-  const shape = shapeText
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (shapeText === undefined) throw new Error(".npy header has no 'shape'");
+  const parts = shapeText
     .split(",")
     .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
+    .filter(Boolean);
+  // Each dimension must be a plain non-negative integer: "-1", "2.5" or "1e3" are not sizes.
+  const bad = parts.find((p) => !/^\d{1,15}$/.test(p));
+  if (bad !== undefined)
+    throw new Error(
+      `.npy shape (${JSON.stringify(shapeText).slice(1, -1)}) has ${JSON.stringify(bad)}, which is not a size (whole number ≥ 0)`,
+    );
+  const shape = parts.map(Number);
   if (fortran) throw new Error(".npy in Fortran order is not supported; save with C order");
   const n = shape.reduce((a, b) => a * b, 1);
-  const body = new Uint8Array(bytes.subarray(start + headerLen)); // copied for alignment
-  let data: Float32Array;
-  if (descr === "<f4") data = new Float32Array(body.buffer, 0, n);
-  else if (descr === "<f8") data = Float32Array.from(new Float64Array(body.buffer, 0, n));
-  else throw new Error(`.npy dtype ${descr} is not supported (expected <f4 or <f8)`);
+  const size = descr === "<f4" ? 4 : descr === "<f8" ? 8 : 0;
+  if (!size) throw new Error(`.npy dtype ${JSON.stringify(descr ?? null)} is not supported (expected "<f4" or "<f8")`);
+  const available = bytes.length - start - headerLen;
+  if (!Number.isSafeInteger(n) || n * size > available) {
+    throw new Error(`.npy shape (${shapeText}) needs ${n * size} bytes of data but the file has ${available}`);
+  }
+  const body = new Uint8Array(bytes.subarray(start + headerLen, start + headerLen + n * size)); // copied for alignment
+  const data =
+    size === 4 ? new Float32Array(body.buffer, 0, n) : Float32Array.from(new Float64Array(body.buffer, 0, n));
   return { data, shape };
 }

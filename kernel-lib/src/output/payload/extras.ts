@@ -21,11 +21,13 @@ export function siteTables(
 ): { metrics?: HeadMetricsTable; patterns?: HeadPatternLabel[] } {
   const site = metrics.sites.find((s) => s.site.id === id);
   if (!site) return {};
+  // A head measured on no row (no sample with valid positions) has no value, not 0.
+  const value = (h: { rows: number }, x: number) => (h.rows > 0 ? finite(x) : null);
   return {
     metrics: {
-      entropy: site.heads.map((h) => finite(h.entropy)),
-      distance: site.heads.map((h) => finite(h.distance)),
-      confidence: site.heads.map((h) => finite(h.confidence)),
+      entropy: site.heads.map((h) => value(h, h.entropy)),
+      distance: site.heads.map((h) => value(h, h.distance)),
+      confidence: site.heads.map((h) => value(h, h.confidence)),
     },
     patterns: site.patterns?.map((p) => ({ label: p.label, confidence: finite(p.confidence) ?? 0 })),
   };
@@ -38,9 +40,14 @@ export function resolveMetrics(
   notes: string[],
 ): ResultMetrics | undefined {
   if (given === false) return undefined;
-  if (given) return given;
+  if (given) {
+    notes.push(...(given.warnings ?? []));
+    return given;
+  }
   try {
-    return analyzeResult(result);
+    const computed = analyzeResult(result);
+    notes.push(...(computed.warnings ?? []));
+    return computed;
   } catch (e) {
     notes.push(`metrics left out: ${(e as Error).message}`);
     return undefined;

@@ -3,18 +3,28 @@
  * DIR/tokens.json exists (else positions are labelled by index), and per-head metrics: taken from
  * DIR/metrics.json when present, computed otherwise.
  */
+
+import * as path from "node:path";
 import type { AttentionPayload, PayloadSite } from "@attnlens/widgets";
 import type { MetricsJson } from "../../analysis/metrics/analyze";
+import { AttnlensError } from "../../errors";
 import { type Extraction, readExtraction } from "../files/extractionDir";
 import { encodePayload, type PayloadOptions } from "../payload";
 import type { ReportInput } from "./export";
 
 /** Copies per-head metrics and pattern labels from metrics.json into the payload's sites. */
-export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson): void {
+export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson, file = "metrics.json"): void {
   const byId = new Map(metrics.sites.map((s) => [s.id, s]));
   for (const site of payload.sites as PayloadSite[]) {
     const m = byId.get(site.id);
     if (!m) continue;
+    if (m.heads.length !== site.heads) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `${file}: site ${site.id} has ${m.heads.length} heads but its map has ${site.heads}; ` +
+          "it belongs to another extraction: rerun `attnlens metrics` on this directory",
+      );
+    }
     const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
     site.metrics = {
       entropy: m.heads.map((h) => num(h.entropy)),
@@ -37,9 +47,14 @@ export function extractionReport(
   const payload = encodePayload(result, { ...options, ...(metrics ? { metrics: false } : {}) });
   const notes = [`${result.sites.length} attention sites · provider ${result.provider}`];
   if (metrics) {
-    applyMetricsJson(payload, metrics);
-    notes.push("metrics from metrics.json");
-  } else notes.push("metrics computed from the maps");
+    applyMetricsJson(payload, metrics, path.join(dir, "metrics.json"));
+    notes.push("metrics from metrics.json", ...(metrics.warnings ?? []));
+  } else if (payload.sites.some((s) => s.metrics)) notes.push("metrics computed from the maps");
+  else {
+    // encodePayload left them out and said why in its notes (e.g. a row that does not sum to 1).
+    const why = payload.notes?.find((n) => n.startsWith("metrics left out: "))?.slice("metrics left out: ".length);
+    notes.push(`no metrics: the maps did not pass the checks${why ? ` (${why})` : ""}`);
+  }
   if (!extraction.hasTokens) notes.push("no tokens.json: positions are labelled by index");
   return { input: { payload, title: options.title ?? dir, notes }, extraction };
 }
