@@ -17,6 +17,10 @@ export const exposeCommand: Command = {
   summary:
     "write MODEL (.onnx file or model directory) with every attention site's probabilities as graph outputs " +
     "to OUT.onnx, and OUT.attnlens.json describing each added output (for Python onnxruntime or other runtimes)",
+  options: [
+    ["-o, --output OUT.onnx", "where to write the exposed model (required; OUT.attnlens.json goes beside it)"],
+    ["--ingraph-metrics", "also add per-head metrics and rollout as graph outputs"],
+  ],
   async run(argv) {
     const { values, positionals } = parse(
       argv,

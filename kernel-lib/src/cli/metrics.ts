@@ -13,6 +13,13 @@ export const metricsCommand: Command = {
   name: "metrics",
   usage: "attnlens metrics DIR [--rollout] [--flow] [--patterns] [--stack encoder|decoder] [--tokens START:END]",
   summary: "per-head metrics and pattern labels of an extract directory → DIR/metrics.json (+ rollout.npy, flow.npy)",
+  options: [
+    ["--rollout", "also write DIR/rollout.npy (attention rollout across layers)"],
+    ["--flow", "also write DIR/flow.npy (attention flow, max-flow over the layer graph)"],
+    ["--patterns", "print the pattern label table"],
+    ["--stack encoder|decoder", "the stack rollout and flow run over"],
+    ["--tokens START:END", "flow over the tokens at positions START to END only"],
+  ],
   async run(argv) {
     const { values, positionals } = parse(
       argv,

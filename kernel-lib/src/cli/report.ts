@@ -9,6 +9,13 @@ export const reportCommand: Command = {
   usage:
     "attnlens report DIR -o REPORT.html [--title T] [--max-tokens N] [--sites a,b] [--format standalone|widget-state]",
   summary: "write one self-contained, offline HTML report (interactive views) of an `extract` directory",
+  options: [
+    ["-o, --out REPORT.html", "where to write the report (required)"],
+    ["--title T", "the report's title (default: attnlens: DIR's name)"],
+    ["--max-tokens N", "pool maps longer than N tokens for the overview (N ≥ 2)"],
+    ["--sites a,b", "only these site ids (e.g. encoder.self.0,encoder.self.3)"],
+    ["--format standalone|widget-state", "a self-contained page, or the Jupyter widget-state embedding"],
+  ],
   async run(argv) {
     const { values, positionals } = parse(
       argv,
