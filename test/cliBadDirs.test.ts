@@ -4,25 +4,18 @@
  * internal-error 70) and one line on stderr. Also: metrics.json is replaced, never written
  * through a symlink, and a fully masked sample is named by both commands.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readExtraction, writeExtraction } from "../kernel-lib/src/output/files/extractionDir";
 import { designedSite } from "../kernel-lib/src/testing/syntheticMaps";
 import { seededRandom } from "../kernel-lib/src/util/random";
-import { baseFiles, baseResult, type DirFiles, mutateDir } from "../kernel-lib/test/fuzz/dirMutations";
+import { baseFiles, baseResult, mutateDir, writeDir } from "../kernel-lib/test/fuzz/dirMutations";
 import { attnlens } from "./cliRunner";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-baddirs-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function writeDir(name: string, files: DirFiles): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [f, bytes] of files) writeFileSync(path.join(dir, f), bytes);
-  return dir;
-}
 
 /** The first generated directory, per damaged file, that the library rejects. */
 function nastiest(): { dir: string; what: string }[] {
@@ -33,7 +26,7 @@ function nastiest(): { dir: string; what: string }[] {
     if (m.what.length !== 1 || m.what[0].includes("cut to")) continue;
     const file = m.what[0].split(":")[0].replace(/^encoder\.self\.\d\./, "");
     if (byFile.has(file)) continue;
-    const dir = writeDir(`seed-${seed}`, m.files);
+    const dir = writeDir(tmp, `seed-${seed}`, m.files);
     try {
       readExtraction(dir);
     } catch {
@@ -74,7 +67,7 @@ describe("attnlens metrics / report on damaged extraction directories", () => {
 
 describe("attnlens metrics writes its files by replacing them", () => {
   it("replaces a metrics.json symlink instead of writing through it", () => {
-    const dir = writeDir("symlinked", baseFiles(baseResult()));
+    const dir = writeDir(tmp, "symlinked", baseFiles(baseResult()));
     const outside = path.join(tmp, "outside.json");
     writeFileSync(outside, "keep me\n");
     rmSync(path.join(dir, "metrics.json"));
@@ -93,7 +86,7 @@ describe("files that link out of the directory", () => {
     const outside = path.join(tmp, "secret.txt");
     writeFileSync(outside, "secret\nline two\n");
     for (const name of ["tokens.json", "encoder.self.0.npy"]) {
-      const dir = writeDir(`link-${name}`, baseFiles(baseResult()));
+      const dir = writeDir(tmp, `link-${name}`, baseFiles(baseResult()));
       rmSync(path.join(dir, name));
       symlinkSync(outside, path.join(dir, name));
       const r = attnlens("report", dir, "-o", path.join(dir, "out.html"));

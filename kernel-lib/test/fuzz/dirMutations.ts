@@ -4,12 +4,22 @@
  * values of other types, npy headers with bad shapes, dtypes and lengths, truncated or deleted
  * files. A directory is a map file name → bytes, written to disk by the test.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { analyzeResult, metricsJson } from "../../src/analysis/metrics/analyze";
 import { encodeNpy } from "../../src/output/files/npy";
 import type { AttentionResult } from "../../src/result/types";
 import { designedSite } from "../../src/testing/syntheticMaps";
 
 export type DirFiles = Map<string, Uint8Array>;
+
+/** Writes the files as directory ROOT/NAME and returns its path. */
+export function writeDir(root: string, name: string, files: DirFiles): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [f, bytes] of files) writeFileSync(path.join(dir, f), bytes);
+  return dir;
+}
 type Rand = () => number;
 const int = (rand: Rand, n: number) => Math.floor(rand() * n);
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[int(rand, xs.length)];

@@ -4,7 +4,7 @@
  * a one-line AttnlensError of a known code; anything else fails the test with the seed and the
  * mutations that reproduce it. Also the npy reader alone, on mutated headers and bodies.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,18 +16,11 @@ import { decodeNpy, encodeNpy } from "../../src/output/files/npy";
 import { reportSections } from "../../src/output/report/export";
 import { extractionReport } from "../../src/output/report/fromDir";
 import { seededRandom } from "../../src/util/random";
-import { baseFiles, baseResult, type DirFiles, mutateDir } from "./dirMutations";
+import { baseFiles, baseResult, type DirFiles, mutateDir, writeDir } from "./dirMutations";
 import { isKnownError } from "./knownErrors";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "attnlens-dirfuzz-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function writeDir(name: string, files: DirFiles): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [f, bytes] of files) writeFileSync(path.join(dir, f), bytes);
-  return dir;
-}
 
 /** `attnlens metrics DIR --rollout --flow`, without the writes. */
 function metricsPath(dir: string): void {
@@ -60,7 +53,7 @@ describe("extraction directory fuzz", () => {
   const base = baseFiles(baseResult());
 
   it("the unmutated directory passes both paths (the mutants start from a valid one)", () => {
-    const dir = writeDir("base", base);
+    const dir = writeDir(tmp, "base", base);
     metricsPath(dir);
     reportPath(dir);
   });
@@ -71,7 +64,7 @@ describe("extraction directory fuzz", () => {
     for (let i = 0; i < CASES; i++) {
       const seed = 5000 + i;
       const m = mutateDir(base, seededRandom(seed));
-      const dir = writeDir(`case-${seed}`, m.files);
+      const dir = writeDir(tmp, `case-${seed}`, m.files);
       for (const [name, fn] of [
         ["metrics", metricsPath],
         ["report", reportPath],
@@ -202,7 +195,7 @@ describe("extraction directory: the malformed files the fault-injection pass fou
       /metrics\.json: "sites\[0\]\.heads" must be a list, not null/,
     ],
   ])("%s → one BAD_INPUT line naming the file and field", (name, files, message) => {
-    const dir = writeDir(`named-${name.replace(/\W+/g, "-")}`, files);
+    const dir = writeDir(tmp, `named-${name.replace(/\W+/g, "-")}`, files);
     for (const fn of [() => readExtraction(dir), () => reportPath(dir)]) {
       let error: unknown = null;
       try {
