@@ -35,7 +35,7 @@ export interface MetricsOptions {
   /**
    * Leave sink tokens (start tokens of causal models, `specialTokens.sink`) out of distance,
    * signed distance and confidence: each row renormalised over its non-sink sources (NaN where
-   * those hold no mass). Default false.
+   * those hold no mass). Read by `analyzeResult` and `siteMetrics`; default false.
    */
   excludeSinks?: boolean;
 }
