@@ -85,6 +85,7 @@ export type {
   SiteMetrics,
   SpecialTokenRules,
 } from "./analysis/metrics/types";
+export { type TokenRole, type TokenRoleOptions, tokenRoles } from "./analysis/metrics/tokenRoles";
 export { siteMetrics } from "./analysis/metrics/headMetrics";
 export { receivedMass } from "./analysis/metrics/receivedMass";
 export { validateResult } from "./analysis/metrics/validateResult";

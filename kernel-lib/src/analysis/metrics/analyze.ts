@@ -11,6 +11,7 @@ import { emptySamples, emptySampleWarning } from "./emptySamples";
 import { siteGeometry } from "./geometry";
 import { summarizeHeads } from "./headMetrics";
 import { scanSite } from "./scan";
+import { excludeSinkRows } from "./sinkExcluded";
 import type { MetricsOptions, SiteMetrics } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
 
@@ -48,7 +49,8 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
     const geo = siteGeometry(result, site, options);
     const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel);
     const { data: _weights, dims, ...label } = site;
-    const heads = summarizeHeads(scan.rows, dims);
+    const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
+    const heads = summarizeHeads(rows, dims);
     let patterns = classifyScan(site, geo, scan);
     const empty = emptySamples(scan.rows, dims);
     if (empty.length > 0) {
@@ -56,7 +58,7 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
       // No row measured: "mixed" here means "nothing to go on", not a confident verdict.
       if (empty.length === dims[0]) patterns = patterns.map((p) => ({ ...p, label: "mixed", confidence: 0 }));
     }
-    return { site: label, dims, heads, rows: scan.rows, patterns };
+    return { site: label, dims, heads, rows, patterns };
   });
   return warnings.length > 0 ? { sites, warnings } : { sites };
 }

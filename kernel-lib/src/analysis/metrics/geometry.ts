@@ -128,7 +128,7 @@ function sampleGeometry(geo: Omit<SiteGeometry, "samples">, b: number, options: 
   const validBefore = new Int32Array(S + 1);
   for (let j = 0; j < S; j++) validBefore[j + 1] = validBefore[j] + sourceValid[j];
   const tokens = source.tokens?.[b];
-  const special = tokens ? specialPositions(tokens, sourceValid, options.specialTokens) : null;
+  const special = tokens ? specialPositions(tokens, sourceValid, options.specialTokens, geo.causal) : null;
   const sourceSegment = geo.self
     ? sourceSegments(b, source.stream, tokens, sourceValid, special, options, source.segments?.[b])
     : null;

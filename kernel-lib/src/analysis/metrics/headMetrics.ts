@@ -5,6 +5,7 @@
 import type { AttentionResult, SiteAttention } from "../../result/types";
 import { siteGeometry } from "./geometry";
 import { scanSite } from "./scan";
+import { excludeSinkRows } from "./sinkExcluded";
 import type { HeadMetrics, MetricsOptions, RowMetricKey, RowMetrics, SiteMetrics } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
 
@@ -53,6 +54,7 @@ export function headSummary(head: number, rows: number, mean: (key: RowMetricKey
       cls: mean("cls"),
       sep: mean("sep"),
       punctuation: mean("punctuation"),
+      sink: mean("sink"),
       segment: mean("segment"),
     },
     rows,
@@ -64,5 +66,6 @@ export function siteMetrics(result: AttentionResult, site: SiteAttention, option
   const geo = siteGeometry(result, site, options);
   const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
   const { data: _data, dims, ...label } = site;
-  return { site: label, dims, heads: summarizeHeads(scan.rows, dims), rows: scan.rows };
+  const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
+  return { site: label, dims, heads: summarizeHeads(rows, dims), rows };
 }

@@ -19,6 +19,7 @@ export { defaultKernel } from "./rowAccumulators";
 export { type SiteScan, scanSite } from "./scan";
 export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./similarity";
 export { DEFAULT_CLS, DEFAULT_SEP } from "./specialTokens";
+export { type TokenRole, type TokenRoleOptions, tokenRoles } from "./tokenRoles";
 export type {
   HeadMetrics,
   MetricsKernel,

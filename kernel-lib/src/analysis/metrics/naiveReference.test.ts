@@ -23,10 +23,11 @@ interface Case {
   label: string;
 }
 
-const WORDS = ["the", "Ġcat", "##s", ",", "Ġ.", "▁!", "sat", "[CLS]", "[SEP]", "?!"];
+const WORDS = ["the", "Ġcat", "##s", ",", "Ġ.", "▁!", "sat", "[CLS]", "[SEP]", "?!", "<|endoftext|>", "<s>"];
+const SPECIAL = ["[CLS]", "[SEP]", "<|endoftext|>", "<s>"];
 
 function token(text: string, id: number): TokenInfo {
-  const special = text === "[CLS]" || text === "[SEP]";
+  const special = SPECIAL.includes(text);
   return { text, id, word: special ? null : id, special };
 }
 
@@ -100,9 +101,11 @@ function randomCase(seed: number): Case {
     !cross && rand() < 0.5
       ? { encoder: sourceValid.map(() => Int32Array.from({ length: S }, () => Math.floor(rand() * 3))) }
       : undefined;
+  // Some cases name a sink token (it then wins over punctuation).
+  const specialTokens = rand() < 0.3 ? { sink: ["Ġ."] } : undefined;
   const result = { sites: [site], provider: "cpu", fallbacks: [], masks, tokens, outputs: {} } as AttentionResult;
-  const label = `seed ${seed}: ${site.kind}${causal ? " causal" : ""} [${site.dims}] padding ${["none", "right", "left"][style]}${tokens ? " tokens" : ""}${segments ? " segments" : ""}`;
-  return { result, site, options: { segments }, sourceValid, targetValid, sourceTokens, label };
+  const label = `seed ${seed}: ${site.kind}${causal ? " causal" : ""} [${site.dims}] padding ${["none", "right", "left"][style]}${tokens ? " tokens" : ""}${segments ? " segments" : ""}${specialTokens ? " sinks" : ""}${causal && sourceTokens?.some((ts, b) => ts[sourceValid[b].indexOf(1)].special) ? " start" : ""}`;
+  return { result, site, options: { segments, specialTokens }, sourceValid, targetValid, sourceTokens, label };
 }
 
 /** pᵢ: i on self sites; on cross sites the r-th valid target at rank r·(nₛ − 1)/(nₜ − 1) among the valid sources, interpolated. */
@@ -121,7 +124,19 @@ function isPunctuation(t: TokenInfo): boolean {
   return !t.special && bare.length > 0 && /^\p{P}+$/u.test(bare);
 }
 
-/** Segments from [SEP] boundaries (each ends with its separator); null with fewer than two holding valid tokens. */
+/** A causal site's first valid token, when special: the start (sink) token, neither [CLS] nor [SEP]. */
+function isStart(c: Case, b: number, j: number): boolean {
+  const tokens = c.sourceTokens?.[b];
+  return c.site.causal && tokens !== undefined && j === c.sourceValid[b].indexOf(1) && tokens[j].special;
+}
+
+/** Start tokens and the tokens the case names as sinks. */
+function isSinkToken(c: Case, b: number, j: number): boolean {
+  const tokens = c.sourceTokens?.[b];
+  return tokens !== undefined && (isStart(c, b, j) || (c.options.specialTokens?.sink ?? []).includes(tokens[j].text));
+}
+
+/** Segments from [SEP]/EOS boundaries (each ends with its separator); null with fewer than two holding valid tokens. */
 function separatorSegments(c: Case, b: number): Int32Array | null {
   const tokens = c.sourceTokens?.[b];
   if (!tokens) return null;
@@ -129,14 +144,19 @@ function separatorSegments(c: Case, b: number): Int32Array | null {
   let segment = 0;
   tokens.forEach((t, j) => {
     ids[j] = segment;
-    if (t.text === "[SEP]") segment++;
+    const separator = t.text === "[SEP]" || t.text === "<|endoftext|>";
+    if (separator && c.sourceValid[b][j] && !isSinkToken(c, b, j)) segment++;
   });
   const lastValid = c.sourceValid[b].lastIndexOf(1);
   return ids[lastValid] + 1 >= 2 ? ids : null;
 }
 
-/** Every row metric of row (b, h, i) from the definitions; NaN where undefined. */
-function naiveRow(c: Case, b: number, h: number, i: number): Record<RowMetricKey, number> {
+type NaiveRow = Record<RowMetricKey, number> & {
+  excluded: { distance: number; signedDistance: number; confidence: number };
+};
+
+/** Every row metric of row (b, h, i) from the definitions, and the sink-excluded ones; NaN where undefined. */
+function naiveRow(c: Case, b: number, h: number, i: number): NaiveRow {
   const [, H, T, S] = c.site.dims;
   const a = (j: number) => c.site.data[((b * H + h) * T + i) * S + j];
   const self = c.site.kind === "self";
@@ -152,7 +172,9 @@ function naiveRow(c: Case, b: number, h: number, i: number): Record<RowMetricKey
   let cls = 0;
   let sep = 0;
   let punctuation = 0;
+  let sink = 0;
   let segment = 0;
+  const kept = { mass: 0, distance: 0, signed: 0, max: 0 };
   for (let j = 0; j < S; j++) {
     if (!visible(j)) continue;
     const w = a(j);
@@ -161,11 +183,20 @@ function naiveRow(c: Case, b: number, h: number, i: number): Record<RowMetricKey
     distance += w * Math.abs(j - p);
     signed += w * (j - p);
     confidence = Math.max(confidence, w);
-    if (tokens?.[j].text === "[CLS]") cls += w;
-    if (tokens?.[j].text === "[SEP]") sep += w;
-    if (tokens && isPunctuation(tokens[j])) punctuation += w;
+    const text = tokens?.[j].text ?? "";
+    if (isSinkToken(c, b, j)) sink += w;
+    else if (text === "[CLS]" || text === "<s>") cls += w;
+    else if (text === "[SEP]" || text === "<|endoftext|>") sep += w;
+    else if (tokens && isPunctuation(tokens[j])) punctuation += w;
     if (segments && segments[j] === segments[i]) segment += w;
+    if (!isSinkToken(c, b, j)) {
+      kept.mass += w;
+      kept.distance += w * Math.abs(j - p);
+      kept.signed += w * (j - p);
+      kept.max = Math.max(kept.max, w);
+    }
   }
+  const renormalised = (x: number) => (kept.mass > 0 ? x / kept.mass : Number.NaN);
   const at = (j: number) => (self && visible(j) ? a(j) : Number.NaN);
   return {
     entropy,
@@ -180,7 +211,13 @@ function naiveRow(c: Case, b: number, h: number, i: number): Record<RowMetricKey
     cls: tokens ? cls : Number.NaN,
     sep: tokens ? sep : Number.NaN,
     punctuation: tokens ? punctuation : Number.NaN,
+    sink: tokens ? sink : Number.NaN,
     segment: segments ? segment : Number.NaN,
+    excluded: {
+      distance: renormalised(kept.distance),
+      signedDistance: renormalised(kept.signed),
+      confidence: renormalised(kept.max),
+    },
   };
 }
 
@@ -197,8 +234,12 @@ const KEYS: RowMetricKey[] = [
   "cls",
   "sep",
   "punctuation",
+  "sink",
   "segment",
 ];
+
+/** The metrics `excludeSinks` changes. */
+const EXCLUDED_KEYS = ["distance", "signedDistance", "confidence"] as const;
 
 /** float32 results against float64 sums: relative 1e-5 of the value's scale (tokens for distances). */
 function close(actual: number, expected: number, scale: number): boolean {
@@ -211,6 +252,7 @@ function checkKernel(kernel: MetricsKernel, seeds: number[]): number {
   for (const seed of seeds) {
     const c = randomCase(seed);
     const m = siteMetrics(c.result, c.site, { ...c.options, kernel });
+    const excluded = siteMetrics(c.result, c.site, { ...c.options, kernel, excludeSinks: true });
     const [B, H, T, S] = c.site.dims;
     for (let h = 0; h < H; h++) {
       const sums = Object.fromEntries(KEYS.map((k) => [k, { total: 0, count: 0 }]));
@@ -227,6 +269,13 @@ function checkKernel(kernel: MetricsKernel, seeds: number[]): number {
               sums[k].total += naive[k];
               sums[k].count++;
             }
+          }
+          for (const k of EXCLUDED_KEYS) {
+            const scale = k === "confidence" ? 1 : S;
+            if (!close(excluded.rows[k][r], naive.excluded[k], scale))
+              expect.fail(
+                `${kernel}, ${c.label}, b${b} h${h} i${i}: ${k} without sinks ${excluded.rows[k][r]}, by definition ${naive.excluded[k]}`,
+              );
           }
           rowsChecked++;
         }
@@ -269,6 +318,8 @@ describe("the row kernels against the definitions (docs/metrics.md)", () => {
     for (const part of [
       " self ",
       " self causal ",
+      "sinks",
+      "start",
       " cross ",
       "padding none",
       "padding right",

@@ -44,6 +44,7 @@ function allocateRows(n: number, bt: number): RowMetrics {
     cls: f(),
     sep: f(),
     punctuation: f(),
+    sink: f(),
     segment: f(),
     sources: new Int32Array(bt),
   };
@@ -125,6 +126,7 @@ export function scanSite(
         rows.cls[r] = special ? massAt(data, base, special.cls, limit) : Number.NaN;
         rows.sep[r] = special ? massAt(data, base, special.sep, limit) : Number.NaN;
         rows.punctuation[r] = special ? massAt(data, base, special.punctuation, limit) : Number.NaN;
+        rows.sink[r] = special ? massAt(data, base, special.sink, limit) : Number.NaN;
         rows.segment[r] = ownSegment >= 0 ? sums[at + SEGMENT] : Number.NaN;
       }
     }

@@ -1,62 +1,51 @@
 /**
- * Positions of [CLS], [SEP]/EOS and punctuation tokens in one sample's token list.
- * Defaults cover BERT, RoBERTa/BART, T5 and GPT-2 vocabularies; pass `specialTokens` to
- * override (token text, exact, or token id). Punctuation = a non-special token whose text,
- * without sub-word markers (##, Ġ, ▁), is only Unicode punctuation.
+ * Positions of [CLS], [SEP]/EOS, start/sink and punctuation tokens in one sample's token list,
+ * from the token roles (tokenRoles.ts: the one place that decides them), and the segments that
+ * [SEP]/EOS boundaries give. Pass `specialTokens` to override the defaults (token text, exact,
+ * or token id).
  */
 import type { TokenInfo } from "../../result/types";
+import { type TokenRole, tokenRoles } from "./tokenRoles";
 import type { SpecialTokenRules } from "./types";
 
-export const DEFAULT_CLS = ["[CLS]", "<s>", "<cls>"];
-export const DEFAULT_SEP = ["[SEP]", "</s>", "<sep>", "<eos>", "<|endoftext|>"];
-
-const PUNCTUATION = /^\p{P}+$/u;
-const MARKERS = /^(##|Ġ|▁)/;
+export { bareText, DEFAULT_CLS, DEFAULT_SEP, isPunctuation } from "./tokenRoles";
 
 export interface SpecialPositions {
+  roles: TokenRole[];
   cls: Int32Array;
   sep: Int32Array;
+  /** Start tokens of causal streams and the caller's sink tokens. */
+  sink: Int32Array;
   punctuation: Int32Array;
 }
 
-/** The token text without its sub-word marker. */
-export function bareText(text: string): string {
-  return text.replace(MARKERS, "");
+function positionsOf(roles: TokenRole[], ...wanted: TokenRole[]): Int32Array {
+  const out: number[] = [];
+  roles.forEach((r, j) => wanted.includes(r) && out.push(j));
+  return Int32Array.from(out);
 }
 
-function matcher(rules: Array<string | number>): (t: TokenInfo) => boolean {
-  const texts = new Set(rules.filter((r): r is string => typeof r === "string"));
-  const ids = new Set(rules.filter((r): r is number => typeof r === "number"));
-  return (t) => ids.has(t.id) || texts.has(t.text);
-}
-
-export function isPunctuation(t: TokenInfo): boolean {
-  const bare = bareText(t.text);
-  return !t.special && bare.length > 0 && PUNCTUATION.test(bare);
-}
-
+/** `causal`: the tokens are a causal stream's, whose first token may be a start (sink) token. */
 export function specialPositions(
   tokens: TokenInfo[],
   valid: Uint8Array,
   rules: SpecialTokenRules = {},
+  causal = false,
 ): SpecialPositions {
-  const isCls = matcher(rules.cls ?? DEFAULT_CLS);
-  const isSep = matcher(rules.sep ?? DEFAULT_SEP);
-  const cls: number[] = [];
-  const sep: number[] = [];
-  const punctuation: number[] = [];
-  tokens.forEach((t, j) => {
-    if (!valid[j]) return;
-    if (isCls(t)) cls.push(j);
-    else if (isSep(t)) sep.push(j);
-    else if (isPunctuation(t)) punctuation.push(j);
-  });
-  return { cls: Int32Array.from(cls), sep: Int32Array.from(sep), punctuation: Int32Array.from(punctuation) };
+  const roles = tokenRoles(tokens, { valid, causal, rules });
+  return {
+    roles,
+    cls: positionsOf(roles, "cls"),
+    sep: positionsOf(roles, "sep"),
+    sink: positionsOf(roles, "start", "sink"),
+    punctuation: positionsOf(roles, "punct"),
+  };
 }
 
 /**
  * Segment ids from [SEP]/EOS boundaries: a segment ends with (and includes) each separator.
  * Returns null when that gives fewer than two segments with valid tokens (no block structure).
+ * Start tokens are not separators, so a decoder's BOS starts no segment.
  */
 export function segmentsFromSeparators(tokens: TokenInfo[], valid: Uint8Array, sep: Int32Array): Int32Array | null {
   const ids = new Int32Array(tokens.length);

@@ -8,6 +8,11 @@ import type { SiteLabel, Stack } from "../../result/types";
 export interface SpecialTokenRules {
   cls?: Array<string | number>;
   sep?: Array<string | number>;
+  /**
+   * Attention-sink tokens beyond a causal model's start token (which is always one), e.g. an
+   * encoder's "." or "[SEP]"; none by default. They count in `mass.sink`, not in [CLS]/[SEP].
+   */
+  sink?: Array<string | number>;
 }
 
 /**
@@ -27,6 +32,12 @@ export interface MetricsOptions {
   segments?: Partial<Record<Stack, ArrayLike<number>[]>>;
   /** Row kernel of the metric pass (default: "wasm" where available, else "js"). */
   kernel?: MetricsKernel;
+  /**
+   * Leave sink tokens (start tokens of causal models, `specialTokens.sink`) out of distance,
+   * signed distance and confidence: each row renormalised over its non-sink sources (NaN where
+   * those hold no mass). Read by `analyzeResult` and `siteMetrics`; default false.
+   */
+  excludeSinks?: boolean;
 }
 
 /**
@@ -55,6 +66,8 @@ export interface RowMetrics {
   cls: Float32Array;
   sep: Float32Array;
   punctuation: Float32Array;
+  /** Mass on sink tokens: a causal model's start token and `specialTokens.sink` (needs TokenInfo). */
+  sink: Float32Array;
   /** Mass on sources of the target's own segment (needs segments or [SEP] boundaries). */
   segment: Float32Array;
   /** Number of valid visible sources nᵢ per [B, T] row (0 for padding targets). */
@@ -80,6 +93,7 @@ export const ROW_METRIC_KEYS = [
   "cls",
   "sep",
   "punctuation",
+  "sink",
   "segment",
 ] as const satisfies readonly Exclude<keyof RowMetrics, "sources">[];
 
@@ -107,6 +121,8 @@ export interface HeadMetrics {
     cls: number | null;
     sep: number | null;
     punctuation: number | null;
+    /** Start / sink tokens (see RowMetrics.sink). */
+    sink: number | null;
     segment: number | null;
   };
   /** Number of valid target rows averaged (all samples). */

@@ -1,7 +1,7 @@
 /**
  * Vertical-strip columns: sources that receive a large share of every row's attention
  * (Σᵢ aᵢⱼ over valid rows / number of valid rows), e.g. [CLS], [SEP], BOS, a full stop.
- * Candidates are the first valid source, the [CLS]/[SEP] positions, and the sources that are the
+ * Candidates are the first valid source, the [CLS]/[SEP] and sink positions, and the sources that are the
  * largest weight of at least STRIP_ARGMAX_ROWS of the rows (at most 2·STRIP_MAX of them); their
  * shares are then read exactly. Reading every column would cost as much as the metric pass.
  */
@@ -20,6 +20,7 @@ export function stripCandidates(argmax: Int32Array, g: SampleGeometry, counts: I
   if (g.firstSource >= 0) set.add(g.firstSource);
   for (const j of g.special?.cls ?? []) set.add(j);
   for (const j of g.special?.sep ?? []) set.add(j);
+  for (const j of g.special?.sink ?? []) set.add(j);
   return [...set].sort((x, y) => x - y);
 }
 

@@ -65,6 +65,7 @@ function rowMetrics(rows: Float32Array, per: number, sources: Int32Array): RowMe
     cls: undefinedRows(),
     sep: undefinedRows(),
     punctuation: undefinedRows(),
+    sink: undefinedRows(),
     segment: view("segment"),
     sources,
   };
@@ -76,7 +77,7 @@ function headMetrics(means: Float32Array, heads: number, validRows: number): Hea
   return Array.from({ length: heads }, (_, h) =>
     headSummary(h, validRows, (name) => {
       const k = computed.indexOf(name);
-      // Token-based masses (cls, sep, punctuation) are not computed in graph.
+      // Token-based masses (cls, sep, punctuation, sink) are not computed in graph.
       const v = k < 0 ? Number.NaN : means[k * heads + h];
       return Number.isNaN(v) ? null : v;
     }),

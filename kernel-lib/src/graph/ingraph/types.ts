@@ -28,7 +28,7 @@ export interface MeasureOptions {
 }
 
 /**
- * One site measured in graph. `rows` is absent with `{ rows: false }`. The [CLS], [SEP] and
+ * One site measured in graph. `rows` is absent with `{ rows: false }`. The [CLS], [SEP], sink and
  * punctuation masses need token text, which the graph does not have: they are NaN (null per head),
  * as in the reference without tokens. `site.causal` is read from the data, as `run()` does.
  */
