@@ -5,16 +5,17 @@
  * output by its torch module name, runs onnxruntime, splits heads itself and computes
  * ‖(x_j W_V + b_V)_h · W_O[h·d:(h+1)·d, :]‖ with W_O read from the initializers of the output
  * projection named by torch (Kobayashi et al. 2020). Covers MatMul + bias (BERT), fused QKV by
- * Gemm + Split (GPT-2), rank-3 [B·H, S, d] values and cross attention (BART). Then the ‖v_j‖
- * fallback on fused ops without an output projection, and normWeighted on a real run.
+ * Gemm + Split (GPT-2), rank-3 [B·H, S, d] values and cross attention (BART). Then fused
+ * com.microsoft Attention graphs against their unfused twins, the ‖v_j‖ fallback on a fused op
+ * without an output projection, and normWeighted on a real run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runPython } from "../../test/pythonEnv";
-import { analyzeResult, normWeighted, openModel } from "../src";
-import { loadFixture } from "./fixtureFiles";
+import { analyzeResult, loadModel, normWeighted, openModel } from "../src";
+import { FIXTURES, loadFixture } from "./fixtureFiles";
 import { attentionCases } from "./fusedCases";
 import { D, weight } from "./fusedGraphs";
 
@@ -116,6 +117,25 @@ describe.each(CASES)("value norms of %s", (name, refSites) => {
   });
 });
 
+describe("value norms of fused attention", () => {
+  it.each([
+    ["bert", "fused_bert"],
+    ["gpt2", "fused_gpt2"],
+  ])("%s and %s (com.microsoft Attention, same weights) give the same norms", async (plain, fused) => {
+    const norms = [];
+    for (const dir of [plain, fused]) {
+      const model = await loadModel(path.join(FIXTURES, "real", dir), { providers: ["cpu"], valueNorms: true });
+      norms.push((await model.run("the cat sat on the mat")).valueNorms ?? []);
+      await model.release();
+    }
+    expect(norms[1].map((n) => n.kind)).toEqual(["transformed", "transformed"]);
+    norms[0].forEach((n, i) => {
+      expect(norms[1][i].dims).toEqual(n.dims);
+      n.data.forEach((v, k) => expect(Math.abs(norms[1][i].data[k] - v)).toBeLessThan(1e-5));
+    });
+  });
+});
+
 describe("value norms without an output projection", () => {
   it("fall back to ‖v_j‖ and say so (com.microsoft Attention, decomposed)", async () => {
     const c = attentionCases()[0];
@@ -170,6 +190,9 @@ describe("normWeighted on a real run", () => {
       }
       for (let j = 0; j < S; j++) expect(rows.sites[1].data[at(j)]).toBeCloseTo(raw.sites[1].data[at(j)] / sum, 6);
     }
-    expect(analyzeResult(rows).sites.length).toBe(2);
+    const analysis = analyzeResult(rows);
+    expect(analysis.sites.length).toBe(2);
+    expect(analyzeResult(result, { weighting: "norm" })).toEqual(analysis);
+    expect(analyzeResult(result, { weighting: "norm" })).not.toEqual(analyzeResult(result));
   });
 });
