@@ -21,11 +21,17 @@ function specialMass(site) {
   const [, H, T, S] = site.dims;
   let mass = 0;
   for (let h = 0; h < H; h++)
-    for (let t = 0; t < T; t++) for (let j = 0; j < S; j++) if (tokens[j]?.special) mass += site.data[(h * T + t) * S + j];
+    for (let t = 0; t < T; t++)
+      for (let j = 0; j < S; j++) if (tokens[j]?.special) mass += site.data[(h * T + t) * S + j];
   return mass / (H * T);
 }
 
-console.log(`${name}: "${text}" (${tokens.length} tokens, specials: ${tokens.filter((t) => t.special).map((t) => t.text).join(" ")})`);
+console.log(
+  `${name}: "${text}" (${tokens.length} tokens, specials: ${tokens
+    .filter((t) => t.special)
+    .map((t) => t.text)
+    .join(" ")})`,
+);
 console.log("| site | norms | special mass, α | special mass, α·‖f(x)‖ | change |");
 console.log("| --- | --- | --- | --- | --- |");
 let a = 0;
