@@ -117,6 +117,21 @@ describe.each(CASES)("value norms of %s", (name, refSites) => {
   });
 });
 
+describe("value norms beside in-graph metrics", () => {
+  it("are the same when the metric subgraphs are appended too, and measure() still works", async () => {
+    const fx = loadFixture("bert_like");
+    const alone = await openModel(fx.modelPath, { providers: ["cpu"], valueNorms: true });
+    const both = await openModel(fx.modelPath, { providers: ["cpu"], valueNorms: true, inGraphMetrics: true });
+    const a = (await alone.run(fx.feeds)).valueNorms ?? [];
+    const b = (await both.run(fx.feeds)).valueNorms ?? [];
+    expect((await both.measure(fx.feeds)).sites.length).toBe(2);
+    await alone.release();
+    await both.release();
+    expect(b.length).toBe(2);
+    b.forEach((n, i) => expect(n.data).toEqual(a[i].data));
+  });
+});
+
 describe("value norms of fused attention", () => {
   it.each([
     ["bert", "fused_bert"],
