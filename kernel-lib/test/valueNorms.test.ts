@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runPython } from "../../test/pythonEnv";
 import { analyzeResult, loadModel, normWeighted, openModel } from "../src";
+import { encodePayload } from "../src/output/payload/encode";
 import { FIXTURES, loadFixture } from "./fixtureFiles";
 import { attentionCases } from "./fusedCases";
 import { D, weight } from "./fusedGraphs";
@@ -209,5 +210,8 @@ describe("normWeighted on a real run", () => {
     expect(analysis.sites.length).toBe(2);
     expect(analyzeResult(result, { weighting: "norm" })).toEqual(analysis);
     expect(analyzeResult(result, { weighting: "norm" })).not.toEqual(analyzeResult(result));
+    // Views take it as any result: the payload carries the weighted maps and their metrics.
+    const payload = encodePayload(rows);
+    expect(payload.sites.length).toBe(2);
   });
 });
