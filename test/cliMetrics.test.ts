@@ -69,7 +69,7 @@ describe("attnlens metrics errors", () => {
     expect(r.stderr).toMatch(/^attnlens metrics: error: .*no manifest\.json.*attnlens extract/);
   });
 
-  it("--tokens restricts the flow to a token range and is validated", () => {
+  it("--tokens and --cut-tokens restrict the flow to a token range and are validated", () => {
     const fx = loadFixture("bert_like");
     const dir = path.join(tmp, "bert_like");
     extractOnCpu(fx.modelPath, path.join(fx.dir, "feeds.json"), dir);
@@ -78,5 +78,10 @@ describe("attnlens metrics errors", () => {
     const bad = attnlens("metrics", dir, "--flow", "--tokens", "4:2");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--tokens must be START:END/);
+    const cut = attnlens("metrics", dir, "--flow", "--cut-tokens", "0:4");
+    expect(cut.code, cut.stderr).toBe(0);
+    const badCut = attnlens("metrics", dir, "--flow", "--cut-tokens", "x");
+    expect(badCut.code).toBe(2);
+    expect(badCut.stderr).toMatch(/--cut-tokens must be START:END/);
   });
 });

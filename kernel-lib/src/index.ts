@@ -64,6 +64,7 @@ export type {
   ProviderFallback,
   SiteAttention,
   SiteLabel,
+  SiteValueNorms,
   Stack,
   TokenInfo,
 } from "./result/types";
@@ -95,6 +96,7 @@ export type { Merge } from "./analysis/metrics/clustering";
 export type { LayerRange } from "./analysis/metrics/layers";
 export { type Rollout, type RolloutOptions, rollout } from "./analysis/metrics/rollout";
 export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./analysis/metrics/flow";
+export { type NormWeightOptions, normWeighted } from "./analysis/metrics/normWeighted";
 export { headPatterns } from "./analysis/patterns/headPatterns";
 export type {
   HeadPattern,

@@ -61,9 +61,9 @@ function withConsumer(bytes: Uint8Array): Uint8Array {
 /** Rewritten models by label; models with no attention (e.g. a classifier's Softmax) have nothing to rewrite. */
 function rewrittenModels(): Map<string, Uint8Array> {
   const models = new Map<string, Uint8Array>();
-  const add = (label: string, source: Uint8Array, inGraph: boolean) => {
+  const add = (label: string, source: Uint8Array, inGraph: boolean, valueNorms = false) => {
     try {
-      models.set(label, attentionGraph(source, { inGraphMetrics: inGraph }).bytes);
+      models.set(label, attentionGraph(source, { inGraphMetrics: inGraph, valueNorms }).bytes);
     } catch (e) {
       if (!(e instanceof AttnlensError) || e.code !== "NO_ATTENTION") throw e;
     }
@@ -72,6 +72,7 @@ function rewrittenModels(): Map<string, Uint8Array> {
     const label = path.relative(FIXTURES, file);
     const bytes = readFileSync(file);
     add(`${label} exposed`, bytes, false);
+    add(`${label} exposed + value norms`, bytes, false, true);
     // In-graph metrics need opset ≥ 11 and no past keys; where the plan refuses, it says so (other tests).
     try {
       add(`${label} exposed + in-graph metrics`, bytes, true);
@@ -110,6 +111,7 @@ describe("rewritten models are valid ONNX", () => {
     ])
       expect(labels).toContain(fused);
     expect(labels.filter((l) => l.endsWith("in-graph metrics")).length).toBeGreaterThanOrEqual(10);
+    expect(labels).toContain("gpt2_like/model.onnx exposed + value norms");
     expect(labels.filter((l) => l.endsWith("with a consumer, decomposed")).length).toBe(
       [...attentionCases(), qAttentionCase(), ...mhaCases(), ...gqaCases()].length,
     );

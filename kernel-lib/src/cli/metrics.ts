@@ -11,14 +11,19 @@ import { patternTable } from "./patternTable";
 
 export const metricsCommand: Command = {
   name: "metrics",
-  usage: "attnlens metrics DIR [--rollout] [--flow] [--patterns] [--stack encoder|decoder] [--tokens START:END]",
+  usage:
+    "attnlens metrics DIR [--rollout] [--flow] [--patterns] [--stack encoder|decoder] [--tokens START:END] [--cut-tokens START:END]",
   summary: "per-head metrics and pattern labels of an extract directory → DIR/metrics.json (+ rollout.npy, flow.npy)",
   options: [
     ["--rollout", "also write DIR/rollout.npy (attention rollout across layers)"],
     ["--flow", "also write DIR/flow.npy (attention flow, max-flow over the layer graph)"],
     ["--patterns", "print the pattern label table"],
     ["--stack encoder|decoder", "the stack rollout and flow run over"],
-    ["--tokens START:END", "flow over the tokens at positions START to END only"],
+    ["--tokens START:END", "flow rows of the top tokens START to END only (equal to those rows of the full flow)"],
+    [
+      "--cut-tokens START:END",
+      "flow of the graph cut down to tokens START to END (cheaper for long inputs; not a slice of the full flow)",
+    ],
   ],
   async run(argv) {
     const { values, positionals } = parse(
@@ -29,6 +34,7 @@ export const metricsCommand: Command = {
         patterns: { type: "boolean" },
         stack: { type: "string" },
         tokens: { type: "string" },
+        "cut-tokens": { type: "string" },
       },
       1,
     );
@@ -46,7 +52,11 @@ export const metricsCommand: Command = {
       written.push(`rollout.npy (${r.stack}, layers ${r.layers.join(",")})`);
     }
     if (values.flow) {
-      const f = attentionFlow(result, { stack, tokens: tokensOption(str(values.tokens)) });
+      const f = attentionFlow(result, {
+        stack,
+        tokens: tokensOption("--tokens", str(values.tokens)),
+        cutTokens: tokensOption("--cut-tokens", str(values["cut-tokens"])),
+      });
       replaceFileInDir(dir, "flow.npy", encodeNpy(f.data, f.dims));
       written.push(`flow.npy (${f.stack}, ${f.edges} edges)`);
     }
@@ -61,10 +71,9 @@ function stackOption(v: string | undefined): Stack | undefined {
   throw new UsageError(`--stack must be encoder or decoder, not "${v}"`);
 }
 
-function tokensOption(v: string | undefined): [number, number] | undefined {
+function tokensOption(name: string, v: string | undefined): [number, number] | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m || Number(m[1]) >= Number(m[2]))
-    throw new UsageError(`--tokens must be START:END with START < END, e.g. 0:32`);
+  if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`${name} must be START:END with START < END, e.g. 0:32`);
   return [Number(m[1]), Number(m[2])];
 }

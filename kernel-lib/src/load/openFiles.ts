@@ -44,6 +44,7 @@ export async function openModelFile(
       arena: read.arena,
       stackHint: options.stackHint,
       inGraphMetrics: options.inGraphMetrics,
+      valueNorms: options.valueNorms,
     });
     return await openAttentionGraph(graph, { ...options, sessionOptions });
   } catch (e) {

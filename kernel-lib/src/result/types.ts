@@ -67,6 +67,25 @@ export interface ProviderFallback {
   reason: string;
 }
 
+/**
+ * Norm-based attention's second factor for one site (Kobayashi et al. 2020): the length of what
+ * each source contributes per unit of attention, per head.
+ */
+export interface SiteValueNorms {
+  /** The site id, as in `sites`. */
+  site: string;
+  /**
+   * `"transformed"`: ‖f(x_j)‖ = ‖(x_j W_V + b_V) W_O^h‖, the value vector through head h's slice of
+   * the output projection; `"value"`: ‖v_j‖ alone, where the output projection was not found.
+   */
+  kind: "transformed" | "value";
+  /** [batch, heads, source]; N[b, h, j] = data[(b·H + h)·S + j]. */
+  dims: [number, number, number];
+  data: Float32Array;
+  /** Why `kind` is "value". */
+  note?: string;
+}
+
 /** Everything one `model.run` returns. */
 export interface AttentionResult {
   /** Sites in (stack, layer) order: encoder before decoder; self before cross within a decoder layer. */
@@ -85,6 +104,8 @@ export interface AttentionResult {
   segments?: Partial<Record<Stack, Int32Array[]>>;
   /** The model's own outputs (logits, hidden states), as onnxruntime returned them. */
   outputs: Record<string, ModelOutput>;
+  /** Per site, the value-vector norms, when the model was opened with `valueNorms: true`. */
+  valueNorms?: SiteValueNorms[];
   /** Tokens per sample, when the run started from text (filled by the tokenizer layer). */
   tokens?: { source?: TokenInfo[][]; target?: TokenInfo[][] };
 }

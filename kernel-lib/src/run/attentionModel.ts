@@ -6,11 +6,12 @@ import type { InGraphPlan } from "../graph/ingraph/plan";
 import type { MeasureOptions, MeasureResult } from "../graph/ingraph/types";
 import { type GraphChecks, NO_GRAPH_CHECKS } from "../graph/sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
+import type { SiteValueNormPlan } from "../graph/surgery/valueNorms";
 import { looksCausal } from "../result/causality";
 import { idsFromFeeds } from "../result/inputIds";
 import { toBhts, toFloat32 } from "../result/layout";
 import { masksFromFeeds } from "../result/masks";
-import type { AttentionResult, ProviderFallback, SiteAttention } from "../result/types";
+import type { AttentionResult, ProviderFallback, SiteAttention, SiteValueNorms } from "../result/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
 import { checkIdRanges } from "./idRanges";
 import { OutputPlan } from "./outputPlan";
@@ -47,6 +48,8 @@ export class AttentionModel {
     private readonly inGraph?: InGraphPlan,
     /** Embedding sizes and declared site shapes, for checking feeds before the run. */
     private readonly checks: GraphChecks = NO_GRAPH_CHECKS,
+    /** The value-norm outputs per site, when opened with `valueNorms` (graph/surgery/valueNorms.ts). */
+    private readonly valueNorms?: readonly SiteValueNormPlan[],
   ) {}
 
   /** The provider the session runs on. */
@@ -72,7 +75,10 @@ export class AttentionModel {
       inputs: this.inputs,
       siteShapes: this.checks.siteShapes,
     });
-    const attentionOutputs = [...new Set(wanted.map((s) => s.output))].filter((n) => !this.outputs.includes(n));
+    const norms = (this.valueNorms ?? []).filter((p) => p.output && wanted.some((s) => s.id === p.site));
+    const attentionOutputs = [
+      ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),
+    ].filter((n) => !this.outputs.includes(n));
     const out = await this.runSession(feeds, attentionOutputs);
     const sites: SiteAttention[] = wanted.map((site) => {
       const t = out[site.output] as ort.Tensor;
@@ -109,6 +115,7 @@ export class AttentionModel {
       masks: masksFromFeeds(feeds, primary),
       ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
+      ...(this.valueNorms ? { valueNorms: valueNormsOf(norms, out) } : {}),
     };
   }
 
@@ -162,4 +169,21 @@ export class AttentionModel {
   async release(): Promise<void> {
     await this.opened.session.release();
   }
+}
+
+/** The fetched norm outputs as the result's per-site records. */
+function valueNormsOf(
+  plans: readonly SiteValueNormPlan[],
+  out: ort.InferenceSession.OnnxValueMapType,
+): SiteValueNorms[] {
+  return plans.map((p) => {
+    const t = out[p.output as string] as ort.Tensor;
+    return {
+      site: p.site,
+      kind: p.kind as SiteValueNorms["kind"],
+      dims: [t.dims[0], t.dims[1], t.dims[2]],
+      data: t.data as Float32Array,
+      ...(p.note ? { note: p.note } : {}),
+    };
+  });
 }

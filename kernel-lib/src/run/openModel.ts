@@ -29,6 +29,11 @@ export interface OpenOptions {
   maxAttentionBytes?: number;
   /** Append per-head metrics and rollout as ONNX subgraphs, read by `model.measure()` (see ingraph/). */
   inGraphMetrics?: boolean | InGraphOptions;
+  /**
+   * Also output each site's value-vector norms ‖f(x_j)‖ per head and source, for norm-based
+   * attention (`result.valueNorms`, `normWeighted(result)`; Kobayashi et al. 2020).
+   */
+  valueNorms?: boolean;
 }
 
 /**
@@ -41,6 +46,7 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
   const graph = attentionGraphOf(source, {
     stackHint: options.stackHint,
     inGraphMetrics: options.inGraphMetrics,
+    valueNorms: options.valueNorms,
     what,
   });
   const sessionOptions = { ...options.sessionOptions };
@@ -79,6 +85,7 @@ export async function openAttentionGraph(graph: AttentionGraph, options: OpenOpt
     options.maxAttentionBytes,
     graph.inGraph,
     graph.checks,
+    graph.valueNorms?.sites,
   );
 }
 

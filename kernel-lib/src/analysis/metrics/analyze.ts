@@ -2,6 +2,7 @@
  * The result-level entry point: one metric pass per site (metrics + checks), then the pattern
  * classifier on that pass, and the JSON that `attnlens metrics DIR` writes.
  */
+
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { classifyScan } from "../patterns/headPatterns";
@@ -10,6 +11,7 @@ import type { HeadPattern } from "../patterns/types";
 import { emptySamples, emptySampleWarning } from "./emptySamples";
 import { siteGeometry } from "./geometry";
 import { summarizeHeads } from "./headMetrics";
+import { normWeighted } from "./normWeighted";
 import { scanSite } from "./scan";
 import { excludeSinkRows } from "./sinkExcluded";
 import type { MetricsOptions, SiteMetrics } from "./types";
@@ -18,6 +20,11 @@ import { DEFAULT_TOLERANCE } from "./validate";
 export interface AnalyzeOptions extends MetricsOptions {
   /** Site ids to analyze (default: all). */
   sites?: string[];
+  /**
+   * `"norm"`: analyze norm-based attention, `normWeighted(result)` (rows renormalized; the model
+   * must be opened with `valueNorms: true`). Default `"attention"`: the weights α themselves.
+   */
+  weighting?: "attention" | "norm";
 }
 
 export interface SiteAnalysis extends SiteMetrics {
@@ -36,6 +43,7 @@ export interface ResultMetrics {
  * tokens) and labels its pattern; formulas in kernel-lib/docs/metrics.md.
  */
 export function analyzeResult(result: AttentionResult, options: AnalyzeOptions = {}): ResultMetrics {
+  if (options.weighting === "norm") return analyzeResult(normWeighted(result), { ...options, weighting: "attention" });
   const known = new Set(result.sites.map((s) => s.id));
   const missing = options.sites?.filter((id) => !known.has(id)) ?? [];
   if (missing.length > 0)

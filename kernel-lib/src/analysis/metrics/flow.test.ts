@@ -70,7 +70,7 @@ function site(layer: number, dims: [number, number, number, number], seed: numbe
 }
 
 /** The layered graph built independently as a dense matrix. */
-function naiveFlow(sites: SiteAttention[], b: number, i: number, j: number): number {
+function naiveFlow(sites: SiteAttention[], b: number, i: number, j: number, keep?: (t: number) => boolean): number {
   const [, H, T] = sites[0].dims;
   const L = sites.length;
   const N = (L + 1) * T;
@@ -84,6 +84,7 @@ function naiveFlow(sites: SiteAttention[], b: number, i: number, j: number): num
       });
       const sum = row.reduce((p, q) => p + q, 0);
       row.forEach((v, y) => {
+        if (keep && !(keep(x) && keep(y))) return;
         cap[(l + 1) * T + x][l * T + y] = v / sum;
       });
     }
@@ -111,13 +112,53 @@ describe("attention flow", () => {
     const sites = [0, 1, 2].map((l) => site(l, [1, 1, 20, 20], l, false));
     const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: {} };
     expect(() => attentionFlow(result, { maxEdges: 1000 })).toThrow(
-      /3 layers × 20² tokens = 1200 edges, above the limit of 1000; choose fewer layers \(fromLayer\/toLayer\), fewer tokens/,
+      /3 layers × 20² tokens = 1200 edges, above the limit of 1000; choose fewer layers \(fromLayer\/toLayer\), raise maxEdges, or .*cutTokens/,
     );
-    const cut = attentionFlow(result, { maxEdges: 1000, tokens: [0, 10] });
+    expect(() => attentionFlow(result, { maxEdges: 1000, tokens: [0, 10] })).toThrow(/1200 edges/);
+    const cut = attentionFlow(result, { maxEdges: 1000, cutTokens: [0, 10] });
     expect(cut.data[(0 * 20 + 15) * 20 + 3]).toBe(0);
     let sum = 0;
     for (let j = 0; j < 20; j++) sum += cut.data[2 * 20 + j];
     expect(sum).toBeCloseTo(1, 6);
+  });
+
+  it("tokens picks rows of the full flow; cutTokens is the flow of the cut-down graph", () => {
+    const dims: [number, number, number, number] = [2, 2, 7, 7];
+    const sites = [0, 1, 2].map((l) => site(l, dims, 30 + l, false));
+    const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: {} };
+    const full = attentionFlow(result);
+    const rows = attentionFlow(result, { tokens: [2, 5] });
+    const cut = attentionFlow(result, { cutTokens: [2, 5] });
+    let cutApart = 0;
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 7; i++)
+        for (let j = 0; j < 7; j++) {
+          const k = (b * 7 + i) * 7 + j;
+          expect(rows.data[k]).toBe(i >= 2 && i < 5 ? full.data[k] : 0);
+          if (i < 2 || i >= 5 || j < 2 || j >= 5) expect(cut.data[k]).toBe(0);
+          else cutApart = Math.max(cutApart, Math.abs(cut.data[k] - full.data[k]));
+        }
+    // The cut-down graph loses the paths through tokens 0, 1, 5, 6: a different quantity.
+    expect(cutApart).toBeGreaterThan(0.01);
+    // Its rows are Edmonds–Karp on the layered graph with the edges of tokens 0, 1, 5, 6 removed.
+    const keep = (t: number) => t >= 2 && t < 5;
+    for (let b = 0; b < 2; b++)
+      for (let i = 2; i < 5; i++) {
+        const raw = [2, 3, 4].map((j) => naiveFlow(sites, b, i, j, keep));
+        const sum = raw.reduce((p, q) => p + q, 0);
+        raw.forEach((v, k) => expect(cut.data[(b * 7 + i) * 7 + k + 2]).toBeCloseTo(v / sum, 6));
+      }
+  });
+
+  it("refuses token ranges that are empty or outside the map", () => {
+    const result: AttentionResult = {
+      sites: [site(0, [1, 1, 4, 4], 1, false)],
+      provider: "cpu",
+      fallbacks: [],
+      masks: {},
+    };
+    expect(() => attentionFlow(result, { tokens: [3, 3] })).toThrow(/attentionFlow: tokens must be \[start, end\)/);
+    expect(() => attentionFlow(result, { cutTokens: [4, 6] })).toThrow(/cutTokens must be/);
   });
 
   it("leaves padding tokens out of the graph", () => {

@@ -5,8 +5,13 @@
  * from top node (L, i) to input node (0, j); each row is then divided by its sum, as in the
  * paper's code. One max-flow per (i, j) pair, by Dinic (maxflow.ts).
  *
- * Size limit: L·n² edges per sample (n = valid tokens in the chosen range) must stay ≤ maxEdges
- * (default FLOW_MAX_EDGES); the work grows as n²·L·n² (a max-flow per pair).
+ * `tokens` picks rows of that flow: the max-flows run on the whole graph, so the rows equal those
+ * of the full flow. `cutTokens` is a different, cheaper quantity: the flow of the graph cut down
+ * to a token range (every layer keeps only those tokens), which drops the paths through other
+ * tokens and so is not a slice of the full flow.
+ *
+ * Size limit: L·n² edges per sample (n = valid tokens in the graph) must stay ≤ maxEdges
+ * (default FLOW_MAX_EDGES); the work grows as rows·n·L·n² (a max-flow per pair).
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, Stack } from "../../result/types";
@@ -28,8 +33,13 @@ export interface FlowOptions extends MetricsOptions, LayerRange {
   heads?: number[];
   /** Only this sample (default: every sample). */
   sample?: number;
-  /** Only tokens in [start, end): the graph is cut to them. */
+  /** Only the rows of top tokens in [start, end); they equal those rows of the full flow. */
   tokens?: [number, number];
+  /**
+   * Flow on the graph cut down to tokens in [start, end) (every layer keeps only them): cheaper,
+   * but paths through the other tokens are dropped, so it is not a slice of the full flow.
+   */
+  cutTokens?: [number, number];
   maxEdges?: number;
 }
 
@@ -41,7 +51,10 @@ export interface AttentionFlow {
   stack: Stack;
   layers: number[];
   fusion: Fusion;
-  /** Shape `[B, T, T]` of `data`: row-normalized flow from top token i to input token j; 0 outside the chosen tokens. */
+  /**
+   * Shape `[B, T, T]` of `data`: row-normalized flow from top token i to input token j; rows outside
+   * `tokens`, and rows and columns outside `cutTokens`, are 0.
+   */
   dims: [number, number, number];
   data: Float32Array;
   /** Edges of the largest per-sample graph built. */
@@ -52,8 +65,18 @@ function sizeError(b: number, layers: number, n: number, limit: number): Error {
   return new AttnlensError(
     "TOO_LARGE",
     `attention flow on sample ${b} needs ${layers} layers × ${n}² tokens = ${layers * n * n} edges, above the limit of ${limit}; ` +
-      "choose fewer layers (fromLayer/toLayer), fewer tokens (a token range: tokens: [start, end)), or raise maxEdges",
+      "choose fewer layers (fromLayer/toLayer), raise maxEdges, or take the flow of a graph cut down to a token range (cutTokens: [start, end), not a slice of the full flow)",
   );
+}
+
+function checkRange(name: string, range: [number, number] | undefined, T: number): void {
+  if (range === undefined) return;
+  const [a, b] = range;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b <= a || a >= T)
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `attentionFlow: ${name} must be [start, end) with 0 ≤ start < end, start < ${T} tokens; got [${a}, ${b}]`,
+    );
 }
 
 /**
@@ -70,9 +93,12 @@ export function attentionFlow(result: AttentionResult, options: FlowOptions = {}
       `site ${sites[0].id}: attention flow needs square self-attention maps, got T=${T}, S=${S}`,
     );
   const limit = options.maxEdges ?? FLOW_MAX_EDGES;
-  const [from, to] = options.tokens ?? [0, T];
+  const [from, to] = options.cutTokens ?? [0, T];
+  const [rowFrom, rowTo] = options.tokens ?? [0, T];
   const L = sites.length;
   checkSample("attentionFlow", options.sample, B);
+  checkRange("tokens", options.tokens, T);
+  checkRange("cutTokens", options.cutTokens, T);
   const samples = options.sample === undefined ? Array.from({ length: B }, (_, b) => b) : [options.sample];
   const mask = streamData(result, stack).mask;
   const keep = (b: number) => {
@@ -102,6 +128,7 @@ export function attentionFlow(result: AttentionResult, options: FlowOptions = {}
     });
     edges = Math.max(edges, net.edges);
     for (let x = 0; x < n; x++) {
+      if (tokens[x] < rowFrom || tokens[x] >= rowTo) continue;
       const row = new Float64Array(n);
       let sum = 0;
       for (let y = 0; y < n; y++) sum += row[y] = net.maxFlow(L * n + x, y);

@@ -13,6 +13,7 @@ export { type SampleGeometry, type SiteGeometry, siteGeometry, visibleLimit } fr
 export { siteMetrics, summarizeHeads } from "./headMetrics";
 export type { LayerRange } from "./layers";
 export { FlowNetwork } from "./maxflow";
+export { type NormWeightOptions, normWeighted } from "./normWeighted";
 export { receivedMass } from "./receivedMass";
 export { type Rollout, type RolloutOptions, rollout } from "./rollout";
 export { defaultKernel } from "./rowAccumulators";

@@ -1,7 +1,7 @@
 /**
- * The residual-adjusted attention of a layer, Â = normalize(0.5·Ā + 0.5·I) (Abnar & Zuidema
- * 2020): the residual connection carries half of each token's own representation. Padding rows
- * (Ā row all 0) become identity rows. Also the dense product used to chain layers.
+ * The residual-adjusted attention of a layer, Â = normalize((1 − r)·Ā + r·I) (Abnar & Zuidema
+ * 2020 take r = 0.5: the residual connection carries half of each token's own representation).
+ * Padding rows (Ā row all 0) become identity rows. Also the dense product used to chain layers.
  */
 export function residualAdjusted(fused: Float32Array, b: number, T: number, residual = 0.5): Float64Array {
   const out = new Float64Array(T * T);
@@ -12,6 +12,7 @@ export function residualAdjusted(fused: Float32Array, b: number, T: number, resi
       out[i * T + j] = v;
       sum += v;
     }
+    if (sum === 0) out[i * T + i] = sum = 1; // a padding row with r = 0
     for (let j = 0; j < T; j++) out[i * T + j] /= sum;
   }
   return out;

@@ -1,14 +1,15 @@
 /**
- * Attention rollout (Abnar & Zuidema 2020). Per layer ℓ, Âℓ = normalize(0.5·Āℓ + 0.5·I) with Āℓ
- * the heads fused by mean, max or min (aggregate.ts); from the first chosen layer up,
+ * Attention rollout (Abnar & Zuidema 2020). Per layer ℓ, Âℓ = normalize((1 − r)·Āℓ + r·I) with Āℓ
+ * the heads fused by mean, max or min (aggregate.ts) and r the residual weight (`residual`,
+ * default 0.5 as in the paper); from the first chosen layer up,
  *   R = Â_top · … · Â_first,  R[i, j] = share of top-layer token i that derives from input token j.
  *
  * Encoder–decoder models (decoder stack with cross sites): the encoder is rolled out over its
  * own self layers, R_enc [S×S]. The decoder tracks two parts whose rows together sum to 1:
  * R_dd [T×T] over decoder input tokens and R_de [T×S] over encoder input tokens, starting at
- * (I, 0). A decoder self layer maps both: R_dd ← Â·R_dd, R_de ← Â·R_de. A cross layer keeps half
- * on the decoder stream (its residual) and routes half through the encoder:
- *   R_dd ← 0.5·R_dd,   R_de ← 0.5·R_de + 0.5·Ā_cross·R_enc.
+ * (I, 0). A decoder self layer maps both: R_dd ← Â·R_dd, R_de ← Â·R_de. A cross layer keeps r
+ * on the decoder stream (its residual) and routes 1 − r through the encoder:
+ *   R_dd ← r·R_dd,   R_de ← r·R_de + (1 − r)·Ā_cross·R_enc.
  * `data` is R_dd ([B, T, T]); `cross.data` is R_de ([B, T, S], raw shares: a row sums to
  * 1 − (that row of R_dd)).
  */
@@ -29,6 +30,11 @@ export interface RolloutOptions extends MetricsOptions, LayerRange {
   heads?: number[];
   /** Encoder layers rolled out before cross attention joins (default: all). */
   encoderLayers?: LayerRange;
+  /**
+   * Weight r of the residual connection, 0 ≤ r ≤ 1: Â = normalize((1 − r)·Ā + r·I). Default 0.5
+   * (Abnar & Zuidema 2020); 0 multiplies the raw maps, 1 gives the identity.
+   */
+  residual?: number;
 }
 
 /**
@@ -62,12 +68,20 @@ function checkSquare(site: SiteAttention): void {
   }
 }
 
+/** The residual weight option, checked: one clear error for a value outside [0, 1]. */
+export function residualWeight(residual: number | undefined): number {
+  if (residual === undefined) return 0.5;
+  if (typeof residual !== "number" || !(residual >= 0 && residual <= 1))
+    throw new AttnlensError("BAD_INPUT", `rollout: residual must be a number in [0, 1], got ${String(residual)}`);
+  return residual;
+}
+
 /** Rollout of the self layers alone: [B, T, T] per sample as Float64Array. */
-function selfRollout(maps: Float32Array[], B: number, T: number): Float64Array[] {
+function selfRollout(maps: Float32Array[], B: number, T: number, residual: number): Float64Array[] {
   return Array.from({ length: B }, (_, b) => {
     let r: Float64Array | null = null;
     for (const fused of maps) {
-      const a = residualAdjusted(fused, b, T);
+      const a = residualAdjusted(fused, b, T, residual);
       r = r ? multiply(a, r, T, T, T) : a;
     }
     return r as Float64Array;
@@ -87,13 +101,14 @@ function toFloat32(parts: Float64Array[], size: number): Float32Array {
 export function rollout(result: AttentionResult, options: RolloutOptions = {}): Rollout {
   const stack = options.stack ?? defaultStack(result);
   const fusion = options.fusion ?? "mean";
+  const residual = residualWeight(options.residual);
   const selfSites = stackSites(result, stack, "self", options);
   selfSites.forEach(checkSquare);
   const [B, , T] = selfSites[0].dims;
   const layers = selfSites.map((s) => s.layer);
   const crossSites = stack === "decoder" ? stackSites(result, "decoder", "cross", options) : [];
   if (crossSites.length === 0) {
-    const r = selfRollout(fusedLayers(result, selfSites, options), B, T);
+    const r = selfRollout(fusedLayers(result, selfSites, options), B, T, residual);
     return { stack, layers, fusion, dims: [B, T, T], data: toFloat32(r, T * T) };
   }
   const encoderSites = stackSites(result, "encoder", "self", options.encoderLayers ?? {});
@@ -107,7 +122,7 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
       );
     }
   }
-  const encoder = selfRollout(fusedLayers(result, encoderSites, options), B, S);
+  const encoder = selfRollout(fusedLayers(result, encoderSites, options), B, S, residual);
   const selfMaps = fusedLayers(result, selfSites, options);
   const crossMaps = fusedLayers(result, crossSites, options);
   const dd: Float64Array[] = [];
@@ -118,7 +133,7 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
     for (const layer of [...new Set([...layers, ...crossSites.map((s) => s.layer)])].sort((x, y) => x - y)) {
       const si = selfSites.findIndex((s) => s.layer === layer);
       if (si >= 0) {
-        const a = residualAdjusted(selfMaps[si], b, T);
+        const a = residualAdjusted(selfMaps[si], b, T, residual);
         rdd = multiply(a, rdd, T, T, T);
         rde = multiply(a, rde, T, T, S);
       }
@@ -126,8 +141,8 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
       if (ci >= 0) {
         const cross = Float64Array.from(crossMaps[ci].subarray(b * T * S, (b + 1) * T * S));
         const joined = multiply(cross, encoder[b], T, S, S);
-        for (let k = 0; k < T * T; k++) rdd[k] *= 0.5;
-        for (let k = 0; k < T * S; k++) rde[k] = 0.5 * rde[k] + 0.5 * joined[k];
+        for (let k = 0; k < T * T; k++) rdd[k] *= residual;
+        for (let k = 0; k < T * S; k++) rde[k] = residual * rde[k] + (1 - residual) * joined[k];
       }
     }
     dd.push(rdd);

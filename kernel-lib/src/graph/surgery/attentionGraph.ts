@@ -3,7 +3,8 @@
  * out. Shared by openModel (which hands the bytes to onnxruntime) and exposeModel (which writes
  * them to a file).
  *
- *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics] ─► expose
+ *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics]
+ *   ─► [plan value norms] ─► expose
  *
  * Memory: given an arena (a file read by openModel/exposeModel), every edit rewrites the model
  * inside it, so the model's bytes exist once. Given only bytes (the caller's, left untouched),
@@ -15,18 +16,22 @@ import { decomposeFusedAttention } from "../fusion/decompose";
 import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
 import type { InGraphOptions } from "../ingraph/types";
 import { decodeModel, OnnxFormatError } from "../onnx/decode";
+import type { GraphEdit } from "../onnx/encode";
 import type { OnnxModel, ValueInfo } from "../onnx/model";
 import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "../sites/types";
 import { exposeSites } from "./exposeSites";
 import { describeSiteOutputs, type SiteOutputLayout } from "./siteOutputs";
+import { planValueNorms, type ValueNormPlan } from "./valueNorms";
 
 export interface AttentionGraphOptions {
   /** Stack to assume for a single-stack graph with no other clue (e.g. an optimum decoder file). */
   stackHint?: "encoder" | "decoder";
   /** Append per-head metrics and rollout as ONNX subgraphs (see ingraph/). */
   inGraphMetrics?: boolean | InGraphOptions;
+  /** Append each site's value-vector norms for norm-based attention (valueNorms.ts). */
+  valueNorms?: boolean;
   /** How messages name the model (a path, or "the model bytes"). */
   what?: string;
   /**
@@ -48,6 +53,8 @@ export interface AttentionGraph {
   inputs: ValueInfo[];
   outputs: ValueInfo[];
   inGraph?: InGraphPlan;
+  /** The value-norm outputs per site, when asked. */
+  valueNorms?: ValueNormPlan;
   /** Whether initializers live in external data files (beside the source model). */
   externalData: boolean;
   /** What `run` checks feeds against before onnxruntime sees them (embedding sizes, declared site shapes). */
@@ -82,8 +89,10 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const siteOutputs = describeSiteOutputs(model, found.sites);
   const checks = graphChecks(model, found.sites);
   const externalData = [...model.graph.initializers.values()].some((t) => t.external);
-  const bytes = exposeSites(model, found.sites, inGraph?.edit, arena);
+  const valueNorms = options.valueNorms ? planValueNorms(model, found.sites) : undefined;
+  const bytes = exposeSites(model, found.sites, joinEdits(inGraph?.edit, valueNorms?.edit), arena);
   if (inGraph) inGraph.edit = {}; // its nodes and constants are in the bytes now
+  if (valueNorms) valueNorms.edit = {};
   return {
     bytes,
     sites: found.sites,
@@ -92,6 +101,7 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
     inputs: model.graph.inputs,
     outputs: model.graph.outputs,
     inGraph,
+    valueNorms,
     externalData,
     checks,
   };
@@ -104,6 +114,16 @@ export function decode(bytes: Uint8Array, what: string): OnnxModel {
     if (e instanceof OnnxFormatError) throw new AttnlensError("BAD_MODEL", `${what}: ${e.message}`);
     throw e;
   }
+}
+
+/** Two appended subgraphs as one edit (both only add nodes, constants and outputs). */
+function joinEdits(a: GraphEdit = {}, b: GraphEdit = {}): GraphEdit {
+  return {
+    ...a,
+    addNodes: [...(a.addNodes ?? []), ...(b.addNodes ?? [])],
+    addInitializers: [...(a.addInitializers ?? []), ...(b.addInitializers ?? [])],
+    addOutputs: [...(a.addOutputs ?? []), ...(b.addOutputs ?? [])],
+  };
 }
 
 /** The specific reasons from decomposition replace discovery's generic ones for the same nodes. */

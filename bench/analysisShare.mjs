@@ -1,0 +1,43 @@
+// The issue-12 figure: analyzeResult (per-head metrics + pattern labels, whatever analyzeResult
+// computes today) on all 144 maps of a BERT-base-shaped model (12 layers × 12 heads, random
+// weights made here) as a share of the model's own inference time, at 128 and 512 tokens. Both
+// are measured in this one process, interleaved run by run (plain inference, then the analysis
+// of a result extracted from the same feeds), and compared as medians. Target: ≤ 10 %.
+import { createRequire } from "node:module";
+import { bertFeeds, median, timed } from "./common.mjs";
+
+const require = createRequire(import.meta.url);
+const RUNS = { 128: 9, 512: 5 };
+const TARGET = 0.1;
+
+export default async function run() {
+  const ort = require("onnxruntime-node");
+  const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
+  const { openModel, analyzeResult } = require("attnlens");
+  const bytes = bertLikeModel(BERT_BASE);
+  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const model = await openModel(bytes, { providers: ["cpu"] });
+  const rows = [];
+  const ratios = [];
+  let sink = 0;
+  for (const tokens of [128, 512]) {
+    const feeds = bertFeeds(ort, tokens);
+    await plain.run(feeds);
+    const result = await model.run(feeds);
+    sink += analyzeResult(result).sites.length; // warm: the WASM kernel, the pattern templates
+    const inference = [];
+    const analysis = [];
+    for (let i = 0; i < RUNS[tokens]; i++) {
+      inference.push(await timed(() => plain.run(feeds)));
+      analysis.push(await timed(() => (sink += analyzeResult(result).sites.length)));
+    }
+    const mi = median(inference);
+    const ma = median(analysis);
+    rows.push({ name: `${tokens} tokens: plain inference`, value: mi, unit: "ms (median)" });
+    rows.push({ name: `${tokens} tokens: analyzeResult, 144 maps`, value: ma, unit: "ms (median)" });
+    ratios.push({ name: `analyzeResult/inference at ${tokens} tokens`, value: ma / mi, target: TARGET });
+  }
+  await plain.release();
+  await model.release();
+  return { title: `analyzeResult vs. inference: BERT-base shape, CPU${sink < 0 ? " " : ""}`, rows, ratios };
+}
