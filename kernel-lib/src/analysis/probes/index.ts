@@ -1,4 +1,6 @@
-export { Probe, probe } from "./probe";
+export { COMPARISON_MARGIN, Probe, type ProbeOptions, probe } from "./probe";
+export { headRates } from "./rates";
 export type { TokenSelector } from "./select";
-export type { ProbeMatch, ProbeResult, ProbeRule } from "./types";
+export { holm, mulberry32, permutationTest, wilson } from "./stats";
+export type { ProbeHeadRate, ProbeMatch, ProbeResult, ProbeRule, ProbeTest } from "./types";
 export { type Word, wordsOf } from "./words";
