@@ -12,6 +12,7 @@ import type { ProbeHeadRate } from "./types";
 
 /** Anything that turns a text into attention (a loaded model). */
 export interface SuiteModel {
+  /** The attention of one sentence. */
   run(text: string): Promise<AttentionResult>;
 }
 
