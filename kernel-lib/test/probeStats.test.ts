@@ -10,7 +10,7 @@ import { mulberry32, permutationTest } from "../src/analysis/probes/stats";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
 
 /** One site, one sample: row `from` of head h is rows[h]; every other row is uniform. */
-function result(words: string[], from: number, rows: number[][]): AttentionResult {
+function result(words: string[], from: number, rows: number[][], causal = false): AttentionResult {
   const N = words.length;
   const H = rows.length;
   const data = new Float32Array(H * N * N).fill(1 / N);
@@ -21,7 +21,7 @@ function result(words: string[], from: number, rows: number[][]): AttentionResul
     kind: "self",
     layer: 0,
     heads: H,
-    causal: false,
+    causal,
     node: "n",
     data,
     dims: [1, H, N, N],
@@ -201,6 +201,20 @@ describe("chance and effect size", () => {
     // 0.088 is the largest weight and 0.055 the smallest: the observed difference ranks first of 16·15
     expect(w.p).toBeCloseTo(1 / 240, 12);
     expect(found.summary).toContain("Holm correction over 1 comparisons");
+  });
+
+  it("on a causal site chance counts only the sources the word sees (itself and before)", () => {
+    const words = ["the", "animal", "crossed", "the", "street", "because", "it", "was", "tired"];
+    const row = [0, 0.5, 0, 0, 0.3, 0, 0.2, 0, 0];
+    const [m] = probe(result(words, 6, [row], true))
+      .from("it")
+      .to("animal")
+      .moreThan("street").matches;
+    expect(m.chance).toBeCloseTo(1 / 7, 12);
+    expect(m.ratio).toBeCloseTo(3.5, 5);
+    // visible 0, .5, 0, 0, .3, 0, .2: 42 ordered pairs; differences ≥ 0.2: (.5, any other) 6,
+    // (.3, each of the 4 zeros) 4, (.2, each zero) 4 — the future sources 0, 0 are not candidates
+    expect(m.p).toBeCloseTo(14 / 42, 12);
   });
 
   it("a clear preference beats chance by the margin and says so", () => {

@@ -3,7 +3,8 @@
  * another. FROM a word = the mean over its pieces (rows); TO a word = the sum over its pieces
  * (mass). For self sites both words come from the site's stream; for cross sites `from` is a
  * decoder word and `to` an encoder word. Sites or samples where a word does not occur are
- * skipped; if it occurs nowhere the probe fails with the list of words.
+ * skipped; if it occurs nowhere the probe fails with the list of words. Each head also keeps its
+ * mean from-row over the sources the from-word sees: the chance level and the permutation test's pool.
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention } from "../../result/types";
@@ -66,11 +67,7 @@ function meanRow(site: SiteAttention, b: number, h: number, rows: number[], pool
   return out.map((v) => v / rows.length);
 }
 
-export function evaluateProbe(result: AttentionResult, scope: ProbeScope): { weights: ProbeMatch[]; checked: number } {
-  const { heads, checked } = evaluateHeads(result, scope);
-  return { weights: heads.map((e) => e.match as ProbeMatch), checked };
-}
-
+/** Every chosen site, sample and head: its weights and what the statistics need. */
 export function evaluateHeads(result: AttentionResult, scope: ProbeScope): { heads: EvaluatedHead[]; checked: number } {
   const sites = result.sites.filter((s) => scope.sites?.(s) ?? true);
   if (sites.length === 0)

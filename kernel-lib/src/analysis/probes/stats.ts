@@ -80,6 +80,7 @@ export function permutationTest(
   const k2 = other.length;
   const total = arrangements(n, k1, k2);
   const positions = Array.from({ length: n }, (_, j) => j);
+  if (total === 0) return { p: 1, permutations: 0, exact: true }; // the two words share their only source
   if (total <= EXACT_LIMIT) {
     let extreme = 0;
     for (const t of combinations(positions, k1)) {
