@@ -53,6 +53,20 @@ function* combinations(items: number[], k: number, start = 0, chosen: number[] =
 
 const sum = (row: ArrayLike<number>, at: number[]) => at.reduce((s, j) => s + row[j], 0);
 
+/** Exact count for one-token words (the common case) without allocating: single positions or ordered pairs. */
+function exactSingle(row: ArrayLike<number>, k2: number, statistic: Statistic, observed: number): number {
+  const n = row.length;
+  let extreme = 0;
+  for (let i = 0; i < n; i++) {
+    if (k2 === 0) {
+      if (statistic(row[i], 0) >= observed - TIE) extreme++;
+      continue;
+    }
+    for (let j = 0; j < n; j++) if (j !== i && statistic(row[i], row[j]) >= observed - TIE) extreme++;
+  }
+  return extreme;
+}
+
 export interface PermutationTest {
   /** One-sided p-value: share of arrangements whose statistic is at least the observed one. */
   p: number;
@@ -81,6 +95,8 @@ export function permutationTest(
   const total = arrangements(n, k1, k2);
   const positions = Array.from({ length: n }, (_, j) => j);
   if (total === 0) return { p: 1, permutations: 0, exact: true }; // the two words share their only source
+  if (total <= EXACT_LIMIT && k1 === 1 && k2 <= 1)
+    return { p: exactSingle(row, k2, statistic, observed) / total, permutations: total, exact: true };
   if (total <= EXACT_LIMIT) {
     let extreme = 0;
     for (const t of combinations(positions, k1)) {
@@ -98,7 +114,11 @@ export function permutationTest(
       const j = i + Math.floor(random() * (n - i));
       [positions[i], positions[j]] = [positions[j], positions[i]];
     }
-    const s = statistic(sum(row, positions.slice(0, k1)), sum(row, positions.slice(k1, k1 + k2)));
+    let t = 0;
+    let o = 0;
+    for (let i = 0; i < k1; i++) t += row[positions[i]];
+    for (let i = k1; i < k1 + k2; i++) o += row[positions[i]];
+    const s = statistic(t, o);
     if (s >= observed - TIE) extreme++;
   }
   return { p: (1 + extreme) / (1 + PERMUTATIONS), permutations: PERMUTATIONS, exact: false };
