@@ -88,7 +88,7 @@ export class Probe {
     return this.with({ sample: b });
   }
 
-  /** Every evaluated head with its weight, strongest first (no rule). */
+  /** Every evaluated head with its weight, strongest first (no rule; `p` tests the weight as atLeast does). */
   weights(): ProbeMatch[] {
     return this.score({ kind: "atLeast", value: 0 })
       .map((s) => s.match)
@@ -173,7 +173,7 @@ export class Probe {
       .sort((a, b) => b.weight - a.weight);
     const test: ProbeTest = {
       method: "permutation over positions",
-      permutations: Math.max(0, ...scored.map((s) => s.permutations)),
+      permutations: scored.reduce((most, s) => Math.max(most, s.permutations), 0),
       exact: scored.every((s) => s.exact),
       seed: this.scope.seed,
       correction: "holm",
