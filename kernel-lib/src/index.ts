@@ -105,9 +105,18 @@ export type {
   PatternScores,
   PositionalPattern,
 } from "./analysis/patterns/types";
-export { type Probe, probe } from "./analysis/probes/probe";
+export { type Probe, type ProbeOptions, probe } from "./analysis/probes/probe";
 export type { TokenSelector } from "./analysis/probes/select";
-export type { ProbeMatch, ProbeResult, ProbeRule } from "./analysis/probes/types";
+export type { ProbeHeadRate, ProbeMatch, ProbeResult, ProbeRule, ProbeTest } from "./analysis/probes/types";
+export { agreementSuite, type ProbeSuite, pronounSuite, type SuiteCase } from "./analysis/probes/suites";
+export {
+  runProbeSuite,
+  type SuiteGroup,
+  type SuiteModel,
+  type SuiteOptions,
+  type SuiteTable,
+} from "./analysis/probes/runSuite";
+export { suiteSpec } from "./analysis/probes/suiteView";
 
 // ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";

@@ -1,7 +1,8 @@
 /**
  * The heads each demo model's card documents (heads.json, measured in torch on held-out data)
- * are found by attnlens itself: the pattern classifier labels the induction model's heads, and
- * probes find the agreement model's pronoun/subject heads and the reversal model's alignment.
+ * are found by attnlens itself: the pattern classifier labels the induction model's heads, probes
+ * reproduce the agreement model's torch weights and find exactly its documented pronoun heads, and
+ * the reversal model's alignment.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -26,23 +27,24 @@ interface SentenceProbe {
   pair?: string | null;
   tokens: string[];
 }
+interface TorchHead {
+  layer: number;
+  head: number;
+  to_antecedent: number;
+  to_distractor: number;
+}
 interface PronounProbe extends SentenceProbe {
   pronoun_index: number;
   antecedent_index: number;
   distractor_index: number;
-  class_head: { layer: number; head: number };
+  class_head: TorchHead;
+  heads_preferring_antecedent: TorchHead[];
 }
 interface AgreementProbe extends SentenceProbe {
   verb_index: number;
   subject_index: number;
   attractor_index: number;
-  best_head: { layer: number; head: number };
-}
-interface ProbeCase extends SentenceProbe {
-  from: number;
-  to: number;
-  other: number;
-  want: { layer: number; head: number };
+  best_head: { layer: number; head: number; to_subject: number; to_attractor: number };
 }
 
 describe("documented demo-model heads are found by attnlens", () => {
@@ -60,32 +62,49 @@ describe("documented demo-model heads are found by attnlens", () => {
     }
   });
 
-  it("tiny-agreement-bert: probes find each sentence's class head (pronoun → antecedent, verb → subject)", async () => {
+  it("tiny-agreement-bert: probe weights equal torch's (heads.json) and find exactly the documented heads", async () => {
+    // heads.json lists, per probe sentence, the torch weights of the class head and of every head
+    // preferring the antecedent by > 0.1: attnlens (onnxruntime) must give the same weights, and
+    // moreThan(distractor, 0.1) must find exactly those heads (no more, no fewer).
+    const TORCH = 0.005;
     const h = heads("tiny-agreement-bert");
     const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
-    const cases: ProbeCase[] = [
-      ...h.probes.map((p: PronounProbe) => ({
-        ...p,
-        from: p.pronoun_index,
-        to: p.antecedent_index,
-        other: p.distractor_index,
-        want: p.class_head,
-      })),
-      ...h.agreement_probes.map((p: AgreementProbe) => ({
-        ...p,
-        from: p.verb_index,
-        to: p.subject_index,
-        other: p.attractor_index,
-        want: p.best_head,
-      })),
-    ];
-    expect(cases.length).toBeGreaterThanOrEqual(8);
-    for (const c of cases) {
-      const result = await model.run(c.pair ? { source: c.text, pair: c.pair } : c.text);
-      expect(result.tokens?.source?.[0].map((t) => t.text)).toEqual(c.tokens);
-      const found = probe(result).from(c.from).to(c.to).moreThan(c.other);
-      const ids = found.matches.map((m) => `${m.site} h${m.head}`);
-      expect(ids, `${c.text}\n${found.summary}`).toContain(`encoder.self.${c.want.layer} h${c.want.head}`);
+    const id = (l: number, head: number) => `encoder.self.${l} h${head}`;
+    expect(h.probes.length + h.agreement_probes.length).toBe(11);
+    for (const p of h.probes as PronounProbe[]) {
+      const result = await model.run(p.pair ? { source: p.text, pair: p.pair } : p.text);
+      expect(result.tokens?.source?.[0].map((t) => t.text)).toEqual(p.tokens);
+      const found = probe(result).from(p.pronoun_index).to(p.antecedent_index).moreThan(p.distractor_index, 0.1);
+      const want = p.heads_preferring_antecedent.map((x) => id(x.layer, x.head));
+      expect(found.matches.map((m) => `${m.site} h${m.head}`).sort(), `${p.text}\n${found.summary}`).toEqual(
+        [...want].sort(),
+      );
+      const all = probe(result).from(p.pronoun_index).to(p.antecedent_index).moreThan(p.distractor_index, 0);
+      const weights = probe(result).from(p.pronoun_index).to(p.antecedent_index).weights();
+      const distractor = probe(result).from(p.pronoun_index).to(p.distractor_index).weights();
+      const at = (list: typeof weights, l: number, head: number) =>
+        list.find((m) => m.layer === l && m.head === head)?.weight ?? Number.NaN;
+      for (const x of [...p.heads_preferring_antecedent, p.class_head]) {
+        expect(Math.abs(at(weights, x.layer, x.head) - x.to_antecedent)).toBeLessThan(TORCH);
+        expect(Math.abs(at(distractor, x.layer, x.head) - x.to_distractor)).toBeLessThan(TORCH);
+      }
+      // the class head prefers the antecedent far beyond chance
+      const cls = all.matches.find((m) => m.layer === p.class_head.layer && m.head === p.class_head.head);
+      expect(cls?.ratio, p.text).toBeGreaterThan(10);
+    }
+    for (const p of h.agreement_probes as AgreementProbe[]) {
+      const result = await model.run(p.text);
+      expect(result.tokens?.source?.[0].map((t) => t.text)).toEqual(p.tokens);
+      const b = p.best_head;
+      const [w] = probe(result)
+        .inSites(`encoder.self.${b.layer}`)
+        .inHeads(b.head)
+        .from(p.verb_index)
+        .to(p.subject_index)
+        .moreThan(p.attractor_index).matches;
+      expect(w, `${p.text}: ${id(b.layer, b.head)} prefers the subject by more than chance`).toBeDefined();
+      expect(Math.abs(w.weight - b.to_subject)).toBeLessThan(TORCH);
+      expect(Math.abs((w.other ?? Number.NaN) - b.to_attractor)).toBeLessThan(TORCH);
     }
     await model.release();
   });

@@ -135,6 +135,9 @@ const CLAIMS: Record<string, (stdout: string) => void> = {
       "sentence 1: layer 3 head 3 sends at least half of 'it' to 'street'": "✗ FAILS",
     });
     expect(out).toMatch(/"the" occurs 2 times/);
+    // the ready pronoun suite: the documented class heads hold in all 10 sentences of their group
+    expect(out).toMatch(/pronoun → animate antecedent, 10 sentences:[\s\S]*?encoder\.self\.3 h3 +10\/10/);
+    expect(out).toMatch(/pronoun → inanimate antecedent, 10 sentences:[\s\S]*?encoder\.self\.1 h3 +10\/10/);
   },
   "07-your-own-model": (out) => {
     expect(out).toMatch(/offline mode: .* is not in the cache/);

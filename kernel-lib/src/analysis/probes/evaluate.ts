@@ -3,11 +3,12 @@
  * another. FROM a word = the mean over its pieces (rows); TO a word = the sum over its pieces
  * (mass). For self sites both words come from the site's stream; for cross sites `from` is a
  * decoder word and `to` an encoder word. Sites or samples where a word does not occur are
- * skipped; if it occurs nowhere the probe fails with the list of words.
+ * skipped; if it occurs nowhere the probe fails with the list of words. Each head also keeps its
+ * mean from-row over the sources the from-word sees: the chance level and the permutation test's pool.
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention } from "../../result/types";
-import { siteGeometry } from "../metrics/geometry";
+import { type SiteGeometry, siteGeometry, visibleLimit } from "../metrics/geometry";
 import type { MetricsOptions } from "../metrics/types";
 import { missingError, resolve, type TokenSelector } from "./select";
 import type { ProbeMatch } from "./types";
@@ -33,14 +34,48 @@ function weight(site: SiteAttention, b: number, h: number, rows: number[], cols:
   return total / rows.length;
 }
 
-export function evaluateProbe(result: AttentionResult, scope: ProbeScope): { weights: ProbeMatch[]; checked: number } {
+/** What the statistics need of one evaluated head: its mean from-row over the visible sources. */
+export interface EvaluatedHead {
+  match: Omit<ProbeMatch, "chance" | "ratio" | "excess" | "difference" | "p" | "pAdjusted">;
+  /** Mean over from-rows of the weights on `pool` positions. */
+  row: Float64Array;
+  /** Indexes into `row` of the `to` word's pieces and the comparison word's pieces. */
+  target: number[];
+  other: number[];
+}
+
+/**
+ * Sources every from-row can see (valid, and not in the future for causal sites), plus the named
+ * words' pieces: chance is 1 / this count per piece, and the permutation test shuffles within it.
+ */
+function visiblePool(geo: SiteGeometry, valid: Uint8Array, fromRows: number[], named: number[]): number[] {
+  const limit = Math.min(...fromRows.map((i) => visibleLimit(geo, i)));
+  const pool = new Set<number>(named);
+  for (let j = 0; j < limit; j++) if (valid[j]) pool.add(j);
+  return [...pool].sort((a, b) => a - b);
+}
+
+function meanRow(site: SiteAttention, b: number, h: number, rows: number[], pool: number[]): Float64Array {
+  const [, H, T, S] = site.dims;
+  const out = new Float64Array(pool.length);
+  for (const i of rows) {
+    const base = ((b * H + h) * T + i) * S;
+    pool.forEach((q, k) => {
+      out[k] += site.data[base + q];
+    });
+  }
+  return out.map((v) => v / rows.length);
+}
+
+/** Every chosen site, sample and head: its weights and what the statistics need. */
+export function evaluateHeads(result: AttentionResult, scope: ProbeScope): { heads: EvaluatedHead[]; checked: number } {
   const sites = result.sites.filter((s) => scope.sites?.(s) ?? true);
   if (sites.length === 0)
     throw new AttnlensError(
       "BAD_INPUT",
       `probe: no site matches; sites are: ${result.sites.map((s) => s.id).join(", ")}`,
     );
-  const weights: ProbeMatch[] = [];
+  const weights: EvaluatedHead[] = [];
   let checked = 0;
   let example: { where: string; words: Word[]; missing: TokenSelector } | null = null;
   for (const site of sites) {
@@ -76,24 +111,44 @@ export function evaluateProbe(result: AttentionResult, scope: ProbeScope): { wei
       const offset = geo.self ? geo.offset : 0;
       const fromRows = (rows as number[]).filter((p) => p - offset >= 0 && p - offset < T);
       if (fromRows.length === 0) continue;
+      const named = [...(cols as number[]), ...(others ?? [])];
+      const pool = visiblePool(
+        geo,
+        g.sourceValid,
+        fromRows.map((p) => p - offset),
+        named,
+      );
+      const at = (positions: number[]) => positions.map((q) => pool.indexOf(q));
       for (const h of scope.heads ?? Array.from({ length: H }, (_, k) => k)) {
         if (h < 0 || h >= H) continue;
         const w = weight(site, b, h, fromRows, cols as number[], offset);
         const o = scope.other === undefined ? null : weight(site, b, h, fromRows, others as number[], offset);
         weights.push({
-          site: site.id,
-          stack: site.stack,
-          kind: site.kind,
-          layer: site.layer,
-          head: h,
-          sample: b,
-          weight: w,
-          other: o,
+          row: meanRow(
+            site,
+            b,
+            h,
+            fromRows.map((p) => p - offset),
+            pool,
+          ),
+          target: at(cols as number[]),
+          other: at(others ?? []),
+          match: {
+            site: site.id,
+            stack: site.stack,
+            kind: site.kind,
+            layer: site.layer,
+            head: h,
+            sample: b,
+            input: 0,
+            weight: w,
+            other: o,
+          },
         });
         checked++;
       }
     }
   }
   if (checked === 0 && example) throw missingError(example.missing, example.where, example.words);
-  return { weights, checked };
+  return { heads: weights, checked };
 }
