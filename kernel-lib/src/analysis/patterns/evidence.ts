@@ -4,6 +4,10 @@
  * mass, segment mass, window masses, row argmax, entropies) and reads only a few weights per
  * row itself (the strip candidates, the induction targets). Without window masses in the scan
  * (scanSite's windowWidths = 0) the local score is null.
+ *
+ * Every positional tally is kept twice: on the rows as they are (`raw`), and on the rows with the
+ * head's strip (sink) columns taken out and the rest renormalized (`rest`): a head that is
+ * 0.45 diagonal + 0.45 [SEP] is a clean diagonal once its sink is set aside (see classify.ts).
  */
 
 import type { SiteAttention } from "../../result/types";
@@ -11,28 +15,57 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { Tally, templateLog } from "./tally";
+import { TALLY_BLOCKS, Tally, templateLog } from "./tally";
+import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
-export interface HeadEvidence {
-  tallies: Record<Exclude<PositionalPattern, "local">, Tally>;
+/** The tallies of one view of the rows (raw, or without the sink columns). */
+export interface PatternTallies {
+  tallies: Record<Exclude<PositionalPattern, "local" | "vertical">, Tally>;
   /** windows[w − 1]: the tally of |j − pᵢ| ≤ w. */
   windows: Tally[];
+  /** rings[d − 1]: the tally of |j − pᵢ| = d (a fixed offset; the window must beat it to be "local"). */
+  rings: Tally[];
+}
+
+export interface HeadEvidence {
+  tallies: PatternTallies["tallies"] & { vertical: Tally };
+  windows: Tally[];
+  rings: Tally[];
+  /** The same tallies with the strip columns removed from every row. */
+  rest: PatternTallies;
   broad: number | null;
   sparse: number | null;
+  /** The sparse score's tally (resampled by the bootstrap). */
+  sparseTally: Tally;
   strip: number[][];
   /** Valid target rows with ≥ 2 visible sources (the rows any pattern could be seen on). */
   rows: number;
+  /** Row blocks in use (the bootstrap draws from blocks 0 … blocks − 1). */
+  blocks: number;
+}
+
+function emptyTallies(windows: number): PatternTallies {
+  const t = () => new Tally();
+  return {
+    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
+    windows: Array.from({ length: windows }, t),
+    rings: Array.from({ length: windows }, t),
+  };
 }
 
 function emptyEvidence(B: number, windows: number): HeadEvidence {
-  const t = () => new Tally();
+  const raw = emptyTallies(windows);
   return {
-    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), vertical: t(), block: t() },
-    windows: Array.from({ length: windows }, t),
+    tallies: { ...raw.tallies, vertical: new Tally() },
+    windows: raw.windows,
+    rings: raw.rings,
+    rest: emptyTallies(windows),
     broad: null,
     sparse: null,
+    sparseTally: new Tally(),
     rows: 0,
+    blocks: 1,
     strip: Array.from({ length: B }, () => []),
   };
 }
@@ -65,7 +98,8 @@ function columnShares(site: SiteAttention, geo: SiteGeometry, b: number, h: numb
 
 /**
  * Per-row chances and their template logs (see tally.ts) for one sample: they depend on the
- * geometry only, so they are computed once here instead of once per head.
+ * geometry only, so they are computed once here instead of once per head. Window and ring
+ * counts are kept (not shares) so the sink-free view can subtract the strip columns.
  */
 function sampleTemplates(
   geo: SiteGeometry,
@@ -78,10 +112,12 @@ function sampleTemplates(
   const g = geo.samples[b];
   const one = new Float64Array(T);
   const block = new Float64Array(T);
-  const blockChance = new Float64Array(T);
+  const blockCount = new Float64Array(T);
   const inductionLog = new Float64Array(T);
   const window = new Float64Array(T * widths);
-  const windowChance = new Float64Array(T * widths);
+  const windowCount = new Float64Array(T * widths);
+  const ring = new Float64Array(T * widths);
+  const ringCount = new Float64Array(T * widths);
   for (let i = 0; i < T; i++) {
     const n = sources[b * T + i];
     if (n < 2) continue;
@@ -89,8 +125,8 @@ function sampleTemplates(
     if (!geo.self) continue;
     const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
     if (g.targetSegment) {
-      blockChance[i] = segmentCount(geo, b, i, limit) / n;
-      block[i] = templateLog(blockChance[i]);
+      blockCount[i] = segmentCount(geo, b, i, limit);
+      block[i] = templateLog(blockCount[i] / n);
     }
     const p = i + geo.offset;
     if (induction && induction.start[p + 1] > induction.start[p]) {
@@ -98,13 +134,50 @@ function sampleTemplates(
     }
     let count = g.sourceValid[p];
     for (let w = 1; w <= widths; w++) {
-      if (p - w >= 0) count += g.sourceValid[p - w];
-      if (p + w < limit) count += g.sourceValid[p + w];
-      windowChance[i * widths + w - 1] = count / n;
-      window[i * widths + w - 1] = templateLog(count / n);
+      let ringN = 0;
+      if (p - w >= 0) ringN += g.sourceValid[p - w];
+      if (p + w < limit) ringN += g.sourceValid[p + w];
+      count += ringN;
+      const t = i * widths + w - 1;
+      windowCount[t] = count;
+      window[t] = templateLog(count / n);
+      ringCount[t] = ringN;
+      ring[t] = ringN > 0 ? templateLog(ringN / n) : 0;
     }
   }
-  return { one, block, blockChance, induction: inductionLog, window, windowChance };
+  return { one, block, blockCount, induction: inductionLog, window, windowCount, ring, ringCount };
+}
+
+/** The strip columns visible in one row, with their weights: what the sink-free view subtracts. */
+class RowSink {
+  readonly at: number[] = [];
+  readonly weight: number[] = [];
+  mass = 0;
+
+  reset(): void {
+    this.at.length = 0;
+    this.weight.length = 0;
+    this.mass = 0;
+  }
+
+  push(c: number, w: number): void {
+    this.at.push(c);
+    this.weight.push(w);
+    this.mass += w;
+  }
+
+  /** [mass, count] of the strip columns for which `inSet` holds. */
+  within(inSet: (c: number) => boolean): [number, number] {
+    let m = 0;
+    let k = 0;
+    for (let q = 0; q < this.at.length; q++) {
+      if (inSet(this.at[q])) {
+        m += this.weight[q];
+        k++;
+      }
+    }
+    return [m, k];
+  }
 }
 
 export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
@@ -117,11 +190,15 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const broadRows = new Float64Array(H);
   const sparse = Array.from({ length: H }, () => new Tally());
   const counts = new Int32Array(S);
+  const sink = new RowSink();
+  const ringMass = new Float64Array(Math.max(1, widths));
+  // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
+  const blocks = Math.min(TALLY_BLOCKS, B * T);
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
     const validSources = g.validBefore[S];
-    const rowTemplates = sampleTemplates(geo, b, rows.sources, widths, induction);
+    const tp = sampleTemplates(geo, b, rows.sources, widths, induction);
     for (let h = 0; h < H; h++) {
       const ev = heads[h];
       const rowBase = (b * H + h) * T;
@@ -133,35 +210,75 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         if (n < 2) continue;
         const r = (b * H + h) * T + i;
         const base = r * S;
+        const blk = Math.floor(((b * T + i) * blocks) / (B * T));
         const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
-        const ne = rows.normalizedEntropy[r];
-        broadSum[h] += ne;
+        broadSum[h] += rows.normalizedEntropy[r];
         broadRows[h]++;
-        const one = rowTemplates.one[i];
-        sparse[h].add(rows.confidence[r], 1 / n, one);
-        let stripMass = 0;
-        let stripCount = 0;
-        for (const c of strip) {
-          if (c < limit && g.sourceValid[c]) {
-            stripMass += data[base + c];
-            stripCount++;
-          }
-        }
-        if (stripCount > 0) ev.tallies.vertical.add(stripMass, stripCount / n);
+        const one = tp.one[i];
+        if (n >= SPARSE_MIN_SOURCES) sparse[h].add(rows.confidence[r], 1 / n, one, blk);
+        sink.reset();
+        for (const c of strip) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        if (sink.at.length > 0) ev.tallies.vertical.add(sink.mass, sink.at.length / n, undefined, blk);
         if (!geo.self) continue;
-        ev.tallies.diagonal.add(rows.self[r], 1 / n, one);
-        ev.tallies.previous.add(rows.previous[r], 1 / n, one);
-        ev.tallies.next.add(rows.next[r], 1 / n, one);
-        if (g.targetSegment) ev.tallies.block.add(rows.segment[r], rowTemplates.blockChance[i], rowTemplates.block[i]);
         const p = i + geo.offset;
-        if (induction && induction.start[p + 1] > induction.start[p]) {
-          let m = 0;
-          for (let k = induction.start[p]; k < induction.start[p + 1]; k++) m += data[base + induction.at[k]];
-          ev.tallies.induction.add(m, (induction.start[p + 1] - induction.start[p]) / n, rowTemplates.induction[i]);
+        // The sink-free row: n − k sources, the rest of the mass renormalized; none when the sink takes it all.
+        const k = sink.at.length;
+        const keep = 1 - sink.mass;
+        const restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
+        const raw = ev;
+        const rest = ev.rest;
+        /** Adds one pattern's row to both views: its raw mass, source count and template log. */
+        const add = (
+          key: keyof PatternTallies["tallies"],
+          mass: number,
+          count: number,
+          log: number,
+          inSet: (c: number) => boolean,
+        ) => {
+          raw.tallies[key].add(mass, count / n, log, blk);
+          if (!restRow) return;
+          if (k === 0) rest.tallies[key].add(mass, count / n, log, blk);
+          else {
+            const [m, c] = sink.within(inSet);
+            rest.tallies[key].add((mass - m) / keep, (count - c) / (n - k), undefined, blk);
+          }
+        };
+        add("diagonal", rows.self[r], 1, one, (c) => c === p);
+        add("previous", rows.previous[r], 1, one, (c) => c === p - 1);
+        add("next", rows.next[r], 1, one, (c) => c === p + 1);
+        if (g.targetSegment && g.sourceSegment) {
+          const own = g.targetSegment[i];
+          const seg = g.sourceSegment;
+          add("block", rows.segment[r], tp.blockCount[i], tp.block[i], (c) => seg[c] === own);
         }
+        if (induction && induction.start[p + 1] > induction.start[p]) {
+          const from = induction.start[p];
+          const to = induction.start[p + 1];
+          let m = 0;
+          for (let q = from; q < to; q++) m += data[base + induction.at[q]];
+          add("induction", m, to - from, tp.induction[i], (c) => {
+            for (let q = from; q < to; q++) if (induction.at[q] === c) return true;
+            return false;
+          });
+        }
+        let inner = rows.self[r];
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;
-          ev.windows[w - 1].add(scan.windows[r * widths + w - 1], rowTemplates.windowChance[t], rowTemplates.window[t]);
+          const mass = scan.windows[r * widths + w - 1];
+          ringMass[w - 1] = mass - inner;
+          inner = mass;
+          raw.windows[w - 1].add(mass, tp.windowCount[t] / n, tp.window[t], blk);
+          raw.rings[w - 1].add(ringMass[w - 1], tp.ringCount[t] / n, tp.ring[t], blk);
+          if (!restRow) continue;
+          if (k === 0) {
+            rest.windows[w - 1].add(mass, tp.windowCount[t] / n, tp.window[t], blk);
+            rest.rings[w - 1].add(ringMass[w - 1], tp.ringCount[t] / n, tp.ring[t], blk);
+          } else {
+            const [wm, wc] = sink.within((c) => Math.abs(c - p) <= w);
+            rest.windows[w - 1].add((mass - wm) / keep, (tp.windowCount[t] - wc) / (n - k), undefined, blk);
+            const [rm, rc] = sink.within((c) => Math.abs(c - p) === w);
+            rest.rings[w - 1].add((ringMass[w - 1] - rm) / keep, (tp.ringCount[t] - rc) / (n - k), undefined, blk);
+          }
         }
       }
     }
@@ -169,7 +286,9 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   heads.forEach((ev, h) => {
     ev.broad = broadRows[h] > 0 ? broadSum[h] / broadRows[h] : null;
     ev.sparse = sparse[h].score();
-    ev.rows = sparse[h].count();
+    ev.rows = broadRows[h];
+    ev.sparseTally = sparse[h];
+    ev.blocks = blocks;
   });
   return heads;
 }

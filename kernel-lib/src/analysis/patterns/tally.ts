@@ -4,7 +4,9 @@
  * attention would put there). The score over rows is
  *   Σᵢ (mᵢ − uᵢ) / Σᵢ (1 − uᵢ),  clamped to [0, 1]
  * so uniform attention scores 0, the exact pattern 1, and (1 − ε)·pattern + ε·uniform scores
- * 1 − ε. Rows with uᵢ = 1 (the set covers every visible source) say nothing and are skipped.
+ * 1 − ε. Rows with uᵢ = 1 (the set covers every visible source) or uᵢ = 0 (it covers none) say
+ * nothing and are skipped. Below 0 is an anti-pattern (the head avoids the set), reported as is;
+ * only the upper end is clamped (to 1).
  */
 import { PATTERN_SMOOTHING } from "./thresholds";
 
@@ -19,28 +21,72 @@ export function templateLog(chance: number): number {
   return Math.log((1 - PATTERN_SMOOTHING) / chance + PATTERN_SMOOTHING);
 }
 
-export class Tally {
-  private gain = 0;
-  private room = 0;
-  private chanceSum = 0;
-  private rows = 0;
-  private llr = 0;
+/** Row blocks a tally keeps apart for the bootstrap (see uncertainty.ts). */
+export const TALLY_BLOCKS = 16;
 
-  /** One row: its mass on the pattern's sources, their share u of the row, and templateLog(u) when known. */
-  add(mass: number, chance: number, template = templateLog(chance)): void {
-    if (!(chance < 1) || mass !== mass) return;
-    this.gain += mass - chance;
-    this.room += 1 - chance;
-    this.chanceSum += chance;
-    this.rows++;
+const GAIN = 0;
+const ROOM = 1;
+const CHANCE = 2;
+const ROWS = 3;
+const LLR = 4;
+const MASS = 5;
+const FIELDS = 6;
+
+export class Tally {
+  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass. */
+  private readonly sums = new Float64Array(TALLY_BLOCKS * FIELDS);
+  private readonly total = new Float64Array(FIELDS);
+  private fresh = true;
+
+  /**
+   * One row: its mass on the pattern's sources, their share u of the row, templateLog(u) when
+   * known, and the row's block (rows are grouped into TALLY_BLOCKS contiguous blocks for the bootstrap).
+   */
+  add(mass: number, chance: number, template = templateLog(chance), block = 0): void {
+    if (!(chance < 1 && chance > 0) || mass !== mass) return;
     const m = Math.min(1, Math.max(0, mass));
-    this.llr += m * template + (1 - m) * LOG_SMOOTHING;
+    const o = block * FIELDS;
+    const s = this.sums;
+    this.fresh = false;
+    s[o + GAIN] += mass - chance;
+    s[o + ROOM] += 1 - chance;
+    s[o + CHANCE] += chance;
+    s[o + ROWS]++;
+    s[o + LLR] += m * template + (1 - m) * LOG_SMOOTHING;
+    s[o + MASS] += mass;
   }
 
-  /** The score, or null when no row was informative. */
+  private get t(): Float64Array {
+    const t = this.total;
+    if (this.fresh) return t;
+    this.fresh = true;
+    t.fill(0);
+    for (let b = 0; b < TALLY_BLOCKS; b++) for (let f = 0; f < FIELDS; f++) t[f] += this.sums[b * FIELDS + f];
+    return t;
+  }
+
+  /** A tally of the blocks drawn with these multiplicities (one bootstrap resample). */
+  resampled(times: Float64Array): Tally {
+    const out = new Tally();
+    for (let b = 0; b < TALLY_BLOCKS; b++) {
+      if (times[b] === 0) continue;
+      for (let f = 0; f < FIELDS; f++) out.sums[f] += times[b] * this.sums[b * FIELDS + f];
+    }
+    out.fresh = false;
+    return out;
+  }
+
+  /** The score in (−∞, 1] (negative: an anti-pattern), or null when no row was informative. */
   score(): number | null {
-    if (this.rows === 0 || this.room <= 0) return null;
-    return Math.min(1, Math.max(0, this.gain / this.room));
+    const t = this.t;
+    if (t[ROWS] === 0 || t[ROOM] <= 0) return null;
+    return Math.min(1, t[GAIN] / t[ROOM]);
+  }
+
+  /** Mean mass mᵢ on the pattern's sources. */
+  mass(): number {
+    const t = this.t;
+    return t[ROWS] > 0 ? t[MASS] / t[ROWS] : 0;
   }
 
   /**
@@ -52,16 +98,18 @@ export class Tally {
    * period fits inside it; a segment also "explains" most of a narrow window's mass).
    */
   logLikelihoodRatio(): number {
-    return this.rows > 0 ? this.llr / this.rows : Number.NEGATIVE_INFINITY;
+    const t = this.t;
+    return t[ROWS] > 0 ? t[LLR] / t[ROWS] : Number.NEGATIVE_INFINITY;
   }
 
-  /** Rows that told something (uᵢ < 1). */
+  /** Rows that told something (0 < uᵢ < 1). */
   count(): number {
-    return this.rows;
+    return this.t[ROWS];
   }
 
   /** Mean uᵢ: how much of the row the pattern covers. */
   chance(): number {
-    return this.rows > 0 ? this.chanceSum / this.rows : 1;
+    const t = this.t;
+    return t[ROWS] > 0 ? t[CHANCE] / t[ROWS] : 1;
   }
 }
