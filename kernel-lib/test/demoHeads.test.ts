@@ -60,6 +60,30 @@ describe("documented demo-model heads are found by attnlens", () => {
     }
   });
 
+  it("tiny-induction-gpt: heads documented as not previous-token / not induction do not get those labels", async () => {
+    // heads.json head_scores: torch's previous-token mass (random text) and induction score per [layer][head].
+    const scores = heads("tiny-induction-gpt").head_scores;
+    const model = await loadModel("tiny-induction-gpt", { providers: ["cpu"] });
+    const result = await model.run(reference("tiny-induction-gpt").text);
+    await model.release();
+    let checked = 0;
+    result.sites.forEach((site, layer) => {
+      headPatterns(result, site).forEach((p, h) => {
+        const named = p.combined.split("+");
+        if (scores.previous_token_random_text[layer][h] < 0.3) {
+          expect(`${site.id} h${h} ${named.includes("previous")}`).toBe(`${site.id} h${h} false`);
+          checked++;
+        }
+        if (scores.induction[layer][h] < 0.3) {
+          expect(`${site.id} h${h} ${named.includes("induction")}`).toBe(`${site.id} h${h} false`);
+          checked++;
+        }
+      });
+    });
+    // 7 heads are not previous-token heads, 4 are not induction heads.
+    expect(checked).toBe(11);
+  });
+
   it("tiny-agreement-bert: probes find each sentence's class head (pronoun → antecedent, verb → subject)", async () => {
     const h = heads("tiny-agreement-bert");
     const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
