@@ -97,6 +97,7 @@ export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } f
 export { headPatterns } from "./analysis/patterns/headPatterns";
 export type {
   HeadPattern,
+  PatternComponent,
   PatternLabel,
   PatternName,
   PatternScores,

@@ -149,5 +149,6 @@ export function classifyHead(head: number, ev: HeadEvidence): HeadPattern {
   const hasSink = core.components.some((c) => c.pattern === "sink");
   const strip = core.label === "vertical" || hasSink ? ev.strip : ev.strip.map(() => []);
   const combined = hasSink && core.label !== "vertical" ? `${core.label}+sink` : core.label;
-  return { head, ...core, strip, combined, support, interval };
+  const { label, confidence, scores, window, components, anti, llr } = core;
+  return { head, label, confidence, scores, window, strip, combined, components, anti, llr, support, interval };
 }
