@@ -8,7 +8,7 @@
  * "sparse" (chance-corrected max weight ≥ SPARSE_MIN), else "mixed".
  */
 import type { HeadEvidence, PatternTallies } from "./evidence";
-import type { Tally } from "./tally";
+import type { TallySummary as Tally } from "./tally";
 import {
   ANTI_MAX,
   BROAD_MIN,
@@ -71,15 +71,19 @@ interface Pick {
 
 /** The likeliest candidate of one view of the rows, with the local window it measured. */
 function pickPattern(
-  view: PatternTallies,
+  view: PatternTallies<Tally>,
   vertical: Tally | null,
   minRows: number,
+  fillRings: () => void,
 ): { pick: Pick | null; window: { width: number; tally: Tally } | null } {
   const window = pickWindow(view.windows, minRows);
+  // The rings are read only for a window that could be the label.
+  const candidate = window !== null && window.width >= 2 && window.tally.logLikelihoodRatio() >= PATTERN_LLR_MIN;
+  if (candidate) fillRings();
   const tallies: Record<PositionalPattern, Tally | null> = {
     ...view.tallies,
     vertical,
-    local: window && beatsRings(window, view.rings, minRows) ? window.tally : null,
+    local: window && (!candidate || beatsRings(window, view.rings, minRows)) ? window.tally : null,
   };
   let pick: Pick | null = null;
   for (const p of POSITIONAL) {
@@ -97,9 +101,9 @@ function measured(t: Tally | null | undefined, minRows: number): number | null {
   return t && t.count() >= minRows ? t.score() : null;
 }
 
-export function labelHead(ev: HeadEvidence): LabelCore {
+export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   const minRows = minimumRows(ev.rows);
-  const raw = pickPattern(ev, ev.tallies.vertical, minRows);
+  const raw = pickPattern(ev, ev.tallies.vertical, minRows, ev.fillRings);
   const sparse = measured(ev.sparseTally, minRows);
   const scores = { broad: ev.broad, sparse } as PatternScores;
   for (const p of POSITIONAL) {
@@ -111,7 +115,7 @@ export function labelHead(ev: HeadEvidence): LabelCore {
   const sink: PatternComponent[] = sinkShare >= COMPONENT_MIN ? [{ pattern: "sink", weight: sinkShare }] : [];
   // A sink beside a pattern: read the pattern on the rows without the sink.
   if (sink.length > 0) {
-    const rest = pickPattern(ev.rest, null, minRows);
+    const rest = pickPattern(ev.rest, null, minRows, ev.fillRings);
     const weight = rest.pick ? (1 - sinkShare) * rest.pick.score : 0;
     if (rest.pick && weight >= COMPONENT_MIN) {
       const components = [{ pattern: rest.pick.label, weight }, ...sink].sort((a, b) => b.weight - a.weight);

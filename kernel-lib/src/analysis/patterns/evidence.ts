@@ -15,29 +15,34 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { TALLY_BLOCKS, Tally, templateLog } from "./tally";
+import { TALLY_BLOCKS, Tally, type TallySummary, templateLog } from "./tally";
 import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
-/** The tallies of one view of the rows (raw, or without the sink columns). */
-export interface PatternTallies {
-  tallies: Record<Exclude<PositionalPattern, "local" | "vertical">, Tally>;
+/** The tallies of one view of the rows (raw, or without the sink columns); T = TallySummary once resampled. */
+export interface PatternTallies<T extends TallySummary = Tally> {
+  tallies: Record<Exclude<PositionalPattern, "local" | "vertical">, T>;
   /** windows[w − 1]: the tally of |j − pᵢ| ≤ w. */
-  windows: Tally[];
-  /** rings[d − 1]: the tally of |j − pᵢ| = d (a fixed offset; the window must beat it to be "local"). */
-  rings: Tally[];
+  windows: T[];
+  /** rings[d − 1]: the tally of |j − pᵢ| = d (a fixed offset; the window must beat it to be "local"). Filled by HeadEvidence.fillRings. */
+  rings: T[];
 }
 
-export interface HeadEvidence {
-  tallies: PatternTallies["tallies"] & { vertical: Tally };
-  windows: Tally[];
-  rings: Tally[];
+export interface HeadEvidence<T extends TallySummary = Tally> {
+  tallies: PatternTallies<T>["tallies"] & { vertical: T };
+  windows: T[];
+  rings: T[];
   /** The same tallies with the strip columns removed from every row. */
-  rest: PatternTallies;
+  rest: PatternTallies<T>;
   broad: number | null;
   sparse: number | null;
+  /**
+   * Fills `rings` and `rest.rings` (a second read of the head's rows, done only for heads whose
+   * window could be the label: most heads never need it). Idempotent.
+   */
+  fillRings: () => void;
   /** The sparse score's tally (resampled by the bootstrap). */
-  sparseTally: Tally;
+  sparseTally: T;
   strip: number[][];
   /** Valid target rows with ≥ 2 visible sources (the rows any pattern could be seen on). */
   rows: number;
@@ -64,6 +69,7 @@ function emptyEvidence(B: number, windows: number): HeadEvidence {
     broad: null,
     sparse: null,
     sparseTally: new Tally(),
+    fillRings: () => {},
     rows: 0,
     blocks: 1,
     strip: Array.from({ length: B }, () => []),
@@ -166,18 +172,43 @@ class RowSink {
     this.mass += w;
   }
 
-  /** [mass, count] of the strip columns for which `inSet` holds. */
-  within(inSet: (c: number) => boolean): [number, number] {
+  /** Mass and count of the strip columns in a pattern's set (see SetKind), left in `inMass`, `inCount`. */
+  inMass = 0;
+  inCount = 0;
+
+  within(kind: SetKind, p: number, arg: number, segment: Int32Array | null, targets: Int32Array | null, to = 0): void {
     let m = 0;
     let k = 0;
     for (let q = 0; q < this.at.length; q++) {
-      if (inSet(this.at[q])) {
+      const c = this.at[q];
+      let hit = false;
+      if (kind === SetKind.At) hit = c === arg;
+      else if (kind === SetKind.Window) hit = Math.abs(c - p) <= arg;
+      else if (kind === SetKind.Ring) hit = Math.abs(c - p) === arg;
+      else if (kind === SetKind.Segment) hit = segment !== null && segment[c] === arg;
+      else if (targets) for (let t = arg; t < to && !hit; t++) hit = targets[t] === c;
+      if (hit) {
         m += this.weight[q];
         k++;
       }
     }
-    return [m, k];
+    this.inMass = m;
+    this.inCount = k;
   }
+}
+
+/** The shape of a pattern's source set, for RowSink.within. */
+enum SetKind {
+  /** {arg} */
+  At = 0,
+  /** |j − p| ≤ arg */
+  Window = 1,
+  /** |j − p| = arg */
+  Ring = 2,
+  /** segment[j] = arg */
+  Segment = 3,
+  /** targets[arg … to) */
+  Targets = 4,
 }
 
 export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
@@ -191,26 +222,49 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const sparse = Array.from({ length: H }, () => new Tally());
   const counts = new Int32Array(S);
   const sink = new RowSink();
-  const ringMass = new Float64Array(Math.max(1, widths));
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
+  // The current row (set in the loop below): sources, block, strip columns, kept mass.
+  let n = 0;
+  let blk = 0;
+  let k = 0;
+  let keep = 1;
+  let restRow = true;
+  /** One pattern's row in both views: raw mass, source count, template log; the sink's share of the set is in `sink`. */
+  const add = (raw: Tally, out: Tally, mass: number, count: number, log: number) => {
+    raw.add(mass, count / n, log, blk);
+    if (!restRow || out === raw) return;
+    if (k === 0) out.add(mass, count / n, log, blk);
+    else out.add((mass - sink.inMass) / keep, (count - sink.inCount) / (n - k), undefined, blk);
+  };
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    for (let h = 0; h < H; h++) {
+      const rowBase = (b * H + h) * T;
+      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
+      heads[h].strip[b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
+    }
+  }
+  // A head with no strip in any sample has no sink-free view to keep apart: it is the raw view.
+  for (const ev of heads) {
+    if (ev.strip.every((cols) => cols.length === 0)) {
+      const { vertical: _vertical, ...tallies } = ev.tallies;
+      ev.rest = { tallies, windows: ev.windows, rings: ev.rings };
+    }
+  }
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
-    const validSources = g.validBefore[S];
     const tp = sampleTemplates(geo, b, rows.sources, widths, induction);
     for (let h = 0; h < H; h++) {
       const ev = heads[h];
-      const rowBase = (b * H + h) * T;
-      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
-      const strip = stripColumns(candidates, columnShares(site, geo, b, h, candidates), validSources);
-      ev.strip[b] = strip;
+      const strip = ev.strip[b];
       for (let i = 0; i < T; i++) {
-        const n = rows.sources[b * T + i];
+        n = rows.sources[b * T + i];
         if (n < 2) continue;
         const r = (b * H + h) * T + i;
         const base = r * S;
-        const blk = Math.floor(((b * T + i) * blocks) / (B * T));
+        blk = Math.floor(((b * T + i) * blocks) / (B * T));
         const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
         broadSum[h] += rows.normalizedEntropy[r];
         broadRows[h]++;
@@ -222,68 +276,79 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         if (!geo.self) continue;
         const p = i + geo.offset;
         // The sink-free row: n − k sources, the rest of the mass renormalized; none when the sink takes it all.
-        const k = sink.at.length;
-        const keep = 1 - sink.mass;
-        const restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
-        const raw = ev;
+        k = sink.at.length;
+        keep = 1 - sink.mass;
+        restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
         const rest = ev.rest;
-        /** Adds one pattern's row to both views: its raw mass, source count and template log. */
-        const add = (
-          key: keyof PatternTallies["tallies"],
-          mass: number,
-          count: number,
-          log: number,
-          inSet: (c: number) => boolean,
-        ) => {
-          raw.tallies[key].add(mass, count / n, log, blk);
-          if (!restRow) return;
-          if (k === 0) rest.tallies[key].add(mass, count / n, log, blk);
-          else {
-            const [m, c] = sink.within(inSet);
-            rest.tallies[key].add((mass - m) / keep, (count - c) / (n - k), undefined, blk);
-          }
-        };
-        add("diagonal", rows.self[r], 1, one, (c) => c === p);
-        add("previous", rows.previous[r], 1, one, (c) => c === p - 1);
-        add("next", rows.next[r], 1, one, (c) => c === p + 1);
-        if (g.targetSegment && g.sourceSegment) {
-          const own = g.targetSegment[i];
-          const seg = g.sourceSegment;
-          add("block", rows.segment[r], tp.blockCount[i], tp.block[i], (c) => seg[c] === own);
+        const seg = g.sourceSegment;
+        if (k > 0) sink.within(SetKind.At, p, p, null, null);
+        add(ev.tallies.diagonal, rest.tallies.diagonal, rows.self[r], 1, one);
+        if (k > 0) sink.within(SetKind.At, p, p - 1, null, null);
+        add(ev.tallies.previous, rest.tallies.previous, rows.previous[r], 1, one);
+        if (k > 0) sink.within(SetKind.At, p, p + 1, null, null);
+        add(ev.tallies.next, rest.tallies.next, rows.next[r], 1, one);
+        if (g.targetSegment && seg) {
+          if (k > 0) sink.within(SetKind.Segment, p, g.targetSegment[i], seg, null);
+          add(ev.tallies.block, rest.tallies.block, rows.segment[r], tp.blockCount[i], tp.block[i]);
         }
         if (induction && induction.start[p + 1] > induction.start[p]) {
           const from = induction.start[p];
           const to = induction.start[p + 1];
           let m = 0;
           for (let q = from; q < to; q++) m += data[base + induction.at[q]];
-          add("induction", m, to - from, tp.induction[i], (c) => {
-            for (let q = from; q < to; q++) if (induction.at[q] === c) return true;
-            return false;
-          });
+          if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
+          add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction[i]);
         }
-        let inner = rows.self[r];
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;
-          const mass = scan.windows[r * widths + w - 1];
-          ringMass[w - 1] = mass - inner;
-          inner = mass;
-          raw.windows[w - 1].add(mass, tp.windowCount[t] / n, tp.window[t], blk);
-          raw.rings[w - 1].add(ringMass[w - 1], tp.ringCount[t] / n, tp.ring[t], blk);
-          if (!restRow) continue;
-          if (k === 0) {
-            rest.windows[w - 1].add(mass, tp.windowCount[t] / n, tp.window[t], blk);
-            rest.rings[w - 1].add(ringMass[w - 1], tp.ringCount[t] / n, tp.ring[t], blk);
-          } else {
-            const [wm, wc] = sink.within((c) => Math.abs(c - p) <= w);
-            rest.windows[w - 1].add((mass - wm) / keep, (tp.windowCount[t] - wc) / (n - k), undefined, blk);
-            const [rm, rc] = sink.within((c) => Math.abs(c - p) === w);
-            rest.rings[w - 1].add((ringMass[w - 1] - rm) / keep, (tp.ringCount[t] - rc) / (n - k), undefined, blk);
-          }
+          if (k > 0) sink.within(SetKind.Window, p, w, null, null);
+          add(
+            ev.windows[w - 1],
+            rest.windows[w - 1],
+            scan.windows[r * widths + w - 1],
+            tp.windowCount[t],
+            tp.window[t],
+          );
         }
       }
     }
   }
+  /** The second read, for one head: ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d, in both views (see fillRings). */
+  const ringPass = (h: number) => {
+    const ev = heads[h];
+    for (let b = 0; b < B; b++) {
+      const g = geo.samples[b];
+      const tp = sampleTemplates(geo, b, rows.sources, widths, null);
+      for (let i = 0; i < T; i++) {
+        n = rows.sources[b * T + i];
+        if (n < 2) continue;
+        const r = (b * H + h) * T + i;
+        const base = r * S;
+        blk = Math.floor(((b * T + i) * blocks) / (B * T));
+        const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+        sink.reset();
+        for (const c of ev.strip[b]) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        k = sink.at.length;
+        keep = 1 - sink.mass;
+        restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
+        const p = i + geo.offset;
+        for (let w = 1; w <= widths; w++) {
+          const t = i * widths + w - 1;
+          let ring = 0;
+          if (p - w >= 0 && g.sourceValid[p - w]) ring += data[base + p - w];
+          if (p + w < limit && g.sourceValid[p + w]) ring += data[base + p + w];
+          if (k > 0) sink.within(SetKind.Ring, p, w, null, null);
+          add(ev.rings[w - 1], ev.rest.rings[w - 1], ring, tp.ringCount[t], tp.ring[t]);
+        }
+      }
+    }
+  };
   heads.forEach((ev, h) => {
+    let filled = !geo.self || widths === 0;
+    ev.fillRings = () => {
+      if (!filled) ringPass(h);
+      filled = true;
+    };
     ev.broad = broadRows[h] > 0 ? broadSum[h] / broadRows[h] : null;
     ev.sparse = sparse[h].score();
     ev.rows = broadRows[h];

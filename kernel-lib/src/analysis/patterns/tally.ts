@@ -32,61 +32,29 @@ const LLR = 4;
 const MASS = 5;
 const FIELDS = 6;
 
-export class Tally {
-  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass. */
-  private readonly sums = new Float64Array(TALLY_BLOCKS * FIELDS);
-  private readonly total = new Float64Array(FIELDS);
-  private fresh = true;
+/** What the classifier reads from a tally: the totals over its rows. */
+export class TallySummary {
+  gain = 0;
+  room = 0;
+  chanceSum = 0;
+  rows = 0;
+  llr = 0;
+  massSum = 0;
 
-  /**
-   * One row: its mass on the pattern's sources, their share u of the row, templateLog(u) when
-   * known, and the row's block (rows are grouped into TALLY_BLOCKS contiguous blocks for the bootstrap).
-   */
-  add(mass: number, chance: number, template = templateLog(chance), block = 0): void {
-    if (!(chance < 1 && chance > 0) || mass !== mass) return;
-    const m = Math.min(1, Math.max(0, mass));
-    const o = block * FIELDS;
-    const s = this.sums;
-    this.fresh = false;
-    s[o + GAIN] += mass - chance;
-    s[o + ROOM] += 1 - chance;
-    s[o + CHANCE] += chance;
-    s[o + ROWS]++;
-    s[o + LLR] += m * template + (1 - m) * LOG_SMOOTHING;
-    s[o + MASS] += mass;
-  }
-
-  private get t(): Float64Array {
-    const t = this.total;
-    if (this.fresh) return t;
-    this.fresh = true;
-    t.fill(0);
-    for (let b = 0; b < TALLY_BLOCKS; b++) for (let f = 0; f < FIELDS; f++) t[f] += this.sums[b * FIELDS + f];
-    return t;
-  }
-
-  /** A tally of the blocks drawn with these multiplicities (one bootstrap resample). */
-  resampled(times: Float64Array): Tally {
-    const out = new Tally();
-    for (let b = 0; b < TALLY_BLOCKS; b++) {
-      if (times[b] === 0) continue;
-      for (let f = 0; f < FIELDS; f++) out.sums[f] += times[b] * this.sums[b * FIELDS + f];
-    }
-    out.fresh = false;
-    return out;
-  }
+  /** Brings the totals up to date (a Tally sums its blocks lazily). */
+  protected sync(): void {}
 
   /** The score in (−∞, 1] (negative: an anti-pattern), or null when no row was informative. */
   score(): number | null {
-    const t = this.t;
-    if (t[ROWS] === 0 || t[ROOM] <= 0) return null;
-    return Math.min(1, t[GAIN] / t[ROOM]);
+    this.sync();
+    if (this.rows === 0 || this.room <= 0) return null;
+    return Math.min(1, this.gain / this.room);
   }
 
   /** Mean mass mᵢ on the pattern's sources. */
   mass(): number {
-    const t = this.t;
-    return t[ROWS] > 0 ? t[MASS] / t[ROWS] : 0;
+    this.sync();
+    return this.rows > 0 ? this.massSum / this.rows : 0;
   }
 
   /**
@@ -98,18 +66,78 @@ export class Tally {
    * period fits inside it; a segment also "explains" most of a narrow window's mass).
    */
   logLikelihoodRatio(): number {
-    const t = this.t;
-    return t[ROWS] > 0 ? t[LLR] / t[ROWS] : Number.NEGATIVE_INFINITY;
+    this.sync();
+    return this.rows > 0 ? this.llr / this.rows : Number.NEGATIVE_INFINITY;
   }
 
   /** Rows that told something (0 < uᵢ < 1). */
   count(): number {
-    return this.t[ROWS];
+    this.sync();
+    return this.rows;
   }
 
   /** Mean uᵢ: how much of the row the pattern covers. */
   chance(): number {
-    const t = this.t;
-    return t[ROWS] > 0 ? t[CHANCE] / t[ROWS] : 1;
+    this.sync();
+    return this.rows > 0 ? this.chanceSum / this.rows : 1;
+  }
+}
+
+/** Rows added one by one, kept per block so the bootstrap can redraw them (resampled). */
+export class Tally extends TallySummary {
+  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass. */
+  private readonly sums = new Float64Array(TALLY_BLOCKS * FIELDS);
+  private dirty = false;
+
+  protected override sync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const s = this.sums;
+    this.gain = this.room = this.chanceSum = this.rows = this.llr = this.massSum = 0;
+    for (let o = 0; o < s.length; o += FIELDS) {
+      this.gain += s[o + GAIN];
+      this.room += s[o + ROOM];
+      this.chanceSum += s[o + CHANCE];
+      this.rows += s[o + ROWS];
+      this.llr += s[o + LLR];
+      this.massSum += s[o + MASS];
+    }
+  }
+
+  /**
+   * One row: its mass on the pattern's sources, their share u of the row, templateLog(u) when
+   * known, and the row's block (rows are grouped into TALLY_BLOCKS contiguous blocks for the bootstrap).
+   */
+  add(mass: number, chance: number, template = templateLog(chance), block = 0): void {
+    if (!(chance < 1 && chance > 0) || mass !== mass) return;
+    const m = Math.min(1, Math.max(0, mass));
+    const llr = m * template + (1 - m) * LOG_SMOOTHING;
+    const o = block * FIELDS;
+    const s = this.sums;
+    s[o + GAIN] += mass - chance;
+    s[o + ROOM] += 1 - chance;
+    s[o + CHANCE] += chance;
+    s[o + ROWS]++;
+    s[o + LLR] += llr;
+    s[o + MASS] += mass;
+    this.dirty = true;
+  }
+
+  /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
+  resampleInto(out: TallySummary, times: Float64Array): void {
+    out.gain = out.room = out.chanceSum = out.rows = out.llr = out.massSum = 0;
+    if (this.count() === 0) return;
+    const s = this.sums;
+    for (let b = 0; b < TALLY_BLOCKS; b++) {
+      const k = times[b];
+      if (k === 0) continue;
+      const o = b * FIELDS;
+      out.gain += k * s[o + GAIN];
+      out.room += k * s[o + ROOM];
+      out.chanceSum += k * s[o + CHANCE];
+      out.rows += k * s[o + ROWS];
+      out.llr += k * s[o + LLR];
+      out.massSum += k * s[o + MASS];
+    }
   }
 }

@@ -9,11 +9,16 @@
 import { seededRandom } from "../../util/random";
 import { type LabelCore, labelHead } from "./classify";
 import type { HeadEvidence, PatternTallies } from "./evidence";
-import { TALLY_BLOCKS, type Tally } from "./tally";
-import { BOOTSTRAP_RESAMPLES } from "./thresholds";
+import { TALLY_BLOCKS, type Tally, TallySummary } from "./tally";
+import { BOOTSTRAP_RESAMPLES, PATTERN_LLR_MIN } from "./thresholds";
 
-function resampleView(view: PatternTallies, times: Float64Array): PatternTallies {
-  const r = (t: Tally) => t.resampled(times);
+/** A copy of a view's shape with empty summaries, and the (source, copy) pairs to refill per resample. */
+function scratchView(view: PatternTallies, pairs: [Tally, TallySummary][]): PatternTallies<TallySummary> {
+  const r = (t: Tally) => {
+    const out = new TallySummary();
+    pairs.push([t, out]);
+    return out;
+  };
   const { diagonal, previous, next, induction, block } = view.tallies;
   return {
     tallies: { diagonal: r(diagonal), previous: r(previous), next: r(next), induction: r(induction), block: r(block) },
@@ -22,17 +27,21 @@ function resampleView(view: PatternTallies, times: Float64Array): PatternTallies
   };
 }
 
-function resampleEvidence(ev: HeadEvidence, times: Float64Array): HeadEvidence {
-  const raw = resampleView(ev, times);
-  const sparseTally = ev.sparseTally.resampled(times);
+/** Evidence of the same shape whose summaries `pairs` refills for each resample (no allocation per resample). */
+function scratchEvidence(ev: HeadEvidence, pairs: [Tally, TallySummary][]): HeadEvidence<TallySummary> {
+  const raw = scratchView(ev, pairs);
+  const vertical = new TallySummary();
+  const sparseTally = new TallySummary();
+  pairs.push([ev.tallies.vertical, vertical], [ev.sparseTally, sparseTally]);
   return {
     ...ev,
-    tallies: { ...raw.tallies, vertical: ev.tallies.vertical.resampled(times) },
+    tallies: { ...raw.tallies, vertical },
     windows: raw.windows,
     rings: raw.rings,
-    rest: resampleView(ev.rest, times),
-    sparse: sparseTally.score(),
+    // The rest view is the raw one when the head has no strip (see evidence.ts).
+    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, pairs),
     sparseTally,
+    fillRings: () => {},
   };
 }
 
@@ -60,11 +69,18 @@ export function labelUncertainty(
   const rand = seededRandom(0x9e3779b9 ^ seed);
   const times = new Float64Array(TALLY_BLOCKS);
   const scores: number[] = [];
+  // A resample may make a window that is near the margin a candidate: its rings must be there to be resampled.
+  const near = (t: Tally) => t.logLikelihoodRatio() >= PATTERN_LLR_MIN / 2;
+  if (ev.windows.some(near) || ev.rest.windows.some(near)) ev.fillRings();
+  const pairs: [Tally, TallySummary][] = [];
+  const scratch = scratchEvidence(ev, pairs);
   let same = 0;
   for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
     times.fill(0);
     for (let d = 0; d < ev.blocks; d++) times[Math.floor(rand() * ev.blocks)]++;
-    const again = labelHead(resampleEvidence(ev, times));
+    for (const [from, to] of pairs) from.resampleInto(to, times);
+    scratch.sparse = scratch.sparseTally.score();
+    const again = labelHead(scratch);
     if (again.label === core.label) same++;
     const s = scoreOf(again, core.label);
     if (s !== null && Number.isFinite(s)) scores.push(s);
