@@ -5,7 +5,8 @@
  * order of POSITIONAL). When the head has a sink (strip columns with ≥ COMPONENT_MIN of the mass),
  * the label is read on the rows with the sink set aside, and the head is that pattern + sink.
  * With no candidate: "broad" (mean normalized entropy ≥ BROAD_MIN and no anti-pattern), then
- * "sparse" (chance-corrected max weight ≥ SPARSE_MIN), else "mixed".
+ * "sparse" (chance-corrected max weight ≥ SPARSE_MIN on rows with enough sources, else
+ * ≥ SPARSE_MIN_SHORT on all rows), else "mixed".
  */
 import type { HeadEvidence, PatternTallies } from "./evidence";
 import type { TallySummary as Tally } from "./tally";
@@ -18,6 +19,7 @@ import {
   PATTERN_MIN_ROW_SHARE,
   PATTERN_MIN_ROWS,
   SPARSE_MIN,
+  SPARSE_MIN_SHORT,
   WINDOW_MAX_SHARE,
 } from "./thresholds";
 import type { HeadPattern, PatternComponent, PatternLabel, PatternScores, PositionalPattern } from "./types";
@@ -104,7 +106,11 @@ function measured(t: Tally | null | undefined, minRows: number): number | null {
 export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   const minRows = minimumRows(ev.rows);
   const raw = pickPattern(ev, ev.tallies.vertical, minRows, ev.fillRings);
-  const sparse = measured(ev.sparseTally, minRows);
+  // Rows with few sources are peaked by chance: the sparse score is read on the long rows, or
+  // (inputs too short to have enough of them) on all rows against the higher bar SPARSE_MIN_SHORT.
+  const long = measured(ev.sparseTally, minRows);
+  const sparse = long ?? measured(ev.sparseShortTally, minRows);
+  const sparseMin = long !== null ? SPARSE_MIN : SPARSE_MIN_SHORT;
   const scores = { broad: ev.broad, sparse } as PatternScores;
   for (const p of POSITIONAL) {
     const t = p === "local" ? raw.window?.tally : p === "vertical" ? ev.tallies.vertical : ev.tallies[p];
@@ -139,7 +145,7 @@ export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   }
   let label: PatternLabel = "mixed";
   if ((ev.broad ?? 0) >= BROAD_MIN && anti.length === 0) label = "broad";
-  else if ((sparse ?? 0) >= SPARSE_MIN) label = "sparse";
+  else if ((sparse ?? 0) >= sparseMin) label = "sparse";
   const best = Math.max(0, ...POSITIONAL.map((p) => scores[p] ?? 0));
   const confidence =
     label === "mixed" ? 1 - Math.max(best, sparse ?? 0) : ((label === "broad" ? ev.broad : sparse) ?? 0);

@@ -41,8 +41,10 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
    * window could be the label: most heads never need it). Idempotent.
    */
   fillRings: () => void;
-  /** The sparse score's tally (resampled by the bootstrap). */
+  /** The sparse score's tally on rows with ≥ SPARSE_MIN_SOURCES sources (resampled by the bootstrap)… */
   sparseTally: T;
+  /** …and on all rows, for inputs too short to have enough of those (held to SPARSE_MIN_SHORT). */
+  sparseShortTally: T;
   strip: number[][];
   /** Valid target rows with ≥ 2 visible sources (the rows any pattern could be seen on). */
   rows: number;
@@ -69,6 +71,7 @@ function emptyEvidence(B: number, windows: number): HeadEvidence {
     broad: null,
     sparse: null,
     sparseTally: new Tally(),
+    sparseShortTally: new Tally(),
     fillRings: () => {},
     rows: 0,
     blocks: 1,
@@ -220,6 +223,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const broadSum = new Float64Array(H);
   const broadRows = new Float64Array(H);
   const sparse = Array.from({ length: H }, () => new Tally());
+  const sparseShort = Array.from({ length: H }, () => new Tally());
   const counts = new Int32Array(S);
   const sink = new RowSink();
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
@@ -269,6 +273,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         broadSum[h] += rows.normalizedEntropy[r];
         broadRows[h]++;
         const one = tp.one[i];
+        sparseShort[h].add(rows.confidence[r], 1 / n, one, blk);
         if (n >= SPARSE_MIN_SOURCES) sparse[h].add(rows.confidence[r], 1 / n, one, blk);
         sink.reset();
         for (const c of strip) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
@@ -353,6 +358,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     ev.sparse = sparse[h].score();
     ev.rows = broadRows[h];
     ev.sparseTally = sparse[h];
+    ev.sparseShortTally = sparseShort[h];
     ev.blocks = blocks;
   });
   return heads;

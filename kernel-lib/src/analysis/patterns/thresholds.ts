@@ -22,6 +22,8 @@ export const SPARSE_MIN = 0.5;
  * α = 0.3) already put half their mass on one source by chance (calibrated on null maps).
  */
 export const SPARSE_MIN_SOURCES = 12;
+/** Inputs with too few such rows are "sparse" when the score over all rows reaches this (null maps stay below 0.75). */
+export const SPARSE_MIN_SHORT = 0.8;
 /** Widest local window measured: |j − i| ≤ WINDOW_MAX. */
 export const WINDOW_MAX = 16;
 /** A strip column receives at least this share of the rows' mass (Σᵢ aᵢⱼ / rows)… */
@@ -46,4 +48,4 @@ export const COMPONENT_MIN = 0.15;
 /** The local window covers at most this mean share of the visible sources (wider is not "local"). */
 export const WINDOW_MAX_SHARE = 2 / 3;
 /** Bootstrap resamples for a label's support and its score's interval (seeded, see uncertainty.ts). */
-export const BOOTSTRAP_RESAMPLES = 40;
+export const BOOTSTRAP_RESAMPLES = 24;

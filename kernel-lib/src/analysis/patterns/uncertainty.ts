@@ -32,7 +32,8 @@ function scratchEvidence(ev: HeadEvidence, pairs: [Tally, TallySummary][]): Head
   const raw = scratchView(ev, pairs);
   const vertical = new TallySummary();
   const sparseTally = new TallySummary();
-  pairs.push([ev.tallies.vertical, vertical], [ev.sparseTally, sparseTally]);
+  const sparseShortTally = new TallySummary();
+  pairs.push([ev.tallies.vertical, vertical], [ev.sparseTally, sparseTally], [ev.sparseShortTally, sparseShortTally]);
   return {
     ...ev,
     tallies: { ...raw.tallies, vertical },
@@ -41,6 +42,7 @@ function scratchEvidence(ev: HeadEvidence, pairs: [Tally, TallySummary][]): Head
     // The rest view is the raw one when the head has no strip (see evidence.ts).
     rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, pairs),
     sparseTally,
+    sparseShortTally,
     fillRings: () => {},
   };
 }
