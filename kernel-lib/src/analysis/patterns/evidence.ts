@@ -116,6 +116,7 @@ function sampleTemplates(
   sources: Int32Array | Float32Array | Float64Array,
   widths: number,
   induction: ReturnType<typeof inductionTargets> | null,
+  withRings = false,
 ) {
   const [, , T, S] = geo.dims;
   const g = geo.samples[b];
@@ -150,6 +151,7 @@ function sampleTemplates(
       const t = i * widths + w - 1;
       windowCount[t] = count;
       window[t] = templateLog(count / n);
+      if (!withRings) continue;
       ringCount[t] = ringN;
       ring[t] = ringN > 0 ? templateLog(ringN / n) : 0;
     }
@@ -323,7 +325,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     const ev = heads[h];
     for (let b = 0; b < B; b++) {
       const g = geo.samples[b];
-      const tp = sampleTemplates(geo, b, rows.sources, widths, null);
+      const tp = sampleTemplates(geo, b, rows.sources, widths, null, true);
       for (let i = 0; i < T; i++) {
         n = rows.sources[b * T + i];
         if (n < 2) continue;
