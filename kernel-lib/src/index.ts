@@ -100,6 +100,7 @@ export { type NormWeightOptions, normWeighted } from "./analysis/metrics/normWei
 export { headPatterns } from "./analysis/patterns/headPatterns";
 export type {
   HeadPattern,
+  PatternComponent,
   PatternLabel,
   PatternName,
   PatternScores,

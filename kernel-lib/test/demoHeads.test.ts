@@ -62,6 +62,30 @@ describe("documented demo-model heads are found by attnlens", () => {
     }
   });
 
+  it("tiny-induction-gpt: heads documented as not previous-token / not induction do not get those labels", async () => {
+    // heads.json head_scores: torch's previous-token mass (random text) and induction score per [layer][head].
+    const scores = heads("tiny-induction-gpt").head_scores;
+    const model = await loadModel("tiny-induction-gpt", { providers: ["cpu"] });
+    const result = await model.run(reference("tiny-induction-gpt").text);
+    await model.release();
+    let checked = 0;
+    result.sites.forEach((site, layer) => {
+      headPatterns(result, site).forEach((p, h) => {
+        const named = p.combined.split("+");
+        if (scores.previous_token_random_text[layer][h] < 0.3) {
+          expect(`${site.id} h${h} ${named.includes("previous")}`).toBe(`${site.id} h${h} false`);
+          checked++;
+        }
+        if (scores.induction[layer][h] < 0.3) {
+          expect(`${site.id} h${h} ${named.includes("induction")}`).toBe(`${site.id} h${h} false`);
+          checked++;
+        }
+      });
+    });
+    // 7 heads are not previous-token heads, 4 are not induction heads.
+    expect(checked).toBe(11);
+  });
+
   it("tiny-agreement-bert: probe weights equal torch's (heads.json) and find exactly the documented heads", async () => {
     // heads.json lists, per probe sentence, the torch weights of the class head and of every head
     // preferring the antecedent by > 0.1: attnlens (onnxruntime) must give the same weights, and

@@ -1,5 +1,6 @@
 /** A layers × heads table of pattern labels, for the terminal. */
 import type { ResultMetrics } from "../analysis/metrics/analyze";
+import type { HeadPattern } from "../analysis/patterns/types";
 
 const SHORT: Record<string, string> = {
   diagonal: "diag",
@@ -14,12 +15,22 @@ const SHORT: Record<string, string> = {
   mixed: "·",
 };
 
+/** The combined label, shortened: "prev+sink" for a previous-token head with a sink. */
+function cell(p: HeadPattern): string {
+  return p.combined
+    .split("+")
+    .map((part) => SHORT[part] ?? part)
+    .join("+");
+}
+
+const CELL = 12;
+
 export function patternTable(metrics: ResultMetrics): string {
   const heads = Math.max(...metrics.sites.map((s) => s.patterns.length));
   const width = Math.max(...metrics.sites.map((s) => s.site.id.length));
-  const header = `${"site".padEnd(width)}  ${Array.from({ length: heads }, (_, h) => `h${h}`.padEnd(7)).join("")}`;
+  const header = `${"site".padEnd(width)}  ${Array.from({ length: heads }, (_, h) => `h${h}`.padEnd(CELL)).join("")}`;
   const rows = metrics.sites.map(
-    (s) => `${s.site.id.padEnd(width)}  ${s.patterns.map((p) => (SHORT[p.label] ?? p.label).padEnd(7)).join("")}`,
+    (s) => `${s.site.id.padEnd(width)}  ${s.patterns.map((p) => cell(p).padEnd(CELL)).join("")}`,
   );
   return [header, ...rows].join("\n");
 }

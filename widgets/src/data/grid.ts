@@ -74,7 +74,13 @@ export function metricCells(payload: AttentionPayload, type: AttentionType, metr
     for (let h = 0; h < site.heads; h++) {
       const value = metric === "pattern" ? null : (site.metrics?.[metric]?.[h] ?? null);
       const p = site.patterns?.[h];
-      out.push({ layer: site.layer, head: h, value, pattern: p?.label ?? null, patternScore: p?.confidence ?? null });
+      out.push({
+        layer: site.layer,
+        head: h,
+        value,
+        pattern: p ? (p.combined ?? p.label) : null,
+        patternScore: p?.confidence ?? null,
+      });
     }
   }
   return out;

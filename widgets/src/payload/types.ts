@@ -70,6 +70,12 @@ export interface HeadPatternLabel {
   label: string;
   /** The label's score in [0, 1]. */
   confidence: number;
+  /** The label with its sink, e.g. "previous+sink" (absent in older payloads: show `label`). */
+  combined?: string;
+  /** Share of bootstrap resamples giving the same label, in [0, 1]. */
+  support?: number;
+  /** The head as a mixture: pattern (or "sink") and its weight. */
+  components?: { pattern: string; weight: number }[];
 }
 
 /** One attention block of one layer, with its maps. */

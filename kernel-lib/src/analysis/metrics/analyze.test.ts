@@ -35,7 +35,19 @@ describe("analyzeResult and the metrics JSON", () => {
     expect(site).toMatchObject({ id: "encoder.self.0", layer: 0, stack: "encoder", kind: "self" });
     const head = site.heads[1];
     expect(Object.keys(head)).toEqual(["head", "entropy", "distance", "confidence", "pattern"]);
-    expect(Object.keys(head.pattern)).toEqual(["label", "confidence", "scores", "window", "strip"]);
+    expect(Object.keys(head.pattern)).toEqual([
+      "label",
+      "confidence",
+      "scores",
+      "window",
+      "strip",
+      "combined",
+      "components",
+      "anti",
+      "llr",
+      "support",
+      "interval",
+    ]);
     expect(head.pattern.label).toBe("previous");
     expect(head.pattern.scores.previous).toBeCloseTo(0.9, 4);
     expect(head.distance).toBeGreaterThan(0.9);

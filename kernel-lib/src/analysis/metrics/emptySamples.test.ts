@@ -40,9 +40,8 @@ describe("a sample with no valid positions (attention mask all zeros)", () => {
     for (const h of json.sites[0].heads) expect([h.entropy, h.distance, h.confidence]).toEqual([null, null, null]);
     const tables = siteTables(out, "encoder.self.0");
     expect(tables.metrics?.entropy).toEqual([null, null]);
-    expect(tables.patterns).toEqual([
-      { label: "mixed", confidence: 0 },
-      { label: "mixed", confidence: 0 },
-    ]);
+    // Nothing measured: no bootstrap support, no mixture components.
+    const empty = { label: "mixed", confidence: 0, combined: "mixed", support: 0, components: [] };
+    expect(tables.patterns).toEqual([empty, empty]);
   });
 });

@@ -1,55 +1,164 @@
 /**
- * From evidence to a label. Positional patterns first: among those scoring ≥ PATTERN_MIN, the one
- * whose template makes the rows likeliest wins (Tally.logLikelihoodRatio: it weighs explaining
- * the mass against covering few sources; ties in the order of POSITIONAL). With none ≥ PATTERN_MIN: "broad" (mean normalized entropy ≥ BROAD_MIN), then
- * "sparse" (chance-corrected max weight ≥ SPARSE_MIN), else "mixed".
+ * From evidence to a label. A positional pattern is a candidate when its score is ≥ PATTERN_MIN,
+ * it was seen on enough rows, and its template beats uniform attention by PATTERN_LLR_MIN nats
+ * per row (calibrated on null maps); among candidates the likeliest template wins (ties in the
+ * order of POSITIONAL). When the head has a sink (strip columns with ≥ COMPONENT_MIN of the mass),
+ * the label is read on the rows with the sink set aside, and the head is that pattern + sink.
+ * With no candidate: "broad" (mean normalized entropy ≥ BROAD_MIN and no anti-pattern), then
+ * "sparse" (chance-corrected max weight ≥ SPARSE_MIN on rows with enough sources, else
+ * ≥ SPARSE_MIN_SHORT on all rows), else "mixed".
  */
-import type { HeadEvidence } from "./evidence";
-import type { Tally } from "./tally";
+import type { HeadEvidence, PatternTallies } from "./evidence";
+import type { TallySummary as Tally } from "./tally";
 import {
+  ANTI_MAX,
   BROAD_MIN,
+  COMPONENT_MIN,
+  PATTERN_LLR_MIN,
   PATTERN_MIN,
   PATTERN_MIN_ROW_SHARE,
   PATTERN_MIN_ROWS,
   SPARSE_MIN,
-  WINDOW_PLATEAU,
+  SPARSE_MIN_SHORT,
+  WINDOW_MAX_SHARE,
 } from "./thresholds";
-import type { HeadPattern, PatternLabel, PatternScores, PositionalPattern } from "./types";
+import type { HeadPattern, PatternComponent, PatternLabel, PatternScores, PositionalPattern } from "./types";
+import { labelUncertainty } from "./uncertainty";
 
 const POSITIONAL: PositionalPattern[] = ["diagonal", "previous", "next", "induction", "vertical", "local", "block"];
 
-/** The local window: the smallest width whose score reaches WINDOW_PLATEAU of the best width's. */
-function pickWindow(windows: Tally[]): { width: number; tally: Tally } | null {
-  let best = 0;
-  for (const t of windows) best = Math.max(best, t.score() ?? 0);
-  if (best === 0) return null;
-  const w = windows.findIndex((t) => (t.score() ?? 0) >= WINDOW_PLATEAU * best);
-  return { width: w + 1, tally: windows[w] };
+/** A label without its uncertainty (see uncertainty.ts, which resamples this). */
+export interface LabelCore {
+  label: PatternLabel;
+  confidence: number;
+  scores: PatternScores;
+  window: number | null;
+  components: PatternComponent[];
+  anti: PositionalPattern[];
+  llr: number | null;
 }
 
-export function classifyHead(head: number, ev: HeadEvidence): HeadPattern {
-  const window = pickWindow(ev.windows);
-  const tallies: Record<PositionalPattern, Tally | null> = { ...ev.tallies, local: window?.tally ?? null };
-  const scores = { broad: ev.broad, sparse: ev.sparse } as PatternScores;
-  for (const p of POSITIONAL) scores[p] = tallies[p]?.score() ?? null;
-  const best = Math.max(0, ...POSITIONAL.map((p) => scores[p] ?? 0));
-  let label: PatternLabel = "mixed";
-  // A pattern needs its score and enough rows to stand on (see PATTERN_MIN_ROWS).
-  const minRows = Math.max(PATTERN_MIN_ROWS, Math.ceil(PATTERN_MIN_ROW_SHARE * ev.rows));
-  const eligible = POSITIONAL.filter((p) => (scores[p] ?? -1) >= PATTERN_MIN && (tallies[p]?.count() ?? 0) >= minRows);
-  if (eligible.length > 0) {
-    // Every pattern that explains the head is a candidate; the likeliest template wins.
-    const llr = (p: PositionalPattern) => tallies[p]?.logLikelihoodRatio() ?? Number.NEGATIVE_INFINITY;
-    label = eligible.reduce((a, p) => (llr(p) > llr(a) ? p : a));
-  } else if ((ev.broad ?? 0) >= BROAD_MIN) label = "broad";
-  else if ((ev.sparse ?? 0) >= SPARSE_MIN) label = "sparse";
-  const confidence = label === "mixed" ? 1 - Math.max(best, ev.sparse ?? 0) : (scores[label] ?? 0);
-  return {
-    head,
-    label,
-    confidence,
-    scores,
-    window: window ? window.width : null,
-    strip: label === "vertical" ? ev.strip : ev.strip.map(() => []),
+/** Rows a pattern must be seen on: PATTERN_MIN_ROWS, and PATTERN_MIN_ROW_SHARE of the head's rows. */
+export function minimumRows(rows: number): number {
+  return Math.max(PATTERN_MIN_ROWS, Math.ceil(PATTERN_MIN_ROW_SHARE * rows));
+}
+
+/**
+ * The local window by likelihood: the width whose template is likeliest, among widths seen on
+ * enough rows that cover at most WINDOW_MAX_SHARE of the visible sources.
+ */
+function pickWindow(windows: Tally[], minRows: number): { width: number; tally: Tally } | null {
+  let best: { width: number; tally: Tally } | null = null;
+  windows.forEach((t, k) => {
+    if (t.count() < minRows || t.chance() > WINDOW_MAX_SHARE) return;
+    if (!best || t.logLikelihoodRatio() > best.tally.logLikelihoodRatio()) best = { width: k + 1, tally: t };
+  });
+  return best;
+}
+
+/** A window is "local" only when no single offset d ≥ 2 inside it is likelier (an offset head is not local). */
+function beatsRings(window: { width: number; tally: Tally }, rings: Tally[], minRows: number): boolean {
+  const llr = window.tally.logLikelihoodRatio();
+  for (let d = 2; d <= window.width; d++) {
+    if (rings[d - 1].count() >= minRows && rings[d - 1].logLikelihoodRatio() >= llr) return false;
+  }
+  return true;
+}
+
+interface Pick {
+  label: PositionalPattern;
+  score: number;
+  llr: number;
+}
+
+/** The likeliest candidate of one view of the rows, with the local window it measured. */
+function pickPattern(
+  view: PatternTallies<Tally>,
+  vertical: Tally | null,
+  minRows: number,
+  fillRings: () => void,
+): { pick: Pick | null; window: { width: number; tally: Tally } | null } {
+  const window = pickWindow(view.windows, minRows);
+  // The rings are read only for a window that could be the label.
+  const candidate = window !== null && window.width >= 2 && window.tally.logLikelihoodRatio() >= PATTERN_LLR_MIN;
+  if (candidate) fillRings();
+  const tallies: Record<PositionalPattern, Tally | null> = {
+    ...view.tallies,
+    vertical,
+    local: window && (!candidate || beatsRings(window, view.rings, minRows)) ? window.tally : null,
   };
+  let pick: Pick | null = null;
+  for (const p of POSITIONAL) {
+    const t = tallies[p];
+    if (!t || t.count() < minRows) continue;
+    const score = t.score() ?? Number.NEGATIVE_INFINITY;
+    const llr = t.logLikelihoodRatio();
+    if (score < PATTERN_MIN || llr < PATTERN_LLR_MIN) continue;
+    if (!pick || llr > pick.llr) pick = { label: p, score, llr };
+  }
+  return { pick, window };
+}
+
+function measured(t: Tally | null | undefined, minRows: number): number | null {
+  return t && t.count() >= minRows ? t.score() : null;
+}
+
+export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
+  const minRows = minimumRows(ev.rows);
+  const raw = pickPattern(ev, ev.tallies.vertical, minRows, ev.fillRings);
+  // Rows with few sources are peaked by chance: the sparse score is read on the long rows, or
+  // (inputs too short to have enough of them) on all rows against the higher bar SPARSE_MIN_SHORT.
+  const long = measured(ev.sparseTally, minRows);
+  const sparse = long ?? measured(ev.sparseShortTally, minRows);
+  const sparseMin = long !== null ? SPARSE_MIN : SPARSE_MIN_SHORT;
+  const scores = { broad: ev.broad, sparse } as PatternScores;
+  for (const p of POSITIONAL) {
+    const t = p === "local" ? raw.window?.tally : p === "vertical" ? ev.tallies.vertical : ev.tallies[p];
+    scores[p] = measured(t, minRows);
+  }
+  const anti = POSITIONAL.filter((p) => (scores[p] ?? 0) <= ANTI_MAX);
+  const sinkShare = ev.tallies.vertical.count() >= minRows ? ev.tallies.vertical.mass() : 0;
+  const sink: PatternComponent[] = sinkShare >= COMPONENT_MIN ? [{ pattern: "sink", weight: sinkShare }] : [];
+  // A sink beside a pattern: read the pattern on the rows without the sink.
+  if (sink.length > 0) {
+    const rest = pickPattern(ev.rest, null, minRows, ev.fillRings);
+    const weight = rest.pick ? (1 - sinkShare) * rest.pick.score : 0;
+    if (rest.pick && weight >= COMPONENT_MIN) {
+      const components = [{ pattern: rest.pick.label, weight }, ...sink].sort((a, b) => b.weight - a.weight);
+      const window = rest.window?.width ?? raw.window?.width ?? null;
+      return {
+        label: rest.pick.label,
+        confidence: rest.pick.score,
+        scores,
+        window,
+        components,
+        anti,
+        llr: rest.pick.llr,
+      };
+    }
+  }
+  const window = raw.window?.width ?? null;
+  if (raw.pick) {
+    const own = raw.pick.label === "vertical" ? [] : [{ pattern: raw.pick.label, weight: raw.pick.score }];
+    const components = [...own, ...sink].sort((a, b) => b.weight - a.weight);
+    return { label: raw.pick.label, confidence: raw.pick.score, scores, window, components, anti, llr: raw.pick.llr };
+  }
+  let label: PatternLabel = "mixed";
+  if ((ev.broad ?? 0) >= BROAD_MIN && anti.length === 0) label = "broad";
+  else if ((sparse ?? 0) >= sparseMin) label = "sparse";
+  const best = Math.max(0, ...POSITIONAL.map((p) => scores[p] ?? 0));
+  const confidence =
+    label === "mixed" ? 1 - Math.max(best, sparse ?? 0) : ((label === "broad" ? ev.broad : sparse) ?? 0);
+  return { label, confidence, scores, window, components: sink, anti, llr: null };
+}
+
+/** The label of one head with its uncertainty, mixture and strip (see labelHead and uncertainty.ts). */
+export function classifyHead(head: number, ev: HeadEvidence): HeadPattern {
+  const core = labelHead(ev);
+  const { support, interval } = labelUncertainty(ev, core, head);
+  const hasSink = core.components.some((c) => c.pattern === "sink");
+  const strip = core.label === "vertical" || hasSink ? ev.strip : ev.strip.map(() => []);
+  const combined = hasSink && core.label !== "vertical" ? `${core.label}+sink` : core.label;
+  const { label, confidence, scores, window, components, anti, llr } = core;
+  return { head, label, confidence, scores, window, strip, combined, components, anti, llr, support, interval };
 }

@@ -4,6 +4,10 @@
  * mass, segment mass, window masses, row argmax, entropies) and reads only a few weights per
  * row itself (the strip candidates, the induction targets). Without window masses in the scan
  * (scanSite's windowWidths = 0) the local score is null.
+ *
+ * Every positional tally is kept twice: on the rows as they are (`raw`), and on the rows with the
+ * head's strip (sink) columns taken out and the rest renormalized (`rest`): a head that is
+ * 0.45 diagonal + 0.45 [SEP] is a clean diagonal once its sink is set aside (see classify.ts).
  */
 
 import type { SiteAttention } from "../../result/types";
@@ -11,28 +15,66 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { Tally, templateLog } from "./tally";
+import { TALLY_BLOCKS, Tally, type TallySummary, templateLog } from "./tally";
+import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
-export interface HeadEvidence {
-  tallies: Record<Exclude<PositionalPattern, "local">, Tally>;
+/** The tallies of one view of the rows (raw, or without the sink columns); T = TallySummary once resampled. */
+export interface PatternTallies<T extends TallySummary = Tally> {
+  tallies: Record<Exclude<PositionalPattern, "local" | "vertical">, T>;
   /** windows[w − 1]: the tally of |j − pᵢ| ≤ w. */
-  windows: Tally[];
+  windows: T[];
+  /** rings[d − 1]: the tally of |j − pᵢ| = d (a fixed offset; the window must beat it to be "local"). Filled by HeadEvidence.fillRings. */
+  rings: T[];
+}
+
+export interface HeadEvidence<T extends TallySummary = Tally> {
+  tallies: PatternTallies<T>["tallies"] & { vertical: T };
+  windows: T[];
+  rings: T[];
+  /** The same tallies with the strip columns removed from every row. */
+  rest: PatternTallies<T>;
   broad: number | null;
   sparse: number | null;
+  /**
+   * Fills `rings` and `rest.rings` (a second read of the head's rows, done only for heads whose
+   * window could be the label: most heads never need it). Idempotent.
+   */
+  fillRings: () => void;
+  /** The sparse score's tally on rows with ≥ SPARSE_MIN_SOURCES sources (resampled by the bootstrap)… */
+  sparseTally: T;
+  /** …and on all rows, for inputs too short to have enough of those (held to SPARSE_MIN_SHORT). */
+  sparseShortTally: T;
   strip: number[][];
   /** Valid target rows with ≥ 2 visible sources (the rows any pattern could be seen on). */
   rows: number;
+  /** Row blocks in use (the bootstrap draws from blocks 0 … blocks − 1). */
+  blocks: number;
+}
+
+function emptyTallies(windows: number): PatternTallies {
+  const t = () => new Tally();
+  return {
+    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
+    windows: Array.from({ length: windows }, t),
+    rings: Array.from({ length: windows }, t),
+  };
 }
 
 function emptyEvidence(B: number, windows: number): HeadEvidence {
-  const t = () => new Tally();
+  const raw = emptyTallies(windows);
   return {
-    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), vertical: t(), block: t() },
-    windows: Array.from({ length: windows }, t),
+    tallies: { ...raw.tallies, vertical: new Tally() },
+    windows: raw.windows,
+    rings: raw.rings,
+    rest: emptyTallies(windows),
     broad: null,
     sparse: null,
+    sparseTally: new Tally(),
+    sparseShortTally: new Tally(),
+    fillRings: () => {},
     rows: 0,
+    blocks: 1,
     strip: Array.from({ length: B }, () => []),
   };
 }
@@ -65,7 +107,8 @@ function columnShares(site: SiteAttention, geo: SiteGeometry, b: number, h: numb
 
 /**
  * Per-row chances and their template logs (see tally.ts) for one sample: they depend on the
- * geometry only, so they are computed once here instead of once per head.
+ * geometry only, so they are computed once here instead of once per head. Window and ring
+ * counts are kept (not shares) so the sink-free view can subtract the strip columns.
  */
 function sampleTemplates(
   geo: SiteGeometry,
@@ -73,15 +116,18 @@ function sampleTemplates(
   sources: Int32Array | Float32Array | Float64Array,
   widths: number,
   induction: ReturnType<typeof inductionTargets> | null,
+  withRings = false,
 ) {
   const [, , T, S] = geo.dims;
   const g = geo.samples[b];
   const one = new Float64Array(T);
   const block = new Float64Array(T);
-  const blockChance = new Float64Array(T);
+  const blockCount = new Float64Array(T);
   const inductionLog = new Float64Array(T);
   const window = new Float64Array(T * widths);
-  const windowChance = new Float64Array(T * widths);
+  const windowCount = new Float64Array(T * widths);
+  const ring = new Float64Array(T * widths);
+  const ringCount = new Float64Array(T * widths);
   for (let i = 0; i < T; i++) {
     const n = sources[b * T + i];
     if (n < 2) continue;
@@ -89,8 +135,8 @@ function sampleTemplates(
     if (!geo.self) continue;
     const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
     if (g.targetSegment) {
-      blockChance[i] = segmentCount(geo, b, i, limit) / n;
-      block[i] = templateLog(blockChance[i]);
+      blockCount[i] = segmentCount(geo, b, i, limit);
+      block[i] = templateLog(blockCount[i] / n);
     }
     const p = i + geo.offset;
     if (induction && induction.start[p + 1] > induction.start[p]) {
@@ -98,13 +144,76 @@ function sampleTemplates(
     }
     let count = g.sourceValid[p];
     for (let w = 1; w <= widths; w++) {
-      if (p - w >= 0) count += g.sourceValid[p - w];
-      if (p + w < limit) count += g.sourceValid[p + w];
-      windowChance[i * widths + w - 1] = count / n;
-      window[i * widths + w - 1] = templateLog(count / n);
+      let ringN = 0;
+      if (p - w >= 0) ringN += g.sourceValid[p - w];
+      if (p + w < limit) ringN += g.sourceValid[p + w];
+      count += ringN;
+      const t = i * widths + w - 1;
+      windowCount[t] = count;
+      window[t] = templateLog(count / n);
+      if (!withRings) continue;
+      ringCount[t] = ringN;
+      ring[t] = ringN > 0 ? templateLog(ringN / n) : 0;
     }
   }
-  return { one, block, blockChance, induction: inductionLog, window, windowChance };
+  return { one, block, blockCount, induction: inductionLog, window, windowCount, ring, ringCount };
+}
+
+/** The strip columns visible in one row, with their weights: what the sink-free view subtracts. */
+class RowSink {
+  readonly at: number[] = [];
+  readonly weight: number[] = [];
+  mass = 0;
+
+  reset(): void {
+    this.at.length = 0;
+    this.weight.length = 0;
+    this.mass = 0;
+  }
+
+  push(c: number, w: number): void {
+    this.at.push(c);
+    this.weight.push(w);
+    this.mass += w;
+  }
+
+  /** Mass and count of the strip columns in a pattern's set (see SetKind), left in `inMass`, `inCount`. */
+  inMass = 0;
+  inCount = 0;
+
+  within(kind: SetKind, p: number, arg: number, segment: Int32Array | null, targets: Int32Array | null, to = 0): void {
+    let m = 0;
+    let k = 0;
+    for (let q = 0; q < this.at.length; q++) {
+      const c = this.at[q];
+      let hit = false;
+      if (kind === SetKind.At) hit = c === arg;
+      else if (kind === SetKind.Window) hit = Math.abs(c - p) <= arg;
+      else if (kind === SetKind.Ring) hit = Math.abs(c - p) === arg;
+      else if (kind === SetKind.Segment) hit = segment !== null && segment[c] === arg;
+      else if (targets) for (let t = arg; t < to && !hit; t++) hit = targets[t] === c;
+      if (hit) {
+        m += this.weight[q];
+        k++;
+      }
+    }
+    this.inMass = m;
+    this.inCount = k;
+  }
+}
+
+/** The shape of a pattern's source set, for RowSink.within. */
+enum SetKind {
+  /** {arg} */
+  At = 0,
+  /** |j − p| ≤ arg */
+  Window = 1,
+  /** |j − p| = arg */
+  Ring = 2,
+  /** segment[j] = arg */
+  Segment = 3,
+  /** targets[arg … to) */
+  Targets = 4,
 }
 
 export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
@@ -116,60 +225,143 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const broadSum = new Float64Array(H);
   const broadRows = new Float64Array(H);
   const sparse = Array.from({ length: H }, () => new Tally());
+  const sparseShort = Array.from({ length: H }, () => new Tally());
   const counts = new Int32Array(S);
+  const sink = new RowSink();
+  // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
+  const blocks = Math.min(TALLY_BLOCKS, B * T);
+  // The current row (set in the loop below): sources, block, strip columns, kept mass.
+  let n = 0;
+  let blk = 0;
+  let k = 0;
+  let keep = 1;
+  let restRow = true;
+  /** One pattern's row in both views: raw mass, source count, template log; the sink's share of the set is in `sink`. */
+  const add = (raw: Tally, out: Tally, mass: number, count: number, log: number) => {
+    raw.add(mass, count / n, log, blk);
+    if (!restRow || out === raw) return;
+    if (k === 0) out.add(mass, count / n, log, blk);
+    else out.add((mass - sink.inMass) / keep, (count - sink.inCount) / (n - k), undefined, blk);
+  };
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    for (let h = 0; h < H; h++) {
+      const rowBase = (b * H + h) * T;
+      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
+      heads[h].strip[b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
+    }
+  }
+  // A head with no strip in any sample has no sink-free view to keep apart: it is the raw view.
+  for (const ev of heads) {
+    if (ev.strip.every((cols) => cols.length === 0)) {
+      const { vertical: _vertical, ...tallies } = ev.tallies;
+      ev.rest = { tallies, windows: ev.windows, rings: ev.rings };
+    }
+  }
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
-    const validSources = g.validBefore[S];
-    const rowTemplates = sampleTemplates(geo, b, rows.sources, widths, induction);
+    const tp = sampleTemplates(geo, b, rows.sources, widths, induction);
     for (let h = 0; h < H; h++) {
       const ev = heads[h];
-      const rowBase = (b * H + h) * T;
-      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
-      const strip = stripColumns(candidates, columnShares(site, geo, b, h, candidates), validSources);
-      ev.strip[b] = strip;
+      const strip = ev.strip[b];
       for (let i = 0; i < T; i++) {
-        const n = rows.sources[b * T + i];
+        n = rows.sources[b * T + i];
         if (n < 2) continue;
         const r = (b * H + h) * T + i;
         const base = r * S;
+        blk = Math.floor(((b * T + i) * blocks) / (B * T));
         const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
-        const ne = rows.normalizedEntropy[r];
-        broadSum[h] += ne;
+        broadSum[h] += rows.normalizedEntropy[r];
         broadRows[h]++;
-        const one = rowTemplates.one[i];
-        sparse[h].add(rows.confidence[r], 1 / n, one);
-        let stripMass = 0;
-        let stripCount = 0;
-        for (const c of strip) {
-          if (c < limit && g.sourceValid[c]) {
-            stripMass += data[base + c];
-            stripCount++;
-          }
-        }
-        if (stripCount > 0) ev.tallies.vertical.add(stripMass, stripCount / n);
+        const one = tp.one[i];
+        sparseShort[h].add(rows.confidence[r], 1 / n, one, blk);
+        if (n >= SPARSE_MIN_SOURCES) sparse[h].add(rows.confidence[r], 1 / n, one, blk);
+        sink.reset();
+        for (const c of strip) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        if (sink.at.length > 0) ev.tallies.vertical.add(sink.mass, sink.at.length / n, undefined, blk);
         if (!geo.self) continue;
-        ev.tallies.diagonal.add(rows.self[r], 1 / n, one);
-        ev.tallies.previous.add(rows.previous[r], 1 / n, one);
-        ev.tallies.next.add(rows.next[r], 1 / n, one);
-        if (g.targetSegment) ev.tallies.block.add(rows.segment[r], rowTemplates.blockChance[i], rowTemplates.block[i]);
         const p = i + geo.offset;
+        // The sink-free row: n − k sources, the rest of the mass renormalized; none when the sink takes it all.
+        k = sink.at.length;
+        keep = 1 - sink.mass;
+        restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
+        const rest = ev.rest;
+        const seg = g.sourceSegment;
+        if (k > 0) sink.within(SetKind.At, p, p, null, null);
+        add(ev.tallies.diagonal, rest.tallies.diagonal, rows.self[r], 1, one);
+        if (k > 0) sink.within(SetKind.At, p, p - 1, null, null);
+        add(ev.tallies.previous, rest.tallies.previous, rows.previous[r], 1, one);
+        if (k > 0) sink.within(SetKind.At, p, p + 1, null, null);
+        add(ev.tallies.next, rest.tallies.next, rows.next[r], 1, one);
+        if (g.targetSegment && seg) {
+          if (k > 0) sink.within(SetKind.Segment, p, g.targetSegment[i], seg, null);
+          add(ev.tallies.block, rest.tallies.block, rows.segment[r], tp.blockCount[i], tp.block[i]);
+        }
         if (induction && induction.start[p + 1] > induction.start[p]) {
+          const from = induction.start[p];
+          const to = induction.start[p + 1];
           let m = 0;
-          for (let k = induction.start[p]; k < induction.start[p + 1]; k++) m += data[base + induction.at[k]];
-          ev.tallies.induction.add(m, (induction.start[p + 1] - induction.start[p]) / n, rowTemplates.induction[i]);
+          for (let q = from; q < to; q++) m += data[base + induction.at[q]];
+          if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
+          add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction[i]);
         }
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;
-          ev.windows[w - 1].add(scan.windows[r * widths + w - 1], rowTemplates.windowChance[t], rowTemplates.window[t]);
+          if (k > 0) sink.within(SetKind.Window, p, w, null, null);
+          add(
+            ev.windows[w - 1],
+            rest.windows[w - 1],
+            scan.windows[r * widths + w - 1],
+            tp.windowCount[t],
+            tp.window[t],
+          );
         }
       }
     }
   }
+  /** The second read, for one head: ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d, in both views (see fillRings). */
+  const ringPass = (h: number) => {
+    const ev = heads[h];
+    for (let b = 0; b < B; b++) {
+      const g = geo.samples[b];
+      const tp = sampleTemplates(geo, b, rows.sources, widths, null, true);
+      for (let i = 0; i < T; i++) {
+        n = rows.sources[b * T + i];
+        if (n < 2) continue;
+        const r = (b * H + h) * T + i;
+        const base = r * S;
+        blk = Math.floor(((b * T + i) * blocks) / (B * T));
+        const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+        sink.reset();
+        for (const c of ev.strip[b]) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        k = sink.at.length;
+        keep = 1 - sink.mass;
+        restRow = k === 0 || (n - k >= 2 && keep > 1e-6);
+        const p = i + geo.offset;
+        for (let w = 1; w <= widths; w++) {
+          const t = i * widths + w - 1;
+          let ring = 0;
+          if (p - w >= 0 && g.sourceValid[p - w]) ring += data[base + p - w];
+          if (p + w < limit && g.sourceValid[p + w]) ring += data[base + p + w];
+          if (k > 0) sink.within(SetKind.Ring, p, w, null, null);
+          add(ev.rings[w - 1], ev.rest.rings[w - 1], ring, tp.ringCount[t], tp.ring[t]);
+        }
+      }
+    }
+  };
   heads.forEach((ev, h) => {
+    let filled = !geo.self || widths === 0;
+    ev.fillRings = () => {
+      if (!filled) ringPass(h);
+      filled = true;
+    };
     ev.broad = broadRows[h] > 0 ? broadSum[h] / broadRows[h] : null;
     ev.sparse = sparse[h].score();
-    ev.rows = sparse[h].count();
+    ev.rows = broadRows[h];
+    ev.sparseTally = sparse[h];
+    ev.sparseShortTally = sparseShort[h];
+    ev.blocks = blocks;
   });
   return heads;
 }

@@ -17,7 +17,8 @@ export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteS
 
 /**
  * Labels each head of a site with the pattern its rows share (diagonal, previous, next, induction, vertical,
- * local, block, sparse, broad, or mixed), with every pattern's score.
+ * local, block, sparse, broad, or mixed), with every pattern's score, its mixture with sink columns
+ * and the label's bootstrap support.
  */
 export function headPatterns(
   result: AttentionResult,

@@ -4,7 +4,9 @@
  * attention would put there). The score over rows is
  *   Σᵢ (mᵢ − uᵢ) / Σᵢ (1 − uᵢ),  clamped to [0, 1]
  * so uniform attention scores 0, the exact pattern 1, and (1 − ε)·pattern + ε·uniform scores
- * 1 − ε. Rows with uᵢ = 1 (the set covers every visible source) say nothing and are skipped.
+ * 1 − ε. Rows with uᵢ = 1 (the set covers every visible source) or uᵢ = 0 (it covers none) say
+ * nothing and are skipped. Below 0 is an anti-pattern (the head avoids the set), reported as is;
+ * only the upper end is clamped (to 1).
  */
 import { PATTERN_SMOOTHING } from "./thresholds";
 
@@ -19,28 +21,40 @@ export function templateLog(chance: number): number {
   return Math.log((1 - PATTERN_SMOOTHING) / chance + PATTERN_SMOOTHING);
 }
 
-export class Tally {
-  private gain = 0;
-  private room = 0;
-  private chanceSum = 0;
-  private rows = 0;
-  private llr = 0;
+/** Row blocks a tally keeps apart for the bootstrap (see uncertainty.ts). */
+export const TALLY_BLOCKS = 16;
 
-  /** One row: its mass on the pattern's sources, their share u of the row, and templateLog(u) when known. */
-  add(mass: number, chance: number, template = templateLog(chance)): void {
-    if (!(chance < 1) || mass !== mass) return;
-    this.gain += mass - chance;
-    this.room += 1 - chance;
-    this.chanceSum += chance;
-    this.rows++;
-    const m = Math.min(1, Math.max(0, mass));
-    this.llr += m * template + (1 - m) * LOG_SMOOTHING;
+const GAIN = 0;
+const ROOM = 1;
+const CHANCE = 2;
+const ROWS = 3;
+const LLR = 4;
+const MASS = 5;
+const FIELDS = 6;
+
+/** What the classifier reads from a tally: the totals over its rows. */
+export class TallySummary {
+  gain = 0;
+  room = 0;
+  chanceSum = 0;
+  rows = 0;
+  llr = 0;
+  massSum = 0;
+
+  /** Brings the totals up to date (a Tally sums its blocks lazily). */
+  protected sync(): void {}
+
+  /** The score in (−∞, 1] (negative: an anti-pattern), or null when no row was informative. */
+  score(): number | null {
+    this.sync();
+    if (this.rows === 0 || this.room <= 0) return null;
+    return Math.min(1, this.gain / this.room);
   }
 
-  /** The score, or null when no row was informative. */
-  score(): number | null {
-    if (this.rows === 0 || this.room <= 0) return null;
-    return Math.min(1, Math.max(0, this.gain / this.room));
+  /** Mean mass mᵢ on the pattern's sources. */
+  mass(): number {
+    this.sync();
+    return this.rows > 0 ? this.massSum / this.rows : 0;
   }
 
   /**
@@ -52,16 +66,78 @@ export class Tally {
    * period fits inside it; a segment also "explains" most of a narrow window's mass).
    */
   logLikelihoodRatio(): number {
+    this.sync();
     return this.rows > 0 ? this.llr / this.rows : Number.NEGATIVE_INFINITY;
   }
 
-  /** Rows that told something (uᵢ < 1). */
+  /** Rows that told something (0 < uᵢ < 1). */
   count(): number {
+    this.sync();
     return this.rows;
   }
 
   /** Mean uᵢ: how much of the row the pattern covers. */
   chance(): number {
+    this.sync();
     return this.rows > 0 ? this.chanceSum / this.rows : 1;
+  }
+}
+
+/** Rows added one by one, kept per block so the bootstrap can redraw them (resampled). */
+export class Tally extends TallySummary {
+  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass. */
+  private readonly sums = new Float64Array(TALLY_BLOCKS * FIELDS);
+  private dirty = false;
+
+  protected override sync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const s = this.sums;
+    this.gain = this.room = this.chanceSum = this.rows = this.llr = this.massSum = 0;
+    for (let o = 0; o < s.length; o += FIELDS) {
+      this.gain += s[o + GAIN];
+      this.room += s[o + ROOM];
+      this.chanceSum += s[o + CHANCE];
+      this.rows += s[o + ROWS];
+      this.llr += s[o + LLR];
+      this.massSum += s[o + MASS];
+    }
+  }
+
+  /**
+   * One row: its mass on the pattern's sources, their share u of the row, templateLog(u) when
+   * known, and the row's block (rows are grouped into TALLY_BLOCKS contiguous blocks for the bootstrap).
+   */
+  add(mass: number, chance: number, template = templateLog(chance), block = 0): void {
+    if (!(chance < 1 && chance > 0) || mass !== mass) return;
+    const m = Math.min(1, Math.max(0, mass));
+    const llr = m * template + (1 - m) * LOG_SMOOTHING;
+    const o = block * FIELDS;
+    const s = this.sums;
+    s[o + GAIN] += mass - chance;
+    s[o + ROOM] += 1 - chance;
+    s[o + CHANCE] += chance;
+    s[o + ROWS]++;
+    s[o + LLR] += llr;
+    s[o + MASS] += mass;
+    this.dirty = true;
+  }
+
+  /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
+  resampleInto(out: TallySummary, times: Float64Array): void {
+    out.gain = out.room = out.chanceSum = out.rows = out.llr = out.massSum = 0;
+    if (this.count() === 0) return;
+    const s = this.sums;
+    for (let b = 0; b < TALLY_BLOCKS; b++) {
+      const k = times[b];
+      if (k === 0) continue;
+      const o = b * FIELDS;
+      out.gain += k * s[o + GAIN];
+      out.room += k * s[o + ROOM];
+      out.chanceSum += k * s[o + CHANCE];
+      out.rows += k * s[o + ROWS];
+      out.llr += k * s[o + LLR];
+      out.massSum += k * s[o + MASS];
+    }
   }
 }

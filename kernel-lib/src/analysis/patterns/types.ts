@@ -9,7 +9,10 @@ export type PatternName = PositionalPattern | "sparse" | "broad";
 /** The label: a pattern, or "mixed" when no score reaches its threshold. */
 export type PatternLabel = PatternName | "mixed";
 
-/** Score per pattern in [0, 1]; null where the pattern cannot be measured on this site. */
+/**
+ * Score per pattern, at most 1 (below 0: an anti-pattern); null where the pattern cannot be
+ * measured on this site or was seen on fewer rows than the minimum.
+ */
 export type PatternScores = Record<PatternName, number | null>;
 
 /** One head's pattern label, its confidence and the score of every pattern. */
@@ -23,4 +26,22 @@ export interface HeadPattern {
   window: number | null;
   /** Source positions of the vertical strip, per sample (ascending); empty lists when none. */
   strip: number[][];
+  /** The label with its sink, e.g. "previous+sink" (the label alone when the head has no sink component). */
+  combined: string;
+  /** The head as a mixture: the label's pattern and the sink columns, each weight ≥ COMPONENT_MIN (largest first). */
+  components: PatternComponent[];
+  /** Patterns the head avoids (score ≤ ANTI_MAX), e.g. "block" for a head on the other sentence. */
+  anti: PositionalPattern[];
+  /** Mean log-likelihood ratio (nats per row) of the label's template against uniform attention; null for broad, sparse, mixed. */
+  llr: number | null;
+  /** Share of bootstrap resamples of the rows that give the same label, in [0, 1]. */
+  support: number;
+  /** 95 % bootstrap interval of the label's score (of the best score for "mixed"). */
+  interval: [number, number];
+}
+
+/** One component of a head's mixture: a pattern (or the sink columns) and its share of the mass. */
+export interface PatternComponent {
+  pattern: PositionalPattern | "sink";
+  weight: number;
 }

@@ -29,7 +29,13 @@ export function siteTables(
       distance: site.heads.map((h) => value(h, h.distance)),
       confidence: site.heads.map((h) => value(h, h.confidence)),
     },
-    patterns: site.patterns?.map((p) => ({ label: p.label, confidence: finite(p.confidence) ?? 0 })),
+    patterns: site.patterns?.map((p) => ({
+      label: p.label,
+      confidence: finite(p.confidence) ?? 0,
+      combined: p.combined,
+      support: p.support,
+      components: p.components,
+    })),
   };
 }
 

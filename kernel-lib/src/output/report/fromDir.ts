@@ -34,6 +34,9 @@ export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson
     site.patterns = m.heads.map((h) => ({
       label: String(h.pattern?.label ?? "mixed"),
       confidence: num(h.pattern?.confidence) ?? 0,
+      // Written by newer `attnlens metrics` only; older metrics.json files lack them.
+      ...(typeof h.pattern?.combined === "string" ? { combined: h.pattern.combined } : {}),
+      ...(num(h.pattern?.support) !== null ? { support: num(h.pattern?.support) as number } : {}),
     }));
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * A label's uncertainty by the bootstrap: the head's rows are kept in contiguous blocks (across
+ * the samples, so several samples are resampled too; see evidence.ts), the blocks are drawn with
+ * replacement BOOTSTRAP_RESAMPLES times, and each resample is labelled again. `support` is the
+ * share of resamples giving the same label; `interval` the 2.5–97.5 % range of the label's
+ * score. Seeded by the head index, so the same maps give the same numbers. The broad score (a mean
+ * entropy) is not resampled.
+ */
+import { seededRandom } from "../../util/random";
+import { type LabelCore, labelHead } from "./classify";
+import type { HeadEvidence, PatternTallies } from "./evidence";
+import { TALLY_BLOCKS, type Tally, TallySummary } from "./tally";
+import { BOOTSTRAP_RESAMPLES, PATTERN_LLR_MIN } from "./thresholds";
+
+/** A copy of a view's shape with empty summaries, and the (source, copy) pairs to refill per resample. */
+function scratchView(view: PatternTallies, pairs: [Tally, TallySummary][]): PatternTallies<TallySummary> {
+  const r = (t: Tally) => {
+    const out = new TallySummary();
+    pairs.push([t, out]);
+    return out;
+  };
+  const { diagonal, previous, next, induction, block } = view.tallies;
+  return {
+    tallies: { diagonal: r(diagonal), previous: r(previous), next: r(next), induction: r(induction), block: r(block) },
+    windows: view.windows.map(r),
+    rings: view.rings.map(r),
+  };
+}
+
+/** Evidence of the same shape whose summaries `pairs` refills for each resample (no allocation per resample). */
+function scratchEvidence(ev: HeadEvidence, pairs: [Tally, TallySummary][]): HeadEvidence<TallySummary> {
+  const raw = scratchView(ev, pairs);
+  const vertical = new TallySummary();
+  const sparseTally = new TallySummary();
+  const sparseShortTally = new TallySummary();
+  pairs.push([ev.tallies.vertical, vertical], [ev.sparseTally, sparseTally], [ev.sparseShortTally, sparseShortTally]);
+  return {
+    ...ev,
+    tallies: { ...raw.tallies, vertical },
+    windows: raw.windows,
+    rings: raw.rings,
+    // The rest view is the raw one when the head has no strip (see evidence.ts).
+    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, pairs),
+    sparseTally,
+    sparseShortTally,
+    fillRings: () => {},
+  };
+}
+
+/** The score a resample gives the original label (its confidence when the label holds). */
+function scoreOf(core: LabelCore, label: LabelCore["label"]): number | null {
+  if (core.label === label) return core.confidence;
+  if (label === "mixed") return null;
+  return core.scores[label];
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const x = q * (sorted.length - 1);
+  const lo = Math.floor(x);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (x - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export function labelUncertainty(
+  ev: HeadEvidence,
+  core: LabelCore,
+  seed: number,
+): { support: number; interval: [number, number] } {
+  if (ev.rows === 0) return { support: 0, interval: [core.confidence, core.confidence] };
+  const rand = seededRandom(0x9e3779b9 ^ seed);
+  const times = new Float64Array(TALLY_BLOCKS);
+  const scores: number[] = [];
+  // A resample may make a window that is near the margin a candidate: its rings must be there to be resampled.
+  const near = (t: Tally) => t.logLikelihoodRatio() >= PATTERN_LLR_MIN / 2;
+  if (ev.windows.some(near) || ev.rest.windows.some(near)) ev.fillRings();
+  const pairs: [Tally, TallySummary][] = [];
+  const scratch = scratchEvidence(ev, pairs);
+  let same = 0;
+  for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
+    times.fill(0);
+    for (let d = 0; d < ev.blocks; d++) times[Math.floor(rand() * ev.blocks)]++;
+    for (const [from, to] of pairs) from.resampleInto(to, times);
+    scratch.sparse = scratch.sparseTally.score();
+    const again = labelHead(scratch);
+    if (again.label === core.label) same++;
+    const s = scoreOf(again, core.label);
+    if (s !== null && Number.isFinite(s)) scores.push(s);
+  }
+  scores.sort((a, b) => a - b);
+  const interval: [number, number] =
+    scores.length > 0 ? [quantile(scores, 0.025), quantile(scores, 0.975)] : [core.confidence, core.confidence];
+  return { support: same / BOOTSTRAP_RESAMPLES, interval };
+}
