@@ -12,6 +12,8 @@ interface Row {
   site: string;
   head: number;
   objective: Set<string>;
+  special: number;
+  pattern: { components?: { pattern: string; weight: number }[] };
   missed: string[];
   unsupported: string[];
   agrees: boolean;
@@ -30,5 +32,14 @@ describe("pattern labels vs objective head scores (demo models)", () => {
     expect(kinds("decoder.self.0", 3)).toEqual(["previous"]);
     for (const h of [0, 1, 2, 3]) expect(kinds("decoder.self.1", h)).toEqual(["induction"]);
     expect(THRESHOLDS.induction).toBe(0.4);
+    // Where the GPT's heads get a sink component, its weight is the start-token mass measured from the maps.
+    const sinks = rows.filter(
+      (r) => r.model === "tiny-induction-gpt" && r.pattern.components?.some((c) => c.pattern === "sink"),
+    );
+    expect(sinks.length).toBeGreaterThanOrEqual(3);
+    for (const r of sinks) {
+      const w = r.pattern.components?.find((c) => c.pattern === "sink")?.weight ?? Number.NaN;
+      expect(Math.abs(w - r.special), `${r.site} h${r.head}`).toBeLessThan(0.05);
+    }
   }, 120_000);
 });
