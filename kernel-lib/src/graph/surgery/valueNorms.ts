@@ -66,12 +66,18 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
   }
   const output = `${PREFIX}/${site.id}`;
   const p = path.projection;
-  const usable = p && H > 0 && p.width % H === 0;
+  // Heads the graph does not state (exports that reshape with -1) are read from V's shape at run time.
+  const usable = p && (H > 0 ? p.width % H === 0 : rank === 4);
   let x = v;
   if (usable) {
     const w = p.transposed ? e.op("Transpose", [p.weight], { perm: { ints: [1, 0] } }) : p.weight;
     // [H·d, D] → [H, d, D]: head h's rows of W_O, which multiply its d value components.
-    x = e.op("MatMul", [v, e.op("Reshape", [w, e.i64([H, p.width / H, -1])])]);
+    const shape = () => e.op("Shape", [v]);
+    const heads =
+      H > 0
+        ? e.i64([H, p.width / H, -1])
+        : e.concat([e.slice(shape(), 1, 2, 0), e.slice(shape(), 3, 4, 0), e.i64([-1])], 0);
+    x = e.op("MatMul", [v, e.op("Reshape", [w, heads])]);
   }
   e.op("Cast", [l2(e, x)], { to: { i: DataType.FLOAT } }, output);
   if (usable) return { site: site.id, output, kind: "transformed" };
