@@ -41,22 +41,11 @@ const BERT_TEXTS = [
   "The keys that the man lost were on the table.",
 ];
 
-function seeded(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** [BOS] S S with S `n` distinct random words of the model's vocabulary (no specials). */
 function repeatedRandom(modelDir, n, seed) {
   const vocab = Object.keys(JSON.parse(readFileSync(path.join(modelDir, "tokenizer.json"), "utf8")).model.vocab);
   const words = vocab.filter((w) => /^[a-z]+$/.test(w));
-  const rand = seeded(seed);
+  const rand = require(path.join(ROOT, "kernel-lib", "dist", "testing")).seededRandom(seed);
   const chosen = [];
   while (chosen.length < n) {
     const w = words[Math.floor(rand() * words.length)];

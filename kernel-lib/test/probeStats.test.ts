@@ -6,8 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { runPython } from "../../test/pythonEnv";
 import { probe } from "../src";
-import { mulberry32, permutationTest } from "../src/analysis/probes/stats";
+import { permutationTest } from "../src/analysis/probes/stats";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
+import { seededRandom } from "../src/util/random";
 
 /** One site, one sample: row `from` of head h is rows[h]; every other row is uniform. */
 function result(words: string[], from: number, rows: number[][], causal = false): AttentionResult {
@@ -32,7 +33,7 @@ function result(words: string[], from: number, rows: number[][], causal = false)
 
 /** Deterministic rows that sum to 1 (a seeded Dirichlet-like draw), in float32 as a site stores them. */
 function rows(H: number, N: number, seed: number): number[][] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: H }, () => {
     const raw = Array.from({ length: N }, () => random() ** 3);
     const total = raw.reduce((s, v) => s + v, 0);

@@ -4,6 +4,7 @@
  * The permutation generator is a seeded mulberry32 so a test can replay the same permutations
  * (the numpy reference in probeStats.test.ts does).
  */
+import { seededRandom } from "../../util/random";
 
 /** Arrangements up to this count are enumerated exactly; above it, `PERMUTATIONS` random ones. */
 export const EXACT_LIMIT = 20_000;
@@ -13,18 +14,6 @@ export const PERMUTATIONS = 9_999;
 export const DEFAULT_SEED = 1;
 /** Observed and permuted statistics this close count as ties (extreme): float32 sums are not exact. */
 const TIE = 1e-9;
-
-/** mulberry32: a small, seedable 32-bit generator, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The statistic a rule tests, from the weights on the target set and the comparison set. */
 export type Statistic = (target: number, other: number) => number;
@@ -106,7 +95,7 @@ export function permutationTest(
     }
     return { p: extreme / total, permutations: total, exact: true };
   }
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let extreme = 0;
   for (let r = 0; r < PERMUTATIONS; r++) {
     // Partial Fisher–Yates: the first k1 + k2 slots are a uniform ordered draw without replacement.
