@@ -11,22 +11,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runPython } from "../../test/pythonEnv";
 import { rollout } from "../src/analysis/metrics/rollout";
 import { AttnlensError } from "../src/errors";
-import type { AttentionResult, SiteAttention, Stack } from "../src/result/types";
-import { randomAttention } from "../src/testing/syntheticMaps";
+import type { AttentionResult, SiteAttention } from "../src/result/types";
+import { randomSite } from "../src/testing/syntheticMaps";
 
 type Dims = [number, number, number, number];
-
-function layer(
-  stack: Stack,
-  kind: "self" | "cross",
-  l: number,
-  dims: Dims,
-  seed: number,
-  lengths?: number[],
-): SiteAttention {
-  const data = randomAttention({ dims, seed, lengths });
-  return { id: `${stack}.${kind}.${l}`, stack, kind, layer: l, heads: dims[1], causal: false, node: "n", dims, data };
-}
 
 const NUMPY_ROLLOUT = `
 import json, sys
@@ -78,7 +66,7 @@ const plain = (s: SiteAttention) => ({ dims: s.dims, data: Array.from(s.data) })
 describe("rollout residual weight", () => {
   it("matches numpy for r ∈ {0, 0.3, 0.5, 1} on encoder layers (one sample padded)", () => {
     const dims: Dims = [2, 3, 6, 6];
-    const sites = [0, 1, 2].map((l) => layer("encoder", "self", l, dims, 70 + l, [6, 4]));
+    const sites = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims, seed: 70 + l, lengths: [6, 4] }));
     const mask = { data: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]), dims: [2, 6] as [number, number] };
     const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: { encoder: mask } };
     const ref = numpyRollout({ residuals: RESIDUALS, lengths: [6, 4], encoder: sites.map(plain) });
@@ -96,9 +84,9 @@ describe("rollout residual weight", () => {
   });
 
   it("matches numpy on a decoder with a cross layer", () => {
-    const enc = [0, 1].map((l) => layer("encoder", "self", l, [1, 2, 5, 5], 90 + l));
-    const dec = layer("decoder", "self", 0, [1, 2, 4, 4], 95);
-    const cross = layer("decoder", "cross", 0, [1, 2, 4, 5], 96);
+    const enc = [0, 1].map((l) => randomSite("encoder", "self", l, { dims: [1, 2, 5, 5], seed: 90 + l }));
+    const dec = randomSite("decoder", "self", 0, { dims: [1, 2, 4, 4], seed: 95 });
+    const cross = randomSite("decoder", "cross", 0, { dims: [1, 2, 4, 5], seed: 96 });
     const result: AttentionResult = { sites: [...enc, dec, cross], provider: "cpu", fallbacks: [], masks: {} };
     const spec = { residuals: RESIDUALS, encoder: enc.map(plain), decoder: [plain(dec)], cross: plain(cross) };
     const ref = numpyRollout(spec);
@@ -112,7 +100,7 @@ describe("rollout residual weight", () => {
 
   it("refuses a residual weight outside [0, 1]", () => {
     const result: AttentionResult = {
-      sites: [layer("encoder", "self", 0, [1, 1, 3, 3], 1)],
+      sites: [randomSite("encoder", "self", 0, { dims: [1, 1, 3, 3], seed: 1 })],
       provider: "cpu",
       fallbacks: [],
       masks: {},

@@ -10,7 +10,7 @@
  * latest k < i with id[k] = id[i] (else δ₀). `noise` ε mixes (1 − ε)·A + ε·uniform(Vᵢ).
  * Padding rows are uniform over the valid sources.
  */
-import type { PositionMask, SiteAttention } from "../result/types";
+import type { PositionMask, SiteAttention, Stack } from "../result/types";
 import { seededRandom } from "../util/random";
 
 /** A pattern `designedSite` can draw (see the file header for each one's rows). */
@@ -156,4 +156,22 @@ export function randomAttention(o: RandomOptions): Float32Array {
     }
   }
   return data;
+}
+
+/**
+ * A site `${stack}.${kind}.${layer}` of seeded random maps (`randomAttention`), heads from dims[1]:
+ * the layer builder of the rollout and flow tests.
+ */
+export function randomSite(stack: Stack, kind: "self" | "cross", layer: number, o: RandomOptions): SiteAttention {
+  return {
+    id: `${stack}.${kind}.${layer}`,
+    stack,
+    kind,
+    layer,
+    heads: o.dims[1],
+    causal: o.causal ?? false,
+    node: "n",
+    dims: o.dims,
+    data: randomAttention(o),
+  };
 }

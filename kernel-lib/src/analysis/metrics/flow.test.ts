@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AttentionResult, SiteAttention } from "../../result/types";
-import { randomAttention } from "../../testing/syntheticMaps";
+import { randomAttention, randomSite } from "../../testing/syntheticMaps";
 import { seededRandom } from "../../util/random";
 import { attentionFlow } from "./flow";
 import { FlowNetwork } from "./maxflow";
@@ -55,20 +55,6 @@ describe("Dinic max-flow", () => {
   });
 });
 
-function site(layer: number, dims: [number, number, number, number], seed: number, causal: boolean): SiteAttention {
-  return {
-    id: `encoder.self.${layer}`,
-    stack: "encoder",
-    kind: "self",
-    layer,
-    heads: dims[1],
-    causal,
-    node: "n",
-    dims,
-    data: randomAttention({ dims, seed, causal, sharpness: 4 }),
-  };
-}
-
 /** The layered graph built independently as a dense matrix. */
 function naiveFlow(sites: SiteAttention[], b: number, i: number, j: number, keep?: (t: number) => boolean): number {
   const [, H, T] = sites[0].dims;
@@ -96,7 +82,9 @@ describe("attention flow", () => {
   for (const causal of [false, true]) {
     it(`matches Edmonds–Karp on random layered graphs (causal: ${causal})`, () => {
       const dims: [number, number, number, number] = [2, 2, 5, 5];
-      const sites = [0, 1, 2].map((l) => site(l, dims, 50 + l + (causal ? 9 : 0), causal));
+      const sites = [0, 1, 2].map((l) =>
+        randomSite("encoder", "self", l, { dims, seed: 50 + l + (causal ? 9 : 0), causal, sharpness: 4 }),
+      );
       const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: {} };
       const out = attentionFlow(result);
       for (let b = 0; b < 2; b++)
@@ -109,7 +97,9 @@ describe("attention flow", () => {
   }
 
   it("refuses graphs above the edge limit, naming the limit and the way out", () => {
-    const sites = [0, 1, 2].map((l) => site(l, [1, 1, 20, 20], l, false));
+    const sites = [0, 1, 2].map((l) =>
+      randomSite("encoder", "self", l, { dims: [1, 1, 20, 20], seed: l, causal: false, sharpness: 4 }),
+    );
     const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: {} };
     expect(() => attentionFlow(result, { maxEdges: 1000 })).toThrow(
       /3 layers × 20² tokens = 1200 edges, above the limit of 1000; choose fewer layers \(fromLayer\/toLayer\), raise maxEdges, or .*cutTokens/,
@@ -124,7 +114,9 @@ describe("attention flow", () => {
 
   it("tokens picks rows of the full flow; cutTokens is the flow of the cut-down graph", () => {
     const dims: [number, number, number, number] = [2, 2, 7, 7];
-    const sites = [0, 1, 2].map((l) => site(l, dims, 30 + l, false));
+    const sites = [0, 1, 2].map((l) =>
+      randomSite("encoder", "self", l, { dims, seed: 30 + l, causal: false, sharpness: 4 }),
+    );
     const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: {} };
     const full = attentionFlow(result);
     const rows = attentionFlow(result, { tokens: [2, 5] });
@@ -152,7 +144,7 @@ describe("attention flow", () => {
 
   it("refuses token ranges that are empty or outside the map", () => {
     const result: AttentionResult = {
-      sites: [site(0, [1, 1, 4, 4], 1, false)],
+      sites: [randomSite("encoder", "self", 0, { dims: [1, 1, 4, 4], seed: 1, causal: false, sharpness: 4 })],
       provider: "cpu",
       fallbacks: [],
       masks: {},
@@ -164,7 +156,10 @@ describe("attention flow", () => {
   it("leaves padding tokens out of the graph", () => {
     const dims: [number, number, number, number] = [1, 1, 6, 6];
     const data = randomAttention({ dims, seed: 2, lengths: [4] });
-    const s: SiteAttention = { ...site(0, dims, 1, false), data };
+    const s: SiteAttention = {
+      ...randomSite("encoder", "self", 0, { dims, seed: 1, causal: false, sharpness: 4 }),
+      data,
+    };
     const mask = { data: Uint8Array.from([1, 1, 1, 1, 0, 0]), dims: [1, 6] as [number, number] };
     const out = attentionFlow({ sites: [s], provider: "cpu", fallbacks: [], masks: { encoder: mask } });
     expect(out.edges).toBeLessThanOrEqual(16);
@@ -172,7 +167,7 @@ describe("attention flow", () => {
   });
 
   it("refuses a sample outside the batch", () => {
-    const sites = [site(0, [2, 1, 4, 4], 1, false)];
+    const sites = [randomSite("encoder", "self", 0, { dims: [2, 1, 4, 4], seed: 1, causal: false, sharpness: 4 })];
     expect(() => attentionFlow({ sites, provider: "cpu", fallbacks: [], masks: {} }, { sample: 2 })).toThrow(
       /attentionFlow: sample 2 is outside the batch \[0, 2\)/,
     );

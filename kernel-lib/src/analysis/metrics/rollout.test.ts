@@ -1,31 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
-import { randomAttention } from "../../testing/syntheticMaps";
+import type { AttentionResult, SiteAttention } from "../../result/types";
+import { randomSite } from "../../testing/syntheticMaps";
 import { fuseHeads } from "./aggregate";
 import { rollout } from "./rollout";
 
 type Dims = [number, number, number, number];
-
-function layer(
-  stack: Stack,
-  kind: "self" | "cross",
-  l: number,
-  dims: Dims,
-  seed: number,
-  causal = false,
-): SiteAttention {
-  return {
-    id: `${stack}.${kind}.${l}`,
-    stack,
-    kind,
-    layer: l,
-    heads: dims[1],
-    causal,
-    node: "n",
-    dims,
-    data: randomAttention({ dims, seed, causal }),
-  };
-}
 
 const res = (sites: SiteAttention[], masks: AttentionResult["masks"] = {}): AttentionResult => ({
   sites,
@@ -57,7 +36,7 @@ function naiveRollout(sites: SiteAttention[], b: number): number[][] {
 describe("attention rollout", () => {
   it("matches a naive product on random encoder layers", () => {
     const dims: Dims = [2, 3, 7, 7];
-    const sites = [0, 1, 2].map((l) => layer("encoder", "self", l, dims, 10 + l));
+    const sites = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims, seed: 10 + l }));
     const out = rollout(res(sites));
     expect(out.dims).toEqual([2, 7, 7]);
     for (let b = 0; b < 2; b++) {
@@ -69,7 +48,7 @@ describe("attention rollout", () => {
 
   it("respects the chosen layer range and keeps rows stochastic (causal decoder)", () => {
     const dims: Dims = [1, 2, 6, 6];
-    const sites = [0, 1, 2, 3].map((l) => layer("decoder", "self", l, dims, 20 + l, true));
+    const sites = [0, 1, 2, 3].map((l) => randomSite("decoder", "self", l, { dims, seed: 20 + l, causal: true }));
     const out = rollout(res(sites), { fromLayer: 1, toLayer: 2 });
     expect(out.layers).toEqual([1, 2]);
     const want = naiveRollout(sites.slice(1, 3), 0);
@@ -86,7 +65,7 @@ describe("attention rollout", () => {
 
   it("max fusion renormalizes rows", () => {
     const dims: Dims = [1, 3, 5, 5];
-    const site = layer("encoder", "self", 0, dims, 3);
+    const site = randomSite("encoder", "self", 0, { dims, seed: 3 });
     const fused = fuseHeads(res([site]), site, { fusion: "max" });
     for (let i = 0; i < 5; i++) {
       const raw = Array.from({ length: 5 }, (_, j) =>
@@ -100,9 +79,9 @@ describe("attention rollout", () => {
   it("routes cross attention through the encoder rollout", () => {
     const T = 3;
     const S = 4;
-    const enc = [0, 1].map((l) => layer("encoder", "self", l, [1, 2, S, S], 30 + l));
-    const dec = layer("decoder", "self", 0, [1, 2, T, T], 40, true);
-    const cross = layer("decoder", "cross", 0, [1, 2, T, S], 41);
+    const enc = [0, 1].map((l) => randomSite("encoder", "self", l, { dims: [1, 2, S, S], seed: 30 + l }));
+    const dec = randomSite("decoder", "self", 0, { dims: [1, 2, T, T], seed: 40, causal: true });
+    const cross = randomSite("decoder", "cross", 0, { dims: [1, 2, T, S], seed: 41 });
     const out = rollout(res([...enc, dec, cross]), { stack: "decoder" });
     const rEnc = naiveRollout(enc, 0);
     const aSelf = naiveRollout([dec], 0);
@@ -124,14 +103,14 @@ describe("attention rollout", () => {
   });
 
   it("says which layers exist when the range is empty", () => {
-    const sites = [layer("encoder", "self", 0, [1, 1, 3, 3], 1)];
+    const sites = [randomSite("encoder", "self", 0, { dims: [1, 1, 3, 3], seed: 1 })];
     expect(() => rollout(res(sites), { fromLayer: 4 })).toThrow(
       /no encoder self-attention sites in layers \[4, last\]; layers present: 0/,
     );
   });
 
   it("checks the maps before multiplying them", () => {
-    const site = layer("encoder", "self", 0, [1, 1, 3, 3], 1);
+    const site = randomSite("encoder", "self", 0, { dims: [1, 1, 3, 3], seed: 1 });
     site.data[4] = Number.NaN;
     expect(() => rollout(res([site]))).toThrow(
       /site encoder\.self\.0, sample 0, head 0, target row 1: the weights contain NaN/,
