@@ -5,9 +5,9 @@
  */
 import * as path from "node:path";
 import { AttnlensError } from "../errors";
-import { attentionGraph } from "../graph/surgery/attentionGraph";
+import { attentionGraph, decode } from "../graph/surgery/attentionGraph";
 import type { AttentionModel } from "../run/attentionModel";
-import { decode, type OpenOptions, openAttentionGraph } from "../run/openModel";
+import { type OpenOptions, openAttentionGraph } from "../run/openModel";
 import type { TextTokenizer } from "../text/textTokenizer";
 import { checkVocabulary, tokenEmbedding } from "./embedding";
 import { readModelArena } from "./modelFile";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
 import type { InGraphOptions } from "../graph/ingraph/types";
-import { type AttentionGraph, attentionGraphOf, decode } from "../graph/surgery/attentionGraph";
+import { type AttentionGraph, attentionGraphOf } from "../graph/surgery/attentionGraph";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
 import { normalizeProviders } from "./providers";
@@ -88,5 +88,3 @@ export async function openAttentionGraph(graph: AttentionGraph, options: OpenOpt
     graph.valueNorms?.sites,
   );
 }
-
-export { decode };
