@@ -87,7 +87,7 @@ describe("a result too large for a notebook output", () => {
     expect(bundle.tooLarge).toBe(true);
     expect(Object.keys(bundle.data).sort()).toEqual(["text/html", "text/plain"]);
     const text = bundle.data["text/plain"] as string;
-    expect(text).toMatch(/too large for a notebook output \(limit 2\.0 MiB\)/);
+    expect(text).toMatch(/too large for a notebook output \(limit 2\.00 MiB\)/);
     expect(text).toContain("pool: true");
     expect(text).toContain("exportReport(result");
     expect(bundle.data["text/html"]).toMatch(/^<pre class="attnlens-too-large">/);

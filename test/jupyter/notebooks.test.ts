@@ -134,7 +134,7 @@ describe("notebooks executed with nbclient on the tslab kernel", () => {
   it("a result too large for an output leaves the notice; pool: true leaves a pooled view", () => {
     const [notice] = code("await attnlens.show(huge);");
     expect(Object.keys(notice.data ?? {}).sort()).toEqual(["text/html", "text/plain"]);
-    expect(notice.data?.["text/plain"]).toMatch(/too large for a notebook output \(limit 2\.0 MiB\)/);
+    expect(notice.data?.["text/plain"]).toMatch(/too large for a notebook output \(limit 2\.00 MiB\)/);
     const [pooled] = code("pool: true");
     expect(pooled.data?.["text/plain"]).toMatch(/pooled to \d+ cells per axis/);
     expect(JSON.stringify(pooled.data?.[MIME]).length).toBeLessThan(2 * 1024 * 1024);

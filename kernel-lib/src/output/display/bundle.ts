@@ -5,11 +5,13 @@
  * large for a notebook output becomes a short notice naming the limit and the ways out (pool, or
  * write a report file), or is pooled to fit when `pool: true`.
  */
+
 import { ATTNLENS_MIME } from "@attnlens/widgets/dist/mime";
 import { analyzeResult } from "../../analysis/metrics/analyze";
 import { rollout } from "../../analysis/metrics/rollout";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
+import { formatBytes } from "../../util/bytes";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { jsonBytes, utf8Bytes } from "../payload/budget";
 import { renderOptions, staticSvg } from "./static";
@@ -31,13 +33,6 @@ export const DISPLAY_MAX_BYTES = 2 * 1024 * 1024;
 
 /** The static SVG is left out above this size (the extension then writes a PNG into the output). */
 export const STATIC_MAX_BYTES = 512 * 1024;
-
-/** 2.0 MiB, 512 KiB, 900 B. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
-  return `${n} B`;
-}
 
 function checkResult(result: AttentionResult, fn: string): void {
   if (!result || !Array.isArray(result.sites) || result.sites.length === 0) {

@@ -3,8 +3,10 @@
  * decoded maps in memory, so a payload above the limit is refused before any encoding work, with a
  * message naming the limit and the options that shrink it.
  */
+
 import type { MapDtype } from "@attnlens/widgets";
 import { AttnlensError } from "../../errors";
+import { formatBytes } from "../../util/bytes";
 import { base64Length, bytesPerValue } from "./quantize";
 
 /** Default limit on the encoded payload (JSON text), bytes: 32 MiB. */
@@ -29,8 +31,6 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-
 export function checkBudget(
   bytes: number,
   limit: number,
@@ -41,8 +41,8 @@ export function checkBudget(
   const pool = Math.max(16, 2 ** Math.floor(Math.log2(largest.tokens * Math.sqrt(limit / bytes))));
   throw new AttnlensError(
     "TOO_LARGE",
-    `encodePayload: the payload would be ${MiB(bytes)}, above the limit of ${MiB(limit)} (maxBytes); ` +
-      `the largest site is ${largest.id} (${MiB(largest.bytes)}, ${largest.tokens} tokens). Lower it with ` +
+    `encodePayload: the payload would be ${formatBytes(bytes)}, above the limit of ${formatBytes(limit)} (maxBytes); ` +
+      `the largest site is ${largest.id} (${formatBytes(largest.bytes)}, ${largest.tokens} tokens). Lower it with ` +
       `maxTokens: ${pool} (pool maps into token bins), sites: ["${largest.id}", …] (full maps for chosen sites only; ` +
       `the others keep pooled overviews), samples: [0], or tokenRange: [start, end)` +
       (dtype === "float16" ? `, or quantization: "uint8" (half the size)` : "") +

@@ -131,7 +131,7 @@ describe("size", () => {
     }
     expect(err).toBeInstanceOf(AttnlensError);
     expect((err as AttnlensError).code).toBe("TOO_LARGE");
-    expect((err as Error).message).toMatch(/limit of 0\.0 MiB \(maxBytes\)/);
+    expect((err as Error).message).toMatch(/limit of 9\.77 KiB \(maxBytes\)/);
     expect((err as Error).message).toMatch(/maxTokens: \d+.*sites: \[.*tokenRange: \[start, end\)/);
     expect(PAYLOAD_MAX_BYTES).toBe(32 * 1024 * 1024);
   });
