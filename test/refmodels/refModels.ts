@@ -44,7 +44,9 @@ export function refCase(name: string): RefCase {
   const dir = path.join(REFMODELS, name);
   const file = path.join(dir, "reference.json");
   if (!existsSync(file))
-    throw new Error(`no reference for "${name}" in ${REFMODELS}: run .venv/bin/python -m refmodels build --only ${name}`);
+    throw new Error(
+      `no reference for "${name}" in ${REFMODELS}: run .venv/bin/python -m refmodels build --only ${name}`,
+    );
   return { ...JSON.parse(readFileSync(file, "utf8")), dir };
 }
 
@@ -67,7 +69,8 @@ export function refMap(c: RefCase, site: RefSite): Float32Array {
 }
 
 /** The stack a site id belongs to in query_mask's keys. */
-export const stackOf = (id: string) => (id.startsWith("encoder") ? "encoder" : id.includes(".cross.") ? "cross" : "decoder");
+export const stackOf = (id: string) =>
+  id.startsWith("encoder") ? "encoder" : id.includes(".cross.") ? "cross" : "decoder";
 
 /**
  * max |Δ| over the compared query rows: rows whose query is a real token (query_mask), every head.
