@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ..case import Case
 
-MODULES = ["encoders", "decoders", "seq2seq"]
+MODULES = ["encoders", "decoders", "seq2seq", "audio"]
 
 
 def all_cases() -> list[Case]:

@@ -85,6 +85,11 @@ def _expected():
 CASES = [
     Case("t5", "T5", "optimum split (relative position bias, no 1/sqrt(d))", _t5, optimum("text2text-generation"),
          _split_runs, expected_sites=_expected()),
+    # -with-past writes decoder_model.onnx (first step, present outputs added), decoder_with_past_model.onnx and
+    # decoder_model_merged.onnx beside the encoder: the first-step pair is the one compared here (cached steps
+    # are the KV-cache cases' job).
+    Case("t5_with_past", "T5", "optimum split with past (first-step decoder)", _t5,
+         optimum("text2text-generation-with-past"), _split_runs, expected_sites=_expected()),
     Case("bart", "BART", "optimum split", _bart, optimum("text2text-generation"), _split_runs,
          expected_sites=_expected()),
     Case("marian", "Marian", "optimum split", _marian, optimum("text2text-generation"), _split_runs,
