@@ -74,6 +74,7 @@ export class AttentionModel {
     checkAttentionSize(wanted, feeds, batch ?? 1, this.maxAttentionBytes, {
       inputs: this.inputs,
       siteShapes: this.checks.siteShapes,
+      outputShapes: this.checks.outputShapes,
     });
     const norms = (this.valueNorms ?? []).filter((p) => p.output && wanted.some((s) => s.id === p.site));
     const attentionOutputs = [

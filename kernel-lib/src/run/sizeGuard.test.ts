@@ -67,4 +67,28 @@ describe("estimateAttentionBytes", () => {
     expect(estimateAttentionBytes([self], { tok: ids(1, 12) }, 1)).toBe(2 * 12 * 12 * 4);
     expect(estimateAttentionBytes([self], feeds, 3)).toBe(3 * 2 * 48 * 48 * 4);
   });
+
+  it("an encoder fed audio features is as long as the states it declares, not its 3000 frames (Whisper)", () => {
+    const self = site("encoder.self.0", "a", 6);
+    const audio: Feeds = { input_features: floats(1, 80, 3000) };
+    const frames: InputSpec = { name: "input_features", type: "float32", dims: ["batch_size", 80, 3000] };
+    const fixed = { ...declared([frames], {}), outputShapes: new Map([["last_hidden_state", ["batch_size", 1500, 384]]]) };
+    expect(estimateAttentionBytes([self], audio, 1, fixed)).toBe(6 * 1500 * 1500 * 4);
+    // Older exports name the axes: the output's "encoder_sequence_length / 2" is the input's frames halved.
+    const named: InputSpec = { ...frames, dims: ["batch_size", "feature_size", "encoder_sequence_length"] };
+    const halved = {
+      ...declared([named], {}),
+      outputShapes: new Map([["last_hidden_state", ["batch_size", "encoder_sequence_length / 2", 384]]]),
+    };
+    expect(estimateAttentionBytes([self], audio, 1, halved)).toBe(6 * 1500 * 1500 * 4);
+    // Nothing declared: the longest feed dim, an overestimate rather than 0.
+    expect(estimateAttentionBytes([self], audio, 1)).toBe(6 * 3000 * 3000 * 4);
+  });
+
+  it("a decoder file's cross sites reach over the encoder states it is fed", () => {
+    const self = site("decoder.self.0", "a", 6);
+    const cross = site("decoder.cross.0", "b", 6);
+    const feeds: Feeds = { input_ids: ids(2, 4), encoder_hidden_states: floats(2, 1500, 384) };
+    expect(estimateAttentionBytes([self, cross], feeds, 2)).toBe(2 * 6 * (4 * 4 + 4 * 1500) * 4);
+  });
 });

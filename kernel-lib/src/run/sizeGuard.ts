@@ -5,8 +5,11 @@
  * A site whose output shape the model declares ([batch, 12, sequence, sequence]) is sized from it,
  * its symbolic names bound to the feeds' sizes through the inputs that declare the same names.
  * Otherwise target and source lengths come from the usual input names (input_ids,
- * decoder_input_ids, …). Whatever cannot be bound counts as the longest dim of any feed, so
- * renamed inputs overestimate rather than pass as 0 bytes.
+ * decoder_input_ids, …); a decoder file's cross sites read the source length from the
+ * encoder_hidden_states it is fed, and an encoder fed features rather than tokens (Whisper's
+ * input_features: 3000 frames, 1500 positions) from the sequence axis of the states it declares
+ * as output. Whatever cannot be bound counts as the longest dim of any feed, so renamed inputs
+ * overestimate rather than pass as 0 bytes.
  */
 import { AttnlensError } from "../errors";
 import type { DeclaredDims } from "../graph/sites/graphChecks";
@@ -17,19 +20,17 @@ import type { Feeds, InputSpec } from "./feeds";
 /** Default ceiling for the maps one run returns; `maxAttentionBytes` raises or lowers it. */
 export const DEFAULT_MAX_ATTENTION_BYTES = 2 * 2 ** 30;
 
-const ENCODER_INPUTS = [
-  "input_ids",
-  "attention_mask",
-  "inputs_embeds",
-  "encoder_hidden_states",
-  "encoder_attention_mask",
-];
+const ENCODER_INPUTS = ["input_ids", "attention_mask", "inputs_embeds", "encoder_attention_mask"];
+/** Outputs whose axis 1 is the encoder's sequence (optimum, transformers.js). */
+const ENCODER_STATES = ["last_hidden_state", "encoder_last_hidden_state", "encoder_hidden_states"];
 const DECODER_INPUTS = ["decoder_input_ids", "decoder_attention_mask", "input_ids"];
 
 /** What the graph says about sizes: the inputs' dim names and the sites' declared output shapes. */
 export interface DeclaredShapes {
   inputs: readonly InputSpec[];
   siteShapes: ReadonlyMap<string, DeclaredDims>;
+  /** The model's own outputs' declared shapes, by name. */
+  outputShapes?: ReadonlyMap<string, DeclaredDims>;
 }
 
 const NOTHING_DECLARED: DeclaredShapes = { inputs: [], siteShapes: new Map() };
@@ -50,6 +51,31 @@ export function bindDimNames(inputs: readonly InputSpec[], feeds: Feeds): Map<st
     });
   }
   return bound;
+}
+
+/**
+ * The encoder's sequence length: the encoder states a decoder file is fed, the token inputs, else axis 1 of
+ * the encoder states the model declares as output — a size, a bound name or `name / k` (older optimum
+ * Whisper exports declare `encoder_sequence_length / 2`).
+ */
+function encoderLength(
+  feeds: Feeds,
+  names: Map<string, number>,
+  outputs: ReadonlyMap<string, DeclaredDims> | undefined,
+): number | null {
+  const states = feeds.encoder_hidden_states ?? feeds.encoder_outputs;
+  if (states?.dims.length >= 2) return states.dims[1];
+  const tokens = lengthOf(feeds, ENCODER_INPUTS);
+  if (tokens != null) return tokens;
+  for (const name of ENCODER_STATES) {
+    const axis = outputs?.get(name)?.[1];
+    if (typeof axis === "number" && axis > 0) return axis;
+    if (typeof axis !== "string") continue;
+    const m = /^\s*([\w.]+)\s*(?:\/\s*(\d+)\s*)?$/.exec(axis);
+    const bound = m ? names.get(m[1]) : undefined;
+    if (m && bound !== undefined) return Math.ceil(bound / Number(m[2] ?? 1));
+  }
+  return null;
 }
 
 /** The conservative length: the largest dim of any feed, batch (leading) dims aside. */
@@ -86,7 +112,7 @@ export function estimateAttentionBytes(
 ): number {
   const names = bindDimNames(declared.inputs, feeds);
   const longest = longestFeedDim(feeds);
-  const encoderLen = lengthOf(feeds, ENCODER_INPUTS);
+  const encoderLen = encoderLength(feeds, names, declared.outputShapes);
   const hasEncoder = sites.some((s) => s.stack === "encoder");
   const decoderLen = hasEncoder || feeds.encoder_hidden_states ? lengthOf(feeds, DECODER_INPUTS) : encoderLen;
   let total = 0;

@@ -1,7 +1,7 @@
 /**
  * What openModel reads from the graph so that `run` can refuse feeds before onnxruntime sees them:
  * the embedding table behind each integer input (ids past its end crash or print native errors)
- * and the declared shape of each site's output (for the size guard).
+ * and the declared shapes of each site's output and of the model's outputs (for the size guard).
  */
 
 import { tokenEmbedding } from "../../load/embedding";
@@ -25,9 +25,11 @@ export interface GraphChecks {
   idTables: readonly IdTable[];
   /** Declared shape of a site output, by output name, where the model declares one. */
   siteShapes: ReadonlyMap<string, DeclaredDims>;
+  /** Declared shape of each of the model's own outputs (the encoder's states give its length). */
+  outputShapes: ReadonlyMap<string, DeclaredDims>;
 }
 
-export const NO_GRAPH_CHECKS: GraphChecks = { idTables: [], siteShapes: new Map() };
+export const NO_GRAPH_CHECKS: GraphChecks = { idTables: [], siteShapes: new Map(), outputShapes: new Map() };
 
 export function graphChecks(model: OnnxModel, sites: readonly AttentionSite[]): GraphChecks {
   const idTables: IdTable[] = [];
@@ -45,5 +47,7 @@ export function graphChecks(model: OnnxModel, sites: readonly AttentionSite[]): 
     const shape = declared.get(s.output);
     if (shape) siteShapes.set(s.output, shape);
   }
-  return { idTables, siteShapes };
+  const outputShapes = new Map<string, DeclaredDims>();
+  for (const v of model.graph.outputs) if (v.shape) outputShapes.set(v.name, v.shape);
+  return { idTables, siteShapes, outputShapes };
 }
