@@ -23,6 +23,8 @@ def special_ids(config) -> dict[str, int]:
     named = {"<pad>": config.pad_token_id, "</s>": config.eos_token_id}
     if config.model_type == "bart":
         named["<s>"] = config.bos_token_id
+    if config.model_type == "whisper":
+        named["<|startoftranscript|>"] = config.decoder_start_token_id
     taken = set(named.values())
     named["<unk>"] = next(i for i in range(config.vocab_size) if i not in taken)
     return named
@@ -43,8 +45,10 @@ def word_tokenizer(config) -> PreTrainedTokenizerFast:
     else:
         tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", specials["</s>"])])
     extra = {"bos_token": "<s>"} if "<s>" in specials else {}
+    start = [t for t in specials if t.startswith("<|")]
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
-                                   model_max_length=64, padding_side="right", **extra)
+                                   model_max_length=64, padding_side="right", additional_special_tokens=start,
+                                   **extra)
 
 
 def save_word_tokenizer(out: str, config) -> PreTrainedTokenizerFast:

@@ -22,7 +22,11 @@ describe.each(["t5", "t5_with_past", "bart", "marian"])("%s through loadModel(di
     const extra = run.extra as unknown as TextExtra;
     const model = await loadModel(path.join(c.dir, "onnx"), { providers: ["cpu"] });
     expect(model.family).toBe("encoder-decoder");
-    expect(model.info.files).toMatchObject({ kind: "split", encoder: "encoder_model.onnx", decoder: "decoder_model.onnx" });
+    expect(model.info.files).toMatchObject({
+      kind: "split",
+      encoder: "encoder_model.onnx",
+      decoder: "decoder_model.onnx",
+    });
     const result = await model.run({ source: extra.sources, target: extra.targets });
     expect(result.tokens?.source?.map((row) => row.map((t) => t.text))).toEqual(extra.source_tokens);
     expect(result.tokens?.target?.map((row) => row.map((t) => t.text))).toEqual(extra.target_tokens);

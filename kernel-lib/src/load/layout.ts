@@ -23,6 +23,8 @@ export interface ModelFiles {
   tokenizerConfig: string | null;
   config: string | null;
   generationConfig: string | null;
+  /** The feature extractor's settings (audio and vision models). */
+  preprocessorConfig: string | null;
 }
 
 export interface LayoutProblem {
@@ -46,6 +48,7 @@ export function chooseLayout(
     tokenizerConfig: at("tokenizer_config.json"),
     config: at("config.json"),
     generationConfig: at("generation_config.json"),
+    preprocessorConfig: at("preprocessor_config.json"),
   };
   const suffixes = options.quantized ? [...QUANTIZED, ""] : ["", ...QUANTIZED];
   for (const suffix of suffixes) {

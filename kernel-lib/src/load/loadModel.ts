@@ -6,12 +6,13 @@
  *   (vocabulary check, fused-op decomposition, site discovery) ─► family ─► TextModel
  */
 import * as path from "node:path";
+import { audioSpec } from "../audio/audioSpec";
 import { AttnlensError } from "../errors";
 import { type Engine, type Family, SingleFileEngine, SplitEngine } from "../run/engine";
 import type { OpenOptions } from "../run/openModel";
 import { type ModelInfo, TextModel } from "../run/textModel";
 import { TextTokenizer } from "../text/textTokenizer";
-import { type ModelConfig, readModelConfig } from "./config";
+import { type ModelConfig, readJsonFile, readModelConfig } from "./config";
 import type { HubOptions } from "./hub/hubModel";
 import { chooseLayout, isLayoutProblem, listModelDirectory, type ModelFiles } from "./layout";
 import { type Located, locate } from "./locate";
@@ -36,11 +37,10 @@ export async function loadModel(source: string, options: LoadOptions = {}): Prom
     ? TextTokenizer.fromFile(at(files.tokenizer) as string, at(files.tokenizerConfig) ?? undefined)
     : null;
   const engine = await openEngine(where, files, tokenizer, options);
-  return new TextModel(
-    engine,
-    modelInfo(source, where.dir, files, config, tokenizer, engine.family, options),
-    tokenizer,
-  );
+  const info = modelInfo(source, where.dir, files, config, tokenizer, engine.family, options);
+  const preprocessor = files.preprocessorConfig ? readJsonFile(at(files.preprocessorConfig) as string) : null;
+  const audio = audioSpec(engine.models[0].inputs, config.raw, preprocessor);
+  return new TextModel(engine, { ...info, audio }, tokenizer);
 }
 
 function chooseFiles(source: string, where: Located, options: LoadOptions): ModelFiles {
@@ -102,5 +102,16 @@ function modelInfo(
   const padId = tokenizer?.specialId("pad") ?? config.padTokenId ?? tokEos ?? config.eosTokenIds[0] ?? 0;
   const decoderStartId =
     family === "encoder-decoder" ? (config.decoderStartTokenId ?? config.padTokenId ?? config.bosTokenId) : null;
-  return { name, dir, files, config, maxPositions, truncate: options.truncate ?? false, padId, eos, decoderStartId };
+  return {
+    name,
+    dir,
+    files,
+    config,
+    maxPositions,
+    truncate: options.truncate ?? false,
+    padId,
+    eos,
+    decoderStartId,
+    audio: null,
+  };
 }

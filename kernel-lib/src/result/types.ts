@@ -51,6 +51,8 @@ export interface TokenInfo {
   special: boolean;
   /** Character span [start, end) in the input text, when known. */
   offsets?: [number, number];
+  /** An audio encoder's position: the span [start, end) of the clip it covers, in seconds. */
+  seconds?: [number, number];
 }
 
 /** One of the model's own outputs. */

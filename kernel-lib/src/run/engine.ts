@@ -14,7 +14,12 @@ import type { AttentionModel } from "./attentionModel";
 export type Family = "encoder" | "decoder" | "encoder-decoder";
 
 export interface EncoderState {
-  source: TokenBatch;
+  /** The source tokens; null when the source is audio features. */
+  source: TokenBatch | null;
+  /** Audio features [batch, mel, frames] and the input that takes them, when the source is audio. */
+  features?: { input: string; tensor: ort.Tensor };
+  /** [batch][source positions]: 1 where the encoder's position is real (all of them for audio). */
+  sourceMask: number[][];
   /** The encoder file's result (split models only). */
   encoded: AttentionResult | null;
 }
@@ -24,6 +29,8 @@ export interface Engine {
   readonly sites: readonly AttentionSite[];
   readonly models: readonly AttentionModel[];
   encode(source: TokenBatch, sites?: readonly string[]): Promise<EncoderState>;
+  /** Encodes audio features (the encoder file's `input`), for models whose encoder reads them. */
+  encodeFeatures(input: string, features: ort.Tensor, sites?: readonly string[]): Promise<EncoderState>;
   /** `decoder` is required for encoder-decoder models and ignored otherwise. */
   forward(state: EncoderState, decoder: TokenBatch | null, sites?: readonly string[]): Promise<AttentionResult>;
 }
@@ -45,11 +52,22 @@ export class SingleFileEngine implements Engine {
     return [this.model];
   }
   async encode(source: TokenBatch): Promise<EncoderState> {
-    return { source, encoded: null };
+    return { source, sourceMask: source.mask, encoded: null };
+  }
+  async encodeFeatures(input: string, features: ort.Tensor): Promise<EncoderState> {
+    // The encoder runs inside the one file, with the decoder: its length is known after the run.
+    return { source: null, features: { input, tensor: features }, sourceMask: [], encoded: null };
   }
   async forward(state: EncoderState, decoder: TokenBatch | null, sites?: readonly string[]): Promise<AttentionResult> {
-    const feeds = buildFeeds(this.model.inputs, { primary: state.source, decoder: decoder ?? undefined }, this.what);
-    return this.model.run(feeds, { sites });
+    const primary = state.source ?? decoder;
+    if (!primary) throw new Error("SingleFileEngine.forward needs source or decoder tokens");
+    const audio = state.features ? { [state.features.input]: state.features.tensor } : {};
+    const feeds = buildFeeds(
+      this.model.inputs.filter((i) => !(i.name in audio)),
+      { primary, decoder: decoder ?? undefined },
+      this.what,
+    );
+    return this.model.run({ ...feeds, ...audio }, { sites });
   }
 }
 
@@ -72,7 +90,18 @@ export class SplitEngine implements Engine {
     const wanted = only(this.encoder, sites);
     // The encoder always runs (the decoder needs its output), even when none of its sites is wanted.
     const encoded = await this.encoder.run(feeds, { sites: wanted });
-    return { source, encoded };
+    return { source, sourceMask: source.mask, encoded };
+  }
+  async encodeFeatures(input: string, features: ort.Tensor, sites?: readonly string[]): Promise<EncoderState> {
+    const feeds = buildFeeds(
+      this.encoder.inputs.filter((i) => i.name !== input),
+      { primary: { ids: [], mask: [], typeIds: [] } },
+      this.what.encoder,
+    );
+    const encoded = await this.encoder.run({ ...feeds, [input]: features }, { sites: only(this.encoder, sites) });
+    const [batch, positions] = encoded.outputs[this.encoder.outputs[0]].dims;
+    const sourceMask = Array.from({ length: batch }, () => new Array<number>(positions).fill(1));
+    return { source: null, features: { input, tensor: features }, sourceMask, encoded };
   }
   async forward(state: EncoderState, decoder: TokenBatch | null, sites?: readonly string[]): Promise<AttentionResult> {
     if (!decoder || !state.encoded) throw new Error("SplitEngine.forward needs decoder tokens and an encoded source");
@@ -81,7 +110,7 @@ export class SplitEngine implements Engine {
     const hidden = new ort.Tensor("float32", h.data as Float32Array, h.dims);
     const feeds = buildFeeds(
       this.decoder.inputs,
-      { primary: decoder, encoderHidden: hidden, encoderMask: state.source.mask },
+      { primary: decoder, encoderHidden: hidden, encoderMask: state.sourceMask },
       this.what.decoder,
     );
     const decoded = await this.decoder.run(feeds, { sites: only(this.decoder, sites) });

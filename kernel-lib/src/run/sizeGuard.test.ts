@@ -72,7 +72,10 @@ describe("estimateAttentionBytes", () => {
     const self = site("encoder.self.0", "a", 6);
     const audio: Feeds = { input_features: floats(1, 80, 3000) };
     const frames: InputSpec = { name: "input_features", type: "float32", dims: ["batch_size", 80, 3000] };
-    const fixed = { ...declared([frames], {}), outputShapes: new Map([["last_hidden_state", ["batch_size", 1500, 384]]]) };
+    const fixed = {
+      ...declared([frames], {}),
+      outputShapes: new Map([["last_hidden_state", ["batch_size", 1500, 384]]]),
+    };
     expect(estimateAttentionBytes([self], audio, 1, fixed)).toBe(6 * 1500 * 1500 * 4);
     // Older exports name the axes: the output's "encoder_sequence_length / 2" is the input's frames halved.
     const named: InputSpec = { ...frames, dims: ["batch_size", "feature_size", "encoder_sequence_length"] };

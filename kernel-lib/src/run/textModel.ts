@@ -3,6 +3,9 @@
  * `generate(...)` tokenize, build the feeds the session declares, run, and label the result with
  * tokens (`result.tokens.source` / `.target`, one TokenInfo list per sample, padding included).
  */
+import { type AudioInput, isAudioInput } from "../audio/audioInput";
+import { runAudio } from "../audio/audioRun";
+import type { AudioSpec } from "../audio/audioSpec";
 import { AttnlensError } from "../errors";
 import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
 import type { ModelConfig } from "../load/config";
@@ -37,6 +40,8 @@ export interface ModelInfo {
   padId: number;
   eos: ReadonlySet<number>;
   decoderStartId: number | null;
+  /** What an audio model's features must be (mel bins, frames, frame duration); null for text models. */
+  audio: AudioSpec | null;
 }
 
 /**
@@ -91,8 +96,23 @@ export class TextModel {
     return this.tok;
   }
 
-  /** Runs text (one string, several, or { source, pair, target }) or ready-made feeds. */
-  async run(input: TextInput | Feeds, options: TextRunOptions = {}): Promise<AttentionResult> {
+  /**
+   * Runs text (one string, several, or { source, pair, target }), audio features ({ inputFeatures, target? },
+   * for Whisper-like models) or ready-made feeds.
+   */
+  async run(input: TextInput | AudioInput | Feeds, options: TextRunOptions = {}): Promise<AttentionResult> {
+    if (isAudioInput(input)) {
+      return runAudio(
+        {
+          engine: this.engine,
+          info: this.info,
+          tokenizer: () => this.tokenizer,
+          encodeTarget: (texts) => this.encode(texts, { truncate: options.truncate, decoderInput: true }),
+        },
+        input,
+        options,
+      );
+    }
     if (isFeeds(input)) {
       if (this.engine.models.length > 1) {
         throw new AttnlensError(
@@ -102,6 +122,7 @@ export class TextModel {
       }
       return this.engine.models[0].run(input, options);
     }
+    this.refuseTextForAudio();
     const text = normalizeText(input as TextInput);
     if (text.target && this.family !== "encoder-decoder") {
       throw new AttnlensError(
@@ -131,6 +152,7 @@ export class TextModel {
 
   /** Greedy generation (decoder-only and encoder-decoder models), collecting each step's attention. */
   async generate(input: TextInput, options: GenerateOptions = {}): Promise<GenerationResult> {
+    this.refuseTextForAudio();
     if (this.family === "encoder") {
       throw new AttnlensError(
         "BAD_INPUT",
@@ -140,6 +162,16 @@ export class TextModel {
     return generateText(this.engine, this.info, this.tokenizer, normalizeText(input).source, options, (texts, o) =>
       this.encode(texts, o),
     );
+  }
+
+  private refuseTextForAudio(): void {
+    const audio = this.info.audio;
+    if (audio) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `${this.info.name} reads audio features (${audio.input}), not text: run({ inputFeatures, target? }) (without target it generates)`,
+      );
+    }
   }
 
   /** Tokenizes a batch; as decoder input, the start token goes first and a final end token is dropped. */

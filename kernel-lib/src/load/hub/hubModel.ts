@@ -38,7 +38,13 @@ export interface HubOptions {
 
 /** Model ids as the Hub spells them: `owner/name` (or a legacy bare `name`). */
 export const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
-const TEXT_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"];
+const TEXT_FILES = [
+  "config.json",
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "preprocessor_config.json",
+];
 
 const truthy = (v: string | undefined) => v != null && /^(1|true|yes|on)$/i.test(v);
 

@@ -1,0 +1,155 @@
+/**
+ * Whisper through loadModel: audio features in (a .npy file, nested arrays, a Float32Array with dims), the
+ * encoder's positions labelled as frames with times, every site equal to transformers' map, greedy generation
+ * equal to Python's; the feature shape attnlens expects equals what WhisperFeatureExtractor makes; wrong
+ * shapes are one error naming the expected shape. The size guard sizes the encoder by its 50 positions, not
+ * its 100 frames.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AudioInput } from "../../kernel-lib/src/audio/audioInput";
+import { AttnlensError } from "../../kernel-lib/src/errors";
+import { loadModel } from "../../kernel-lib/src/load/loadModel";
+import { decodeNpy } from "../../kernel-lib/src/output/files/npy";
+import type { AttentionResult } from "../../kernel-lib/src/result/types";
+import { openModel } from "../../kernel-lib/src/run/openModel";
+import type { TextModel } from "../../kernel-lib/src/run/textModel";
+import { maxDiffOnQueries, onnxPath, type RefCase, type RefRun, refCase, refFeeds, refMap } from "./refModels";
+
+interface AudioExtra {
+  targets: string[];
+  target_tokens: string[][];
+  feature_shape: number[];
+  encoder_positions: number;
+  hop_length: number;
+  sampling_rate: number;
+  greedy_ids: number[][];
+  greedy_steps: number;
+}
+
+let c: RefCase;
+let run: RefRun;
+let extra: AudioExtra;
+let model: TextModel;
+let npyPath: string;
+
+beforeAll(async () => {
+  c = refCase("whisper");
+  run = c.runs[0];
+  extra = run.extra as unknown as AudioExtra;
+  npyPath = path.join(c.dir, run.feeds["encoder_model.onnx"].input_features.npy as string);
+  model = await loadModel(path.join(c.dir, "onnx"), { providers: ["cpu"] });
+});
+
+function expectMapsAsTransformers(result: AttentionResult) {
+  const want = [...run.sites["encoder_model.onnx"], ...run.sites["decoder_model.onnx"]];
+  expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
+  for (const [i, w] of want.entries()) {
+    const got = result.sites[i];
+    expect(got.dims).toEqual(w.shape);
+    expect(maxDiffOnQueries(got.data, refMap(c, w), got.dims), w.id).toBeLessThanOrEqual(c.tolerance);
+  }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<AttnlensError> {
+  const e = await p.then(
+    () => null,
+    (x) => x,
+  );
+  expect(e).toBeInstanceOf(AttnlensError);
+  return e as AttnlensError;
+}
+
+describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => {
+  it("expects the shape WhisperFeatureExtractor makes, with its frame duration", () => {
+    const [, mel, frames] = extra.feature_shape;
+    expect(model.info.audio).toEqual({
+      input: "input_features",
+      melBins: mel,
+      frames,
+      frameSeconds: extra.hop_length / extra.sampling_rate,
+    });
+  });
+
+  it("from a .npy file: maps as transformers', source positions as 20 ms frames, target tokens as Python's", async () => {
+    const result = await model.run({ inputFeatures: npyPath, target: extra.targets });
+    expectMapsAsTransformers(result);
+    expect(result.tokens?.target?.map((r) => r.map((t) => t.text))).toEqual(extra.target_tokens);
+    const source = result.tokens?.source ?? [];
+    expect(source.map((r) => r.length)).toEqual([extra.encoder_positions, extra.encoder_positions]);
+    // Each encoder position covers frames / positions feature frames of hop / rate seconds.
+    const span = (extra.feature_shape[2] / extra.encoder_positions) * (extra.hop_length / extra.sampling_rate);
+    for (const [p, t] of source[1].entries()) {
+      expect(t.seconds?.[0]).toBeCloseTo(p * span, 9);
+      expect(t.seconds?.[1]).toBeCloseTo((p + 1) * span, 9);
+    }
+    expect(source[0][3].text).toBe(`${(3 * span).toFixed(2)} s`);
+    expect(result.masks.encoder?.dims).toEqual([2, extra.encoder_positions]);
+  });
+
+  it("nested arrays and a Float32Array with dims give the same maps as the file", async () => {
+    const a = decodeNpy(readFileSync(npyPath));
+    const [b, mel, frames] = a.shape;
+    const nested = Array.from({ length: b }, (_, i) =>
+      Array.from({ length: mel }, (_, m) =>
+        Array.from(a.data.subarray((i * mel + m) * frames, (i * mel + m + 1) * frames)),
+      ),
+    );
+    const fromFile = await model.run({ inputFeatures: npyPath, target: extra.targets });
+    for (const input of [
+      { inputFeatures: nested, target: extra.targets },
+      { inputFeatures: a.data, dims: a.shape, target: extra.targets },
+    ] as AudioInput[]) {
+      const r = await model.run(input);
+      r.sites.forEach((s, i) => expect(s.data).toEqual(fromFile.sites[i].data));
+    }
+  });
+
+  it("without a target it generates greedily, as Python's arg-max loop does", async () => {
+    const result = await model.run({ inputFeatures: npyPath }, { maxNewTokens: extra.greedy_steps });
+    expect("generated" in result && result.generated.ids).toEqual(extra.greedy_ids);
+    expect(result.tokens?.source?.[0].length).toBe(extra.encoder_positions);
+  });
+
+  it("wrong features are one error naming the shape the model reads", async () => {
+    const [, mel, frames] = extra.feature_shape;
+    const expected = `[batch, ${mel}, ${frames}] (${frames} frames of 10 ms = 1 s)`;
+    const long = await errorOf(model.run({ inputFeatures: new Float32Array(mel * 3000), dims: [1, mel, 3000] }));
+    expect(long.code).toBe("BAD_INPUT");
+    expect(long.message).toContain(
+      `input_features of shape ${expected}, but these features are [1, ${mel}, 3000] (3000 frames)`,
+    );
+    const fewMels = await errorOf(model.run({ inputFeatures: new Float32Array(40 * frames), dims: [40, frames] }));
+    expect(fewMels.message).toContain(`but these features are [40, ${frames}] (40 mel bins)`);
+    const noDims = await errorOf(model.run({ inputFeatures: new Float32Array(mel * frames) }));
+    expect(noDims.message).toContain("needs its shape");
+    const ragged = await errorOf(model.run({ inputFeatures: [[1, 2], [3]] }));
+    expect(ragged.message).toContain("inputFeatures[1] has 1 entries where [2, 2] needs 2");
+    const text = await errorOf(model.run("a small bird sings"));
+    expect(text.message).toContain("reads audio features (input_features), not text");
+    const oneTarget = await errorOf(model.run({ inputFeatures: npyPath, target: ["only one"] }));
+    expect(oneTarget.message).toContain("target has 1 texts but the features hold 2 clips");
+  });
+
+  it("the size guard counts the encoder's 50 positions, not its 100 frames", async () => {
+    const [b, , frames] = extra.feature_shape;
+    const positions = extra.encoder_positions;
+    const heads = run.sites["encoder_model.onnx"][0].shape[1];
+    const layers = run.sites["encoder_model.onnx"].length;
+    const bytes = layers * b * heads * positions * positions * 4;
+    // Between the true size and what the longest feed dim (the frames) would give.
+    const limit = (bytes + layers * b * heads * frames * frames * 4) / 2;
+    const encoder = await openModel(onnxPath(c, "encoder_model.onnx"), {
+      providers: ["cpu"],
+      maxAttentionBytes: limit,
+    });
+    const result = await encoder.run(refFeeds(c, run, "encoder_model.onnx"));
+    expect(result.sites.reduce((n, s) => n + s.data.length * 4, 0)).toBe(bytes);
+    const tight = await openModel(onnxPath(c, "encoder_model.onnx"), {
+      providers: ["cpu"],
+      maxAttentionBytes: bytes - 1,
+    });
+    expect((await errorOf(tight.run(refFeeds(c, run, "encoder_model.onnx")))).code).toBe("TOO_LARGE");
+  });
+});
