@@ -45,6 +45,10 @@ export {
   TextTokenizer,
 } from "./text/textTokenizer";
 
+// ── audio: log-mel features in, encoder positions as frames with times ──────────────────────────
+export type { AudioInput, NestedFeatures } from "./audio/audioInput";
+export type { AudioSpec } from "./audio/audioSpec";
+
 // ── run: execution providers, sessions, feeds, text models, generation ───────────────────────────
 export { Tensor } from "onnxruntime-node";
 export { type OpenOptions, openModel } from "./run/openModel";
