@@ -11,7 +11,7 @@ from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForCondi
 from ..case import Case, Run
 from ..export import optimum
 from ..tokenizer import save_word_tokenizer
-from .seq2seq import decoder_ids
+from .seq2seq import decoder_ids, greedy
 
 VOCAB = 120
 LAYERS = 2
@@ -55,23 +55,6 @@ def clips() -> list[np.ndarray]:
 GREEDY_STEPS = 4
 
 
-def greedy(model, features, start: int, steps: int) -> list[list[int]]:
-    """Plain greedy decoding per clip (arg-max of the last logits; no forced or suppressed tokens), stopping
-    after the end token: what attnlens' generation does."""
-    out = []
-    with torch.no_grad():
-        for b in range(features.shape[0]):
-            fed, made = [start], []
-            for _ in range(steps):
-                logits = model(input_features=features[b:b + 1], decoder_input_ids=torch.tensor([fed])).logits
-                made.append(int(logits[0, -1].argmax()))
-                if made[-1] == model.config.eos_token_id:
-                    break
-                fed.append(made[-1])
-            out.append(made)
-    return out
-
-
 def _runs(model, out):
     fe = feature_extractor()
     fe.save_pretrained(out)
@@ -86,7 +69,8 @@ def _runs(model, out):
         "decoder_model.onnx": {"input_ids": dec, "encoder_hidden_states": hidden},
     }
     sites = {"encoder_model.onnx": ["encoder"], "decoder_model.onnx": ["decoder", "cross"]}
-    extra = {"greedy_ids": greedy(model, features, dec[0, 0].item(), GREEDY_STEPS), "greedy_steps": GREEDY_STEPS,
+    extra = {"greedy_ids": greedy(model, [{"input_features": f[None]} for f in features], dec[0, 0].item(),
+                                       GREEDY_STEPS), "greedy_steps": GREEDY_STEPS,
              "targets": TARGETS, "target_tokens": [tok.convert_ids_to_tokens(r) for r in dec.tolist()],
              "feature_shape": list(features.shape), "encoder_positions": int(hidden.shape[1]),
              "hop_length": fe.hop_length, "sampling_rate": fe.sampling_rate}

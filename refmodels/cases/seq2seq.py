@@ -52,6 +52,26 @@ def decoder_ids(tok, targets, start):
     return torch.tensor(rows, dtype=torch.int64)
 
 
+GREEDY_STEPS = 4
+
+
+def greedy(model, encoder_inputs: list[dict], start: int, steps: int) -> list[list[int]]:
+    """Plain greedy decoding per sample (arg-max of the last logits; no forced or suppressed tokens), stopping
+    after the end token: what attnlens' generation does, one unpadded sample at a time."""
+    out = []
+    with torch.no_grad():
+        for inputs in encoder_inputs:
+            fed, made = [start], []
+            for _ in range(steps):
+                logits = model(**inputs, decoder_input_ids=torch.tensor([fed])).logits
+                made.append(int(logits[0, -1].argmax()))
+                if made[-1] == model.config.eos_token_id:
+                    break
+                fed.append(made[-1])
+            out.append(made)
+    return out
+
+
 def _split_runs(model, out):
     """A right-padded source batch of sentences (tokenizer saved with the export), one decoder batch: the
     encoder file on the ids, the decoder file on torch's encoder states."""
@@ -70,7 +90,10 @@ def _split_runs(model, out):
     every = torch.ones_like(dec)
     text = {"sources": SOURCES, "targets": TARGETS,
             "source_tokens": [tok.convert_ids_to_tokens(r) for r in ids.tolist()],
-            "target_tokens": [tok.convert_ids_to_tokens(r) for r in dec.tolist()]}
+            "target_tokens": [tok.convert_ids_to_tokens(r) for r in dec.tolist()],
+            "greedy_steps": GREEDY_STEPS,
+            "greedy_ids": greedy(model, [{"input_ids": torch.tensor([tok(t).input_ids])} for t in SOURCES],
+                                 model.config.decoder_start_token_id, GREEDY_STEPS)}
     return [Run("right_padded", torch_kwargs, feeds, sites,
                 query_mask={"encoder": mask, "decoder": every, "cross": every}, extra=text)]
 

@@ -13,6 +13,8 @@ interface TextExtra {
   targets: string[];
   source_tokens: string[][];
   target_tokens: string[][];
+  greedy_ids: number[][];
+  greedy_steps: number;
 }
 
 describe.each(["t5", "t5_with_past", "bart", "marian"])("%s through loadModel(dir).run({ source, target })", (name) => {
@@ -38,6 +40,15 @@ describe.each(["t5", "t5_with_past", "bart", "marian"])("%s through loadModel(di
       const d = maxDiffOnQueries(got.data, refMap(c, w), got.dims, run.query_mask[stackOf(w.id)]);
       expect(d, `${name} ${w.id}`).toBeLessThanOrEqual(c.tolerance);
     }
+    await model.release();
+  });
+
+  it("without a target, generates greedily from each source as Python's arg-max loop does", async () => {
+    const c = refCase(name);
+    const extra = c.runs[0].extra as unknown as TextExtra;
+    const model = await loadModel(path.join(c.dir, "onnx"), { providers: ["cpu"] });
+    const result = await model.run({ source: extra.sources }, { maxNewTokens: extra.greedy_steps });
+    expect("generated" in result && result.generated.ids).toEqual(extra.greedy_ids);
     await model.release();
   });
 });
