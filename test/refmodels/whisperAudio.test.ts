@@ -112,6 +112,17 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
     expect(result.tokens?.source?.[0].length).toBe(extra.encoder_positions);
   });
 
+  it("generation stops at the decoder's max_target_positions instead of running past its position table", async () => {
+    const positions = JSON.parse(readFileSync(path.join(c.dir, "onnx", "config.json"), "utf8")).max_target_positions;
+    const result = await model.run({ inputFeatures: npyPath }, { maxNewTokens: positions + 8 });
+    if (!("generated" in result)) throw new Error("no generation");
+    for (const [b, ids] of result.generated.ids.entries()) {
+      // These random weights never say </s>: each clip runs until the decoder has read all its positions.
+      expect(ids.length).toBe(positions);
+      expect(ids.slice(0, extra.greedy_steps)).toEqual(extra.greedy_ids[b]);
+    }
+  });
+
   it("wrong features are one error naming the shape the model reads", async () => {
     const [, mel, frames] = extra.feature_shape;
     const expected = `[batch, ${mel}, ${frames}] (${frames} frames of 10 ms = 1 s)`;

@@ -84,6 +84,9 @@ async function generateFromAudio(
   }
   const tokenizer = m.tokenizer();
   const maxNewTokens = options.maxNewTokens ?? m.info.config.maxLength ?? DEFAULT_NEW_TOKENS;
+  // The decoder's positions (Whisper: max_target_positions, 448); generation stops before running out.
+  const target = m.info.config.raw.max_target_positions;
+  const maxPositions = typeof target === "number" && target > 0 ? target : m.info.maxPositions;
   const [batch, mel, frames] = features.dims;
   const clip = mel * frames;
   const results: AttentionResult[] = [];
@@ -95,7 +98,7 @@ async function generateFromAudio(
       frames,
     ]);
     const state = await m.engine.encodeFeatures(spec.input, one);
-    const g = await greedySeq2Seq(m.engine, state, start, { maxNewTokens, eos: m.info.eos, maxPositions: null });
+    const g = await greedySeq2Seq(m.engine, state, start, { maxNewTokens, eos: m.info.eos, maxPositions });
     const target = tokenizer.tokensOf(g.fed).map((t, i) => (i === 0 ? { ...t, word: null, special: true } : t));
     results.push(labelled(g.result, spec, one, [target]));
     ids.push(g.generated);
