@@ -77,10 +77,18 @@ def _runs(model, out):
     return [Run("two_clips", torch_kwargs, feeds, sites, extra=extra)]
 
 
+def _expected():
+    return {
+        "encoder_model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)],
+        "decoder_model.onnx": [f"decoder.{k}.{i}" for i in range(LAYERS) for k in ("self", "cross")],
+    }
+
+
 CASES = [
     Case("whisper", "Whisper", "optimum split (audio frames)", _whisper, optimum("automatic-speech-recognition", nb_max_frames=2 * POSITIONS),
-         _runs, notes=NOTES, expected_sites={
-             "encoder_model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)],
-             "decoder_model.onnx": [f"decoder.{k}.{i}" for i in range(LAYERS) for k in ("self", "cross")],
-         }),
+         _runs, notes=NOTES, expected_sites=_expected()),
+    # With past: decoder_model.onnx (first step), decoder_with_past_model.onnx and decoder_model_merged.onnx.
+    Case("whisper_with_past", "Whisper", "optimum split with past (first-step decoder)", _whisper,
+         optimum("automatic-speech-recognition-with-past", nb_max_frames=2 * POSITIONS), _runs, notes=NOTES,
+         expected_sites=_expected()),
 ]

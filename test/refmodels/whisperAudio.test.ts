@@ -164,3 +164,21 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
     expect((await errorOf(tight.run(refFeeds(c, run, "encoder_model.onnx")))).code).toBe("TOO_LARGE");
   });
 });
+
+describe("whisper_with_past: the folder with decoder_with_past_model.onnx and decoder_model_merged.onnx", () => {
+  it("loadModel takes encoder_model.onnx + decoder_model.onnx and gives transformers' maps", async () => {
+    const w = refCase("whisper_with_past");
+    const r = w.runs[0];
+    const withPast = await loadModel(path.join(w.dir, "onnx"), { providers: ["cpu"] });
+    expect(withPast.info.files).toMatchObject({ encoder: "encoder_model.onnx", decoder: "decoder_model.onnx" });
+    const features = path.join(w.dir, r.feeds["encoder_model.onnx"].input_features.npy as string);
+    const result = await withPast.run({ inputFeatures: features, target: (r.extra as unknown as AudioExtra).targets });
+    const want = [...r.sites["encoder_model.onnx"], ...r.sites["decoder_model.onnx"]];
+    expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
+    for (const [i, s] of want.entries())
+      expect(maxDiffOnQueries(result.sites[i].data, refMap(w, s), result.sites[i].dims), s.id).toBeLessThanOrEqual(
+        w.tolerance,
+      );
+    await withPast.release();
+  });
+});
