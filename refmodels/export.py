@@ -14,3 +14,50 @@ def optimum(task: str, **kwargs) -> Callable[[str, str], None]:
         main_export(src, output=out, task=task, do_validation=False, **kwargs)
 
     return run
+
+
+def torch_single_file(input_names: list[str], dynamic_axes: dict[str, dict[int, str]], make_inputs,
+                      keep: tuple[str, ...] = ("config.json", "generation_config.json")) -> Callable[[str, str], None]:
+    """The whole model as one model.onnx by torch.onnx.export (the TorchScript exporter; no optimum), the way a
+    user who exports by hand gets an encoder–decoder in one file; `make_inputs(model)` gives the example inputs
+    in `input_names` order. The config files in `keep` are copied beside it."""
+
+    def run(src: str, out: str) -> None:
+        import shutil
+
+        import torch
+        from transformers import AutoModelForSpeechSeq2Seq, AutoModelForSeq2SeqLM, AutoConfig
+
+        config = AutoConfig.from_pretrained(src)
+        auto = AutoModelForSpeechSeq2Seq if config.model_type == "whisper" else AutoModelForSeq2SeqLM
+        model = auto.from_pretrained(src, attn_implementation="eager").eval()
+        Path(out).mkdir(parents=True, exist_ok=True)
+
+        class Logits(torch.nn.Module):
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, *args):
+                return self.m(**dict(zip(input_names, args)), use_cache=False).logits
+
+        import transformers.masking_utils as masking
+        from optimum.exporters.onnx.model_patcher import eager_mask_without_vmap, find_packed_sequence_indices_patched
+
+        # transformers builds masks with torch.vmap and torch.diff, which TorchScript cannot trace: optimum's
+        # replacements for the export only (what its own exporter patches in).
+        packed = masking.find_packed_sequence_indices
+        masking.ALL_MASK_ATTENTION_FUNCTIONS.register("eager", eager_mask_without_vmap)
+        masking.find_packed_sequence_indices = find_packed_sequence_indices_patched
+        try:
+            torch.onnx.export(Logits(model), tuple(make_inputs(model)), str(Path(out) / "model.onnx"),
+                              input_names=input_names, output_names=["logits"], dynamic_axes=dynamic_axes,
+                              opset_version=17, dynamo=False)
+        finally:
+            masking.ALL_MASK_ATTENTION_FUNCTIONS.register("eager", masking.eager_mask)
+            masking.find_packed_sequence_indices = packed
+        for f in keep:
+            if (Path(src) / f).exists():
+                shutil.copy(Path(src) / f, Path(out) / f)
+
+    return run

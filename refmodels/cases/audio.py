@@ -9,7 +9,7 @@ import torch
 from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
 
 from ..case import Case, Run
-from ..export import optimum
+from ..export import optimum, torch_single_file
 from ..tokenizer import save_word_tokenizer
 from .seq2seq import decoder_ids, greedy
 
@@ -77,6 +77,19 @@ def _runs(model, out):
     return [Run("two_clips", torch_kwargs, feeds, sites, extra=extra)]
 
 
+def _single_runs(model, out):
+    """The same clips and targets, both fed to one model.onnx."""
+    [run] = _runs(model, out)
+    feeds = {"input_features": run.torch_kwargs["input_features"],
+             "decoder_input_ids": run.torch_kwargs["decoder_input_ids"]}
+    return [Run(run.name, run.torch_kwargs, {"model.onnx": feeds}, {"model.onnx": ["encoder", "decoder", "cross"]},
+                extra=run.extra)]
+
+
+def _example(model):
+    return [torch.zeros(1, MELS, 2 * POSITIONS), torch.full((1, 3), model.config.decoder_start_token_id)]
+
+
 def _expected():
     return {
         "encoder_model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)],
@@ -91,4 +104,12 @@ CASES = [
     Case("whisper_with_past", "Whisper", "optimum split with past (first-step decoder)", _whisper,
          optimum("automatic-speech-recognition-with-past", nb_max_frames=2 * POSITIONS), _runs, notes=NOTES,
          expected_sites=_expected()),
+    # One model.onnx by torch.onnx.export: encoder and decoder in a single graph, taking input_features and
+    # decoder_input_ids together.
+    Case("whisper_single", "Whisper", "torch.onnx.export, one file", _whisper,
+         torch_single_file(["input_features", "decoder_input_ids"],
+                           {"input_features": {0: "batch"}, "decoder_input_ids": {0: "batch", 1: "target"}},
+                           _example),
+         _single_runs, expected_sites={"model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)] + [
+             f"decoder.{k}.{i}" for i in range(LAYERS) for k in ("self", "cross")]}),
 ]

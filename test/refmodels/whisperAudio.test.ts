@@ -42,8 +42,10 @@ beforeAll(async () => {
   model = await loadModel(path.join(c.dir, "onnx"), { providers: ["cpu"] });
 });
 
-function expectMapsAsTransformers(result: AttentionResult) {
-  const want = [...run.sites["encoder_model.onnx"], ...run.sites["decoder_model.onnx"]];
+function expectMapsAsTransformers(
+  result: AttentionResult,
+  want = [...run.sites["encoder_model.onnx"], ...run.sites["decoder_model.onnx"]],
+) {
   expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
   for (const [i, w] of want.entries()) {
     const got = result.sites[i];
@@ -180,5 +182,33 @@ describe("whisper_with_past: the folder with decoder_with_past_model.onnx and de
         w.tolerance,
       );
     await withPast.release();
+  });
+});
+
+describe("whisper in other shapes", () => {
+  it("one model.onnx (torch.onnx.export) taking input_features and decoder_input_ids together", async () => {
+    const w = refCase("whisper_single");
+    const r = w.runs[0];
+    const single = await loadModel(path.join(w.dir, "onnx"), { providers: ["cpu"] });
+    expect(single.family).toBe("encoder-decoder");
+    const features = path.join(w.dir, r.feeds["model.onnx"].input_features.npy as string);
+    const result = await single.run({ inputFeatures: features, target: (r.extra as unknown as AudioExtra).targets });
+    const want = r.sites["model.onnx"];
+    expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
+    for (const [i, s] of want.entries())
+      expect(maxDiffOnQueries(result.sites[i].data, refMap(w, s), result.sites[i].dims), s.id).toBeLessThanOrEqual(
+        w.tolerance,
+      );
+    expect(result.tokens?.source?.[0].length).toBe(want[0].shape[3]);
+    await single.release();
+  });
+
+  it("the encoder file alone: encoder maps over frames, no decoder needed", async () => {
+    const encoder = await loadModel(onnxPath(c, "encoder_model.onnx"), { providers: ["cpu"] });
+    expect(encoder.family).toBe("encoder");
+    const result = await encoder.run({ inputFeatures: npyPath });
+    expectMapsAsTransformers(result, run.sites["encoder_model.onnx"]);
+    expect(result.tokens?.source?.[1][extra.encoder_positions - 1].seconds?.[1]).toBeCloseTo(1, 9);
+    await encoder.release();
   });
 });
