@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { AttnlensError } from "../errors";
 import { encodeNpy } from "../output/files/npy";
@@ -30,7 +31,7 @@ describe("featureTensor", () => {
     expect(Array.from(t.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it("reads a flat Float32Array with dims and a .npy file the same way", () => {
+  it("reads a flat Float32Array with dims, a .npy file and a Tensor the same way", () => {
     const flat = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
     const a = featureTensor({ inputFeatures: flat, dims: [2, 2, 3] }, spec, "m");
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), "attnlens-audio-")), "f.npy");
@@ -38,6 +39,11 @@ describe("featureTensor", () => {
     const b = featureTensor({ inputFeatures: file }, spec, "m");
     expect(b.dims).toEqual(a.dims);
     expect(b.data).toEqual(a.data);
+    const c = featureTensor({ inputFeatures: new ort.Tensor("float32", flat, [2, 2, 3]) }, spec, "m");
+    expect(c.dims).toEqual(a.dims);
+    expect(c.data).toEqual(a.data);
+    const ints = new ort.Tensor("int32", new Int32Array(12), [2, 2, 3]);
+    expect(errorOf(() => featureTensor({ inputFeatures: ints }, spec, "m")).message).toContain("int32 tensor");
   });
 
   it("names the expected shape when mel bins or frames are wrong", () => {

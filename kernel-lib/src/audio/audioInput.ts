@@ -18,8 +18,11 @@ export type NestedFeatures = readonly (readonly number[])[] | readonly (readonly
  * with the decoder text of an encoder–decoder model; without `target` the model generates.
  */
 export interface AudioInput {
-  /** [batch, mel, frames] or [mel, frames]: nested arrays, a flat Float32Array (give `dims`), or a .npy path. */
-  inputFeatures: string | Float32Array | NestedFeatures;
+  /**
+   * [batch, mel, frames] or [mel, frames]: nested arrays, a flat Float32Array (give `dims`), a float32
+   * onnxruntime Tensor, or a .npy path.
+   */
+  inputFeatures: string | Float32Array | ort.Tensor | NestedFeatures;
   /** The shape of a flat Float32Array. */
   dims?: readonly number[];
   /** Decoder text, one per clip (teacher forcing). */
@@ -92,9 +95,14 @@ function readFeatures(input: AudioInput): { data: Float32Array; dims: number[] }
     return { data: f, dims };
   }
   if (Array.isArray(f)) return flatten(f);
+  if (f instanceof ort.Tensor) {
+    if (f.type !== "float32")
+      throw new AttnlensError("BAD_INPUT", `inputFeatures is a ${f.type} tensor: features are float32`);
+    return { data: f.data as Float32Array, dims: [...f.dims] };
+  }
   throw new AttnlensError(
     "BAD_INPUT",
-    "inputFeatures must be nested number arrays, a Float32Array with dims, or a .npy file path",
+    "inputFeatures must be nested number arrays, a Float32Array with dims, a float32 Tensor, or a .npy file path",
   );
 }
 
