@@ -90,6 +90,24 @@ def _example(model):
     return [torch.zeros(1, MELS, 2 * POSITIONS), torch.full((1, 3), model.config.decoder_start_token_id)]
 
 
+def _symbolic_axes(src: str, out: str) -> None:
+    """optimum's export, then the encoder's frame axes declared by name as older optimum versions (and the
+    transformers.js Whisper folders made with them) declare them: input_features [batch_size, feature_size,
+    encoder_sequence_length], last_hidden_state [batch_size, "encoder_sequence_length / 2", d_model]."""
+    import onnx
+
+    optimum("automatic-speech-recognition", nb_max_frames=2 * POSITIONS)(src, out)
+    path = f"{out}/encoder_model.onnx"
+    m = onnx.load(path)
+    names = {"input_features": ["batch_size", "feature_size", "encoder_sequence_length"],
+             "last_hidden_state": ["batch_size", "encoder_sequence_length / 2", None]}
+    for v in [*m.graph.input, *m.graph.output]:
+        for d, name in zip(v.type.tensor_type.shape.dim, names.get(v.name, [])):
+            if name:
+                d.dim_param = name
+    onnx.save(m, path)
+
+
 def _expected():
     return {
         "encoder_model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)],
@@ -104,6 +122,8 @@ CASES = [
     Case("whisper_with_past", "Whisper", "optimum split with past (first-step decoder)", _whisper,
          optimum("automatic-speech-recognition-with-past", nb_max_frames=2 * POSITIONS), _runs, notes=NOTES,
          expected_sites=_expected()),
+    Case("whisper_symbolic", "Whisper", "optimum split, frame axes declared by name", _whisper, _symbolic_axes,
+         _runs, notes=NOTES, expected_sites=_expected()),
     # One model.onnx by torch.onnx.export: encoder and decoder in a single graph, taking input_features and
     # decoder_input_ids together.
     Case("whisper_single", "Whisper", "torch.onnx.export, one file", _whisper,

@@ -212,3 +212,41 @@ describe("whisper in other shapes", () => {
     await encoder.release();
   });
 });
+
+describe("whisper_symbolic: frame axes declared by name (older optimum, transformers.js folders)", () => {
+  it("takes mel bins and frames from preprocessor_config.json and sizes the encoder by 'encoder_sequence_length / 2'", async () => {
+    const w = refCase("whisper_symbolic");
+    const r = w.runs[0];
+    const e = r.extra as unknown as AudioExtra;
+    const named = await loadModel(path.join(w.dir, "onnx"), { providers: ["cpu"] });
+    const [b, mel, frames] = e.feature_shape;
+    expect(named.info.audio).toMatchObject({ melBins: mel, frames });
+    const features = path.join(w.dir, r.feeds["encoder_model.onnx"].input_features.npy as string);
+    const result = await named.run({ inputFeatures: features, target: e.targets });
+    for (const [i, s] of [...r.sites["encoder_model.onnx"], ...r.sites["decoder_model.onnx"]].entries())
+      expect(maxDiffOnQueries(result.sites[i].data, refMap(w, s), result.sites[i].dims), s.id).toBeLessThanOrEqual(
+        w.tolerance,
+      );
+    // The graph no longer fixes the frames: attnlens refuses the wrong length itself, naming the shape.
+    const long = await errorOf(
+      named.run({ inputFeatures: new Float32Array(mel * 2 * frames), dims: [1, mel, 2 * frames] }),
+    );
+    expect(long.message).toContain(`input_features of shape [batch, ${mel}, ${frames}]`);
+    // The size guard binds encoder_sequence_length to the frames fed and halves it, as the output declares.
+    const heads = r.sites["encoder_model.onnx"][0].shape[1];
+    const bytes = r.sites["encoder_model.onnx"].length * b * heads * e.encoder_positions ** 2 * 4;
+    const exact = await openModel(path.join(w.dir, "onnx", "encoder_model.onnx"), {
+      providers: ["cpu"],
+      maxAttentionBytes: bytes,
+    });
+    expect((await exact.run(refFeeds(w, r, "encoder_model.onnx"))).sites).toHaveLength(
+      r.sites["encoder_model.onnx"].length,
+    );
+    const under = await openModel(path.join(w.dir, "onnx", "encoder_model.onnx"), {
+      providers: ["cpu"],
+      maxAttentionBytes: bytes - 1,
+    });
+    expect((await errorOf(under.run(refFeeds(w, r, "encoder_model.onnx")))).code).toBe("TOO_LARGE");
+    await named.release();
+  });
+});
