@@ -7,13 +7,15 @@ import { type Feeds, type JsonFeed, tensorFromJson } from "../run/feeds";
 import { openModel } from "../run/openModel";
 import { parse, providersOption, str, UsageError } from "./args";
 import type { Command } from "./commands";
+import { extractFromFeatures } from "./extractAudio";
 import { EXTRACT_OPTIONS, extractFromText, loadOptions } from "./extractText";
 import { readTexts } from "./textSources";
 
 export const extractCommand: Command = {
   name: "extract",
   usage:
-    'attnlens extract SOURCE (--feeds FEEDS.json | --text "..." [--pair "..."] [--target "..." | --generate N]) --out DIR\n' +
+    'attnlens extract SOURCE (--feeds FEEDS.json | --text "..." [--pair "..."] | --features FEATURES.npy)\n' +
+    '         [--target "..." | --generate N] --out DIR\n' +
     "         [--text-file FILE] [--pair-file FILE] [--target-file FILE] (or - for stdin: --text -)\n" +
     "         [--providers cuda,webgpu,cpu] [--truncate] [--quantized] [--offline] [--cache-dir DIR] [--revision REV]",
   summary:
@@ -22,6 +24,10 @@ export const extractCommand: Command = {
   options: [
     ["SOURCE", "an .onnx file, a model directory, a Hugging Face Hub id or a demo model's name (attnlens models)"],
     ["--feeds FEEDS.json", 'the inputs as JSON: {"input_ids": {"type": "int64", "dims": [1, 4], "data": [...]}, ...}'],
+    [
+      "--features FEATURES.npy",
+      "audio models (Whisper): start from log-mel features [batch, mel, frames] saved with numpy.save",
+    ],
     ["--text TEXT", "start from text instead (needs the model's tokenizer.json); - reads it from stdin"],
     ["--text-file FILE", "the text from a file: long texts go here (attnlens refuses command lines over 16 KiB)"],
     ["--pair TEXT, --pair-file FILE", "a second sentence, for encoder (BERT-like) models"],
@@ -39,11 +45,24 @@ export const extractCommand: Command = {
     const { values, positionals } = parse(argv, EXTRACT_OPTIONS, 1);
     const feedsFile = str(values.feeds);
     const fromText = values.text !== undefined || values["text-file"] !== undefined;
+    const features = str(values.features);
     const out = str(values.out);
-    if (!feedsFile && !fromText)
-      throw new UsageError('--feeds FEEDS.json is required (or --text "..." / --text-file FILE to start from text)');
-    if (feedsFile && fromText) throw new UsageError("give either --feeds or --text, not both");
+    if (!feedsFile && !fromText && !features)
+      throw new UsageError(
+        '--feeds FEEDS.json is required (or --text "..." / --text-file FILE to start from text, --features FILE.npy from audio features)',
+      );
+    if ([feedsFile, fromText || undefined, features].filter((x) => x !== undefined).length > 1)
+      throw new UsageError("give one of --feeds, --text and --features");
     if (!out) throw new UsageError("--out DIR is required");
+    if (features) {
+      const texts = readTexts(values);
+      const { result, generated } = await extractFromFeatures(positionals[0], features, { ...values, ...texts });
+      writeExtraction(out, result);
+      writeTokens(out, result);
+      reportRun(result, out);
+      if (generated != null) process.stdout.write(`generated: ${generated}\n`);
+      return 0;
+    }
     if (fromText) {
       const texts = readTexts(values);
       const { result, generated } = await extractFromText(positionals[0], texts.text as string, {

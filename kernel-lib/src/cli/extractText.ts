@@ -11,6 +11,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 export const EXTRACT_OPTIONS = {
   feeds: { type: "string" },
+  features: { type: "string" },
   text: { type: "string" },
   "text-file": { type: "string" },
   pair: { type: "string" },
