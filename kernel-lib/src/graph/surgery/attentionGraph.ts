@@ -3,7 +3,7 @@
  * out. Shared by openModel (which hands the bytes to onnxruntime) and exposeModel (which writes
  * them to a file).
  *
- *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics]
+ *   decode ─► [inline a merged decoder's with-past branch] ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics]
  *   ─► [plan value norms] ─► expose
  *
  * Memory: given an arena (a file read by openModel/exposeModel), every edit rewrites the model
@@ -22,6 +22,7 @@ import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "../sites/types";
 import { exposeSites } from "./exposeSites";
+import { inlineCacheBranch } from "./mergedDecoder";
 import { describeSiteOutputs, type SiteOutputLayout } from "./siteOutputs";
 import { planValueNorms, type ValueNormPlan } from "./valueNorms";
 
@@ -74,8 +75,11 @@ export function attentionGraphOf(source: string | Uint8Array, options: Attention
 
 export function attentionGraph(source: Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
   const what = options.what ?? "the model bytes";
-  const arena = options.arena;
   let model: OnnxModel = decode(source, what);
+  const inlined = inlineCacheBranch(model, what);
+  if (inlined) model = decode(inlined, "the merged decoder's with-past branch");
+  // The arena holds the source; the inlined copy lives outside it, so later edits copy instead.
+  const arena = inlined ? undefined : options.arena;
   const fused = decomposeFusedAttention(model, arena);
   if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
   fused.bytes = null;
