@@ -42,7 +42,10 @@ export function inlineCacheBranch(model: OnnxModel, what: string): Uint8Array | 
     branch.graph.outputs.forEach((o, i) => {
       const name = node.outputs[i];
       if (name && name !== o.name)
-        g.bytes(GraphField.node, encodeNode({ name: `${name}_from_branch`, opType: "Identity", inputs: [o.name], outputs: [name] }));
+        g.bytes(
+          GraphField.node,
+          encodeNode({ name: `${name}_from_branch`, opType: "Identity", inputs: [o.name], outputs: [name] }),
+        );
     });
     appended.push(...fields.rest);
     cursor = e;
