@@ -7,10 +7,13 @@
 import type * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { AttnlensError } from "../../kernel-lib/src/errors";
+import { encodePayload } from "../../kernel-lib/src/output/payload/encode";
 import type { AttentionModel } from "../../kernel-lib/src/run/attentionModel";
 import { SingleFileEngine } from "../../kernel-lib/src/run/engine";
 import { greedyCausal } from "../../kernel-lib/src/run/generate/greedy";
 import { openModel } from "../../kernel-lib/src/run/openModel";
+import { siteMatrix } from "../../widgets/src/data/matrix";
+import { decodePayload } from "../../widgets/src/payload/validate";
 import { maxDiffOnQueries, onnxPath, type RefCase, type RefSite, refCase, refFeeds, refMap } from "./refModels";
 
 const CASES = ["gpt2-kv", "llama-kv", "gpt2-merged", "llama-merged"];
@@ -71,6 +74,32 @@ describe.each(CASES)("KV cache %s", (name) => {
       expect(got.dims).toEqual(want.shape);
       expect(maxDiffOnQueries(got.data, refMap(c, want), got.dims), want.id).toBeLessThanOrEqual(1e-4);
     }
+  });
+});
+
+describe("KV cache in the views", () => {
+  it("a cached step is shown: rows = the new tokens, columns = every position so far, weights as read", async () => {
+    const c = refCase("llama-kv");
+    const { file, model } = await open(c);
+    const run = c.runs.find((r) => r.name === "cached")!;
+    const result = await model.run(refFeeds(c, run, file));
+    const payload = decodePayload(JSON.parse(JSON.stringify(encodePayload(result, { quantization: "float16" }))));
+    const [B, H, T, S] = result.sites[1].dims;
+    const site = payload.sites[1];
+    expect(site.rowOffset).toBe(S - T);
+    const m = siteMatrix(payload, {
+      sample: B - 1,
+      type: "decoder.self",
+      layer: 1,
+      head: H - 1,
+      hideSpecial: false,
+      metric: "entropy",
+    });
+    expect([m.R, m.C]).toEqual([T, S]);
+    expect(m.rows.positions).toEqual([6, 7, 8]);
+    expect(m.cols.positions).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const want = refMap(c, run.sites[file][1]).subarray(((B - 1) * H + H - 1) * T * S, B * H * T * S);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(m.values[i] - want[i])).toBeLessThanOrEqual(1e-3);
   });
 });
 
