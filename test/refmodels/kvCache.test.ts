@@ -4,9 +4,11 @@
  * attentions: a prefix with an empty cache, a cached step (S > T), and greedy generation with the
  * cache, whose per-step maps are stitched into one causal map.
  */
+import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { AttnlensError } from "../../kernel-lib/src/errors";
+import { loadModel } from "../../kernel-lib/src/load/loadModel";
 import { encodePayload } from "../../kernel-lib/src/output/payload/encode";
 import type { AttentionModel } from "../../kernel-lib/src/run/attentionModel";
 import { SingleFileEngine } from "../../kernel-lib/src/run/engine";
@@ -74,6 +76,17 @@ describe.each(CASES)("KV cache %s", (name) => {
       expect(got.dims).toEqual(want.shape);
       expect(maxDiffOnQueries(got.data, refMap(c, want), got.dims), want.id).toBeLessThanOrEqual(1e-4);
     }
+  });
+});
+
+describe("KV cache: transformers.js's decoder-only layout", () => {
+  it("a folder holding decoder_model_merged.onnx loads as a decoder whose sites are labelled once", async () => {
+    const c = refCase("gpt2-merged");
+    const model = await loadModel(path.join(c.dir, "onnx"), { providers: ["cpu"] });
+    expect(model.family).toBe("decoder");
+    expect(model.sites.map((s) => s.id)).toEqual(["decoder.self.0", "decoder.self.1"]);
+    expect(model.inputs.map((i) => i.name)).toContain("use_cache_branch");
+    await model.release();
   });
 });
 

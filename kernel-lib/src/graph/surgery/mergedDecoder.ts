@@ -75,6 +75,23 @@ function withPastBranch(model: OnnxModel, node: OnnxNode, past: Set<string>, wha
     branches.push({ graph, span, readsPast });
   }
   const reading = branches.filter((b) => b.readsPast);
+  if (branches.length === 2 && reading.length === 1) {
+    // Safe only when the with-past branch reads every input the other reads: an encoder–decoder's
+    // with-past branch takes the cross keys from the cache instead of encoder_hidden_states.
+    const outer = new Set(model.graph.inputs.map((v) => v.name));
+    const reads = (g: OnnxGraph) => new Set(g.nodes.flatMap((n) => n.inputs).filter((i) => outer.has(i)));
+    const withPast = reads(reading[0].graph);
+    const other = branches.find((b) => b !== reading[0]) as Branch;
+    const unread = [...reads(other.graph)].filter((i) => !withPast.has(i));
+    if (unread.length > 0) {
+      throw new AttnlensError(
+        "BAD_MODEL",
+        `${what}: the merged decoder's with-past branch does not read ${unread.join(", ")}, which its no-past branch reads ` +
+          "(an encoder–decoder's cross-attention keys come from the cache), so attnlens cannot replace the If by it. " +
+          "Export the decoder without merging (optimum-cli export onnx --no-post-process …) and open decoder_model.onnx",
+      );
+    }
+  }
   if (branches.length !== 2 || reading.length !== 1) {
     throw new AttnlensError(
       "BAD_MODEL",
