@@ -26,8 +26,8 @@ PREFIX, NEW, GEN = 6, 3, 6
 MERGED = "decoder_model_merged.onnx"
 
 
-def _gpt2():
-    cfg = GPT2Config(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64,
+def _gpt2(n_embd=32, n_positions=64):
+    cfg = GPT2Config(vocab_size=VOCAB, n_embd=n_embd, n_layer=2, n_head=4, n_positions=n_positions,
                      bos_token_id=1, eos_token_id=2, initializer_range=0.3, attn_implementation="eager")
     return GPT2LMHeadModel(cfg).eval()
 
@@ -153,4 +153,7 @@ CASES = [
     _case("llama-kv", "Llama", _llama, "model.onnx", optimum("text-generation-with-past")),
     _case("gpt2-merged", "GPT-2", _gpt2, MERGED, merged_export),
     _case("llama-merged", "Llama", _llama, MERGED, merged_export),
+    # Room for long prompts: bench/kvCache.mjs times cached against re-run generation on it.
+    _case("gpt2-kv-long", "GPT-2", lambda: _gpt2(n_embd=64, n_positions=512), "model.onnx",
+          optimum("text-generation-with-past")),
 ]
