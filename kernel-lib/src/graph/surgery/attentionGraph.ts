@@ -22,7 +22,7 @@ import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "../sites/types";
 import { exposeSites } from "./exposeSites";
-import { inlineCacheBranch } from "./mergedDecoder";
+import { checkBranchesAgree, inlineCacheBranch } from "./mergedDecoder";
 import { describeSiteOutputs, type SiteOutputLayout } from "./siteOutputs";
 import { planValueNorms, type ValueNormPlan } from "./valueNorms";
 
@@ -75,7 +75,8 @@ export function attentionGraphOf(source: string | Uint8Array, options: Attention
 
 export function attentionGraph(source: Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
   const what = options.what ?? "the model bytes";
-  let model: OnnxModel = decode(source, what);
+  const original = decode(source, what);
+  let model: OnnxModel = original;
   const inlined = inlineCacheBranch(model, what);
   if (inlined) model = decode(inlined, "the merged decoder's with-past branch");
   // The arena holds the source; the inlined copy lives outside it, so later edits copy instead.
@@ -84,6 +85,7 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
   fused.bytes = null;
   const found = discoverSites(model, { stackHint: options.stackHint });
+  if (inlined) checkMergedBranches(original, found.sites, options.stackHint, what);
   found.unexposable = mergeReasons(fused.unexposable, found.unexposable);
   if (found.sites.length === 0) throw noAttention(found, model, what === "the model bytes" ? "the model" : what);
   const inGraph = options.inGraphMetrics
@@ -118,6 +120,23 @@ export function decode(bytes: Uint8Array, what: string): OnnxModel {
     if (e instanceof OnnxFormatError) throw new AttnlensError("BAD_MODEL", `${what}: ${e.message}`);
     throw e;
   }
+}
+
+/** A merged decoder's no-past branch must hold the same sites: the with-past branch's stand for both. */
+function checkMergedBranches(
+  merged: OnnxModel,
+  sites: AttentionSite[],
+  stackHint: AttentionGraphOptions["stackHint"],
+  what: string,
+): void {
+  const label = (s: AttentionSite) => `${s.id} (${s.heads} heads${s.causal ? ", causal" : ""})`;
+  const sitesOf = (bytes: Uint8Array) => {
+    let m = decode(bytes, "the merged decoder's no-past branch");
+    const f = decomposeFusedAttention(m);
+    if (f.bytes) m = decode(f.bytes, "the decomposed no-past branch");
+    return discoverSites(m, { stackHint }).sites.map(label);
+  };
+  checkBranchesAgree(merged, sites.map(label), sitesOf, what);
 }
 
 /** Two appended subgraphs as one edit (both only add nodes, constants and outputs). */

@@ -22,8 +22,15 @@ export function mergedDecoderIfs(model: OnnxModel): OnnxNode[] {
   return model.graph.nodes.filter((n) => n.opType === "If" && inputs.has(n.inputs[0]) && /cache/i.test(n.inputs[0]));
 }
 
-/** The model with every merged-decoder `If` replaced by its with-past branch; null when it has none. */
-export function inlineCacheBranch(model: OnnxModel, what: string): Uint8Array | null {
+/**
+ * The model with every merged-decoder `If` replaced by its with-past branch (or, for checking, its
+ * no-past branch); null when it has none.
+ */
+export function inlineCacheBranch(
+  model: OnnxModel,
+  what: string,
+  keep: "with-past" | "no-past" = "with-past",
+): Uint8Array | null {
   const ifs = mergedDecoderIfs(model);
   if (ifs.length === 0) return null;
   const pastInputs = new Set(model.graph.inputs.map((v) => v.name).filter((n) => /(^|[._])past/.test(n)));
@@ -33,7 +40,7 @@ export function inlineCacheBranch(model: OnnxModel, what: string): Uint8Array | 
   const appended: Uint8Array[] = [];
   let cursor = payloadStart;
   for (const node of ifs) {
-    const branch = withPastBranch(model, node, pastInputs, what);
+    const branch = chooseBranch(model, node, pastInputs, what, keep);
     const [s, e] = node.span;
     g.raw(bytes.subarray(cursor, s));
     const fields = branchFields(bytes, branch.span);
@@ -64,8 +71,36 @@ interface Branch {
   span: [number, number];
 }
 
-/** The branch that reads the past keys/values (optimum puts it under then_branch; do not rely on it). */
-function withPastBranch(model: OnnxModel, node: OnnxNode, past: Set<string>, what: string): Branch {
+/**
+ * The sites of both branches must be the same (ids, heads, causality): the with-past branch's are
+ * the ones exposed and labelled, and they stand for the other's. `sitesOf` lists a model's sites.
+ */
+export function checkBranchesAgree(
+  model: OnnxModel,
+  withPast: string[],
+  sitesOf: (bytes: Uint8Array) => string[],
+  what: string,
+): void {
+  const noPast = inlineCacheBranch(model, what, "no-past");
+  if (!noPast) return;
+  const other = sitesOf(noPast);
+  if (other.join() !== withPast.join()) {
+    throw new AttnlensError(
+      "BAD_MODEL",
+      `${what}: the merged decoder's branches hold different attention (with the cache: ${withPast.join(", ") || "none"}; ` +
+        `without: ${other.join(", ") || "none"}). Open the decoder exported without merging (decoder_model.onnx)`,
+    );
+  }
+}
+
+/** The branch that reads the past keys/values, or the other (optimum puts it under then_branch; do not rely on it). */
+function chooseBranch(
+  model: OnnxModel,
+  node: OnnxNode,
+  past: Set<string>,
+  what: string,
+  keep: "with-past" | "no-past",
+): Branch {
   const branches: (Branch & { readsPast: boolean })[] = [];
   for (const key of ["then_branch", "else_branch"]) {
     const span = node.attributes.get(key)?.graphSpan;
@@ -75,23 +110,6 @@ function withPastBranch(model: OnnxModel, node: OnnxNode, past: Set<string>, wha
     branches.push({ graph, span, readsPast });
   }
   const reading = branches.filter((b) => b.readsPast);
-  if (branches.length === 2 && reading.length === 1) {
-    // Safe only when the with-past branch reads every input the other reads: an encoder–decoder's
-    // with-past branch takes the cross keys from the cache instead of encoder_hidden_states.
-    const outer = new Set(model.graph.inputs.map((v) => v.name));
-    const reads = (g: OnnxGraph) => new Set(g.nodes.flatMap((n) => n.inputs).filter((i) => outer.has(i)));
-    const withPast = reads(reading[0].graph);
-    const other = branches.find((b) => b !== reading[0]) as Branch;
-    const unread = [...reads(other.graph)].filter((i) => !withPast.has(i));
-    if (unread.length > 0) {
-      throw new AttnlensError(
-        "BAD_MODEL",
-        `${what}: the merged decoder's with-past branch does not read ${unread.join(", ")}, which its no-past branch reads ` +
-          "(an encoder–decoder's cross-attention keys come from the cache), so attnlens cannot replace the If by it. " +
-          "Export the decoder without merging (optimum-cli export onnx --no-post-process …) and open decoder_model.onnx",
-      );
-    }
-  }
   if (branches.length !== 2 || reading.length !== 1) {
     throw new AttnlensError(
       "BAD_MODEL",
@@ -100,7 +118,23 @@ function withPastBranch(model: OnnxModel, node: OnnxNode, past: Set<string>, wha
         `${reading.length} reading past inputs). Open decoder_model.onnx or decoder_with_past_model.onnx instead`,
     );
   }
-  return reading[0];
+  const withPast = reading[0];
+  const noPast = branches.find((b) => !b.readsPast) as Branch;
+  // Safe only when the with-past branch reads every input the other reads: an encoder–decoder's
+  // with-past branch takes the cross keys from the cache instead of encoder_hidden_states.
+  const outer = new Set(model.graph.inputs.map((v) => v.name));
+  const reads = (g: OnnxGraph) => new Set(g.nodes.flatMap((n) => n.inputs).filter((i) => outer.has(i)));
+  const read = reads(withPast.graph);
+  const unread = [...reads(noPast.graph)].filter((i) => !read.has(i));
+  if (unread.length > 0) {
+    throw new AttnlensError(
+      "BAD_MODEL",
+      `${what}: the merged decoder's with-past branch does not read ${unread.join(", ")}, which its no-past branch reads ` +
+        "(an encoder–decoder's cross-attention keys come from the cache), so attnlens cannot replace the If by it. " +
+        "Export the decoder without merging (optimum-cli export onnx --no-post-process …) and open decoder_model.onnx",
+    );
+  }
+  return keep === "with-past" ? withPast : noPast;
 }
 
 /** A sub-graph's raw fields: its nodes (tag included, in order), and initializers / value infos to append. */
