@@ -169,6 +169,16 @@ describe("KV cache: past feeds that do not fit", () => {
     expect(e.message).toMatch(/past_key_values\.0\.key has 4 heads but the model's cache has 2 \(key\/value heads\)/);
   });
 
+  it("a merged decoder fed a past with use_cache_branch off is one error (its no-past branch would ignore it)", async () => {
+    const c = refCase("gpt2-merged");
+    const { file, model } = await open(c);
+    const feeds = cachedFeeds(c, file);
+    feeds.use_cache_branch = new (feeds.input_ids.constructor as typeof ort.Tensor)("bool", Uint8Array.of(0), [1]);
+    const e = await model.run(feeds).catch((x) => x);
+    expect(e.code).toBe("BAD_FEEDS");
+    expect(e.message).toMatch(/use_cache_branch is false but the past holds 6 positions/);
+  });
+
   it("an attention mask that does not cover past + new positions is one error", async () => {
     const c = refCase("gpt2-kv");
     const { file, model } = await open(c);

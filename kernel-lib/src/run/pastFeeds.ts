@@ -30,6 +30,13 @@ export function checkPastFeeds(specs: readonly InputSpec[], feeds: Feeds): void 
     if (typeof headDim === "number" && d[3] !== headDim)
       problems.push(`${s.name} has head size ${d[3]} but the model's is ${headDim}`);
   }
+  // A merged decoder runs its with-past branch either way (graph/surgery/mergedDecoder.ts): a past
+  // fed with use_cache_branch off would be read where the original model ignores it.
+  const flag = feeds.use_cache_branch;
+  if (flag && length > 0 && !(flag.data as Uint8Array)[0])
+    problems.push(
+      `use_cache_branch is false but the past holds ${length} positions (set it true, or feed an empty past)`,
+    );
   const mask = feeds.attention_mask;
   const ids = feeds.input_ids;
   if (problems.length === 0 && mask?.dims.length === 2 && ids?.dims.length === 2) {
