@@ -14,8 +14,11 @@
 import {
   copyFileSync,
   existsSync,
+  linkSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -78,7 +81,8 @@ export const BLOB = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
  */
 export function unsafeName(name: string): string | null {
   if (typeof name !== "string" || name === "") return "it is empty";
-  if (/[\u0000-\u001f\u007f]/.test(name)) return "it holds a control character (NUL, newline, …)";
+  if ([...name].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127))
+    return "it holds a control character (NUL, newline, …)";
   if (name.includes("\\")) return "it holds a backslash";
   if (name.startsWith("/")) return "it is an absolute path";
   if (/^[A-Za-z]:/.test(name) || name.split("/").some((s) => /^[A-Za-z]:/.test(s))) return "it names a drive";
@@ -147,26 +151,51 @@ export class RepoCache {
   }
 
   /**
-   * snapshots/<commit>/<name> → ../../blobs/<hash> (a relative symlink, as huggingface_hub makes
-   * it, so the cache can move), or a copy of the blob where symlinks are not allowed (Windows without
-   * developer mode). Made under a temporary name and renamed, so it appears whole or not at all.
+   * snapshots/<commit>/<name> → ../../blobs/<hash>: a relative symlink, as huggingface_hub makes it
+   * (so the cache can move), or with `hard` a hard link (external data, see asHardLink).
    */
-  link(commit: string, name: string, hash: string): string {
+  link(commit: string, name: string, hash: string, hard = false): string {
     const dest = this.pointer(commit, name);
     const blob = this.blob(hash);
     mkdirSync(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${process.pid}.tmp`;
-    rmSync(tmp, { force: true });
-    try {
-      try {
-        symlinkSync(path.relative(path.dirname(dest), blob), tmp);
-      } catch {
-        copyFileSync(blob, tmp);
-      }
-      renameSync(tmp, dest);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
+    placeBlob(blob, dest, hard ? "hard" : "symlink");
     return dest;
+  }
+
+  /**
+   * An external-data file of a snapshot as a hard link to its blob (a copy where hard links fail)
+   * instead of a symlink: onnxruntime refuses external data whose real path lies outside the
+   * model's folder, which a symlink into blobs/ does. huggingface_hub reads such a file as it
+   * reads its own copies (made where symlinks are not allowed).
+   */
+  asHardLink(file: string): void {
+    if (!lstatSync(file).isSymbolicLink()) return;
+    const target = realpathSync(file);
+    if (!target.startsWith(realpathSync(path.join(this.root, "blobs")) + path.sep)) {
+      throw refused(`${file} links outside the cache's blobs/ (to ${target})`);
+    }
+    placeBlob(target, file, "hard");
+  }
+}
+
+/**
+ * `dest` as a link to `blob` (relative symlink, or hard link), or a copy where links fail (Windows
+ * without developer mode, file systems without hard links), as huggingface_hub falls back. Made
+ * under a temporary name and renamed, so it appears whole or not at all.
+ */
+function placeBlob(blob: string, dest: string, kind: "symlink" | "hard"): void {
+  const tmp = `${dest}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  try {
+    try {
+      if (kind === "hard") linkSync(blob, tmp);
+      else symlinkSync(path.relative(path.dirname(dest), blob), tmp);
+    } catch {
+      rmSync(tmp, { force: true });
+      copyFileSync(blob, tmp);
+    }
+    renameSync(tmp, dest);
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }

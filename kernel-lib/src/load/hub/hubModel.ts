@@ -127,7 +127,7 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
       );
     }
     job.reserve(data);
-    for (const d of data) await job.fetch(d);
+    for (const d of data) await job.fetch(d, true);
   }
   repo.writeRef(s.revision, listing.commit);
   return repo.snapshot(listing.commit);
@@ -163,10 +163,13 @@ class SnapshotJob {
   }
 
   /** One file into the snapshot (a link to its blob), downloaded unless the cache has it. */
-  async fetch(name: string): Promise<string> {
+  async fetch(name: string, externalData = false): Promise<string> {
     const { commit, files } = this.listing;
     const dest = this.repo.pointer(commit, name);
-    if (existsSync(dest)) return dest;
+    if (existsSync(dest)) {
+      if (externalData) this.repo.asHardLink(dest);
+      return dest;
+    }
     const listed = files.get(name);
     const url = `${this.s.endpoint}/${this.repo.id}/resolve/${commit}/${name.split("/").map(encodeURIComponent).join("/")}`;
     const declared = listed?.size ?? 0;
@@ -184,7 +187,7 @@ class SnapshotJob {
       label: `${this.repo.id}/${name}`,
     });
     if (listed?.size == null) this.reserved += size;
-    return this.repo.link(commit, name, hash);
+    return this.repo.link(commit, name, hash, externalData);
   }
 }
 
@@ -212,6 +215,7 @@ function cachedSnapshot(
     for (const f of onnxFiles(layout)) {
       const data = externalDataFiles(path.join(dir, ...f.split("/")), f);
       if (data.some((d) => !files.includes(d))) return null;
+      for (const d of data) repo.asHardLink(path.join(dir, ...d.split("/")));
     }
   } catch (e) {
     if (e instanceof AttnlensError && e.code === "HUB_REFUSED") throw e;
