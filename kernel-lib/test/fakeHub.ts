@@ -5,7 +5,7 @@
  * - `GET /api/models/<id>[/revision/<rev>][?blobs=true]`: the commit (`sha`) and `siblings`, with
  *   `size`, `blobId` and `lfs: {sha256, size}` when asked for blobs;
  * - `GET|HEAD /<id>/resolve/<rev>/<file>`: a small file answers 200 with ETag = its git blob sha1;
- *   an LFS file (.onnx, external data) answers 302 to `/lfs-cdn/<sha256>` with X-Linked-Etag and
+ *   an LFS file (.onnx, external data) answers 302 to `/lfs-cdn/<id>/<sha256>` with X-Linked-Etag and
  *   X-Linked-Size; both carry X-Repo-Commit. Range and If-Range are honoured.
  *
  * Every commit stays resolvable by its sha after a push; faults on demand (a cut connection, a
@@ -76,7 +76,7 @@ export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
   const byId = new Map(repos.map((r) => [r.id, r]));
   const commits = new Map<string, Map<string, Snapshot>>(); // id → sha → files
   const heads = new Map<string, string>();
-  const lfsBlobs = new Map<string, { bytes: Buffer; name: string; repo: FakeRepo }>();
+  const lfsBlobs = new Map<string, { bytes: Buffer; name: string; repo: FakeRepo }>(); // "<id>/<sha256>" →
   for (const r of repos) {
     const snap: Snapshot = new Map(r.files.map((f) => [f, readFileSync(path.join(r.dir, f))]));
     for (const [f, b] of Object.entries(r.content ?? {})) snap.set(f, Buffer.from(b));
@@ -86,7 +86,8 @@ export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
     indexLfs(r, snap);
   }
   function indexLfs(r: FakeRepo, snap: Snapshot): void {
-    for (const [name, bytes] of snap) if (LFS.test(name)) lfsBlobs.set(sha256(bytes), { bytes, name, repo: r });
+    for (const [name, bytes] of snap)
+      if (LFS.test(name)) lfsBlobs.set(`${r.id}/${sha256(bytes)}`, { bytes, name, repo: r });
   }
   const resolveRev = (id: string, rev: string) => (rev === "main" ? heads.get(id) : rev);
 
@@ -103,11 +104,11 @@ export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
       if (!repo || !sha || !snap) return notFound(res);
       return listing(res, repo, sha, snap, /(^|&)blobs=(true|1)/i.test(query));
     }
-    const cdn = /^\/lfs-cdn\/([0-9a-f]{64})$/.exec(url);
+    const cdn = /^\/lfs-cdn\/([^/]+\/[^/]+)\/([0-9a-f]{64})$/.exec(url);
     if (cdn) {
-      const blob = lfsBlobs.get(cdn[1]);
+      const blob = lfsBlobs.get(`${cdn[1]}/${cdn[2]}`);
       if (!blob) return notFound(res);
-      return serve(req, res, blob.repo, blob.name, blob.bytes, { ETag: `"${cdn[1]}"` });
+      return serve(req, res, blob.repo, blob.name, blob.bytes, { ETag: `"${cdn[2]}"` });
     }
     const file = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url);
     const repo = file ? byId.get(file[1]) : undefined;
@@ -124,7 +125,7 @@ export async function startFakeHub(repos: FakeRepo[]): Promise<FakeHub> {
       const oid = sha256(bytes);
       const host = `http://${req.headers.host}`;
       const headers: Record<string, string> = {
-        Location: `${host}/lfs-cdn/${oid}`,
+        Location: `${host}/lfs-cdn/${repo.id}/${oid}`,
         "X-Repo-Commit": sha,
         "X-Linked-Etag": `"${oid}"`,
         "X-Linked-Size": String(bytes.length),

@@ -164,7 +164,7 @@ describe("interrupted and changed downloads", () => {
 
     const since = hub.log.length;
     const model = await loadModel("org/tiny-bert", opts(cacheDir));
-    const get = hub.log.slice(since).find((r) => r.path === `/lfs-cdn/${sha256(MODEL)}`);
+    const get = hub.log.slice(since).find((r) => r.path === `/lfs-cdn/org/tiny-bert/${sha256(MODEL)}`);
     expect(get?.range).toBe(`bytes=${partial}-`);
     expect(readFileSync(target).equals(MODEL)).toBe(true);
     expect(existsSync(part)).toBe(false);
@@ -190,7 +190,7 @@ describe("interrupted and changed downloads", () => {
     writeFileSync(`${modelBlob(cacheDir)}.incomplete`, Buffer.alloc(1000, 7));
     const since = hub.log.length;
     const model = await loadModel("org/tiny-bert", opts(cacheDir));
-    const gets = hub.log.slice(since).filter((r) => r.path === `/lfs-cdn/${sha256(MODEL)}`);
+    const gets = hub.log.slice(since).filter((r) => r.path === `/lfs-cdn/org/tiny-bert/${sha256(MODEL)}`);
     expect(gets.map((g) => g.range)).toEqual(["bytes=1000-", undefined]);
     expect(readFileSync(path.join(snapshot(cacheDir), "onnx", "model.onnx")).equals(MODEL)).toBe(true);
     await model.release();

@@ -7,23 +7,21 @@
  *   reads the cache without a warning.
  * A model with external data (saved by the onnx package) goes both ways too.
  */
-import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { venvPython } from "../../test/pythonEnv";
 import { loadModel } from "../src";
 import { type FakeHub, startFakeHub } from "./fakeHub";
+import { BERT_FILES, EXTERNAL_FILES, externalDataRepo, run } from "./hubFixtures";
 import { real } from "./realFixtures";
 
-const run = promisify(execFile);
 const root = mkdtempSync(path.join(tmpdir(), "attnlens-hubpy-"));
 let n = 0;
 const freshCache = () => path.join(root, `cache${n++}`);
-const BERT = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "onnx/model_quantized.onnx"];
-const EXTERNAL = ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx", "onnx/model.onnx_data"];
+const BERT = BERT_FILES;
+const EXTERNAL = EXTERNAL_FILES;
 const TOKENS = ["[CLS]", "the", "cat", "sat", "[SEP]"];
 let hub: FakeHub;
 
@@ -38,21 +36,10 @@ async function python(code: string, cache: string, env: Record<string, string> =
 }
 
 beforeAll(async () => {
-  // The BERT fixture re-saved with its weights in onnx/model.onnx_data, by the onnx package itself.
-  const ext = path.join(root, "external");
-  mkdirSync(path.join(ext, "onnx"), { recursive: true });
-  for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"])
-    cpSync(real(`bert_tfjs/${f}`), path.join(ext, f));
-  await run(venvPython(), [
-    "-c",
-    "import onnx, sys; m = onnx.load(sys.argv[1]); " +
-      "onnx.save_model(m, sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='model.onnx_data', size_threshold=0)",
-    real("bert_tfjs/onnx/model.onnx"),
-    path.join(ext, "onnx", "model.onnx"),
-  ]);
+  await externalDataRepo(path.join(root, "external"));
   hub = await startFakeHub([
     { id: "org/tiny-bert", dir: real("bert_tfjs"), files: BERT },
-    { id: "org/external", dir: ext, files: EXTERNAL },
+    { id: "org/external", dir: path.join(root, "external"), files: EXTERNAL },
   ]);
 }, 120_000);
 afterAll(() => hub?.close());

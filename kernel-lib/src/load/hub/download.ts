@@ -34,7 +34,10 @@ export interface BlobRequest {
   commit: string;
   /** What the listing declared (each may be unknown). */
   size?: number;
-  hash?: string;
+  /** An LFS file's sha256: its blob's name, known before the request (so a partial file can resume). */
+  sha256?: string;
+  /** The git blob id: a small file's blob name. */
+  blobId?: string;
   /** Bytes this file may take at most (what is left of the download limit). */
   budget: number;
   headers: Record<string, string>;
@@ -46,8 +49,10 @@ export interface BlobRequest {
 
 /** Downloads one file into blobs/ and returns its hash (the blob's name) and size. */
 export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ hash: string; size: number }> {
-  const known = r.hash ? r.repo.blob(r.hash) : null;
-  if (known && existsSync(known)) return { hash: r.hash as string, size: statSync(known).size };
+  const named = r.sha256 ?? r.blobId;
+  if (named && existsSync(r.repo.blob(named))) return { hash: named, size: statSync(r.repo.blob(named)).size };
+  // Only an LFS file (named by its sha256 before the request) resumes a partial file.
+  const known = r.sha256 ? r.repo.blob(r.sha256) : null;
   let have = known && existsSync(`${known}.incomplete`) ? statSync(`${known}.incomplete`).size : 0;
   if (r.size != null && have > r.size) {
     rmSync(`${known}.incomplete`, { force: true });
@@ -71,7 +76,9 @@ export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ h
         `the Hub served ${r.label} from commit ${JSON.stringify(served)} when asked for commit ${r.commit}`,
       );
     }
-    const hash = r.hash ?? normalizeEtag(hub.get("x-linked-etag") ?? hub.get("etag"));
+    // huggingface_hub's blob name: X-Linked-Etag (an LFS sha256), else the ETag (the git blob id).
+    const linked = normalizeEtag(hub.get("x-linked-etag"));
+    const hash = r.sha256 ?? linked ?? r.blobId ?? normalizeEtag(hub.get("etag"));
     if (!hash || !BLOB.test(hash)) {
       throw refused(`the Hub gives ${r.label} no sha256 or git hash (${JSON.stringify(hash)}) to check it against`);
     }

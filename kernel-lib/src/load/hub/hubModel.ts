@@ -10,14 +10,14 @@
  * Offline, or when the Hub cannot be reached, the snapshot refs/<revision> names is used if it
  * holds a complete model, whichever client downloaded it.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { AttnlensError } from "../../errors";
 import { chooseLayout, isLayoutProblem, type ModelFiles } from "../layout";
 import { checkRevision, hubCacheDir, RepoCache } from "./cacheLayout";
 import { type DownloadProgress, downloadBlob } from "./download";
 import { externalDataFiles } from "./externalData";
-import { blobName, fetchListing, type Listing } from "./listing";
+import { fetchListing, type Listing } from "./listing";
 import { progressReporter } from "./progress";
 
 /** Where and how `fetchHubModel` downloads: revision, cache directory, token, limit, progress callback. */
@@ -113,21 +113,13 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
     );
   }
   const job = new SnapshotJob(repo, listing, s, headers, options);
-  const onnx = onnxFiles(layout);
-  job.reserve([...TEXT_FILES.filter((f) => listing.files.has(f)), ...onnx]);
-  for (const f of TEXT_FILES) if (listing.files.has(f)) await job.fetch(f);
-  for (const f of onnx) {
-    const file = await job.fetch(f);
-    const data = externalDataFiles(file, f);
-    const missing = data.filter((d) => !listing.files.has(d));
-    if (missing.length) {
-      throw new AttnlensError(
-        "MISSING_FILES",
-        `${id}/${f} keeps its weights in ${missing.join(", ")}, which the repository does not have (commit ${listing.commit})`,
-      );
-    }
-    job.reserve(data);
-    for (const d of data) await job.fetch(d, true);
+  try {
+    await job.fetchModel(layout);
+  } catch (e) {
+    // Whatever this run linked into the snapshot goes: a failed download leaves no partial snapshot.
+    // (Blobs stay: each is whole and hash-checked, and the next run reuses it.)
+    job.undo();
+    throw e;
   }
   repo.writeRef(s.revision, listing.commit);
   return repo.snapshot(listing.commit);
@@ -136,6 +128,8 @@ export async function fetchHubModel(id: string, options: HubOptions = {}): Promi
 /** The downloads of one snapshot, against one commit and one byte budget. */
 class SnapshotJob {
   private reserved = 0;
+  /** Snapshot files this run made, for undo(). */
+  private readonly made: string[] = [];
   private readonly report: ((p: DownloadProgress) => void) | undefined;
   constructor(
     private readonly repo: RepoCache,
@@ -145,6 +139,38 @@ class SnapshotJob {
     private readonly options: HubOptions,
   ) {
     this.report = options.onProgress === false ? undefined : (options.onProgress ?? progressReporter());
+  }
+
+  /** The text files, the ONNX files, then the external data each ONNX file names. */
+  async fetchModel(layout: ModelFiles): Promise<void> {
+    const { files, commit } = this.listing;
+    const onnx = onnxFiles(layout);
+    this.reserve([...TEXT_FILES.filter((f) => files.has(f)), ...onnx]);
+    for (const f of TEXT_FILES) if (files.has(f)) await this.fetch(f);
+    for (const f of onnx) {
+      const data = externalDataFiles(await this.fetch(f), f);
+      const missing = data.filter((d) => !files.has(d));
+      if (missing.length) {
+        throw new AttnlensError(
+          "MISSING_FILES",
+          `${this.repo.id}/${f} keeps its weights in ${missing.join(", ")}, which the repository does not have (commit ${commit})`,
+        );
+      }
+      this.reserve(data);
+      for (const d of data) await this.fetch(d, true);
+    }
+  }
+
+  undo(): void {
+    const top = this.repo.snapshot(this.listing.commit);
+    for (const f of this.made) {
+      rmSync(f, { force: true });
+      // Folders this left empty, up to and including the snapshot's own.
+      for (let d = path.dirname(f); d.startsWith(top); d = path.dirname(d)) {
+        if (!existsSync(d) || readdirSync(d).length > 0) break;
+        rmdirSync(d);
+      }
+    }
   }
 
   /** Counts the declared sizes of files not yet in the snapshot against the limit, before any is written. */
@@ -178,7 +204,8 @@ class SnapshotJob {
       url,
       commit,
       size: listed?.size,
-      hash: blobName(listed),
+      sha256: listed?.sha256,
+      blobId: listed?.blobId,
       // What this file declared is already counted; an undeclared size may use what is left.
       budget: this.s.maxDownloadBytes - this.reserved + declared,
       headers: this.headers,
@@ -187,6 +214,7 @@ class SnapshotJob {
       label: `${this.repo.id}/${name}`,
     });
     if (listed?.size == null) this.reserved += size;
+    this.made.push(dest);
     return this.repo.link(commit, name, hash, externalData);
   }
 }

@@ -5,7 +5,7 @@
  * the download cannot mix two commits; the sizes cap what is accepted, the hashes check what arrives.
  */
 import { AttnlensError } from "../../errors";
-import { BLOB, COMMIT, refused, unsafeName } from "./cacheLayout";
+import { COMMIT, refused, unsafeName } from "./cacheLayout";
 import { httpError, readText, request } from "./download";
 
 /** What the Hub declares about one file; each field is absent when the server does not say. */
@@ -67,12 +67,6 @@ function hex(v: unknown, form: RegExp, id: string, name: string, field: string):
   if (typeof v !== "string" || !form.test(v))
     throw refused(`the Hub's listing of ${id} gives ${JSON.stringify(v)} as the ${field} of ${name}, which is not hex`);
   return v;
-}
-
-/** The name a file's blob has in the cache (huggingface_hub's choice): the LFS sha256, else the git blob id. */
-export function blobName(f: ListedFile | undefined): string | undefined {
-  const name = f?.sha256 ?? f?.blobId;
-  return name && BLOB.test(name) ? name : undefined;
 }
 
 export async function fetchListing(
