@@ -207,7 +207,14 @@ function total(res: Response): number | null {
   return m ? Number(m[1]) : intHeader(res.headers.get("content-length"));
 }
 
-const gb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+/** Bytes for messages: 8.6 GB, 125.7 MB, 1.0 kB, 12 bytes. */
+export function byteSize(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} bytes`;
+}
+const gb = byteSize;
 
 /**
  * How long a Hub request may go without any bytes before it is abandoned (ms): a network that

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { AttnlensError } from "../../errors";
 import { chooseLayout, isLayoutProblem, type ModelFiles } from "../layout";
 import { checkRevision, hubCacheDir, RepoCache } from "./cacheLayout";
-import { type DownloadProgress, downloadBlob } from "./download";
+import { byteSize, type DownloadProgress, downloadBlob } from "./download";
 import { externalDataFiles } from "./externalData";
 import { fetchListing, type Listing } from "./listing";
 import { progressReporter } from "./progress";
@@ -269,4 +269,4 @@ function snapshotFiles(dir: string, rel = ""): string[] {
   return out.sort();
 }
 
-const gb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+const gb = byteSize;
