@@ -12,9 +12,9 @@
  *
  * Why not @huggingface/hub (2.17): its snapshotDownload fetches every file of the repository (all
  * ONNX variants, safetensors, …); its downloadFileToCacheDir checks file names but joins the
- * server's ETag and commit into paths unchecked, never verifies a hash, has no size cap, no
- * resume and no stall timeout, and buffers each file as a Blob. The layout is small enough to
- * write here, with every check in one place.
+ * server's oid and last-commit id into paths unchecked, never verifies a hash, and has no size
+ * cap, no resume and no stall timeout. The layout is small enough to write here, with every check
+ * in one place.
  */
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
