@@ -50,7 +50,7 @@ export function refused(what: string): AttnlensError {
  * `name`), letters, digits, `-`, `_`, `.`, at most 96 characters a part, no `--` or `..`.
  */
 export function checkRepoId(id: string): void {
-  const part = "[A-Za-z0-9](?:[\\w.-]{0,94}[A-Za-z0-9])?";
+  const part = "\\w(?:[\\w.-]{0,94}\\w)?"; // huggingface_hub: \b[\w.-]+\b, so both ends are word characters
   if (!new RegExp(`^(${part}/)?${part}$`).test(id) || id.includes("--") || id.includes("..") || id.endsWith(".git")) {
     throw new AttnlensError(
       "BAD_INPUT",
