@@ -230,8 +230,8 @@ export interface WatchedResponse {
 }
 
 /**
- * GET with redirects followed by hand (at most 5): `hub` holds the first response's headers, where
- * the Hub puts X-Repo-Commit and X-Linked-*; the token is not sent on to another origin (a CDN).
+ * GET with redirects followed by hand (at most 5): `hub` holds the headers of the Hub's own answer
+ * (X-Repo-Commit, X-Linked-*), before the redirect to a CDN; the token is not sent to another origin.
  */
 async function followRedirects(
   url: string,
@@ -244,7 +244,8 @@ async function followRedirects(
   let sent = headers;
   for (let hop = 0; hop <= 5; hop++) {
     const w = await request(at, sent, label, timeoutMs, "manual");
-    hub ??= w.res.headers;
+    // The Hub's own answer is the first carrying X-Repo-Commit (a renamed repository redirects before it).
+    if (!hub || (!hub.has("x-repo-commit") && w.res.headers.has("x-repo-commit"))) hub = w.res.headers;
     const location = w.res.headers.get("location");
     if (w.res.status < 300 || w.res.status >= 400 || !location) return { ...w, hub };
     w.stop();
