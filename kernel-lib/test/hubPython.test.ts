@@ -79,6 +79,18 @@ describe("Python's huggingface_hub downloads, attnlens loads offline", () => {
       cache,
     );
     expect(await runOffline("org/external", cache)).toEqual(TOKENS);
+    // attnlens turned the data file's symlink into a hard link: Python still reads its cache as before.
+    const after = (await python(
+      "import json; from huggingface_hub import hf_hub_download, scan_cache_dir; " +
+        "p = hf_hub_download('org/external', 'onnx/model.onnx_data', local_files_only=True); " +
+        `print(json.dumps([p, [str(w) for w in scan_cache_dir(${JSON.stringify(cache)}).warnings]]))`,
+      cache,
+      { HF_HUB_OFFLINE: "1" },
+    )) as [string, string[]];
+    expect(readFileSync(after[0]).equals(readFileSync(path.join(root, "external", "onnx", "model.onnx_data")))).toBe(
+      true,
+    );
+    expect(after[1]).toEqual([]);
   });
 });
 
