@@ -131,6 +131,20 @@ describe("downloading from the Hub", () => {
     await offline.release();
   });
 
+  it("two loads of one model at once: the model file is downloaded once, both get the same snapshot", async () => {
+    const cacheDir = freshCache();
+    const since = hub.log.length;
+    const [a, b] = await Promise.all([
+      loadModel("org/tiny-bert", opts(cacheDir)),
+      loadModel("org/tiny-bert", opts(cacheDir)),
+    ]);
+    expect(a.info.dir).toBe(b.info.dir);
+    expect(hub.log.slice(since).filter((r) => r.path.startsWith("/lfs-cdn/")).length).toBe(1);
+    expect(readFileSync(path.join(a.info.dir, "onnx", "model.onnx")).equals(MODEL)).toBe(true);
+    expect(readdirSync(path.join(repoDir(cacheDir), "blobs")).filter((f) => !/^[0-9a-f]+$/.test(f))).toEqual([]);
+    await Promise.all([a.release(), b.release()]);
+  });
+
   it("quantized: true downloads only the quantized ONNX file; split layouts fetch both files", async () => {
     const cacheDir = freshCache();
     const model = await loadModel("org/tiny-bert", opts(cacheDir, { quantized: true }));

@@ -10,8 +10,18 @@
  * run of either client resumes with a Range request; a refusal deletes it. Nothing is ever renamed
  * into place before its hash is checked.
  */
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import * as path from "node:path";
 import { AttnlensError } from "../../errors";
@@ -48,10 +58,27 @@ export interface BlobRequest {
 }
 
 /** Downloads one file into blobs/ and returns its hash (the blob's name) and size. */
-export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ hash: string; size: number }> {
+export async function downloadBlob(r: BlobRequest): Promise<{ hash: string; size: number }> {
   const named = r.sha256 ?? r.blobId;
-  if (named && existsSync(r.repo.blob(named))) return { hash: named, size: statSync(r.repo.blob(named)).size };
-  // Only an LFS file (named by its sha256 before the request) resumes a partial file.
+  const present = () =>
+    named && existsSync(r.repo.blob(named)) ? { hash: named, size: statSync(r.repo.blob(named)).size } : null;
+  const cached = present();
+  if (cached) return cached;
+  if (!r.sha256) return fetchBlob(r);
+  // A resumable partial file is shared: one download of it at a time (another attnlens process, or
+  // another call in this one, is waited for, and its result used).
+  const blob = r.repo.blob(r.sha256);
+  const release = await lockBlob(`${blob}.attnlens-lock`, `${blob}.incomplete`);
+  try {
+    return present() ?? (await fetchBlob(r));
+  } finally {
+    release();
+  }
+}
+
+async function fetchBlob(r: BlobRequest, retried = false): Promise<{ hash: string; size: number }> {
+  // Only an LFS file (named by its sha256 before the request) resumes a partial file; others get a
+  // partial file of their own.
   const known = r.sha256 ? r.repo.blob(r.sha256) : null;
   let have = known && existsSync(`${known}.incomplete`) ? statSync(`${known}.incomplete`).size : 0;
   if (r.size != null && have > r.size) {
@@ -67,7 +94,7 @@ export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ h
       // The partial file is not a prefix of this one: start over.
       rmSync(`${known}.incomplete`, { force: true });
       stop();
-      return downloadBlob(r, retried);
+      return fetchBlob(r, retried);
     }
     if (!res.ok || !res.body) throw httpError(res.status, r.label, r.url);
     const served = hub.get("x-repo-commit");
@@ -84,7 +111,7 @@ export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ h
     }
     const blob = r.repo.blob(hash);
     mkdirSync(path.dirname(blob), { recursive: true });
-    part = `${blob}.incomplete`;
+    part = known ? `${blob}.incomplete` : `${blob}.${process.pid}-${randomBytes(4).toString("hex")}.incomplete`;
     if (res.status !== 206) have = 0;
     const declared = r.size ?? intHeader(hub.get("x-linked-size")) ?? total(res);
     checkRoom(r, declared, have, blob);
@@ -104,7 +131,7 @@ export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ h
     if (actual !== hash) {
       rmSync(part, { force: true });
       // A resumed file whose start was not this file's: one fresh try before calling the server wrong.
-      if (have > 0 && !retried) return downloadBlob(r, true);
+      if (have > 0 && !retried) return fetchBlob(r, true);
       throw refused(
         `${r.label} arrived corrupt: its ${hash.length === 64 ? "sha256" : "git hash"} is ${actual}, the Hub declares ${hash}`,
       );
@@ -118,6 +145,47 @@ export async function downloadBlob(r: BlobRequest, retried = false): Promise<{ h
     throw e;
   } finally {
     stop();
+  }
+}
+
+/**
+ * An exclusive lock file holding the owner's pid, released by the returned function. A live one is
+ * waited for; one whose process is gone, or whose download has written nothing for twice the stall
+ * timeout (a reused pid), is stale and taken over.
+ */
+async function lockBlob(lock: string, partial: string): Promise<() => void> {
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(lock, "utf8"));
+    } catch {
+      continue; // released meanwhile
+    }
+    if (!alive(pid) || idleMs(lock, partial) > 2 * HUB_TIMEOUT_MS) rmSync(lock, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** How long neither the lock nor the partial file has changed. */
+function idleMs(lock: string, partial: string): number {
+  const mtime = (f: string) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+  return Date.now() - Math.max(mtime(lock), mtime(partial));
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
