@@ -185,6 +185,21 @@ describe("interrupted and changed downloads", () => {
     await model.release();
   });
 
+  it("a small (non-LFS) file cut off leaves nothing behind; the next run fetches it whole", async () => {
+    const cacheDir = freshCache();
+    hub.cut("tokenizer.json", 100);
+    const e = await failure(loadModel("org/tiny-bert", opts(cacheDir)));
+    expect(e.code).toBe("NETWORK");
+    expect(e.message).toMatch(/download of org\/tiny-bert\/tokenizer\.json (broke off|stopped at)/);
+    expect(readdirSync(path.join(repoDir(cacheDir), "blobs")).filter((f) => f.includes("incomplete"))).toEqual([]);
+    expect(existsSync(snapshot(cacheDir))).toBe(false); // config.json, linked before, is taken out again
+    const model = await loadModel("org/tiny-bert", opts(cacheDir));
+    expect(
+      readFileSync(path.join(model.info.dir, "tokenizer.json")).equals(readFileSync(real("bert_tfjs/tokenizer.json"))),
+    ).toBe(true);
+    await model.release();
+  });
+
   it("gives up on a server that goes silent mid-file, then resumes", async () => {
     const cacheDir = freshCache();
     hub.stall("onnx/model.onnx", 30_000);

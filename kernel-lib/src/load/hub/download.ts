@@ -6,9 +6,10 @@
  *   the declared one or the limit, not enough disk ─► stream into blobs/<hash>.incomplete, cut off
  *   past the declared size ─► check the bytes against their hash ─► rename to blobs/<hash>.
  *
- * A network break keeps blobs/<hash>.incomplete (huggingface_hub's own name for it), which the next
- * run of either client resumes with a Range request; a refusal deletes it. Nothing is ever renamed
- * into place before its hash is checked.
+ * A network break keeps an LFS file's blobs/<sha256>.incomplete (huggingface_hub's own name for
+ * it), which the next run of either client resumes with a Range request (one attnlens download of
+ * it at a time, by a lock file); a refusal deletes it, and small files are simply fetched again.
+ * Nothing is ever renamed into place before its hash is checked.
  */
 import { createHash, randomBytes } from "node:crypto";
 import {
@@ -113,6 +114,12 @@ async function fetchBlob(r: BlobRequest, retried = false): Promise<{ hash: strin
     mkdirSync(path.dirname(blob), { recursive: true });
     part = known ? `${blob}.incomplete` : `${blob}.${process.pid}-${randomBytes(4).toString("hex")}.incomplete`;
     if (res.status !== 206) have = 0;
+    const from = /^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "");
+    if (res.status === 206 && Number(from?.[1]) !== have) {
+      throw refused(
+        `the Hub answered a resume of ${r.label} from byte ${have} with bytes from ${from?.[1] ?? "nowhere"}`,
+      );
+    }
     const declared = r.size ?? intHeader(hub.get("x-linked-size")) ?? total(res);
     checkRoom(r, declared, have, blob);
     const length = intHeader(res.headers.get("content-length"));
@@ -140,8 +147,8 @@ async function fetchBlob(r: BlobRequest, retried = false): Promise<{ hash: strin
     r.onProgress?.({ file: r.label, loaded, total: loaded, done: true });
     return { hash, size: loaded };
   } catch (e) {
-    // A broken connection keeps its bytes for a resume; anything refused keeps nothing.
-    if (part && !(e instanceof AttnlensError && e.code === "NETWORK")) rmSync(part, { force: true });
+    // A broken connection keeps the bytes of a resumable (LFS) file; anything else keeps nothing.
+    if (part && !(known && e instanceof AttnlensError && e.code === "NETWORK")) rmSync(part, { force: true });
     throw e;
   } finally {
     stop();
