@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchHubModel, type HubOptions } from "../src";
 import { failure } from "./expectError";
 import { type FakeHub, type FakeRepo, gitBlobId, sha256, startFakeHub } from "./fakeHub";
-import { BERT_FILES, EXTERNAL_FILES, externalDataRepo } from "./hubFixtures";
+import { BERT_FILES, EXTERNAL_FILES, externalDataRepo, subgraphDataRepo } from "./hubFixtures";
 import { real } from "./realFixtures";
 
 const root = mkdtempSync(path.join(tmpdir(), "attnlens-hubsec-"));
@@ -84,6 +84,7 @@ const fileGets = (since: number) => hub.log.slice(since).filter((r) => /\/resolv
 
 beforeAll(async () => {
   external = await externalDataRepo(path.join(root, "external"));
+  const subgraph = await subgraphDataRepo(path.join(root, "subgraph"));
   const modelLocation = readFileSync(path.join(external, "onnx", "model.onnx"));
   // "model.onnx_data" and "../ESCAPED_data" have the same length: a byte swap keeps the protobuf valid.
   const escaping = Buffer.from(
@@ -105,6 +106,7 @@ beforeAll(async () => {
     },
     { id: "evil/external-missing", dir: external, files: EXTERNAL_FILES.filter((f) => !f.endsWith("_data")) },
     { id: "evil/external-escape", dir: external, files: EXTERNAL_FILES, content: { "onnx/model.onnx": escaping } },
+    { id: "org/subgraph-data", dir: subgraph, files: ["config.json", "onnx/model.onnx", "onnx/branch.bin"] },
     bert("evil/sha-dotdot", { editListing: (b) => ({ ...b, sha: ".." }) }),
     bert("evil/sha-path", { editListing: (b) => ({ ...b, sha: "../../ESCAPED" }) }),
     bert("evil/sha-short", { editListing: (b) => ({ ...b, sha: "0123abcd" }) }),
@@ -186,6 +188,12 @@ describe("external data: exactly the files the model names", () => {
     const dir = await fetchHubModel("evil/external-decoy", options(c.cache));
     expect(walk(dir).filter((f) => f.startsWith("onnx/"))).toEqual(["onnx/model.onnx", "onnx/model.onnx_data"]);
     expect(fileGets(since).filter((r) => /data2|ESCAPED/.test(r.path))).toEqual([]);
+  });
+
+  it("data named only inside a sub-graph (an If branch, as in a merged decoder) is found", async () => {
+    const c = freshCase();
+    const dir = await fetchHubModel("org/subgraph-data", options(c.cache));
+    expect(walk(dir).sort()).toEqual(["config.json", "onnx/branch.bin", "onnx/model.onnx"]);
   });
 
   it("a model naming data the repository lacks: one error, no snapshot", async () => {
