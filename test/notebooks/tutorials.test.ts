@@ -230,7 +230,7 @@ describe("tutorial notebooks", () => {
       ...process.env,
       JUPYTER_DATA_DIR: dataDir,
       HF_HUB_OFFLINE: "1",
-      ATTNLENS_CACHE: path.join(work, "hub-cache"), // empty: the Hub id cannot come from a user's cache
+      HF_HUB_CACHE: path.join(work, "hub-cache"), // empty: the Hub id cannot come from a user's cache
       TMPDIR: work, // the report notebook 07 writes
     };
     delete env.ATTNLENS_MODELS_DIR; // the bundled models, where a student finds them

@@ -38,7 +38,8 @@ const QUANTIZED = ["_quantized", "_int8", "_uint8", "_q8"];
 
 export function chooseLayout(
   files: readonly string[],
-  options: { quantized?: boolean } = {},
+  /** knownNamesOnly: no lone .onnx file of another name (a Hub listing is not trusted that far). */
+  options: { quantized?: boolean; knownNamesOnly?: boolean } = {},
 ): ModelFiles | LayoutProblem {
   const have = new Set(files);
   const at = (name: string) => (have.has(name) ? name : null);
@@ -77,11 +78,13 @@ export function chooseLayout(
       if (single) return { kind: "single", model: single, quantized: suffix !== "", ...text };
     }
   }
-  if (onnx.length === 1)
+  if (onnx.length === 1 && !options.knownNamesOnly)
     return { kind: "single", model: onnx[0], quantized: QUANTIZED.some((q) => onnx[0].includes(q)), ...text };
   return {
     problem: onnx.length
-      ? `it holds several .onnx files (${onnx.join(", ")}) and none has a standard name`
+      ? options.knownNamesOnly
+        ? `none of its .onnx files (${onnx.join(", ")}) has a standard name`
+        : `it holds several .onnx files (${onnx.join(", ")}) and none has a standard name`
       : "it holds no .onnx file",
     lookedFor: lookedFor(),
   };
