@@ -1,35 +1,119 @@
-"""Causal decoder families, random weights from small configs; batches left-padded as generate() pads."""
+"""Causal decoder families, random weights from small configs; batches left-padded as generate() pads.
+
+Each family is exported by optimum as `text-generation-with-past` (one model.onnx whose first step takes
+empty past key/value feeds); GPT-2 and Llama also as `text-generation` (no past inputs at all).
+"""
 from __future__ import annotations
 
-from transformers import GPT2Config, GPT2LMHeadModel
+import inspect
+
+import numpy as np
+import onnx
+from transformers import (
+    BloomConfig,
+    BloomForCausalLM,
+    GemmaConfig,
+    GemmaForCausalLM,
+    GPT2Config,
+    GPT2LMHeadModel,
+    GPTNeoXConfig,
+    GPTNeoXForCausalLM,
+    LlamaConfig,
+    LlamaForCausalLM,
+    MistralConfig,
+    MistralForCausalLM,
+    OPTConfig,
+    OPTForCausalLM,
+    PhiConfig,
+    PhiForCausalLM,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
 
 from ..case import Case, Run
 from ..export import optimum
-from ..inputs import empty_cache, id_batch, positions_from_mask
+from ..inputs import id_batch, positions_from_mask
 
 VOCAB = 120
+LAYERS = 2
+# Longer than Mistral's window below, so the window cuts into the longer row.
+LENGTHS = [9, 5]
+SLIDING_WINDOW = 4
 
 
-def _gpt2():
-    cfg = GPT2Config(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64,
-                     attn_implementation="eager")
-    return GPT2LMHeadModel(cfg).eval()
+def _model(config_cls, model_cls, **cfg):
+    def build():
+        return model_cls(config_cls(vocab_size=VOCAB, attn_implementation="eager", **cfg)).eval()
+
+    return build
 
 
-def _left_padded(layers, kv_heads, head_dim):
-    def runs(model, out):
-        ids, mask = id_batch(VOCAB, [8, 5], pad="left")
-        pos = positions_from_mask(mask)
-        torch_kwargs = {"input_ids": ids, "attention_mask": mask, "position_ids": pos, "use_cache": False}
-        feeds = {"input_ids": ids, "attention_mask": mask, "position_ids": pos,
-                 **empty_cache(layers, 2, kv_heads, head_dim)}
-        return [Run("left_padded", torch_kwargs, {"model.onnx": feeds}, {"model.onnx": ["decoder"]},
-                    query_mask={"decoder": mask})]
-    return runs
+def _rope(kv_heads=2, **extra):
+    """The Llama-style layout the RoPE families share: 4 query heads over 2 key/value heads (GQA)."""
+    return dict(hidden_size=32, intermediate_size=64, num_hidden_layers=LAYERS, num_attention_heads=4,
+                num_key_value_heads=kv_heads, max_position_embeddings=64, **extra)
 
+
+def _graph_inputs(path: str) -> dict[str, list]:
+    """The ONNX file's inputs and their dims (ints, or the symbolic names)."""
+    m = onnx.load(path, load_external_data=False)
+    return {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in m.graph.input}
+
+
+def _empty_past(dims: list, batch: int) -> np.ndarray:
+    """A zero-length cache shaped as the graph declares it: its batch axis, 0 on the past-length axis."""
+    shape = [d if isinstance(d, int) else (batch if "batch" in d else 0) for d in dims]
+    return np.zeros(shape, dtype=np.float32)
+
+
+def _left_padded(model, out: str) -> list[Run]:
+    """One left-padded batch; positions count real tokens only, as generate() feeds them."""
+    ids, mask = id_batch(VOCAB, LENGTHS, pad="left")
+    pos = positions_from_mask(mask)
+    graph = _graph_inputs(f"{out}/model.onnx")
+    given = {"input_ids": ids, "attention_mask": mask, "position_ids": pos}
+    feeds = {k: v for k, v in given.items() if k in graph}
+    feeds |= {k: _empty_past(d, len(LENGTHS)) for k, d in graph.items() if k.startswith("past_key_values")}
+    missing = set(graph) - set(feeds)
+    if missing:
+        raise SystemExit(f"refmodels: model.onnx wants inputs this case does not make: {sorted(missing)}")
+    # BLOOM (ALiBi) takes no position ids; every other family gets the same ones as the export.
+    accepted = inspect.signature(model.forward).parameters
+    torch_kwargs = {k: v for k, v in given.items() if k in accepted} | {"use_cache": False}
+    return [Run("left_padded", torch_kwargs, {"model.onnx": feeds}, {"model.onnx": ["decoder"]},
+                query_mask={"decoder": mask})]
+
+
+def _case(name, family, build, *, past=True, **kw) -> Case:
+    task = "text-generation-with-past" if past else "text-generation"
+    variant = "optimum with past, left-padded batch" if past else "optimum without past, left-padded batch"
+    return Case(name, family, variant, build, optimum(task), _left_padded,
+                expected_sites={"model.onnx": [f"decoder.self.{i}" for i in range(LAYERS)]}, **kw)
+
+
+_gpt2 = _model(GPT2Config, GPT2LMHeadModel, n_embd=32, n_layer=LAYERS, n_head=4, n_positions=64)
+_llama = _model(LlamaConfig, LlamaForCausalLM, **_rope())
 
 CASES = [
-    Case("gpt2", "GPT-2", "optimum with past (left-padded batch)", _gpt2,
-         optimum("text-generation-with-past"), _left_padded(2, 4, 8),
-         expected_sites={"model.onnx": [f"decoder.self.{i}" for i in range(2)]}),
+    _case("gpt2", "GPT-2", _gpt2),
+    _case("gpt2-nopast", "GPT-2", _gpt2, past=False),
+    _case("gpt-neox", "GPT-NeoX", _model(GPTNeoXConfig, GPTNeoXForCausalLM, hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=LAYERS, num_attention_heads=4, rotary_pct=0.5,
+                                         max_position_embeddings=64),
+          notes="partial rotary (rotary_pct 0.5), parallel residual"),
+    _case("llama", "Llama", _llama, notes="GQA: 4 query heads over 2 key/value heads; RoPE"),
+    _case("llama-nopast", "Llama", _llama, past=False, notes="GQA: 4 query heads over 2 key/value heads; RoPE"),
+    _case("mistral", "Mistral", _model(MistralConfig, MistralForCausalLM, **_rope(sliding_window=SLIDING_WINDOW)),
+          notes=f"sliding window {SLIDING_WINDOW} < the longest row ({max(LENGTHS)} tokens); GQA"),
+    _case("qwen2", "Qwen2", _model(Qwen2Config, Qwen2ForCausalLM, **_rope()), notes="GQA, q/k/v biases"),
+    _case("phi", "Phi", _model(PhiConfig, PhiForCausalLM, **_rope(kv_heads=4, partial_rotary_factor=0.5)),
+          # optimum's Phi export shapes its past as num_attention_heads (phi-1/2 have no GQA).
+          notes="partial rotary (factor 0.5), 4 key/value heads as in phi-2"),
+    _case("gemma", "Gemma", _model(GemmaConfig, GemmaForCausalLM, **_rope(head_dim=16)),
+          notes="head_dim 16 ≠ hidden/heads; GQA"),
+    _case("bloom", "BLOOM", _model(BloomConfig, BloomForCausalLM, hidden_size=32, n_layer=LAYERS, n_head=4),
+          notes="ALiBi position biases, no position ids"),
+    _case("opt", "OPT", _model(OPTConfig, OPTForCausalLM, hidden_size=32, ffn_dim=64, num_hidden_layers=LAYERS,
+                               num_attention_heads=4, word_embed_proj_dim=32, max_position_embeddings=64),
+          notes="learned positions offset by 2, computed from the attention mask"),
 ]

@@ -66,17 +66,18 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
   }
   const output = `${PREFIX}/${site.id}`;
   const p = path.projection;
-  // Heads the graph does not state (exports that reshape with -1) are read from V's shape at run time.
-  const usable = p && (H > 0 ? p.width % H === 0 : rank === 4);
+  // Rank 4: the heads are V's own axis 1, read at run time: W_O splits as the values it multiplies do,
+  // whatever the static count says (0 when unknown; GQA graphs hide it behind repeated keys and values).
+  const usable = p && (rank === 4 || (H > 0 && p.width % H === 0));
   let x = v;
   if (usable) {
     const w = p.transposed ? e.op("Transpose", [p.weight], { perm: { ints: [1, 0] } }) : p.weight;
     // [H·d, D] → [H, d, D]: head h's rows of W_O, which multiply its d value components.
     const shape = () => e.op("Shape", [v]);
     const heads =
-      H > 0
-        ? e.i64([H, p.width / H, -1])
-        : e.concat([e.slice(shape(), 1, 2, 0), e.slice(shape(), 3, 4, 0), e.i64([-1])], 0);
+      rank === 4
+        ? e.concat([e.slice(shape(), 1, 2, 0), e.slice(shape(), 3, 4, 0), e.i64([-1])], 0)
+        : e.i64([H, p.width / H, -1]);
     x = e.op("MatMul", [v, e.op("Reshape", [w, heads])]);
   }
   e.op("Cast", [l2(e, x)], { to: { i: DataType.FLOAT } }, output);
