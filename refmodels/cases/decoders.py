@@ -2,6 +2,8 @@
 
 Each family is exported by optimum as `text-generation-with-past` (one model.onnx whose first step takes
 empty past key/value feeds); GPT-2 and Llama also as `text-generation` (no past inputs at all).
+Llama-layout families (v_proj, o_proj, key/value groups) also record norm-based attention's value norms
+in the run's extra, computed from the modules' own weights.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import inspect
 
 import numpy as np
 import onnx
+import torch
 from transformers import (
     BloomConfig,
     BloomForCausalLM,
@@ -80,8 +83,37 @@ def _left_padded(model, out: str) -> list[Run]:
     # BLOOM (ALiBi) takes no position ids; every other family gets the same ones as the export.
     accepted = inspect.signature(model.forward).parameters
     torch_kwargs = {k: v for k, v in given.items() if k in accepted} | {"use_cache": False}
+    extra = {"value_norms": _value_norms(model, torch_kwargs)} if _has_gqa_layout(model) else {}
     return [Run("left_padded", torch_kwargs, {"model.onnx": feeds}, {"model.onnx": ["decoder"]},
-                query_mask={"decoder": mask})]
+                query_mask={"decoder": mask}, extra=extra)]
+
+
+def _has_gqa_layout(model) -> bool:
+    attn = getattr(getattr(model, "model", None), "layers", [None])[0]
+    attn = getattr(attn, "self_attn", None)
+    return all(hasattr(attn, a) for a in ("v_proj", "o_proj", "num_key_value_groups", "head_dim"))
+
+
+def _value_norms(model, torch_kwargs) -> list:
+    """Norm-based attention's ‖f(x_j)‖ = ‖v_j W_O^h‖ per layer, [batch][head][source], from the module's
+    own value projection (repeated over each key/value head's query heads, as repeat_kv does) and o_proj."""
+    layers = [layer.self_attn for layer in model.model.layers]
+    values: list = [None] * len(layers)
+    hooks = [a.v_proj.register_forward_hook(lambda _m, _i, out, k=k: values.__setitem__(k, out))
+             for k, a in enumerate(layers)]
+    with torch.no_grad():
+        model(**torch_kwargs)
+    for h in hooks:
+        h.remove()
+    norms = []
+    for a, v in zip(layers, values):
+        b, s, _ = v.shape
+        v = v.view(b, s, -1, a.head_dim).transpose(1, 2).repeat_interleave(a.num_key_value_groups, dim=1)
+        w = a.o_proj.weight.detach()  # [D, H·d]
+        heads = v.shape[1]
+        w_h = w.view(w.shape[0], heads, a.head_dim).permute(1, 2, 0)  # [H, d, D]
+        norms.append(torch.linalg.vector_norm(v @ w_h, dim=-1).tolist())
+    return norms
 
 
 def _case(name, family, build, *, past=True, **kw) -> Case:
