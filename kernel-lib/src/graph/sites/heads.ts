@@ -1,6 +1,7 @@
 /**
  * Static head count of a site, read from the Reshape that splits the query into heads:
- * [B, T, H, d] (BERT, GPT-2, T5) or [B·H, T, d] / [T, B·H, d] (BART, torch.nn.MultiheadAttention),
+ * [B, T, H, d] (BERT, GPT-2, T5), [B, H, T, d] with T known only at run time (Falcon), or
+ * [B·H, T, d] / [T, B·H, d] (BART, torch.nn.MultiheadAttention),
  * where H appears as a constant factor of an unknown size. 0 when it cannot be told statically;
  * run-time dims then decide (see result/layout).
  *
@@ -76,9 +77,12 @@ function headsFromShape(shape: ReturnType<typeof evaluateInts>): number {
   // A factor is a head count only where heads fold into another axis ([B·H, T, d], [T, B·H, d]).
   if (shape.length === 3) for (const d of shape) if (typeof d === "object" && d.factor > 1) return d.factor;
   if (shape.length === 4) {
-    const h = shape[2];
     const d = shape[3];
-    if (typeof h === "number" && h > 0 && (typeof d !== "number" || d === -1 || d > 0)) return h;
+    if (typeof d === "number" && d < -1) return 0;
+    const [, a, h] = shape;
+    if (typeof h === "number" && h > 0) return h; // [B, T, H, d]
+    // [B, H, T, d] (a split already transposed, Falcon): a known count before a run-time length.
+    if (typeof a === "number" && a > 0 && typeof h === "object") return a;
   }
   return 0;
 }

@@ -18,7 +18,7 @@ import { defaultOpset, type OnnxModel } from "../onnx/model";
 import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
 import type { AttentionSite } from "../sites/types";
-import { findValuePath } from "../sites/valuePath";
+import { findValuePath, type OutputProjection } from "../sites/valuePath";
 
 /** What the norms of a site are: of the transformed vectors f(x_j), of the values alone, or none. */
 export type ValueNormKind = "transformed" | "value";
@@ -66,8 +66,9 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
   }
   const output = `${PREFIX}/${site.id}`;
   const p = path.projection;
-  // Rank 4: the heads are V's own axis 1, read at run time: W_O splits as the values it multiplies do,
-  // whatever the static count says (0 when unknown; GQA graphs hide it behind repeated keys and values).
+  // Rank 4: W_O splits into heads of V's own size d, read at run time, whatever the static count says
+  // (0 when unknown; GQA graphs hide it behind repeated keys). Multi-query V ([B, 1, S, d]) broadcasts
+  // against the H heads of W_O in the MatMul, as it does against the probabilities in the model.
   const usable = p && (rank === 4 || (H > 0 && p.width % H === 0));
   let x = v;
   if (usable) {
@@ -76,7 +77,7 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
     const shape = () => e.op("Shape", [v]);
     const heads =
       rank === 4
-        ? e.concat([e.slice(shape(), 1, 2, 0), e.slice(shape(), 3, 4, 0), e.i64([-1])], 0)
+        ? e.concat([e.i64([-1]), e.slice(shape(), 3, 4, 0), e.i64([outputWidth(index, p)])], 0)
         : e.i64([H, p.width / H, -1]);
     x = e.op("MatMul", [v, e.op("Reshape", [w, heads])]);
   }
@@ -86,6 +87,12 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
     ? `the output projection's width ${p.width} does not split into ${H || "an unknown number of"} heads`
     : (path.reason ?? "no output projection");
   return { site: site.id, output, kind: "value", note: `‖v_j‖ only: ${why}` };
+}
+
+/** D, the projection's output width: W_O is [H·d, D], or [D, H·d] when transposed. */
+function outputWidth(index: GraphIndex, p: OutputProjection): number {
+  const dims = index.graph.initializers.get(p.weight)?.dims ?? [];
+  return Number(p.transposed ? dims[0] : dims[1]);
 }
 
 /** ‖x‖₂ over the last axis, that axis dropped (axes became an input of ReduceL2 in opset 18). */
