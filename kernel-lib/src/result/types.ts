@@ -19,7 +19,10 @@ export interface SiteLabel {
   layer: number;
   /** Number of heads; 0 when it can only be known after a run. */
   heads: number;
-  /** True when a causal mask hides future positions (targets see sources j ≤ i). */
+  /**
+   * True when a causal mask hides future positions (targets see sources j ≤ i): read from the map on the
+   * real (unpadded) target rows when they allow it, else the mask found in the graph.
+   */
   causal: boolean;
   /** Name of the ONNX node whose output holds the probabilities (usually a Softmax). */
   node: string;
