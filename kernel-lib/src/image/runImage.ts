@@ -74,7 +74,10 @@ function fromImages(
   });
   const data = new Float32Array(samples.reduce((n, s) => n + s.data.length, 0));
   let off = 0;
-  for (const s of samples) data.set(s.data, off), (off += s.data.length);
+  for (const s of samples) {
+    data.set(s.data, off);
+    off += s.data.length;
+  }
   const first = samples[0];
   const dims = [samples.length, 3, first.height, first.width];
   const tensor = pixelTensor(data, dims, g, `${info.name} (after its ${processor.type})`);
