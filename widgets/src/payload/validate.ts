@@ -1,5 +1,12 @@
 /** Checking that a value is a payload this version can show, with messages that say what is wrong. */
-import { type AttentionPayload, type EncodedMaps, type PayloadImage, PAYLOAD_VERSION, type StreamName, type TokenStream } from "./types";
+import {
+  type AttentionPayload,
+  type EncodedMaps,
+  PAYLOAD_VERSION,
+  type PayloadImage,
+  type StreamName,
+  type TokenStream,
+} from "./types";
 
 function fail(message: string): never {
   throw new Error(`attnlens payload: ${message}`);

@@ -4,7 +4,6 @@ export { cellSize, fullWindow, type HeatmapOptions, heatmapSpec, LABEL_MIN_PX, p
 export { LINES_MAX_TOKENS, LINES_MIN_SHARE, type LinesOptions, linesSpec } from "./lines";
 export { type MetricOverviewOptions, metricOverviewSpec } from "./metricOverview";
 export { PATTERN_COLORS, PATTERN_ORDER, VIRIDIS_PALETTE, viridis } from "./palette";
-export { indexedPng, pngDataUrl } from "./png";
 export {
   type PatchCell,
   type PatchOverlayOptions,
@@ -13,6 +12,7 @@ export {
   patchSites,
   queryLabels,
 } from "./patchOverlay";
+export { indexedPng, pngDataUrl } from "./png";
 export { type CellWindow, rasterUrl } from "./raster";
 export { type StaticOptions, staticSpec } from "./staticView";
 export { THEMES, type ThemeColors, type ThemeName, themeConfig, VL_SCHEMA, type VlSpec } from "./theme";

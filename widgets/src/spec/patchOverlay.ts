@@ -35,8 +35,13 @@ export function patchSites(payload: AttentionPayload): PayloadSite[] {
   const n = img.prefix + img.rows * img.cols;
   return payload.sites.filter(
     (s) =>
-      s.maps && s.kind === "self" && s.rows === "source" && s.dims[2] === n && s.dims[3] === n &&
-      s.maps.bin[0] === 1 && s.maps.bin[1] === 1,
+      s.maps &&
+      s.kind === "self" &&
+      s.rows === "source" &&
+      s.dims[2] === n &&
+      s.dims[3] === n &&
+      s.maps.bin[0] === 1 &&
+      s.maps.bin[1] === 1,
   );
 }
 
@@ -71,7 +76,9 @@ export function queryLabels(payload: AttentionPayload, sample = 0): string[] {
   const text = payload.tokens.source?.text[sample];
   const n = img.prefix + img.rows * img.cols;
   return Array.from({ length: n }, (_, i) =>
-    i < img.prefix ? (text?.[i] ?? `[${i}]`) : `patch (${Math.floor((i - img.prefix) / img.cols)}, ${(i - img.prefix) % img.cols})`,
+    i < img.prefix
+      ? (text?.[i] ?? `[${i}]`)
+      : `patch (${Math.floor((i - img.prefix) / img.cols)}, ${(i - img.prefix) % img.cols})`,
   );
 }
 

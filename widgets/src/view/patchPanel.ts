@@ -20,7 +20,11 @@ export interface PatchRenderOptions {
   size?: number;
 }
 
-export function renderPatches(element: HTMLElement, payload: AttentionPayload, options: PatchRenderOptions = {}): () => void {
+export function renderPatches(
+  element: HTMLElement,
+  payload: AttentionPayload,
+  options: PatchRenderOptions = {},
+): () => void {
   const root = el("div", "attnlens attnlens-patches");
   element.append(root);
   let embedded: Embedded | undefined;

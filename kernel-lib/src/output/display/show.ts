@@ -3,6 +3,7 @@
  * through the running tslab kernel. Outside a kernel there is nowhere to draw: say so, and how to
  * get a report file instead.
  */
+import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
@@ -63,4 +64,15 @@ export function showLines(result: AttentionResult, options: ViewOptions = {}): P
 /** Attention rollout / flow from output tokens to input tokens. */
 export function showFlow(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
   return show(result, { ...options, view: "flow" });
+}
+
+/** Vision models: a head's attention from [CLS] (or a chosen patch) over the image's patch grid. */
+export function showPatches(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  if (!result.image) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      "showPatches: the result has no image; run a vision model on { image } or { pixel_values } first",
+    );
+  }
+  return show(result, { ...options, view: "patches" });
 }
