@@ -3,9 +3,8 @@
  * through the running tslab kernel. Outside a kernel there is nowhere to draw: say so, and how to
  * get a report file instead.
  */
-import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
-import { ATTNLENS_MIME, displayBundle } from "./bundle";
+import { ATTNLENS_MIME, displayBundle, noImage } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
 import type { DisplayBundle, ShowOptions } from "./types";
 
@@ -67,12 +66,7 @@ export function showFlow(result: AttentionResult, options: ViewOptions = {}): Pr
 }
 
 /** Vision models: a head's attention from [CLS] (or a chosen patch) over the image's patch grid. */
-export function showPatches(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
-  if (!result.image) {
-    throw new AttnlensError(
-      "BAD_INPUT",
-      "showPatches: the result has no image; run a vision model on { image } or { pixel_values } first",
-    );
-  }
+export async function showPatches(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  if (!result.image) throw noImage("showPatches");
   return show(result, { ...options, view: "patches" });
 }
