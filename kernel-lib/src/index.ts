@@ -39,6 +39,7 @@ export {
 export type { TextInput, TextPair } from "./text/textInput";
 export type { ImageInput } from "./image/imageInput";
 export type { NestedPixels } from "./image/pixelValues";
+export { type WindowLabels, windowLabels } from "./image/windows";
 export {
   type EncodedText,
   type EncodeOptions,

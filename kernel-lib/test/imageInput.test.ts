@@ -19,6 +19,7 @@ import { loadModel } from "../src";
 import { decodeImage } from "../src/image/decode";
 import { preprocessImage } from "../src/image/preprocess";
 import { readImageProcessor } from "../src/image/runImage";
+import { windowLabels } from "../src/image/windows";
 import { decodeNpy } from "../src/output/files/npy";
 import { failure } from "./expectError";
 
@@ -137,11 +138,29 @@ describe("run() with an image", () => {
     await model.release();
   });
 
-  it("CLIP: image and text feed both towers; the vision sites' tokens are patches", async () => {
+  it("CLIP: image and text feed both towers; vision sites alone get patch tokens", async () => {
     const model = await loadModel(caseDir("clip"), { providers: ["cpu"] });
     const e = await failure(model.run({ image: path.join(dir, "wide.png") }));
     expect(e.code).toBe("BAD_INPUT");
-    expect(e.message).toMatch(/text tower .*input_ids.*\{ image, text \}|tokenizer\.json/);
+    expect(e.message).toContain("also has a text tower (inputs input_ids, attention_mask): pass { image, text }");
+    const both = await model.run({ image: path.join(dir, "wide.png"), text: ["w5 w7 w9", "w4"] });
+    // encoder.self.0-1: vision tower (1 image, [CLS] + 16 patches); 2-3: text tower (2 texts, 5 tokens, causal).
+    expect(both.sites.map((s) => [s.id, s.dims, s.causal])).toEqual([
+      ["encoder.self.0", [1, 4, 17, 17], false],
+      ["encoder.self.1", [1, 4, 17, 17], false],
+      ["encoder.self.2", [2, 4, 5, 5], true],
+      ["encoder.self.3", [2, 4, 5, 5], true],
+    ]);
+    expect(both.tokens).toBeUndefined(); // two towers, two lengths: no one token axis
+    expect(both.image).toMatchObject({ rows: 4, cols: 4, prefix: 1 });
+    const vision = await model.run(
+      { image: path.join(dir, "wide.png"), text: "w5" },
+      { sites: ["encoder.self.0", "encoder.self.1"] },
+    );
+    expect(vision.sites.map((s) => s.id)).toEqual(["encoder.self.0", "encoder.self.1"]);
+    expect(vision.tokens?.source?.[0][0].text).toBe("[CLS]");
+    expect(vision.tokens?.source?.[0][16].text).toBe("patch (3, 3)");
+    for (const [i, s] of vision.sites.entries()) expect(diff(s.data, both.sites[i].data).max).toBe(0);
     await model.release();
   });
 
@@ -175,6 +194,74 @@ describe("run() with an image", () => {
     writeFileSync(bad, "hello");
     const e = await failure(model.run({ image: bad }));
     expect(e.message).toMatch(/neither PNG nor JPEG/);
+    await model.release();
+  });
+});
+
+// transformers' own partition of a grid of patch numbers (1-based; 0 = padding), block by block.
+const SWIN_WINDOWS = `
+import json, sys, torch
+from transformers import SwinConfig, SwinModel
+from transformers.models.swin.modeling_swin import window_partition
+cfg = SwinConfig(**json.loads(sys.argv[1]))
+model = SwinModel(cfg).eval()
+with torch.no_grad():
+    model(pixel_values=torch.zeros(1, 3, cfg.image_size, cfg.image_size))  # sets each block's shift and window
+out = []
+for stage in model.encoder.layers:
+    for block in stage.blocks:
+        h, w = block.input_resolution
+        idx = torch.arange(1, h * w + 1, dtype=torch.float32).view(1, h, w, 1)
+        idx, _ = block.maybe_pad(idx, h, w)
+        if block.shift_size > 0:
+            idx = torch.roll(idx, shifts=(-block.shift_size, -block.shift_size), dims=(1, 2))
+        ws = int(block.window_size)
+        out.append({"w": w, "windows": window_partition(idx, ws).view(-1, ws * ws).long().tolist()})
+print(json.dumps(out))
+`;
+
+describe("Swin window labels", () => {
+  it.each([
+    [
+      "the harness's Swin (8×8 patches, window 4)",
+      { image_size: 32, patch_size: 4, depths: [2, 2], num_heads: [2, 4], window_size: 4, embed_dim: 16 },
+    ],
+    [
+      "padded, shifted stages (12×12 patches, window 5)",
+      { image_size: 48, patch_size: 4, depths: [2, 2], num_heads: [1, 1], window_size: 5, embed_dim: 8 },
+    ],
+  ])("%s: every window position is the patch transformers puts there", (_, cfg) => {
+    const blocks = JSON.parse(runPython(SWIN_WINDOWS, [JSON.stringify(cfg)])) as { w: number; windows: number[][] }[];
+    const grid = cfg.image_size / cfg.patch_size;
+    const layout = {
+      rows: grid,
+      cols: grid,
+      prefix: 0,
+      patch: cfg.patch_size,
+      window: cfg.window_size,
+      depths: cfg.depths,
+      pictures: [],
+    };
+    expect(blocks).toHaveLength(cfg.depths.reduce((a, b) => a + b, 0));
+    for (const [layer, want] of blocks.entries()) {
+      const got = windowLabels(layout, { id: `encoder.self.${layer}`, layer });
+      const prefix = got.stage === 0 ? "" : `stage ${got.stage} `;
+      const names = want.windows.map((win) =>
+        win.map((k) => (k === 0 ? "pad" : `${prefix}patch (${Math.floor((k - 1) / want.w)}, ${(k - 1) % want.w})`)),
+      );
+      expect(got.labels, `block ${layer}`).toEqual(names);
+    }
+  });
+
+  it("the Swin export's per-window maps have as many windows per image as the labels", async () => {
+    const model = await loadModel(caseDir("swin"), { providers: ["cpu"] });
+    const r = await model.run({ image: [path.join(dir, "wide.png"), path.join(dir, "photo.jpg")] });
+    for (const site of r.sites) {
+      const w = windowLabels(r.image!, site);
+      expect(site.dims[0]).toBe(2 * w.windows);
+      expect(site.dims[2]).toBe(w.window * w.window);
+    }
+    expect(windowLabels(r.image!, r.sites[1]).shift).toBe(2);
     await model.release();
   });
 });

@@ -47,13 +47,16 @@ def pixels(batch: int, size: int = IMAGE, seed: int = 2) -> torch.Tensor:
     return torch.from_numpy(rng.standard_normal((batch, 3, size, size)).astype(np.float32))
 
 
-def with_processor(processor, task: str):
-    """optimum copies a preprocessor_config.json it finds beside the weights: save one there first, so the
-    export folder is what a user downloads (attnlens reads it to turn an image file into pixel_values)."""
+def with_processor(processor, task: str, tokenizer=None):
+    """optimum copies a preprocessor_config.json (and a tokenizer) it finds beside the weights: save them there
+    first, so the export folder is what a user downloads (attnlens reads it to turn an image file into
+    pixel_values, and CLIP's text into input_ids)."""
     export = optimum(task)
 
     def run(src: str, out: str) -> None:
         processor.save_pretrained(src)
+        if tokenizer:
+            tokenizer().save_pretrained(src)
         export(src, out)
 
     return run
@@ -85,6 +88,21 @@ def _clip():
                            num_attention_heads=4, intermediate_size=64, attn_implementation="eager"),
         projection_dim=16, attn_implementation="eager")
     return CLIPModel(cfg).eval()
+
+
+def clip_tokenizer():
+    """A word-level tokenizer over the case's vocabulary (w3 … w119), framed like CLIP's: <|startoftext|> … <|endoftext|>
+    (id 2 = the text config's eos_token_id, where CLIP pools)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "<|startoftext|>": 1, "<|endoftext|>": 2, **{f"w{i}": i for i in range(3, VOCAB)}}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<|endoftext|>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<|startoftext|> $A <|endoftext|>", special_tokens=[("<|startoftext|>", 1), ("<|endoftext|>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|startoftext|>", eos_token="<|endoftext|>",
+                                   pad_token="<pad>", unk_token="<|endoftext|>")
 
 
 def tower_order(onnx_file: str) -> list[str]:
@@ -166,7 +184,7 @@ CASES = [
     Case("vit", "ViT", "optimum fp32 (feature-extraction)", _vit,
          with_processor(VIT_PROCESSOR, "feature-extraction"), _vit_runs, expected_sites=_sites(2)),
     Case("clip", "CLIP", "optimum fp32 (zero-shot-image-classification, both towers)", _clip,
-         with_processor(CLIP_PROCESSOR, "zero-shot-image-classification"), _clip_runs, expected_sites=_sites(4),
+         with_processor(CLIP_PROCESSOR, "zero-shot-image-classification", clip_tokenizer), _clip_runs, expected_sites=_sites(4),
          notes="encoder.self.0-1: vision tower (pixel_values); encoder.self.2-3: text tower (input_ids, causal)"),
     Case("swin", "Swin", "optimum fp32 (feature-extraction, windowed)", _swin,
          with_processor(VIT_PROCESSOR, "feature-extraction"), _swin_runs, expected_sites=_sites(4),

@@ -12,6 +12,8 @@ export interface VisionGeometry {
   patch: number;
   /** Swin-style models: attention runs inside windows of this many patches per side. */
   window: number | null;
+  /** Blocks per stage (Swin's `depths`), or null. */
+  depths: number[] | null;
 }
 
 const pair = (v: unknown): [number, number] | null =>
@@ -38,6 +40,10 @@ export function visionGeometry(raw: Record<string, unknown>): VisionGeometry | n
     width: size[1],
     patch: patch[0],
     window: typeof vision.window_size === "number" ? vision.window_size : null,
+    depths:
+      Array.isArray(vision.depths) && vision.depths.every((d) => Number.isInteger(d) && d > 0)
+        ? (vision.depths as number[])
+        : null,
   };
 }
 

@@ -142,6 +142,7 @@ export function labelPatches(result: AttentionResult, g: VisionGeometry, picture
     prefix: g.window == null && Number.isFinite(vision) ? vision - rows * cols : 0,
     patch: g.patch,
     window: g.window,
+    depths: g.window == null ? null : g.depths,
     pictures,
   };
   return {

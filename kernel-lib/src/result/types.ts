@@ -99,6 +99,8 @@ export interface ImageLayout {
   patch: number;
   /** Swin-like models: attention runs in windows of window × window patches (maps are per window). */
   window: number | null;
+  /** Swin-like models: blocks per stage (config.json `depths`); see `windowLabels`. */
+  depths: number[] | null;
   /**
    * Per sample, the image at the model's input size, 8-bit RGB interleaved, data[(y·width + x)·3 + c]:
    * after resize and crop, before rescale/normalize (pixel_values passed directly are mapped back through
