@@ -2,6 +2,10 @@
 import type * as ort from "onnxruntime-node";
 import type { NestedPixels } from "./pixelValues";
 
+/**
+ * A vision model's input to `model.run`: `image` (files or bytes, preprocessed as the model's
+ * preprocessor_config.json says) or `pixel_values` (ready-made, shape-checked); `text` for CLIP's text tower.
+ */
 export interface ImageInput {
   /** PNG or JPEG: file paths or bytes, one per sample; resized and normalized per preprocessor_config.json. */
   image?: string | Uint8Array | readonly (string | Uint8Array)[];

@@ -9,6 +9,7 @@
 import { AttnlensError } from "../errors";
 import type { ImageLayout, SiteLabel } from "../result/types";
 
+/** Where each position of a Swin block's per-window map lies on the patch grid. */
 export interface WindowLabels {
   stage: number;
   /** Block index within the stage (odd blocks are shifted when the grid is larger than the window). */
