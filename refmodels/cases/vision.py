@@ -117,7 +117,7 @@ def tower_order(onnx_file: str) -> list[str]:
 
 def _clip_runs(model, out):
     pv = pixels(2)
-    # Right-padded text: CLIP's text tower is causal, and its padded queries are skipped in the comparison.
+    # Right-padded text through the causal text tower: causal and padding masks combined.
     ids, mask = id_batch(VOCAB, [7, 5])
     with torch.no_grad():
         o = model(input_ids=ids, attention_mask=mask, pixel_values=pv, output_attentions=True)
