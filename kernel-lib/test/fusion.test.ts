@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { openModel } from "../src";
 import { decomposeFusedAttention } from "../src/graph/fusion/decompose";
 import { decodeModel } from "../src/graph/onnx/decode";
-import { attentionCases, qAttentionCase } from "./fusedCases";
+import { attentionCases, embedLayerNormCase, qAttentionCase } from "./fusedCases";
 import { gqaCases, mhaCases } from "./fusedCasesMha";
 import type { FusedCase } from "./fusedGraphs";
 
-const cases: FusedCase[] = [...attentionCases(), qAttentionCase(), ...mhaCases(), ...gqaCases()];
+const cases: FusedCase[] = [...attentionCases(), embedLayerNormCase(), qAttentionCase(), ...mhaCases(), ...gqaCases()];
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, keep: (k: number) => boolean = () => true): number {
   let m = 0;

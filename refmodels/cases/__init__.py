@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ..case import Case
 
-MODULES = ["encoders", "decoders", "seq2seq", "audio"]
+MODULES = ["encoders", "decoders", "cached", "pretrained", "vision", "seq2seq", "audio"]
 
 
 def all_cases() -> list[Case]:

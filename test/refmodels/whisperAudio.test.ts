@@ -63,7 +63,7 @@ async function errorOf(p: Promise<unknown>): Promise<AttnlensError> {
   return e as AttnlensError;
 }
 
-describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => {
+describe("whisper through loadModel(dir).run({ input_features, target })", () => {
   it("expects the shape WhisperFeatureExtractor makes, with its frame duration", () => {
     const [, mel, frames] = extra.feature_shape;
     expect(model.info.audio).toEqual({
@@ -75,7 +75,7 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
   });
 
   it("from a .npy file: maps as transformers', source positions as 20 ms frames, target tokens as Python's", async () => {
-    const result = await model.run({ inputFeatures: npyPath, target: extra.targets });
+    const result = await model.run({ input_features: npyPath, target: extra.targets });
     expectMapsAsTransformers(result);
     expect(result.tokens?.target?.map((r) => r.map((t) => t.text))).toEqual(extra.target_tokens);
     const source = result.tokens?.source ?? [];
@@ -98,10 +98,10 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
         Array.from(a.data.subarray((i * mel + m) * frames, (i * mel + m + 1) * frames)),
       ),
     );
-    const fromFile = await model.run({ inputFeatures: npyPath, target: extra.targets });
+    const fromFile = await model.run({ input_features: npyPath, target: extra.targets });
     for (const input of [
-      { inputFeatures: nested, target: extra.targets },
-      { inputFeatures: a.data, dims: a.shape, target: extra.targets },
+      { input_features: nested, target: extra.targets },
+      { input_features: a.data, dims: a.shape, target: extra.targets },
     ] as AudioInput[]) {
       const r = await model.run(input);
       r.sites.forEach((s, i) => expect(s.data).toEqual(fromFile.sites[i].data));
@@ -109,14 +109,14 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
   });
 
   it("without a target it generates greedily, as Python's arg-max loop does", async () => {
-    const result = await model.run({ inputFeatures: npyPath }, { maxNewTokens: extra.greedy_steps });
+    const result = await model.run({ input_features: npyPath }, { maxNewTokens: extra.greedy_steps });
     expect("generated" in result && result.generated.ids).toEqual(extra.greedy_ids);
     expect(result.tokens?.source?.[0].length).toBe(extra.encoder_positions);
   });
 
   it("generation stops at the decoder's max_target_positions instead of running past its position table", async () => {
     const positions = JSON.parse(readFileSync(path.join(c.dir, "onnx", "config.json"), "utf8")).max_target_positions;
-    const result = await model.run({ inputFeatures: npyPath }, { maxNewTokens: positions + 8 });
+    const result = await model.run({ input_features: npyPath }, { maxNewTokens: positions + 8 });
     if (!("generated" in result)) throw new Error("no generation");
     for (const [b, ids] of result.generated.ids.entries()) {
       // These random weights never say </s>: each clip runs until the decoder has read all its positions.
@@ -128,20 +128,20 @@ describe("whisper through loadModel(dir).run({ inputFeatures, target })", () => 
   it("wrong features are one error naming the shape the model reads", async () => {
     const [, mel, frames] = extra.feature_shape;
     const expected = `[batch, ${mel}, ${frames}] (${frames} frames of 10 ms = 1 s)`;
-    const long = await errorOf(model.run({ inputFeatures: new Float32Array(mel * 3000), dims: [1, mel, 3000] }));
+    const long = await errorOf(model.run({ input_features: new Float32Array(mel * 3000), dims: [1, mel, 3000] }));
     expect(long.code).toBe("BAD_INPUT");
     expect(long.message).toContain(
       `input_features of shape ${expected}, but these features are [1, ${mel}, 3000] (3000 frames)`,
     );
-    const fewMels = await errorOf(model.run({ inputFeatures: new Float32Array(40 * frames), dims: [40, frames] }));
+    const fewMels = await errorOf(model.run({ input_features: new Float32Array(40 * frames), dims: [40, frames] }));
     expect(fewMels.message).toContain(`but these features are [40, ${frames}] (40 mel bins)`);
-    const noDims = await errorOf(model.run({ inputFeatures: new Float32Array(mel * frames) }));
+    const noDims = await errorOf(model.run({ input_features: new Float32Array(mel * frames) }));
     expect(noDims.message).toContain("needs its shape");
-    const ragged = await errorOf(model.run({ inputFeatures: [[1, 2], [3]] }));
-    expect(ragged.message).toContain("inputFeatures[1] has 1 entries where [2, 2] needs 2");
+    const ragged = await errorOf(model.run({ input_features: [[1, 2], [3]] }));
+    expect(ragged.message).toContain("input_features[1] has 1 entries where [2, 2] needs 2");
     const text = await errorOf(model.run("a small bird sings"));
     expect(text.message).toContain("reads audio features (input_features), not text");
-    const oneTarget = await errorOf(model.run({ inputFeatures: npyPath, target: ["only one"] }));
+    const oneTarget = await errorOf(model.run({ input_features: npyPath, target: ["only one"] }));
     expect(oneTarget.message).toContain("target has 1 texts but the features hold 2 clips");
   });
 
@@ -174,7 +174,7 @@ describe("whisper_with_past: the folder with decoder_with_past_model.onnx and de
     const withPast = await loadModel(path.join(w.dir, "onnx"), { providers: ["cpu"] });
     expect(withPast.info.files).toMatchObject({ encoder: "encoder_model.onnx", decoder: "decoder_model.onnx" });
     const features = path.join(w.dir, r.feeds["encoder_model.onnx"].input_features.npy as string);
-    const result = await withPast.run({ inputFeatures: features, target: (r.extra as unknown as AudioExtra).targets });
+    const result = await withPast.run({ input_features: features, target: (r.extra as unknown as AudioExtra).targets });
     const want = [...r.sites["encoder_model.onnx"], ...r.sites["decoder_model.onnx"]];
     expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
     for (const [i, s] of want.entries())
@@ -192,7 +192,7 @@ describe("whisper in other shapes", () => {
     const single = await loadModel(path.join(w.dir, "onnx"), { providers: ["cpu"] });
     expect(single.family).toBe("encoder-decoder");
     const features = path.join(w.dir, r.feeds["model.onnx"].input_features.npy as string);
-    const result = await single.run({ inputFeatures: features, target: (r.extra as unknown as AudioExtra).targets });
+    const result = await single.run({ input_features: features, target: (r.extra as unknown as AudioExtra).targets });
     const want = r.sites["model.onnx"];
     expect(result.sites.map((s) => s.id)).toEqual(want.map((s) => s.id));
     for (const [i, s] of want.entries())
@@ -206,7 +206,7 @@ describe("whisper in other shapes", () => {
   it("the encoder file alone: encoder maps over frames, no decoder needed", async () => {
     const encoder = await loadModel(onnxPath(c, "encoder_model.onnx"), { providers: ["cpu"] });
     expect(encoder.family).toBe("encoder");
-    const result = await encoder.run({ inputFeatures: npyPath });
+    const result = await encoder.run({ input_features: npyPath });
     expectMapsAsTransformers(result, run.sites["encoder_model.onnx"]);
     expect(result.tokens?.source?.[1][extra.encoder_positions - 1].seconds?.[1]).toBeCloseTo(1, 9);
     await encoder.release();
@@ -222,14 +222,14 @@ describe("whisper_symbolic: frame axes declared by name (older optimum, transfor
     const [b, mel, frames] = e.feature_shape;
     expect(named.info.audio).toMatchObject({ melBins: mel, frames });
     const features = path.join(w.dir, r.feeds["encoder_model.onnx"].input_features.npy as string);
-    const result = await named.run({ inputFeatures: features, target: e.targets });
+    const result = await named.run({ input_features: features, target: e.targets });
     for (const [i, s] of [...r.sites["encoder_model.onnx"], ...r.sites["decoder_model.onnx"]].entries())
       expect(maxDiffOnQueries(result.sites[i].data, refMap(w, s), result.sites[i].dims), s.id).toBeLessThanOrEqual(
         w.tolerance,
       );
     // The graph no longer fixes the frames: attnlens refuses the wrong length itself, naming the shape.
     const long = await errorOf(
-      named.run({ inputFeatures: new Float32Array(mel * 2 * frames), dims: [1, mel, 2 * frames] }),
+      named.run({ input_features: new Float32Array(mel * 2 * frames), dims: [1, mel, 2 * frames] }),
     );
     expect(long.message).toContain(`input_features of shape [batch, ${mel}, ${frames}]`);
     // The size guard binds encoder_sequence_length to the frames fed and halves it, as the output declares.

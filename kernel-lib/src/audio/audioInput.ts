@@ -1,5 +1,5 @@
 /**
- * Audio features in: `{ inputFeatures, target? }`, the features as nested arrays ([mel][frames] for one clip
+ * Audio features in: `{ input_features, target? }` (the Python name, as vision's `pixel_values`), the features as nested arrays ([mel][frames] for one clip
  * or [batch][mel][frames]), a flat Float32Array with `dims`, or the path of a .npy file (what
  * `numpy.save(path, feature_extractor(audio).input_features)` writes). Checked against the model's AudioSpec:
  * a wrong rank, mel count or length is one error naming the shape the model expects.
@@ -22,15 +22,19 @@ export interface AudioInput {
    * [batch, mel, frames] or [mel, frames]: nested arrays, a flat Float32Array (give `dims`), a float32
    * onnxruntime Tensor, or a .npy path.
    */
-  inputFeatures: string | Float32Array | ort.Tensor | NestedFeatures;
+  input_features: string | Float32Array | ort.Tensor | NestedFeatures;
   /** The shape of a flat Float32Array. */
   dims?: readonly number[];
   /** Decoder text, one per clip (teacher forcing). */
   target?: string | readonly string[] | null;
 }
 
+const KEYS = new Set(["input_features", "dims", "target"]);
+
+/** An object with `input_features` and nothing but AudioInput's keys (feeds with more inputs stay feeds). */
 export function isAudioInput(input: unknown): input is AudioInput {
-  return !!input && typeof input === "object" && !Array.isArray(input) && "inputFeatures" in input;
+  if (!input || typeof input !== "object" || Array.isArray(input)) return false;
+  return "input_features" in input && Object.keys(input).every((k) => KEYS.has(k));
 }
 
 /** The features as a float32 tensor [batch, mel, frames], checked against what the model reads. */
@@ -66,7 +70,7 @@ export function featureTensor(input: AudioInput, spec: AudioSpec, model: string)
 }
 
 function readFeatures(input: AudioInput): { data: Float32Array; dims: number[] } {
-  const f = input.inputFeatures;
+  const f = input.input_features;
   if (typeof f === "string") {
     let bytes: Uint8Array;
     try {
@@ -88,8 +92,8 @@ function readFeatures(input: AudioInput): { data: Float32Array; dims: number[] }
       throw new AttnlensError(
         "BAD_INPUT",
         dims
-          ? `inputFeatures has ${f.length} values but dims [${dims.join(", ")}] need ${n}`
-          : "a flat Float32Array of features needs its shape: { inputFeatures, dims: [batch, mel, frames] }",
+          ? `input_features has ${f.length} values but dims [${dims.join(", ")}] need ${n}`
+          : "a flat Float32Array of features needs its shape: { input_features, dims: [batch, mel, frames] }",
       );
     }
     return { data: f, dims };
@@ -97,12 +101,12 @@ function readFeatures(input: AudioInput): { data: Float32Array; dims: number[] }
   if (Array.isArray(f)) return flatten(f);
   if (f instanceof ort.Tensor) {
     if (f.type !== "float32")
-      throw new AttnlensError("BAD_INPUT", `inputFeatures is a ${f.type} tensor: features are float32`);
+      throw new AttnlensError("BAD_INPUT", `input_features is a ${f.type} tensor: features are float32`);
     return { data: f.data as Float32Array, dims: [...f.dims] };
   }
   throw new AttnlensError(
     "BAD_INPUT",
-    "inputFeatures must be nested number arrays, a Float32Array with dims, a float32 Tensor, or a .npy file path",
+    "input_features must be nested number arrays, a Float32Array with dims, a float32 Tensor, or a .npy file path",
   );
 }
 
@@ -115,14 +119,14 @@ function flatten(nested: readonly unknown[]): { data: Float32Array; dims: number
   const walk = (v: unknown, depth: number, at: string) => {
     if (depth === dims.length) {
       if (typeof v !== "number")
-        throw new AttnlensError("BAD_INPUT", `inputFeatures${at} is ${typeof v}, not a number`);
+        throw new AttnlensError("BAD_INPUT", `input_features${at} is ${typeof v}, not a number`);
       out[k++] = v;
       return;
     }
     if (!Array.isArray(v) || v.length !== dims[depth]) {
       throw new AttnlensError(
         "BAD_INPUT",
-        `inputFeatures${at} has ${Array.isArray(v) ? v.length : "no"} entries where [${dims.join(", ")}] needs ${dims[depth]}: rows must be of one length`,
+        `input_features${at} has ${Array.isArray(v) ? v.length : "no"} entries where [${dims.join(", ")}] needs ${dims[depth]}: rows must be of one length`,
       );
     }
     v.forEach((x, i) => walk(x, depth + 1, `${at}[${i}]`));

@@ -25,7 +25,7 @@ export async function extractFromFeatures(
     throw new UsageError("give either --target or --generate, not both");
   const model = await loadModel(source, loadOptions(values));
   try {
-    const result = await model.run({ inputFeatures: file, target }, { maxNewTokens });
+    const result = await model.run({ input_features: file, target }, { maxNewTokens });
     return "generated" in result
       ? { result, generated: (result.generated as { text: string[] }).text.join("\n") }
       : { result };

@@ -15,6 +15,7 @@ import type { AttentionResult, ProviderFallback, SiteAttention, SiteValueNorms }
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
 import { checkIdRanges } from "./idRanges";
 import { OutputPlan } from "./outputPlan";
+import { checkPastFeeds } from "./pastFeeds";
 import type { OpenedSession } from "./session";
 import { firstLine } from "./session";
 import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
@@ -67,6 +68,7 @@ export class AttentionModel {
    * attention size guard) and returns the outputs with each site's attention.
    */
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
+    checkPastFeeds(this.inputs, feeds); // before the generic check: its message says what a cache must be
     validateFeeds(this.inputs, feeds);
     checkIdRanges(this.checks.idTables, feeds);
     const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
@@ -81,10 +83,13 @@ export class AttentionModel {
       ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),
     ].filter((n) => !this.outputs.includes(n));
     const out = await this.runSession(feeds, attentionOutputs);
+    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
+    const masks = masksFromFeeds(feeds, primary);
     const sites: SiteAttention[] = wanted.map((site) => {
       const t = out[site.output] as ort.Tensor;
       const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
-      const causal = looksCausal(data, dims) ?? site.causal;
+      // Padded queries (left padding puts them first) must not decide: their rows are noise.
+      const causal = looksCausal(data, dims, masks[site.stack]) ?? site.causal;
       return {
         id: site.id,
         stack: site.stack,
@@ -97,7 +102,6 @@ export class AttentionModel {
         dims,
       };
     });
-    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
     const modelOutputs: AttentionResult["outputs"] = {};
     const siteOutputs = new Set(this.sites.map((s) => s.output));
     for (const name of this.outputs) {
@@ -113,7 +117,7 @@ export class AttentionModel {
       sites,
       provider: this.provider,
       fallbacks: [...this.fallbacks],
-      masks: masksFromFeeds(feeds, primary),
+      masks,
       ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
       ...(this.valueNorms ? { valueNorms: valueNormsOf(norms, out) } : {}),

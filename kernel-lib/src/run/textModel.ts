@@ -8,6 +8,8 @@ import { runAudio } from "../audio/audioRun";
 import type { AudioSpec } from "../audio/audioSpec";
 import { AttnlensError } from "../errors";
 import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
+import { type ImageInput, isImageInput } from "../image/imageInput";
+import { runImage } from "../image/runImage";
 import type { ModelConfig } from "../load/config";
 import type { ModelFiles } from "../load/layout";
 import type { AttentionResult, ProviderFallback } from "../result/types";
@@ -97,10 +99,15 @@ export class TextModel {
   }
 
   /**
-   * Runs text (one string, several, or { source, pair, target }), audio features ({ inputFeatures, target? },
-   * for Whisper-like models) or ready-made feeds.
+   * Runs text (one string, several, or { source, pair, target }), an image ({ image } or { pixel_values },
+   * plus `text` for CLIP-like models), audio features ({ input_features, target? }, for Whisper-like models)
+   * or ready-made feeds.
    */
-  async run(input: TextInput | AudioInput | Feeds, options: TextRunOptions = {}): Promise<AttentionResult> {
+  async run(
+    input: TextInput | ImageInput | AudioInput | Feeds,
+    options: TextRunOptions = {},
+  ): Promise<AttentionResult> {
+    if (isImageInput(input)) return runImage(this.engine.models[0], this.info, this.tok, input, options);
     if (isAudioInput(input)) {
       return runAudio(
         {
@@ -169,7 +176,7 @@ export class TextModel {
     if (audio) {
       throw new AttnlensError(
         "BAD_INPUT",
-        `${this.info.name} reads audio features (${audio.input}), not text: run({ inputFeatures, target? }) (without target it generates)`,
+        `${this.info.name} reads audio features (${audio.input}), not text: run({ input_features, target? }) (without target it generates)`,
       );
     }
   }
