@@ -121,11 +121,29 @@ function sameSpec(file, spec) {
   }
 }
 
+/**
+ * Registers the "TypeScript (attnlens)" kernel (<dataDir>/kernels/attnlens-ts): tslab with comms, so
+ * `attnlens.widget` views are live (kernel-lib/bin/attnlens-kernel.js). Returns "registered" or "up to date".
+ */
+export function registerCommKernel(dataDir) {
+  const spec = {
+    argv: [process.execPath, path.join(ROOT, "kernel-lib", "bin", "attnlens-kernel.js"), "--config-path", "{connection_file}"],
+    display_name: "TypeScript (attnlens)",
+    language: "typescript",
+  };
+  const file = path.join(dataDir, "kernels", "attnlens-ts", "kernel.json");
+  if (existsSync(file) && sameSpec(file, spec)) return "up to date";
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(spec, null, 1)}\n`);
+  return "registered";
+}
+
 export function setupJupyter({ dataDir, python = defaultPython(), extension = true, kernel = true } = {}) {
   const dir = dataDir ? path.resolve(dataDir) : jupyterDataDir(python);
   const done = { dataDir: dir };
   if (extension) done.extension = installExtension(dir);
   if (kernel) done.kernel = registerKernel(dir, python);
+  if (kernel) done.commKernel = registerCommKernel(dir);
   return done;
 }
 

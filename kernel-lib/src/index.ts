@@ -143,6 +143,13 @@ export {
 } from "./output/display/show";
 export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/types";
 export {
+  AttentionWidget,
+  type TextRunner,
+  type WidgetOptions,
+  type WidgetSelection,
+  widget,
+} from "./output/widget";
+export {
   exportReport,
   type ReportFile,
   type ReportInput,

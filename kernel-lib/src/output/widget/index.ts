@@ -1,0 +1,9 @@
+export {
+  AttentionWidget,
+  NO_COMMS_NOTE,
+  type TextRunner,
+  WIDGET_VIEW_MIME,
+  type WidgetOptions,
+  widget,
+} from "./attentionWidget";
+export type { WidgetSelection } from "./fields";
