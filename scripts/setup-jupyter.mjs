@@ -127,7 +127,12 @@ function sameSpec(file, spec) {
  */
 export function registerCommKernel(dataDir) {
   const spec = {
-    argv: [process.execPath, path.join(ROOT, "kernel-lib", "bin", "attnlens-kernel.js"), "--config-path", "{connection_file}"],
+    argv: [
+      process.execPath,
+      path.join(ROOT, "kernel-lib", "bin", "attnlens-kernel.js"),
+      "--config-path",
+      "{connection_file}",
+    ],
     display_name: "TypeScript (attnlens)",
     language: "typescript",
   };

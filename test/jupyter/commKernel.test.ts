@@ -87,7 +87,9 @@ describe("attnlens kernel: comms and live widgets", () => {
 
   it("lists the widget's comm in comm_info_reply", () => {
     expect(report.comm_info.msg_type).toBe("comm_info_reply");
-    expect(report.comm_info.content.comms).toEqual({ [report.widget.opens[0].comm_id]: { target_name: "jupyter.widget" } });
+    expect(report.comm_info.content.comms).toEqual({
+      [report.widget.opens[0].comm_id]: { target_name: "jupyter.widget" },
+    });
   });
 
   it("echoes a front-end selection and the next cell sees it as view.selection", () => {
@@ -123,7 +125,9 @@ describe("attnlens kernel: comms and live widgets", () => {
     );
     expect(h.not_writable).toBe('refused an update: "payload" is not writable from the front end');
     expect(h.oversized).toMatch(/^refused a message of \d+ bytes \(the limit is 262144\)$/);
-    expect(h.malformed_buffers).toBe("refused an update with malformed buffers: buffer_paths lists 2 path(s) for 1 buffer(s)");
+    expect(h.malformed_buffers).toBe(
+      "refused an update with malformed buffers: buffer_paths lists 2 path(s) for 1 buffer(s)",
+    );
     expect(h.bad_custom).toBe("the text to run must be a string");
     expect(h.proto_path).toBe("refused an update with malformed buffers: buffer_paths[0] names __proto__");
     expect(report.unknown_target_closed).toBe(true);

@@ -80,7 +80,14 @@ export function launchKernel(options: LaunchOptions): CommManager {
 
   const status = (state: "busy" | "idle", of: Record<string, unknown>) =>
     sendIopub(
-      encodeMessage(key, [Buffer.from("kernel.status")], newHeader("status", session), of, {}, { execution_state: state }),
+      encodeMessage(
+        key,
+        [Buffer.from("kernel.status")],
+        newHeader("status", session),
+        of,
+        {},
+        { execution_state: state },
+      ),
     );
 
   proto.handleShellMessage = async function (this: TslabServer, sock, ...frames) {

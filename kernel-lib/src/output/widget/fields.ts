@@ -40,6 +40,7 @@ export const checkSelection: FieldCheck = (value) => {
 export function checkText(value: unknown): string | null {
   if (typeof value !== "string") return "the text to run must be a string";
   if (value.trim() === "") return "the text to run is empty";
-  if (value.length > MAX_TEXT_CHARS) return `the text to run has ${value.length} characters (at most ${MAX_TEXT_CHARS})`;
+  if (value.length > MAX_TEXT_CHARS)
+    return `the text to run has ${value.length} characters (at most ${MAX_TEXT_CHARS})`;
   return null;
 }
