@@ -73,7 +73,14 @@ describe("WidgetModel (widget protocol 2.1, kernel side)", () => {
 
   it("puts received buffers back into the state at their paths before checking it", () => {
     const seen: unknown[] = [];
-    const { front } = setup({ writable: { blob: (v) => (seen.push(v), null) } });
+    const { front } = setup({
+      writable: {
+        blob: (v) => {
+          seen.push(v);
+          return null;
+        },
+      },
+    });
     front({ method: "update", state: { blob: { data: null } }, buffer_paths: [["blob", "data"]] }, [
       new Uint8Array([7]),
     ]);
