@@ -1,11 +1,12 @@
 /**
  * The interactive view: one state (selection, view tab, hover preview), panels that redraw from it.
  * Layout: toolbar on top; head grid and metric overview on the left; heatmap, lines or rollout on
- * the right. Everything shown comes from the payload (hosts like tslab have no comms).
+ * the right. Everything shown comes from the payload; user choices are announced on the host
+ * ("attnlens:select") for hosts bound to a kernel.
  */
 import { gridData, metricCells } from "../data/grid";
 import { siteMatrix } from "../data/matrix";
-import { normalizeSelection, type Selection } from "../data/selection";
+import { normalizeSelection, type Selection, siteFor } from "../data/selection";
 import type { AttentionPayload } from "../payload/types";
 import type { ThemeName } from "../spec/theme";
 import { createControls, type ViewName } from "./controls";
@@ -88,8 +89,21 @@ export function createApp(host: HTMLElement, payload: AttentionPayload, options:
     sel = normalizeSelection(payload, next);
     clearTimeout(restore);
     preview = null;
+    announce(null);
     void settle(refresh());
   }
+
+  /** Tells the host what the user chose ("attnlens:select"): a live widget sends it to the kernel. */
+  function announce(token: number | null): void {
+    const site = siteFor(payload, sel)?.id;
+    if (!site) return;
+    const detail = { site, layer: sel.layer, head: sel.head, token, sample: sel.sample };
+    host.dispatchEvent(new CustomEvent("attnlens:select", { detail }));
+  }
+  heatmap.root.addEventListener("attnlens:token", (e) => {
+    const token = (e as CustomEvent<{ token: number | null }>).detail.token;
+    announce(typeof token === "number" ? token : null);
+  });
 
   async function refresh(): Promise<void> {
     controls.show(sel, view);

@@ -94,6 +94,9 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
     const f = tokenFocus(label[1] as "x" | "y", i);
     locked = locked && locked[0] === f[0] && locked[1] === f[1] ? null : f;
     setFocus(...(locked ?? [-1, -1]));
+    // The token (query row position) the user locked, or null when unlocked; hosts with a kernel listen.
+    const token = locked && current && locked[0] >= 0 ? (current.rows.positions[locked[0]] ?? null) : null;
+    root.dispatchEvent(new CustomEvent("attnlens:token", { bubbles: true, detail: { token } }));
   };
   const onPointerUp = () => {
     const b = pendingBrush;
