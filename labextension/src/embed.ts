@@ -9,6 +9,8 @@ import { renderWidgets } from "@jupyter-widgets/html-manager/lib/libembed";
 import { MODULE_NAME, widgetExports } from "./widget";
 
 export { MODULE_NAME, MODULE_VERSION } from "./widget";
+/** For pages (and tests) that bind the views to a live comm themselves. */
+export { HTMLManager };
 
 /** The module loader HTMLManager calls for non-core widget modules. */
 export function loadModule(moduleName: string, moduleVersion: string): Promise<typeof widgetExports> {

@@ -1,0 +1,165 @@
+/**
+ * The front-end half of the live widget, in Chromium: the labextension's AttentionView on a model
+ * bound to a fake comm (what the attnlens kernel's jupyter.widget comm is to @jupyter-widgets/base).
+ * A click on a head in the grid sends the selection as a protocol-2 `update`; the text box sends a
+ * `custom` run message; a kernel `update` with a new payload redraws in place; the kernel's error is
+ * shown as text; a kernel that goes away leaves the last drawing with a notice.
+ */
+
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, launchChromium, watchErrors } from "./browser";
+import { syntheticResult } from "./results";
+import { ensureBuilt, ROOT, removeTempDirs, tempDir } from "./setup";
+
+type Attnlens = typeof import("attnlens");
+const load = createRequire(__filename);
+
+interface Sent {
+  data: { method: string; state?: Record<string, unknown>; content?: unknown };
+}
+
+describe("live widget view (labextension AttentionView on a comm)", () => {
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let second: unknown;
+
+  beforeAll(async () => {
+    ensureBuilt("kernel-lib", "widgets", "labextension");
+    const attnlens = load("attnlens") as Attnlens;
+    const first = attnlens.encodePayload(syntheticResult({ layers: 3, heads: 4, tokens: 10 }));
+    second = attnlens.encodePayload(syntheticResult({ layers: 3, heads: 4, tokens: 6 }));
+    const file = path.join(tempDir("live-widget"), "live.html");
+    const bundle = pathToFileURL(path.join(ROOT, "labextension", "lib", "attnlens-embed.js")).href;
+    writeFileSync(
+      file,
+      `<!doctype html><html><body><div id="host"></div><script src="${bundle}"></script></body></html>`,
+    );
+    browser = await launchChromium();
+    page = await browser.newPage();
+    errors = watchErrors(page);
+    await page.goto(pathToFileURL(file).href);
+    await page.evaluate(async (payload) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the embed bundle's page globals are untyped here
+      const w = window as unknown as Record<string, any>;
+      const embed = w.attnlensEmbed;
+      const manager = new embed.HTMLManager({ loader: embed.loadModule });
+      const sent: unknown[] = [];
+      const comm = {
+        comm_id: "c1",
+        target_name: "jupyter.widget",
+        send(data: unknown) {
+          sent.push({ data });
+          return "m";
+        },
+        close() {},
+        on_msg(cb: unknown) {
+          w.kernelSays = cb;
+        },
+        on_close() {},
+      };
+      const model = await manager.new_model(
+        {
+          model_name: "AttentionModel",
+          model_module: embed.MODULE_NAME,
+          model_module_version: embed.MODULE_VERSION,
+          model_id: "c1",
+          comm,
+        },
+        {
+          _model_name: "AttentionModel",
+          _model_module: embed.MODULE_NAME,
+          _model_module_version: embed.MODULE_VERSION,
+          _view_name: "AttentionView",
+          _view_module: embed.MODULE_NAME,
+          _view_module_version: embed.MODULE_VERSION,
+          payload,
+          options: {},
+          selection: null,
+          text: "the first text",
+          can_run: true,
+          busy: false,
+          error: null,
+        },
+      );
+      const view = await manager.create_view(model);
+      await manager.display_view(view, document.getElementById("host"));
+      w.sent = sent;
+      w.model = model;
+    }, first);
+    await page.locator('.attnlens[data-ready="true"]').waitFor({ timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    removeTempDirs();
+  });
+
+  const sent = () => page.evaluate(() => (window as unknown as { sent: Sent[] }).sent);
+  const kernelSays = (data: unknown) =>
+    page.evaluate(
+      (d) => (window as unknown as { kernelSays(m: unknown): void }).kernelSays({ content: { data: d }, buffers: [] }),
+      data,
+    );
+
+  it("a click on a head in the grid sends the selection to the kernel as an update", async () => {
+    await page
+      .locator(".attnlens-grid g.grid_cells_marks path")
+      .nth(2 * 4 + 3)
+      .click();
+    await expect.poll(async () => (await sent()).filter((m) => m.data.method === "update").length).toBeGreaterThan(0);
+    const updates = (await sent()).filter((m) => m.data.method === "update");
+    expect(updates.at(-1)?.data).toEqual({
+      method: "update",
+      state: { selection: { site: "encoder.self.2", layer: 2, head: 3, token: null, sample: 0 } },
+      buffer_paths: [],
+    });
+  });
+
+  it("the text box sends a custom run message", async () => {
+    const input = page.locator('form.attnlens-widget-text input[name="text"]');
+    expect(await input.inputValue()).toBe("the first text");
+    await input.fill("a new sentence");
+    await input.press("Enter");
+    await expect
+      .poll(async () => (await sent()).filter((m) => m.data.method === "custom").map((m) => m.data.content))
+      .toEqual([{ event: "run", text: "a new sentence" }]);
+  });
+
+  it("a kernel update with a new payload redraws in place, keeping the user's head", async () => {
+    const columns = () =>
+      page
+        .locator(".attnlens-heatmap")
+        .first()
+        .evaluate((el) => el.textContent ?? "");
+    await kernelSays({ method: "update", state: { payload: second, text: "a new sentence" }, buffer_paths: [] });
+    await page.locator('.attnlens[data-ready="true"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator(".attnlens").count()).toBe(1);
+    expect(await page.inputValue("select[name=layer]")).toBe("2");
+    expect(await page.inputValue("select[name=head]")).toBe("3");
+    expect(await columns()).toContain("layer 2 · head 3");
+  });
+
+  it("shows the kernel's error as text", async () => {
+    await kernelSays({ method: "update", state: { error: 'refused unknown method "<b>x</b>"' }, buffer_paths: [] });
+    const status = page.locator(".attnlens-widget-status");
+    await expect.poll(() => status.textContent()).toBe('attnlens: refused unknown method "<b>x</b>"');
+    expect(await status.locator("b").count()).toBe(0);
+  });
+
+  it("keeps the last drawing with a notice when the kernel is gone", async () => {
+    await page.evaluate(() => {
+      (window as unknown as { model: { comm_live: boolean } }).model.comm_live = false;
+    });
+    const status = page.locator(".attnlens-widget-status");
+    await expect.poll(() => status.textContent()).toContain("the kernel is gone; this is the last drawing");
+    expect(await page.locator('.attnlens[data-ready="true"]').count()).toBe(1);
+    expect(await page.locator('form.attnlens-widget-text input[name="text"]').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
