@@ -6,13 +6,15 @@
  * sent from the text box is run through the demo model and comes back as a new payload whose
  * tokens are the new sentence's (compared with the model's own tokenizer reference); hostile
  * messages are answered with an error in the view and leave the kernel and its variables intact.
+ * On plain tslab (no comms) the same call shows the static bundle with a note, and `update`
+ * replaces that output through its display id.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTNLENS_MIME } from "../../widgets/src/mime";
-import { ensureBuilt, PYTHON, ROOT, removeTempDirs, tempDir } from "./setup";
+import { ensureBuilt, PYTHON, ROOT, removeTempDirs, setupJupyterData, tempDir } from "./setup";
 
 interface Report {
   version: { version: string } | null;
@@ -39,6 +41,25 @@ type Tokens = { source: { text: string[][] } };
 
 const MODEL_DIR = path.join(ROOT, "kernel-lib", "models", "tiny-agreement-bert");
 let report: Report;
+let plain: {
+  status: string[];
+  text: string;
+  shown: [string, string[], string][];
+  updated: [string, string, string[]][];
+};
+
+function drive(dataDir: string, args: string[]) {
+  const r = spawnSync(PYTHON, [path.join(__dirname, "comm_kernel_client.py"), "--cwd", ROOT, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, JUPYTER_DATA_DIR: dataDir },
+    timeout: 280_000,
+  });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`comm_kernel_client.py ${args.join(" ")} failed (${r.status}): ${r.stderr.slice(-3000)}`);
+  }
+}
 
 beforeAll(async () => {
   ensureBuilt("widgets", "kernel-lib");
@@ -47,17 +68,10 @@ beforeAll(async () => {
     registerCommKernel(dir: string): string;
   };
   setup.registerCommKernel(dataDir);
-  const r = spawnSync(PYTHON, [path.join(__dirname, "comm_kernel_client.py"), "--cwd", ROOT], {
-    encoding: "utf8",
-    env: { ...process.env, JUPYTER_DATA_DIR: dataDir },
-    timeout: 280_000,
-  });
-  try {
-    report = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`comm_kernel_client.py failed (${r.status}): ${r.stderr.slice(-3000)}`);
-  }
-}, 300_000);
+  report = drive(dataDir, []);
+  const tslab = await setupJupyterData({ extension: false });
+  plain = drive(tslab.dataDir, ["--plain", "--kernel", "tslab"]);
+}, 500_000);
 
 afterAll(() => removeTempDirs());
 
@@ -135,5 +149,28 @@ describe("attnlens kernel: comms and live widgets", () => {
 
   it("stays alive with the user's variables intact", () => {
     expect(report.alive).toEqual({ status: "ok", text: "42\n" });
+  });
+});
+
+describe("attnlens.widget on plain tslab (no comms)", () => {
+  const samples = () =>
+    JSON.parse(readFileSync(path.join(MODEL_DIR, "reference.json"), "utf8")).tokenizer_samples as {
+      text: string;
+      tokens: string[];
+    }[];
+
+  it("shows the static bundle (no widget view) with a note that names the live kernel", () => {
+    expect(plain.status).toEqual(["ok", "ok"]);
+    expect(plain.text).toContain("attnlens: this kernel has no comms, so the view is a snapshot");
+    expect(plain.text).toContain('"TypeScript (attnlens)"');
+    expect(plain.text.trim().endsWith("false")).toBe(true); // view.live
+    expect(plain.shown).toHaveLength(1);
+    expect(plain.shown[0][0]).toBe("display_data");
+    expect(plain.shown[0][1]).toEqual([ATTNLENS_MIME, "image/svg+xml", "text/plain"]);
+  });
+
+  it("update() replaces that output by its display id with the new result", () => {
+    const after = samples().find((s) => s.text === "The dog wouldn't cross the street since it was too slow.")?.tokens;
+    expect(plain.updated).toEqual([["update_display_data", plain.shown[0][2], after]]);
   });
 });

@@ -3,10 +3,12 @@
 usage: comm_kernel_client.py --kernel attnlens-ts --cwd DIR [--rounds N]
 The kernel is found through JUPYTER_DATA_DIR. Prints one JSON object (the test asserts on it):
 each step's observations, never a verdict of its own. With --rounds N it also times N round trips
-(selection update -> the kernel's echo_update) and reports them in "round_trip_ms".
+(selection update -> the kernel's echo_update) and text runs (custom run -> the new payload's
+update) and reports them in "round_trip_ms" and "text_round_trip_ms".
 """
 import argparse
 import json
+import subprocess
 import sys
 import time
 
@@ -91,15 +93,51 @@ def is_error_update(comm_id):
     return pred
 
 
+def plain_kernel(front):
+    """On a kernel without comms: widget() shows the static bundle with a note; update() replaces it by display id."""
+    outs, status = front.execute(
+        'import * as attnlens from "attnlens";\n'
+        'const model = await attnlens.loadModel("tiny-agreement-bert");\n'
+        f"const result = await model.run({json.dumps(DEMO_TEXT)});\n"
+        f"const result2 = await model.run({json.dumps(NEW_TEXT)});\n"
+        "const view = await attnlens.widget(result, { model: model });\n"
+        "view.live\n"
+    )
+    shown = [m for m in outs if m["msg_type"] in ("display_data", "update_display_data")]
+    outs2, status2 = front.execute("await view.update(result2);")
+    updated = [m for m in outs2 if m["msg_type"] in ("display_data", "update_display_data")]
+    return {
+        "status": [status, status2],
+        "text": text_of([m for m in outs if m["msg_type"] in ("stream", "execute_result", "error")]),
+        "shown": [(m["msg_type"], sorted(m["content"]["data"].keys()), m["content"]["transient"].get("display_id")) for m in shown],
+        "updated": [
+            (m["msg_type"], m["content"]["transient"].get("display_id"), m["content"]["data"]["application/vnd.attnlens.v1+json"]["tokens"]["source"]["text"][0])
+            for m in updated
+        ],
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", default="attnlens-ts")
     ap.add_argument("--cwd", default=".")
     ap.add_argument("--rounds", type=int, default=0)
+    ap.add_argument("--plain", action="store_true", help="a kernel without comms: check the snapshot fallback")
     a = ap.parse_args()
     report = {}
-    km, kc = start_new_kernel(kernel_name=a.kernel, cwd=a.cwd, startup_timeout=120)
+    # The kernel's own stdout stays out of ours (the report); its log (stderr) goes to our stderr.
+    km, kc = start_new_kernel(
+        kernel_name=a.kernel, cwd=a.cwd, startup_timeout=120, stdout=subprocess.DEVNULL, stderr=sys.stderr
+    )
     front = Front(kc)
+    if a.plain:
+        try:
+            report = plain_kernel(front)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+        json.dump(report, sys.stdout)
+        return 0
     try:
         # The version comm a widget front end opens when it connects.
         front.send_shell("comm_open", {"comm_id": "v1", "target_name": "jupyter.widget.version", "data": {}})
@@ -219,6 +257,18 @@ def main() -> int:
                 )
                 times.append((time.perf_counter() - t0) * 1000)
             report["round_trip_ms"] = times
+            text_times = []
+            is_payload = (
+                lambda m: m["msg_type"] == "comm_msg"
+                and m["content"]["data"].get("method") == "update"
+                and "payload" in m["content"]["data"].get("state", {})
+            )
+            for i in range(max(3, a.rounds // 4)):
+                t0 = time.perf_counter()
+                front.comm_msg(comm_id, {"method": "custom", "content": {"event": "run", "text": [DEMO_TEXT, NEW_TEXT][i % 2]}})
+                m, _ = front.until(is_payload, limit=50, timeout=120)
+                text_times.append((time.perf_counter() - t0) * 1000)
+            report["text_round_trip_ms"] = text_times
     except Exception as e:  # report what was seen so far; the test names the step that failed
         report["exception"] = f"{type(e).__name__}: {e}"
     finally:

@@ -18,7 +18,8 @@ export interface DisplayMessage {
 }
 
 export type DisplayChannel =
-  | { kind: "bundle"; send(message: DisplayMessage): void }
+  /** `update`: an update_display_data replacing the outputs with the message's display_id. */
+  | { kind: "bundle"; send(message: DisplayMessage, update?: boolean): void }
   /** Only one MIME type per output, as a string. */
   | { kind: "raw"; send(mime: string, data: string): void };
 
@@ -53,7 +54,8 @@ export function kernelChannel(context: ChannelContext = {}): DisplayChannel | nu
     const hook = internalHook(modules[id]?.exports);
     // tslab replaces the function per execute request; the one taken now answers the calling cell,
     // even when the bundle is sent after an await.
-    if (typeof hook === "function") return { kind: "bundle", send: (message) => hook(message, false) };
+    if (typeof hook === "function")
+      return { kind: "bundle", send: (message, update) => hook(message, update === true) };
     if (hook === "changed") problem = "has changed";
   }
   const inKernel = context.inKernel ?? isKernelProcess();

@@ -70,13 +70,17 @@ export class AttentionWidget {
 
   /** Redraws the same output with another result (same options unless given). */
   async update(result: AttentionResult, options: WidgetOptions = {}): Promise<void> {
+    // Taken before any await: a snapshot's replacement is then sent as the calling cell's message.
+    const channel = kernelChannel() ?? this.channel;
     this.options = { ...this.options, ...options };
-    const bundle = await displayBundle(result, this.options);
-    if (this.model?.isOpen) {
+    const live = this.model?.isOpen ?? false;
+    // A live view redraws from the payload alone: no static picture to render (the costly part).
+    const bundle = await displayBundle(result, live ? { ...this.options, fallback: false } : this.options);
+    if (live && this.model) {
       if (bundle.tooLarge) throw new AttnlensError("TOO_LARGE", bundle.notes.join("; "));
       this.model.set({ payload: bundle.data[ATTNLENS_MIME], options: optionsOf(bundle), error: null });
-    } else if (this.channel?.kind === "bundle") {
-      this.channel.send({ data: bundle.data, metadata: bundle.metadata, transient: { display_id: this.displayId } });
+    } else if (channel?.kind === "bundle") {
+      channel.send({ data: bundle.data, metadata: bundle.metadata, transient: { display_id: this.displayId } }, true);
     }
   }
 
