@@ -145,6 +145,7 @@ export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/t
 export {
   AttentionWidget,
   type TextRunner,
+  type WidgetEvents,
   type WidgetOptions,
   type WidgetSelection,
   widget,

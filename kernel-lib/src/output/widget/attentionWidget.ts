@@ -25,6 +25,7 @@ export const NO_COMMS_NOTE =
 
 /** What can turn the text box's text into a new result: a model from `loadModel`, or any runner. */
 export interface TextRunner {
+  /** The attention result for one text (what `TextModel.run` returns). */
   run(text: string): Promise<AttentionResult>;
 }
 
@@ -35,7 +36,14 @@ export interface WidgetOptions extends ShowOptions {
   text?: string;
 }
 
-type Events = { select: (selection: WidgetSelection) => void; error: (message: string) => void };
+/** What `AttentionWidget.on` listens to: the user's clicks, and the errors shown in the view. */
+export interface WidgetEvents {
+  /** The user clicked a head in the grid or a token in the heatmap. */
+  select: (selection: WidgetSelection) => void;
+  /** The view shows an error (a refused message, a failed text run). */
+  error: (message: string) => void;
+}
+type Events = WidgetEvents;
 
 /** A displayed widget: its selection follows the user's clicks; `update` redraws the same output. */
 export class AttentionWidget {
@@ -45,6 +53,7 @@ export class AttentionWidget {
   private pendingText: string | null = null;
   private running: Promise<void> | null = null;
 
+  /** @internal `widget()` makes these. */
   constructor(
     /** The widget model, or null when the kernel has no comms (the output is a snapshot). */
     private readonly model: WidgetModel | null,
@@ -63,6 +72,7 @@ export class AttentionWidget {
     return this.model?.id ?? null;
   }
 
+  /** Calls `listener` on each click ("select") or each error shown in the view ("error"). */
   on<K extends keyof Events>(event: K, listener: Events[K]): this {
     this.listeners[event].push(listener);
     return this;
@@ -95,11 +105,12 @@ export class AttentionWidget {
     return this.running;
   }
 
+  /** Unbinds the view from the kernel (the drawing stays, as a snapshot). */
   close(): void {
     this.model?.close();
   }
 
-  /** A click arrived from the front end. */
+  /** @internal A click arrived from the front end. */
   selected(selection: WidgetSelection): void {
     this.selection = selection;
     for (const listener of this.listeners.select) this.call(() => listener(selection));
@@ -127,6 +138,7 @@ export class AttentionWidget {
     }
   }
 
+  /** @internal Shows `message` in the view and tells the "error" listeners. */
   fail(message: string): void {
     if (this.model?.isOpen) this.model.refuse(message);
     for (const listener of this.listeners.error) this.call(() => listener(message));

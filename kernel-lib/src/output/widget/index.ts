@@ -3,6 +3,7 @@ export {
   NO_COMMS_NOTE,
   type TextRunner,
   WIDGET_VIEW_MIME,
+  type WidgetEvents,
   type WidgetOptions,
   widget,
 } from "./attentionWidget";
