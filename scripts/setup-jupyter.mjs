@@ -174,6 +174,7 @@ function main(argv) {
       process.stdout.write(`Jupyter data directory: ${done.dataDir}\n`);
       if (done.extension) process.stdout.write(`  extension ${EXTENSION_NAME}: ${done.extension}\n`);
       if (done.kernel) process.stdout.write(`  kernel ${KERNEL_NAME}: ${done.kernel}\n`);
+      if (done.commKernel) process.stdout.write(`  kernel attnlens-ts (live widgets): ${done.commKernel}\n`);
     }
     return 0;
   } catch (e) {
