@@ -20,6 +20,6 @@ try {
 try {
   launch.launchKernel({ configPath });
 } catch (e) {
-  console.error(`attnlens-kernel: ${e && e.message ? e.message : e}`);
+  console.error(`attnlens-kernel: ${e?.message ? e.message : e}`);
   process.exit(2);
 }

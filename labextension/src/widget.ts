@@ -111,11 +111,25 @@ export class AttentionView extends DOMWidgetView {
     const run = document.createElement("button");
     run.type = "submit";
     run.textContent = "Run";
+    input.style.cssText = "width:60%;min-width:24ch;margin-right:4px";
+    form.style.margin = "4px 0";
     form.append(input, run);
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
+    const submit = () => {
       const text = input.value.trim();
       if (text && this.live()) this.send({ event: "run", text });
+    };
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      submit();
+    });
+    // JupyterLab's notebook shortcuts see keys typed in outputs and cancel Enter's form submission:
+    // keys stay in the box (as ipywidgets' text box does) and Enter runs the text itself.
+    input.addEventListener("keydown", (e) => {
+      e.stopPropagation();
+      if (e.key === "Enter" && !e.isComposing) {
+        e.preventDefault();
+        submit();
+      }
     });
     this.textBox = form;
     this.showText();
