@@ -29,6 +29,7 @@ interface Report {
   };
   comm_info: { msg_type: string; content: { status: string; comms: Record<string, { target_name: string }> } };
   echo: { method: string; state: { selection: unknown } } | null;
+  idle_after_update: boolean;
   selection_seen: string;
   request_state_keys: string[] | null;
   run_text: { messages_read: number; first_tokens: Tokens | null; new_tokens: Tokens | null };
@@ -110,6 +111,8 @@ describe("attnlens kernel: comms and live widgets", () => {
     const sent = { site: "encoder.self.2", layer: 2, head: 1, token: 5, sample: 0 };
     expect(report.echo).toEqual({ method: "echo_update", state: { selection: sent }, buffer_paths: [] });
     expect(JSON.parse(report.selection_seen)).toEqual(sent);
+    // ipywidgets holds the next update until the kernel reports idle for this one.
+    expect(report.idle_after_update).toBe(true);
     expect(report.request_state_keys).toEqual(
       expect.arrayContaining(["payload", "options", "selection", "error", "_model_name", "_view_name"]),
     );

@@ -189,11 +189,19 @@ def main() -> int:
 
         # A click: the front end sends the selection as a state update.
         selection = {"site": "encoder.self.2", "layer": 2, "head": 1, "token": 5, "sample": 0}
-        front.comm_msg(comm_id, {"method": "update", "state": {"selection": selection}, "buffer_paths": []})
+        click_id = front.comm_msg(comm_id, {"method": "update", "state": {"selection": selection}, "buffer_paths": []})
         m, n = front.until(
             lambda m: m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "echo_update", limit=20
         )
         report["echo"] = m["content"]["data"] if m else None
+        # A widget front end sends its next update only once the kernel is idle for this one.
+        m, _ = front.until(
+            lambda m: m["msg_type"] == "status"
+            and m["parent_header"].get("msg_id") == click_id
+            and m["content"]["execution_state"] == "idle",
+            limit=20,
+        )
+        report["idle_after_update"] = m is not None
         outs, status = front.execute("JSON.stringify(view.selection)")
         report["selection_seen"] = text_of(outs)
 

@@ -1,7 +1,8 @@
 /**
  * The front-end half of the live widget, in Chromium: the labextension's AttentionView on a model
  * bound to a fake comm (what the attnlens kernel's jupyter.widget comm is to @jupyter-widgets/base).
- * A click on a head in the grid sends the selection as a protocol-2 `update`; the text box sends a
+ * A click on a head in the grid, or on a token in the heatmap, sends the selection as a protocol-2
+ * `update`; the text box sends a
  * `custom` run message; a kernel `update` with a new payload redraws in place; the kernel's error is
  * shown as text; a kernel that goes away leaves the last drawing with a notice.
  */
@@ -53,8 +54,10 @@ describe("live widget view (labextension AttentionView on a comm)", () => {
       const comm = {
         comm_id: "c1",
         target_name: "jupyter.widget",
-        send(data: unknown) {
+        // As the kernel does: "idle" for each message, which lets the model send its next update.
+        send(data: unknown, callbacks?: { iopub?: { status?: (m: unknown) => void } }) {
           sent.push({ data });
+          setTimeout(() => callbacks?.iopub?.status?.({ content: { execution_state: "idle" } }), 0);
           return "m";
         },
         close() {},
@@ -119,6 +122,23 @@ describe("live widget view (labextension AttentionView on a comm)", () => {
       state: { selection: { site: "encoder.self.2", layer: 2, head: 3, token: null, sample: 0 } },
       buffer_paths: [],
     });
+  });
+
+  it("a click on a token label in the heatmap sends its position as the selection's token", async () => {
+    const heatmap = ".attnlens-heatmap g.heat_xlabels_marks text";
+    // Let the hover previews the pointer left on its way from the grid settle first.
+    await page.mouse.move(2, 2);
+    await expect
+      .poll(() => page.locator(".attnlens-heatmap .attnlens-caption").first().textContent())
+      .toContain("layer 2 · head 3");
+    await page.waitForTimeout(300);
+    await page.locator(heatmap).nth(5).click();
+    const last = async () => (await sent()).filter((m) => m.data.method === "update").at(-1)?.data.state;
+    await expect.poll(last).toEqual({ selection: { site: "encoder.self.2", layer: 2, head: 3, token: 5, sample: 0 } });
+    await page.locator(heatmap).nth(5).click(); // unlocks: back to no token
+    await expect
+      .poll(last)
+      .toEqual({ selection: { site: "encoder.self.2", layer: 2, head: 3, token: null, sample: 0 } });
   });
 
   it("the text box sends a custom run message", async () => {
