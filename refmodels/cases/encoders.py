@@ -25,7 +25,7 @@ from transformers import (
 )
 
 from ..case import Case, Run
-from ..export import optimum_from_model
+from ..export import optimum_from_model, torch_dynamo
 from ..inputs import id_batch
 
 VOCAB = 120
@@ -127,3 +127,10 @@ for name, family, build, pad_id, sdpa in FAMILIES:
         CASES.append(Case(f"{name}-sdpa", family, "optimum fp32, SDPA (optimum-cli's default)", build,
                           optimum_from_model("feature-extraction", attn_implementation="sdpa"), _runs(pad_id),
                           expected_sites=SITES))
+
+# torch's own exporter (dynamo, torch.onnx.export's default) on BERT with SDPA: at opset 18 SDPA is traced
+# into a Softmax; from opset 23 into the standard ONNX Attention op, which attnlens rewrites in standard ops.
+BERT_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+for opset in (18, 23):
+    CASES.append(Case(f"bert-dynamo-opset{opset}", "BERT", f"torch.onnx.export dynamo, opset {opset}, SDPA", _bert,
+                      torch_dynamo(opset, "sdpa", BERT_INPUTS), _runs(0), expected_sites=SITES))

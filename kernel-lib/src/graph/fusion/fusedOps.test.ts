@@ -10,7 +10,7 @@ import { discoverSites } from "../sites/discover";
 import { decomposeFusedAttention } from "./decompose";
 import { FUSED_ATTENTION_OPS } from "./fusedOps";
 
-function oneNode(opType: string) {
+function oneNode(opType: string, domain = "com.microsoft") {
   return decodeModel(
     encodeModel(
       {
@@ -19,7 +19,7 @@ function oneNode(opType: string) {
           {
             name: "n",
             opType,
-            domain: "com.microsoft",
+            domain,
             inputs: ["x"],
             outputs: ["y"],
             attributes: { num_heads: { i: 2 } },
@@ -29,7 +29,7 @@ function oneNode(opType: string) {
         outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
         initializers: [],
       },
-      { "": 17, "com.microsoft": 1 },
+      { "": 23, "com.microsoft": 1 },
     ),
   );
 }
@@ -47,6 +47,21 @@ describe("the fused-op table", () => {
       expect(d.decomposed.length + d.unexposable.length).toBe(1);
       expect(d.unexposable[0]?.reason ?? "").toMatch(/cannot be decomposed/);
     }
+  });
+
+  it("knows the standard domain's Attention (opset 23) by its own name, and no other domain's", () => {
+    const standard = oneNode("Attention", "");
+    expect(discoverSites(standard).unexposable).toEqual([
+      {
+        node: "n",
+        reason: "fused ai.onnx.Attention computes attention internally and does not output its probabilities",
+      },
+    ]);
+    // One input is too few: decomposition says why instead of rewriting.
+    expect(decomposeFusedAttention(standard).unexposable).toEqual([
+      { node: "n", reason: "fused ai.onnx.Attention cannot be decomposed: it lacks one of Q, K, V" },
+    ]);
+    expect(discoverSites(oneNode("Attention", "com.example")).unexposable).toEqual([]);
   });
 
   it("leaves other com.microsoft ops to the runtime", () => {
