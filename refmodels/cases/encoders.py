@@ -134,3 +134,25 @@ BERT_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 for opset in (18, 23):
     CASES.append(Case(f"bert-dynamo-opset{opset}", "BERT", f"torch.onnx.export dynamo, opset {opset}, SDPA", _bert,
                       torch_dynamo(opset, "sdpa", BERT_INPUTS), _runs(0), expected_sites=SITES))
+
+
+def _packed_bert(src: str, out: str) -> None:
+    """onnxruntime's BERT recipe for unpadded batches: fuse (Attention), then convert_to_packing_mode
+    (PackedAttention, tokens of the whole batch packed end to end, offsets given at run time)."""
+    from onnxruntime.transformers.convert_to_packing_mode import PackingMode
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimum_from_model("feature-extraction", attn_implementation="eager")(src, out)
+    fused = optimize_model(f"{out}/model.onnx", model_type="bert", num_heads=4, hidden_size=32, opt_level=0)
+    if not fused.get_nodes_by_op_type("Attention"):
+        raise SystemExit("refmodels: onnxruntime's optimizer fused no Attention node")
+    PackingMode(fused).convert()
+    if not fused.get_nodes_by_op_type("PackedAttention"):
+        raise SystemExit("refmodels: convert_to_packing_mode wrote no PackedAttention node")
+    fused.save_model_to_file(f"{out}/model.onnx")
+
+
+# Packed attention has no [B, H, T, S] map to give (its rows are the batch's tokens end to end): refused.
+CASES.append(Case("bert-packed", "BERT", "onnxruntime optimizer + convert_to_packing_mode (PackedAttention)",
+                  _bert, _packed_bert, _runs(0), expected_sites={"model.onnx": []},
+                  expect_error="NO_ATTENTION: (com.microsoft.PackedAttention) keep their probabilities inside"))

@@ -4,33 +4,37 @@
  * outside it is left to both.
  */
 import { describe, expect, it } from "vitest";
+import { AttnlensError } from "../../errors";
 import { decodeModel } from "../onnx/decode";
 import { DataType, encodeModel } from "../onnx/encode";
 import { discoverSites } from "../sites/discover";
+import { attentionGraph } from "../surgery/attentionGraph";
 import { decomposeFusedAttention } from "./decompose";
 import { FUSED_ATTENTION_OPS } from "./fusedOps";
 
 function oneNode(opType: string, domain = "com.microsoft") {
-  return decodeModel(
-    encodeModel(
-      {
-        name: opType,
-        nodes: [
-          {
-            name: "n",
-            opType,
-            domain,
-            inputs: ["x"],
-            outputs: ["y"],
-            attributes: { num_heads: { i: 2 } },
-          },
-        ],
-        inputs: [{ name: "x", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
-        outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
-        initializers: [],
-      },
-      { "": 23, "com.microsoft": 1 },
-    ),
+  return decodeModel(encodeModelOf(opType, domain));
+}
+
+function encodeModelOf(opType: string, domain = "com.microsoft") {
+  return encodeModel(
+    {
+      name: opType,
+      nodes: [
+        {
+          name: "n",
+          opType,
+          domain,
+          inputs: ["x"],
+          outputs: ["y"],
+          attributes: { num_heads: { i: 2 } },
+        },
+      ],
+      inputs: [{ name: "x", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
+      outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch", "seq", 8] }],
+      initializers: [],
+    },
+    { "": 23, "com.microsoft": 1 },
   );
 }
 
@@ -68,5 +72,22 @@ describe("the fused-op table", () => {
     const model = oneNode("FastGelu");
     expect(discoverSites(model).unexposable).toEqual([]);
     expect(decomposeFusedAttention(model)).toEqual({ bytes: null, decomposed: [], unexposable: [] });
+  });
+
+  it("a graph whose attention is all in refused fused nodes says which op, and what to do, on its first line", () => {
+    const bytes = encodeModelOf("PackedAttention");
+    let error: unknown;
+    try {
+      attentionGraph(bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AttnlensError);
+    expect((error as AttnlensError).code).toBe("NO_ATTENTION");
+    expect((error as AttnlensError).message.split("\n")[0]).toBe(
+      "no attention found in the model: 1 fused attention node(s) (com.microsoft.PackedAttention) keep their " +
+        "probabilities inside; use the export from before onnxruntime's transformer optimizer (or packing " +
+        'conversion), or re-export it with attn_implementation="eager".',
+    );
   });
 });
