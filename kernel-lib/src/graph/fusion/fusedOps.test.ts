@@ -74,8 +74,7 @@ describe("the fused-op table", () => {
     expect(decomposeFusedAttention(model)).toEqual({ bytes: null, decomposed: [], unexposable: [] });
   });
 
-  it("a graph whose attention is all in refused fused nodes says which op, and what to do, on its first line", () => {
-    const bytes = encodeModelOf("PackedAttention");
+  const firstLineOfRefusal = (bytes: Uint8Array) => {
     let error: unknown;
     try {
       attentionGraph(bytes);
@@ -84,10 +83,21 @@ describe("the fused-op table", () => {
     }
     expect(error).toBeInstanceOf(AttnlensError);
     expect((error as AttnlensError).code).toBe("NO_ATTENTION");
-    expect((error as AttnlensError).message.split("\n")[0]).toBe(
+    return (error as AttnlensError).message.split("\n")[0];
+  };
+
+  it("a graph whose attention is all in refused fused nodes says which op, and what to do, on its first line", () => {
+    expect(firstLineOfRefusal(encodeModelOf("PackedAttention"))).toBe(
       "no attention found in the model: 1 fused attention node(s) (com.microsoft.PackedAttention) keep their " +
         "probabilities inside; use the export from before onnxruntime's transformer optimizer (or packing " +
         'conversion), or re-export it with attn_implementation="eager".',
+    );
+  });
+
+  it("a graph with no Softmax but an attention op attnlens does not know says so, and what to do", () => {
+    expect(firstLineOfRefusal(encodeModelOf("FlashAttention", "com.example"))).toBe(
+      "no attention found in the model: it has no Softmax, and com.example.FlashAttention (unknown to attnlens) " +
+        'computes attention inside one op; re-export the model with attn_implementation="eager".',
     );
   });
 });

@@ -134,7 +134,7 @@ function mergeReasons(specific: RejectedSoftmax[], generic: RejectedSoftmax[]): 
 
 function noAttention(found: SiteDiscovery, model: OnnxModel, what: string): AttnlensError {
   const lines = [
-    `no attention found in ${what}${fusedSummary(found.unexposable)}.`,
+    `no attention found in ${what}${fusedSummary(found.unexposable) || unknownSummary(model, found)}.`,
     "attnlens looks for: Softmax nodes fed by a product of two activations (QKᵀ, possibly scaled/masked) whose output multiplies values (·V);",
     "graph outputs named attentions.N / encoder_attentions.N / decoder_attentions.N / cross_attentions.N.",
     `the graph has ${model.graph.nodes.length} nodes and ${found.rejected.length} Softmax node(s).`,
@@ -155,5 +155,20 @@ function fusedSummary(fused: readonly RejectedSoftmax[]): string {
     `: ${fused.length} fused attention node(s) (${ops.join(", ")}) keep their probabilities inside; ` +
     "use the export from before onnxruntime's transformer optimizer (or packing conversion), " +
     'or re-export it with attn_implementation="eager"'
+  );
+}
+
+/**
+ * No Softmax at all, but ops named like attention that attnlens does not know (a custom or flash kernel):
+ * their probabilities never exist as a tensor, which the first line says, with the fix.
+ */
+function unknownSummary(model: OnnxModel, found: SiteDiscovery): string {
+  if (found.rejected.length > 0) return "";
+  const ops = new Set<string>();
+  for (const n of model.graph.nodes) if (/attention/i.test(n.opType)) ops.add(`${n.domain || "ai.onnx"}.${n.opType}`);
+  if (ops.size === 0) return "";
+  return (
+    `: it has no Softmax, and ${[...ops].join(", ")} (unknown to attnlens) computes attention inside one op; ` +
+    're-export the model with attn_implementation="eager"'
   );
 }
