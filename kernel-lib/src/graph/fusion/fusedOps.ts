@@ -1,6 +1,6 @@
 /**
- * The one table of fused com.microsoft attention ops: for each, the decomposer that rewrites it in
- * standard ops, or why attnlens leaves it in place. Site discovery (which reports such nodes) and
+ * The tables of fused attention ops (com.microsoft's, and the standard domain's Attention of opset 23):
+ * for each, the decomposer that rewrites it in standard ops, or why attnlens leaves it in place. Site discovery (which reports such nodes) and
  * decomposition (which rewrites them) both read it, so they always agree on what is fused.
  */
 import type { OnnxNode } from "../onnx/model";
