@@ -91,7 +91,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function freshPage(browser, js) {
+export async function freshPage(browser, js) {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -101,7 +101,7 @@ async function freshPage(browser, js) {
 }
 
 /** render() → "attnlens:ready" → next frame, in ms. */
-function firstRender(page, payload, options) {
+export function firstRender(page, payload, options) {
   return page.evaluate(
     ([p, o]) =>
       new Promise((resolve) => {

@@ -173,7 +173,7 @@ describe("extract from the Hub (local server) and from the offline cache", () =>
   afterAll(() => hub.close());
 
   it("downloads, extracts, then works offline; unknown ids and no network are one line each", async () => {
-    const env = { HF_ENDPOINT: hub.url, ATTNLENS_CACHE: cache };
+    const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache };
     const out = outDir();
     const r = await cli(["extract", "org/tiny-gpt", "--text", "the cat sat", "--out", out], env);
     expect(r.code, r.stderr).toBe(0);
@@ -183,6 +183,27 @@ describe("extract from the Hub (local server) and from the offline cache", () =>
       HF_ENDPOINT: "http://127.0.0.1:1",
     });
     expect(offline.code, offline.stderr).toBe(0);
+    expectOneErrorLine(
+      await cli(
+        [
+          "extract",
+          "org/tiny-gpt",
+          "--text",
+          "x",
+          "--revision",
+          "main",
+          "--max-download-bytes",
+          "1000",
+          "--out",
+          outDir(),
+        ],
+        {
+          ...env,
+          HF_HUB_CACHE: `${cache}-limit`,
+        },
+      ),
+      /over the download limit of 1\.0 kB: raise maxDownloadBytes \(CLI: --max-download-bytes/,
+    );
     expectOneErrorLine(
       await cli(["extract", "org/missing", "--text", "x", "--out", outDir()], env),
       /NOT_FOUND|was not found .*HTTP 404/,

@@ -17,6 +17,11 @@ export type ErrorCode =
   | "NOT_FOUND"
   /** The Hub could not be reached, or the offline cache does not hold the model. */
   | "NETWORK"
+  /**
+   * The Hub's answer was refused as unsafe or inconsistent: a file name that would land outside the
+   * cache, a malformed commit, more bytes than declared, another commit than asked for, a hash mismatch.
+   */
+  | "HUB_REFUSED"
   /** tokenizer.json is unreadable or does not belong to the model (ids beyond its embedding). */
   | "BAD_TOKENIZER"
   /** The text has more tokens than the model has positions (see the `truncate` option). */

@@ -102,6 +102,55 @@ export function attentionCases(): FusedCase[] {
   ];
 }
 
+/**
+ * What onnxruntime's BERT optimizer emits (model_type bert, the default MaskIndexEnd): EmbedLayerNormalization
+ * turns the 2-D attention_mask into its second output, the [B] count of real tokens, which feeds Attention.
+ * Nothing declares that output's rank or type: attnlens must know them from the op.
+ */
+export function embedLayerNormCase(): FusedCase {
+  const ids = (name: string) => i32(name, ["batch", "seq"]);
+  const tokens = [3, 7, 1, 9, 4, 2, 8, 5, 0, 0];
+  return {
+    name: "Attention after EmbedLayerNormalization (1-D mask_index, as the BERT optimizer fuses)",
+    feeds: {
+      input_ids: int32Tensor(tokens, [B, S]),
+      segment_ids: int32Tensor([0, 0, 0, 1, 1, 0, 0, 0, 0, 0], [B, S]),
+      mask: int32Tensor(rawMask(LENGTHS, S), [B, S]),
+    },
+    model: oneOpModel({
+      extraNodes: [
+        {
+          name: "embed",
+          opType: "EmbedLayerNormalization",
+          domain: MS,
+          inputs: ["input_ids", "segment_ids", "word", "position", "segment", "gamma", "beta", "mask"],
+          outputs: ["emb", "mask_index"],
+          attributes: { epsilon: { f: 1e-12 } },
+        },
+      ],
+      node: {
+        name: "attn",
+        opType: "Attention",
+        domain: MS,
+        inputs: ["emb", "w", "b", "mask_index"],
+        outputs: ["out"],
+        attributes: { num_heads: { i: N } },
+      },
+      inputs: [ids("input_ids"), ids("segment_ids"), ids("mask")],
+      outputs: ["out"],
+      initializers: [
+        weight("word", 11, [10, D]),
+        weight("position", 12, [S, D]),
+        weight("segment", 13, [2, D]),
+        weight("gamma", 14, [D], 1),
+        weight("beta", 15, [D], 0.1),
+        weight("w", 2, [D, 3 * D]),
+        weight("b", 3, [3 * D], 0.1),
+      ],
+    }),
+  };
+}
+
 export function qAttentionCase(): FusedCase {
   const inputs = [f32("x", ["batch", "seq", D]), i32("mask", ["batch", "seq"])];
   const wq = Int8Array.from(weight("w", 2, [D, 3 * D]).data as Float32Array, (v) => Math.round(v * 300));

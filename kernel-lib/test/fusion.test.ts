@@ -7,13 +7,14 @@ import { describe, expect, it } from "vitest";
 import { openModel } from "../src";
 import { decomposeFusedAttention } from "../src/graph/fusion/decompose";
 import { decodeModel } from "../src/graph/onnx/decode";
-import { attentionCases, qAttentionCase } from "./fusedCases";
+import { attentionCases, embedLayerNormCase, qAttentionCase } from "./fusedCases";
 import { gqaCases, mhaCases } from "./fusedCasesMha";
 import { onnxAttentionCases } from "./fusedCasesOnnx";
 import type { FusedCase } from "./fusedGraphs";
 
 const cases: FusedCase[] = [
   ...attentionCases(),
+  embedLayerNormCase(),
   qAttentionCase(),
   ...mhaCases(),
   ...gqaCases(),

@@ -1,16 +1,27 @@
 /**
- * Hub downloads against a local HTTP server holding fixture repositories: files land in the cache
- * atomically, interrupted downloads resume with Range, the offline setting uses the cache only, and
- * an unknown id or an unreachable Hub gets a clear error.
+ * Hub downloads against a local HTTP server holding fixture repositories: files land in the
+ * Hugging Face cache layout (blobs named by hash, snapshots/<commit> linking to them, refs/main),
+ * interrupted downloads resume with Range, the offline setting uses the cache only, and an unknown
+ * id or an unreachable Hub gets a clear error.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DownloadProgress, loadModel } from "../src";
 import { progressReporter } from "../src/load/hub/progress";
 import { failure } from "./expectError";
-import { etagOf, type FakeHub, startFakeHub } from "./fakeHub";
+import { type FakeHub, sha256, startFakeHub } from "./fakeHub";
 import { real } from "./realFixtures";
 
 const BERT_FILES = [
@@ -45,8 +56,11 @@ const opts = (cacheDir: string, more: object = {}) => ({
   onProgress: false as const,
   ...more,
 });
-const snapshot = (cacheDir: string, id = "org/tiny-bert", commit = "0123abcd") =>
-  path.join(cacheDir, id.replace("/", "--"), "snapshots", commit);
+const repoDir = (cacheDir: string, id = "org/tiny-bert") => path.join(cacheDir, `models--${id.replace("/", "--")}`);
+const snapshot = (cacheDir: string, id = "org/tiny-bert", commit = hub.head(id)) =>
+  path.join(repoDir(cacheDir, id), "snapshots", commit);
+const MODEL = readFileSync(real("bert_tfjs/onnx/model.onnx"));
+const modelBlob = (cacheDir: string) => path.join(repoDir(cacheDir), "blobs", sha256(MODEL));
 const fileGets = (since: number) => hub.log.slice(since).filter((r) => r.path.includes("/resolve/"));
 
 describe("downloading from the Hub", () => {
@@ -61,6 +75,12 @@ describe("downloading from the Hub", () => {
     const files = ["config.json", "onnx", "tokenizer.json", "tokenizer_config.json"];
     expect(readdirSync(model.info.dir).sort()).toEqual(files);
     expect(readdirSync(path.join(model.info.dir, "onnx"))).toEqual(["model.onnx"]); // not the quantized one
+    // huggingface_hub's layout: a relative link into blobs/, named by the LFS sha256; refs/main names the commit.
+    const link = path.join(model.info.dir, "onnx", "model.onnx");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(`../../../blobs/${sha256(MODEL)}`);
+    expect(readFileSync(modelBlob(cacheDir)).equals(MODEL)).toBe(true);
+    expect(readFileSync(path.join(repoDir(cacheDir), "refs", "main"), "utf8")).toBe(hub.head("org/tiny-bert"));
     expect(
       events
         .filter((e) => e.done)
@@ -93,22 +113,36 @@ describe("downloading from the Hub", () => {
     }
   });
 
-  it("a new commit on the revision gets a new snapshot; offline then uses it", async () => {
+  it("a new commit on the revision gets a new snapshot, fetching only the changed file; offline then uses it", async () => {
     const cacheDir = freshCache();
-    await (await loadModel("org/tiny-bert", opts(cacheDir))).release();
-    hub.setCommit("org/tiny-bert", "fedcba98");
-    try {
-      const since = hub.log.length;
-      const model = await loadModel("org/tiny-bert", opts(cacheDir));
-      expect(model.info.dir).toBe(snapshot(cacheDir, "org/tiny-bert", "fedcba98"));
-      expect(fileGets(since).length).toBe(4);
-      await model.release();
-      const offline = await loadModel("org/tiny-bert", opts(cacheDir, { offline: true }));
-      expect(offline.info.dir).toBe(snapshot(cacheDir, "org/tiny-bert", "fedcba98"));
-      await offline.release();
-    } finally {
-      hub.setCommit("org/tiny-bert", "0123abcd");
-    }
+    await (await loadModel("org/tiny-seq2seq", opts(cacheDir))).release();
+    const before = hub.head("org/tiny-seq2seq");
+    const config = JSON.parse(readFileSync(real("bart_split/config.json"), "utf8"));
+    hub.push("org/tiny-seq2seq", "f".repeat(40), { "config.json": JSON.stringify({ ...config, note: "v2" }) });
+    const since = hub.log.length;
+    const model = await loadModel("org/tiny-seq2seq", opts(cacheDir));
+    expect(model.info.dir).toBe(snapshot(cacheDir, "org/tiny-seq2seq", "f".repeat(40)));
+    expect(fileGets(since).map((r) => r.path)).toEqual([`/org/tiny-seq2seq/resolve/${"f".repeat(40)}/config.json`]);
+    expect(JSON.parse(readFileSync(path.join(model.info.dir, "config.json"), "utf8")).note).toBe("v2");
+    expect(existsSync(snapshot(cacheDir, "org/tiny-seq2seq", before))).toBe(true); // the old snapshot stays
+    await model.release();
+    const offline = await loadModel("org/tiny-seq2seq", opts(cacheDir, { offline: true }));
+    expect(offline.info.dir).toBe(snapshot(cacheDir, "org/tiny-seq2seq", "f".repeat(40)));
+    await offline.release();
+  });
+
+  it("two loads of one model at once: the model file is downloaded once, both get the same snapshot", async () => {
+    const cacheDir = freshCache();
+    const since = hub.log.length;
+    const [a, b] = await Promise.all([
+      loadModel("org/tiny-bert", opts(cacheDir)),
+      loadModel("org/tiny-bert", opts(cacheDir)),
+    ]);
+    expect(a.info.dir).toBe(b.info.dir);
+    expect(hub.log.slice(since).filter((r) => r.path.startsWith("/lfs-cdn/")).length).toBe(1);
+    expect(readFileSync(path.join(a.info.dir, "onnx", "model.onnx")).equals(MODEL)).toBe(true);
+    expect(readdirSync(path.join(repoDir(cacheDir), "blobs")).filter((f) => !/^[0-9a-f]+$/.test(f))).toEqual([]);
+    await Promise.all([a.release(), b.release()]);
   });
 
   it("quantized: true downloads only the quantized ONNX file; split layouts fetch both files", async () => {
@@ -126,6 +160,7 @@ describe("interrupted and changed downloads", () => {
   it("never leaves a half-written file in place, and resumes with a Range request", async () => {
     const cacheDir = freshCache();
     const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
+    const part = `${modelBlob(cacheDir)}.incomplete`; // huggingface_hub's name: either client resumes it
     hub.cut("onnx/model.onnx", 40_000);
     const e = await failure(loadModel("org/tiny-bert", opts(cacheDir)));
     expect(e.code).toBe("NETWORK");
@@ -133,7 +168,8 @@ describe("interrupted and changed downloads", () => {
       /download of org\/tiny-bert\/onnx\/model\.onnx (broke off|stopped at).*run again to resume/,
     );
     expect(existsSync(target)).toBe(false);
-    const partial = statSync(`${target}.incomplete`).size;
+    expect(existsSync(modelBlob(cacheDir))).toBe(false);
+    const partial = statSync(part).size;
     expect(partial).toBeGreaterThan(0);
     // A partial download does not count as cached.
     expect((await failure(loadModel("org/tiny-bert", opts(cacheDir, { offline: true })))).message).toMatch(
@@ -142,12 +178,25 @@ describe("interrupted and changed downloads", () => {
 
     const since = hub.log.length;
     const model = await loadModel("org/tiny-bert", opts(cacheDir));
-    const get = fileGets(since).find((r) => r.path.endsWith("onnx/model.onnx"));
-    const original = readFileSync(real("bert_tfjs/onnx/model.onnx"));
+    const get = hub.log.slice(since).find((r) => r.path === `/lfs-cdn/org/tiny-bert/${sha256(MODEL)}`);
     expect(get?.range).toBe(`bytes=${partial}-`);
-    expect(get?.ifRange).toBe(etagOf(original));
-    expect(readFileSync(target).equals(original)).toBe(true);
-    expect(existsSync(`${target}.incomplete`)).toBe(false);
+    expect(readFileSync(target).equals(MODEL)).toBe(true);
+    expect(existsSync(part)).toBe(false);
+    await model.release();
+  });
+
+  it("a small (non-LFS) file cut off leaves nothing behind; the next run fetches it whole", async () => {
+    const cacheDir = freshCache();
+    hub.cut("tokenizer.json", 100);
+    const e = await failure(loadModel("org/tiny-bert", opts(cacheDir)));
+    expect(e.code).toBe("NETWORK");
+    expect(e.message).toMatch(/download of org\/tiny-bert\/tokenizer\.json (broke off|stopped at)/);
+    expect(readdirSync(path.join(repoDir(cacheDir), "blobs")).filter((f) => f.includes("incomplete"))).toEqual([]);
+    expect(existsSync(snapshot(cacheDir))).toBe(false); // config.json, linked before, is taken out again
+    const model = await loadModel("org/tiny-bert", opts(cacheDir));
+    expect(
+      readFileSync(path.join(model.info.dir, "tokenizer.json")).equals(readFileSync(real("bert_tfjs/tokenizer.json"))),
+    ).toBe(true);
     await model.release();
   });
 
@@ -160,18 +209,19 @@ describe("interrupted and changed downloads", () => {
     expect(e.message).toMatch(/model\.onnx broke off after 30000 bytes \(no data for 0\.4 s\); run again to resume/);
     const model = await loadModel("org/tiny-bert", opts(cacheDir, { timeoutMs: 400 }));
     const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
-    expect(readFileSync(target).equals(readFileSync(real("bert_tfjs/onnx/model.onnx")))).toBe(true);
+    expect(readFileSync(target).equals(MODEL)).toBe(true);
     await model.release();
   });
 
-  it("restarts a partial file whose ETag no longer matches", async () => {
+  it("a partial file that is not the start of the blob: resumed, its sha256 fails, fetched again whole", async () => {
     const cacheDir = freshCache();
-    const target = path.join(snapshot(cacheDir), "onnx", "model.onnx");
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(`${target}.incomplete`, Buffer.alloc(1000, 7));
-    writeFileSync(`${target}.incomplete.json`, JSON.stringify({ etag: '"an-older-version"' }));
+    mkdirSync(path.dirname(modelBlob(cacheDir)), { recursive: true });
+    writeFileSync(`${modelBlob(cacheDir)}.incomplete`, Buffer.alloc(1000, 7));
+    const since = hub.log.length;
     const model = await loadModel("org/tiny-bert", opts(cacheDir));
-    expect(readFileSync(target).equals(readFileSync(real("bert_tfjs/onnx/model.onnx")))).toBe(true);
+    const gets = hub.log.slice(since).filter((r) => r.path === `/lfs-cdn/org/tiny-bert/${sha256(MODEL)}`);
+    expect(gets.map((g) => g.range)).toEqual(["bytes=1000-", undefined]);
+    expect(readFileSync(path.join(snapshot(cacheDir), "onnx", "model.onnx")).equals(MODEL)).toBe(true);
     await model.release();
   });
 });

@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ..case import Case
 
-MODULES = ["encoders", "decoders"]
+MODULES = ["encoders", "decoders", "cached", "pretrained"]
 
 
 def all_cases() -> list[Case]:

@@ -1,7 +1,8 @@
 /**
  * The tutorial notebooks (notebooks/NN-*.ipynb) executed headlessly as a student opens them: one
  * tslab kernel each (nbclient, test/jupyter/run_notebook.py), working directory notebooks/, the
- * bundled demo models, no network (HF_HUB_OFFLINE=1, an empty Hub cache). Checked: the committed
+ * bundled demo models (08: the MiniLM export that refmodels builds into .cache/refmodels), no network
+ * (HF_HUB_OFFLINE=1, an empty Hub cache). Checked: the committed
  * copies are clean and name the kernel scripts/setup-jupyter.mjs registers; no cell fails; every
  * view leaves the attnlens bundle (payload JSON + static picture + text/plain); what each notebook
  * claims to show is in its outputs; nbconvert's HTML of each (a host without the extension) shows
@@ -144,6 +145,21 @@ const CLAIMS: Record<string, (stdout: string) => void> = {
     expect(out).toContain("→ falling back to the bundled demo model tiny-agreement-bert");
     expect(out).toMatch(/attnlens-my-model\.html: \d+ KiB, 1 section/);
   },
+  "08-real-model": (out) => {
+    // the per-layer table of all-MiniLM-L6-v2 (the export refmodels builds; minilmHeads.test.ts holds the same findings)
+    const layers = [...out.matchAll(/^layer (\d) {2}\[CLS\] (\S+) {2}\[SEP\] (\S+) .* H̃ (\S+) {2}(.+)$/gm)];
+    expect(layers.map((m) => Number(m[1]))).toEqual([0, 1, 2, 3, 4, 5]);
+    const [cls, sep, entropy] = [2, 3, 4].map((k) => layers.map((m) => Number(m[k])));
+    for (const i of [1, 2, 3, 4]) {
+      expect(cls[i], `layer ${i} [CLS]`).toBeGreaterThan(0.35);
+      expect(entropy[0] - entropy[i], `layer ${i} entropy`).toBeGreaterThan(0.1);
+    }
+    for (const s of sep) expect(s).toBeLessThan(0.15);
+    expect(layers[0][5]).toMatch(/^broad \d+ ·/); // the first layer's commonest label
+    expect(out).toMatch(/previous-token head: layer 0 head \d+, (1\.00|0\.9\d) of each row on i − 1, label previous/);
+    expect(out).toMatch(/next-token head: layer 1 head \d+, 0\.\d\d of each row on i \+ 1, label next/);
+    expect(out).toMatch(/\[CLS\] sink: layer 2 head \d+, 0\.[5-9]\d of each row on \[CLS\], label vertical/);
+  },
 };
 
 /**
@@ -173,6 +189,8 @@ const VIEWS: Record<string, string[]> = {
   "05-across-layers": ["rollout", "rollout"],
   "06-probes": ["lines encoder.self.3 head 3 sample 0", "heatmap encoder.self.3 head 3 sample 1"],
   "07-your-own-model": ["heatmap encoder.self.3 head 2 sample 0", "overview"],
+  // MiniLM's heads, as the notebook prints them: the previous-token head and the [CLS] sink of layer 2
+  "08-real-model": ["heatmap", "heatmap encoder.self.0 head 2 sample 0", "heatmap encoder.self.2 head 9 sample 0"],
 };
 
 interface ViewMetadata {
@@ -212,7 +230,7 @@ describe("tutorial notebooks", () => {
       ...process.env,
       JUPYTER_DATA_DIR: dataDir,
       HF_HUB_OFFLINE: "1",
-      ATTNLENS_CACHE: path.join(work, "hub-cache"), // empty: the Hub id cannot come from a user's cache
+      HF_HUB_CACHE: path.join(work, "hub-cache"), // empty: the Hub id cannot come from a user's cache
       TMPDIR: work, // the report notebook 07 writes
     };
     delete env.ATTNLENS_MODELS_DIR; // the bundled models, where a student finds them
@@ -232,8 +250,8 @@ describe("tutorial notebooks", () => {
 
   afterAll(removeTempDirs);
 
-  it("finds the seven tutorials, each listed in notebooks/README.md", () => {
-    expect(NAMES).toHaveLength(7);
+  it("finds the eight tutorials, each listed in notebooks/README.md", () => {
+    expect(NAMES).toHaveLength(8);
     expect(NAMES.map((n) => n.replace(/\.ipynb$/, ""))).toEqual(Object.keys(VIEWS));
     const readme = readFileSync(path.join(NOTEBOOKS, "README.md"), "utf8");
     for (const name of NAMES) expect(readme).toContain(name);

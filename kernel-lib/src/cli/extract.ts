@@ -15,7 +15,8 @@ export const extractCommand: Command = {
   usage:
     'attnlens extract SOURCE (--feeds FEEDS.json | --text "..." [--pair "..."] [--target "..." | --generate N]) --out DIR\n' +
     "         [--text-file FILE] [--pair-file FILE] [--target-file FILE] (or - for stdin: --text -)\n" +
-    "         [--providers cuda,webgpu,cpu] [--truncate] [--quantized] [--offline] [--cache-dir DIR] [--revision REV]",
+    "         [--providers cuda,webgpu,cpu] [--truncate] [--quantized] [--offline] [--cache-dir DIR] [--revision REV]\n" +
+    "         [--max-download-bytes N]",
   summary:
     "run a model (.onnx file, model directory, Hub id or demo model name) and write one float32 .npy per attention " +
     "site ([B,H,T,S]) plus DIR/manifest.json (and DIR/tokens.json when starting from text)",
@@ -32,8 +33,15 @@ export const extractCommand: Command = {
     ["--truncate", "cut texts longer than the model's positions instead of refusing them"],
     ["--quantized", "prefer the quantized .onnx file of a model directory or Hub repository"],
     ["--offline", "use the Hub cache only, never the network"],
-    ["--cache-dir DIR", "where Hub downloads are kept (default: $ATTNLENS_CACHE, else ~/.cache/attnlens/hub)"],
+    [
+      "--cache-dir DIR",
+      "the Hugging Face cache, shared with Python's huggingface_hub (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)",
+    ],
     ["--revision REV", "the Hub branch, tag or commit to download (default main)"],
+    [
+      "--max-download-bytes N",
+      "refuse a Hub model whose files declare more than N bytes in all (default: $ATTNLENS_MAX_DOWNLOAD_BYTES, else 8 GiB)",
+    ],
   ],
   async run(argv) {
     const { values, positionals } = parse(argv, EXTRACT_OPTIONS, 1);

@@ -25,6 +25,7 @@ export const EXTRACT_OPTIONS = {
   offline: { type: "boolean" },
   "cache-dir": { type: "string" },
   revision: { type: "string" },
+  "max-download-bytes": { type: "string" },
 } as const;
 
 export function loadOptions(values: Values): LoadOptions {
@@ -35,7 +36,17 @@ export function loadOptions(values: Values): LoadOptions {
     offline: values.offline === true ? true : undefined,
     cacheDir: str(values["cache-dir"]),
     revision: str(values.revision),
+    maxDownloadBytes: byteCount(str(values["max-download-bytes"])),
   };
+}
+
+/** --max-download-bytes: a whole number of bytes (5e9 and 5_000_000_000 both read). */
+function byteCount(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v.replace(/_/g, ""));
+  if (!(Number.isSafeInteger(n) && n > 0))
+    throw new UsageError(`--max-download-bytes takes a number of bytes, not ${v}`);
+  return n;
 }
 
 export async function extractFromText(

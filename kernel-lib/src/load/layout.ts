@@ -1,6 +1,7 @@
 /**
  * Which files of a model directory to use, in the layouts Hugging Face optimum and transformers.js
- * write: `model.onnx` or `encoder_model.onnx` + `decoder_model.onnx`, at the top or under `onnx/`,
+ * write: `model.onnx` or `encoder_model.onnx` + `decoder_model.onnx` (or a decoder-only
+ * `decoder_model_merged.onnx`), at the top or under `onnx/`,
  * full precision or `_quantized`, with tokenizer.json and config.json at the top. Works on a list
  * of relative paths, so the same rules pick files from a local directory and from a Hub listing.
  */
@@ -37,7 +38,8 @@ const QUANTIZED = ["_quantized", "_int8", "_uint8", "_q8"];
 
 export function chooseLayout(
   files: readonly string[],
-  options: { quantized?: boolean } = {},
+  /** knownNamesOnly: no lone .onnx file of another name (a Hub listing is not trusted that far). */
+  options: { quantized?: boolean; knownNamesOnly?: boolean } = {},
 ): ModelFiles | LayoutProblem {
   const have = new Set(files);
   const at = (name: string) => (have.has(name) ? name : null);
@@ -60,20 +62,29 @@ export function chooseLayout(
   }
   const onnx = files.filter((f) => f.endsWith(".onnx"));
   const merged = onnx.find((f) => /decoder_model_merged/.test(f));
-  if (merged) {
+  if (merged && onnx.some((f) => /encoder_model/.test(f))) {
     return {
       problem:
-        `${merged} is a merged decoder: its layers run inside If sub-graphs (with and without the key/value cache), ` +
-        "where attnlens cannot reach the attention. Export the decoder without merging " +
+        `${merged} is a merged decoder of an encoder–decoder model: its with-past branch reads the cross-attention ` +
+        "keys from the cache, so attnlens cannot run it from the encoder's output. Export the decoder without merging " +
         "(optimum-cli export onnx --no-post-process …) to get decoder_model.onnx",
       lookedFor: lookedFor(),
     };
   }
-  if (onnx.length === 1)
+  // transformers.js's decoder-only layout: the merged decoder (with and without the cache, graph/surgery/mergedDecoder.ts).
+  for (const suffix of suffixes) {
+    for (const prefix of PREFIXES) {
+      const single = at(`${prefix}decoder_model_merged${suffix}.onnx`);
+      if (single) return { kind: "single", model: single, quantized: suffix !== "", ...text };
+    }
+  }
+  if (onnx.length === 1 && !options.knownNamesOnly)
     return { kind: "single", model: onnx[0], quantized: QUANTIZED.some((q) => onnx[0].includes(q)), ...text };
   return {
     problem: onnx.length
-      ? `it holds several .onnx files (${onnx.join(", ")}) and none has a standard name`
+      ? options.knownNamesOnly
+        ? `none of its .onnx files (${onnx.join(", ")}) has a standard name`
+        : `it holds several .onnx files (${onnx.join(", ")}) and none has a standard name`
       : "it holds no .onnx file",
     lookedFor: lookedFor(),
   };

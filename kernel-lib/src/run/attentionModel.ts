@@ -15,6 +15,7 @@ import type { AttentionResult, ProviderFallback, SiteAttention, SiteValueNorms }
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
 import { checkIdRanges } from "./idRanges";
 import { OutputPlan } from "./outputPlan";
+import { checkPastFeeds } from "./pastFeeds";
 import type { OpenedSession } from "./session";
 import { firstLine } from "./session";
 import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
@@ -67,6 +68,7 @@ export class AttentionModel {
    * attention size guard) and returns the outputs with each site's attention.
    */
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
+    checkPastFeeds(this.inputs, feeds); // before the generic check: its message says what a cache must be
     validateFeeds(this.inputs, feeds);
     checkIdRanges(this.checks.idTables, feeds);
     const wanted = options.sites ? this.selectSites(options.sites) : this.sites;

@@ -13,21 +13,18 @@ export interface AxisTokens {
   padding: Set<number>;
 }
 
-export function axisTokens(stream: TokenStream, sample: number, cells: number, bin: number): AxisTokens {
+/** `offset`: the axis starts at that token of the stream (the rows of a KV-cache step, PayloadSite.rowOffset). */
+export function axisTokens(stream: TokenStream, sample: number, cells: number, bin: number, offset = 0): AxisTokens {
   const text = stream.text[sample] ?? [];
   const labels: string[] = [];
   const positions: number[] = [];
   for (let c = 0; c < cells; c++) {
-    const first = c * bin;
+    const first = offset + c * bin;
     const last = Math.min(text.length, first + bin) - 1;
     positions.push(stream.start + first);
     labels.push(bin === 1 ? (text[first] ?? String(first)) : `${text[first]} … ${text[last]}`);
   }
-  return {
-    labels,
-    positions,
-    bin,
-    special: new Set(bin === 1 ? stream.special[sample] : []),
-    padding: new Set(bin === 1 ? stream.padding[sample] : []),
-  };
+  const cellsOf = (indices: number[] | undefined) =>
+    new Set(bin === 1 ? (indices ?? []).map((i) => i - offset).filter((i) => i >= 0) : []);
+  return { labels, positions, bin, special: cellsOf(stream.special[sample]), padding: cellsOf(stream.padding[sample]) };
 }

@@ -71,14 +71,14 @@ function maxOf(values: Float32Array): number {
 /** Builds the view of `maps` (a site's or a probe's) for one sample. */
 export function blockMatrix(
   payload: AttentionPayload,
-  axes: { rows: PayloadSite["rows"]; cols: PayloadSite["cols"] },
+  axes: { rows: PayloadSite["rows"]; cols: PayloadSite["cols"]; rowOffset?: number },
   maps: EncodedMaps,
   sample: number,
   head: HeadChoice,
   hideSpecial: boolean,
 ): Omit<MatrixView, "title" | "measure"> {
   const [, , Ty, Sx] = maps.dims;
-  const rows = axisTokens(payload.tokens[axes.rows]!, sample, Ty, maps.bin[0]);
+  const rows = axisTokens(payload.tokens[axes.rows]!, sample, Ty, maps.bin[0], axes.rowOffset);
   const cols = axisTokens(payload.tokens[axes.cols]!, sample, Sx, maps.bin[1]);
   const full = fuse(maps, sample, head);
   const ri = keep(rows, Ty, hideSpecial);

@@ -91,6 +91,12 @@ export interface PayloadSite {
   /** Stream of the rows (targets, queries) and of the columns (sources, keys). */
   rows: StreamName;
   cols: StreamName;
+  /**
+   * Index in `tokens[rows].text` of the first row (absent = 0). A decoder step with a key/value
+   * cache has S > T: its columns are every position so far and its rows only the T newest, which
+   * start at S − T of the same stream.
+   */
+  rowOffset?: number;
   /** [B, H, T, S] of the maps before any pooling (after a token range cut). */
   dims: [number, number, number, number];
   /** Weights at full resolution, or pooled to the encoder's `maxTokens`; absent when not selected. */

@@ -45,11 +45,18 @@ export function decodePayload(value: unknown): AttentionPayload {
   for (const site of p.sites) {
     if (!isDims(site.dims)) fail(`site ${site.id}: dims must be [B, H, T, S]`);
     const [, H, T, S] = site.dims;
+    const offset = site.rowOffset ?? 0;
+    if (!(Number.isInteger(offset) && offset >= 0)) fail(`site ${site.id}: rowOffset must be an integer ≥ 0`);
     for (const axis of [site.rows, site.cols]) {
       const stream = p.tokens[axis];
       if (!stream) fail(`site ${site.id}: no tokens.${axis}`);
-      if (stream.text.some((row) => row.length !== (axis === site.rows ? T : S))) {
-        fail(`site ${site.id}: tokens.${axis} lengths differ from the site's ${axis === site.rows ? "T" : "S"}`);
+      const want = axis === site.cols ? S : offset + T;
+      if (axis === site.rows && axis === site.cols && offset + T !== S)
+        fail(`site ${site.id}: rows ${offset}…${offset + T - 1} do not end at the last of the S = ${S} positions`);
+      if (stream.text.some((row) => row.length !== want)) {
+        fail(
+          `site ${site.id}: tokens.${axis} lengths differ from the site's ${axis === site.cols ? "S" : "rowOffset + T"}`,
+        );
       }
     }
     if (site.maps) checkMaps(`site ${site.id} maps`, site.maps, B, T, S);

@@ -32,7 +32,9 @@ const RANK_3 = new Set([
   "GroupQueryAttention",
   "QAttention",
   "EmbedLayerNormalization",
+  "QEmbedLayerNormalization",
 ]);
+const EMBED_LAYER_NORM = new Set(["EmbedLayerNormalization", "QEmbedLayerNormalization"]);
 
 export function staticRank(index: GraphIndex, name: string, depth = 0): number | null {
   if (!name || depth > 32) return null;
@@ -42,6 +44,9 @@ export function staticRank(index: GraphIndex, name: string, depth = 0): number |
   if (!n) return null;
   if (n.domain === "com.microsoft") {
     if (RANK_3.has(n.opType) && n.outputs[0] === name) return 3;
+    // (Q)EmbedLayerNormalization's mask_index is the [B] count of real tokens (the optimizer's default
+    // MaskIndexEnd format); its optional embedding_sum is [B, S, D] like its first output.
+    if (EMBED_LAYER_NORM.has(n.opType)) return n.outputs[1] === name ? 1 : n.outputs[2] === name ? 3 : null;
     if (SAME_RANK.has(n.opType)) return staticRank(index, n.inputs[0], depth + 1);
     return null;
   }

@@ -82,7 +82,7 @@ function readOpset(buf: Uint8Array, start: number, end: number): [string, number
   return [domain, version];
 }
 
-function readGraph(buf: Uint8Array, start: number, end: number): OnnxGraph {
+export function readGraph(buf: Uint8Array, start: number, end: number): OnnxGraph {
   const r = new ProtoReader(buf, start, end);
   const graph: OnnxGraph = {
     name: "",
@@ -193,7 +193,8 @@ function readAttribute(buf: Uint8Array, start: number, end: number): Attribute {
       }
       case AttributeField.g:
         a.hasGraph = true;
-        r.skip(w);
+        if (w === WireType.LengthDelimited) a.graphSpan = r.span();
+        else r.skip(w);
         break;
       case AttributeField.floats:
         r.floats(w, (a.floats ??= []));

@@ -38,6 +38,15 @@ export function elemTypeOf(index: GraphIndex, name: string, depth = 0): number |
   if (INT64_OPS.has(node.opType)) return DataType.INT64;
   if (node.opType === "MatMulInteger" || node.opType === "ConvInteger") return DataType.INT32;
   if (node.opType === "DequantizeLinear") return elemTypeOf(index, node.inputs[1], depth + 1);
+  // com.microsoft ops whose outputs do not take their first input's type (input_ids, int8 activations).
+  if (node.opType === "EmbedLayerNormalization" || node.opType === "QEmbedLayerNormalization") {
+    // mask_index is int32; the embeddings (and embedding_sum) have the word embedding's type, or for the
+    // quantized op its scale's (input 8).
+    if (name === node.outputs[1]) return DataType.INT32;
+    return elemTypeOf(index, node.inputs[node.opType === "EmbedLayerNormalization" ? 2 : 8], depth + 1);
+  }
+  if (node.opType === "MatMulIntegerToFloat") return elemTypeOf(index, node.inputs[2], depth + 1);
+  if (node.opType === "QAttention") return elemTypeOf(index, node.inputs[3], depth + 1);
   // Where's condition is boolean; its values carry the type. Other ops keep their first input's.
   const from = node.opType === "Where" ? node.inputs[1] : node.inputs[0];
   return from ? elemTypeOf(index, from, depth + 1) : null;

@@ -33,6 +33,8 @@ export interface Attribute {
   strings?: Uint8Array[];
   /** Sub-graphs (If/Loop bodies) are kept as byte spans; attnlens does not look inside them. */
   hasGraph?: boolean;
+  /** [start, end) of the sub-graph's GraphProto payload in the model bytes (graph/surgery/mergedDecoder.ts reads it). */
+  graphSpan?: [number, number];
 }
 
 export interface OnnxNode {

@@ -3,7 +3,7 @@
  * out. Shared by openModel (which hands the bytes to onnxruntime) and exposeModel (which writes
  * them to a file).
  *
- *   decode ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics]
+ *   decode ─► [inline a merged decoder's with-past branch] ─► decompose fused attention ─► discover sites ─► [plan in-graph metrics]
  *   ─► [plan value norms] ─► expose
  *
  * Memory: given an arena (a file read by openModel/exposeModel), every edit rewrites the model
@@ -22,6 +22,7 @@ import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "../sites/types";
 import { exposeSites } from "./exposeSites";
+import { checkBranchesAgree, inlineCacheBranch } from "./mergedDecoder";
 import { describeSiteOutputs, type SiteOutputLayout } from "./siteOutputs";
 import { planValueNorms, type ValueNormPlan } from "./valueNorms";
 
@@ -74,12 +75,17 @@ export function attentionGraphOf(source: string | Uint8Array, options: Attention
 
 export function attentionGraph(source: Uint8Array, options: AttentionGraphOptions = {}): AttentionGraph {
   const what = options.what ?? "the model bytes";
-  const arena = options.arena;
-  let model: OnnxModel = decode(source, what);
+  const original = decode(source, what);
+  let model: OnnxModel = original;
+  const inlined = inlineCacheBranch(model, what);
+  if (inlined) model = decode(inlined, "the merged decoder's with-past branch");
+  // The arena holds the source; the inlined copy lives outside it, so later edits copy instead.
+  const arena = inlined ? undefined : options.arena;
   const fused = decomposeFusedAttention(model, arena);
   if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
   fused.bytes = null;
   const found = discoverSites(model, { stackHint: options.stackHint });
+  if (inlined) checkMergedBranches(original, found.sites, options.stackHint, what);
   found.unexposable = mergeReasons(fused.unexposable, found.unexposable);
   if (found.sites.length === 0) throw noAttention(found, model, what === "the model bytes" ? "the model" : what);
   const inGraph = options.inGraphMetrics
@@ -114,6 +120,23 @@ export function decode(bytes: Uint8Array, what: string): OnnxModel {
     if (e instanceof OnnxFormatError) throw new AttnlensError("BAD_MODEL", `${what}: ${e.message}`);
     throw e;
   }
+}
+
+/** A merged decoder's no-past branch must hold the same sites: the with-past branch's stand for both. */
+function checkMergedBranches(
+  merged: OnnxModel,
+  sites: AttentionSite[],
+  stackHint: AttentionGraphOptions["stackHint"],
+  what: string,
+): void {
+  const label = (s: AttentionSite) => `${s.id} (${s.heads} heads${s.causal ? ", causal" : ""})`;
+  const sitesOf = (bytes: Uint8Array) => {
+    let m = decode(bytes, "the merged decoder's no-past branch");
+    const f = decomposeFusedAttention(m);
+    if (f.bytes) m = decode(f.bytes, "the decomposed no-past branch");
+    return discoverSites(m, { stackHint }).sites.map(label);
+  };
+  checkBranchesAgree(merged, sites.map(label), sitesOf, what);
 }
 
 /** Two appended subgraphs as one edit (both only add nodes, constants and outputs). */

@@ -13,7 +13,7 @@ import { blockBytes, checkBudget, PAYLOAD_MAX_BYTES } from "./budget";
 import { flowProbe, type ProbeCut, resolveMetrics, rolloutProbe, siteTables } from "./extras";
 import { binSize, cropMaps, poolMaps } from "./pool";
 import { quantizeMaps } from "./quantize";
-import { clipRange, siteAxes, streamLengths, tokenStream } from "./tokens";
+import { clipRange, rowOffsetOf, siteAxes, streamLengths, tokenStream } from "./tokens";
 
 /** Default cells per axis of the head-grid overviews. */
 export const OVERVIEW_TOKENS = 32;
@@ -166,11 +166,17 @@ function encodeSite(
   metrics: ResultMetrics | undefined,
 ): PayloadSite {
   const { site, rows, cols } = plan;
-  const crop = cropMaps(site.data, site.dims, samples, ranges[rows]!, ranges[cols]!);
+  // Rows are stream positions [offset, offset + T): keep those inside the stream's token range.
+  const offset = rowOffsetOf(site);
+  const [r0, r1] = ranges[rows]!;
+  const first = Math.max(r0, offset);
+  const rowRange: [number, number] = [first - offset, Math.max(first, r1) - offset];
+  const crop = cropMaps(site.data, site.dims, samples, rowRange, ranges[cols]!);
+  const kept = first - r0; // index of the first row in the kept tokens
   const padding = tokens[rows]!.padding;
   const valid = padding.map((pad) => {
     const v = new Uint8Array(crop.dims[2]).fill(1);
-    for (const i of pad) v[i] = 0;
+    for (const i of pad) if (i >= kept && i - kept < v.length) v[i - kept] = 0;
     return v;
   });
   const block = (bin: [number, number]) => {
@@ -187,6 +193,7 @@ function encodeSite(
     causal: site.causal,
     rows,
     cols,
+    ...(kept > 0 ? { rowOffset: kept } : {}),
     dims: crop.dims,
   };
   if (plan.full) out.maps = block(plan.full);

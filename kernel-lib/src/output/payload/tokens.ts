@@ -15,6 +15,15 @@ export function siteAxes(site: SiteLabel): { rows: StreamName; cols: StreamName 
   return { rows: STREAM_OF[site.stack], cols: site.kind === "cross" ? "source" : STREAM_OF[site.stack] };
 }
 
+/**
+ * Where a site's rows start in its rows stream: S − T for a self site read with a key/value cache
+ * (S > T: the keys are every position so far, the queries the T newest), else 0.
+ */
+export function rowOffsetOf(site: SiteLabel & { dims: readonly number[] }): number {
+  const [, , t, s] = site.dims;
+  return site.kind === "self" && s > t ? s - t : 0;
+}
+
 /** Length of each stream, from the sites' dims; throws when two sites disagree. */
 export function streamLengths(result: AttentionResult): Partial<Record<StreamName, number>> {
   const lengths: Partial<Record<StreamName, number>> = {};
@@ -27,13 +36,14 @@ export function streamLengths(result: AttentionResult): Partial<Record<StreamNam
       throw new AttnlensError(
         "BAD_INPUT",
         `encodePayload: site ${id} has ${n} ${stream} positions but ${seen[stream]} has ${lengths[stream]}; ` +
-          "the views need one length per stream (run without past keys / KV cache)",
+          "the views need one length per stream",
       );
     }
   };
   for (const site of result.sites) {
     const { rows, cols } = siteAxes(site);
-    note(rows, site.dims[2], site.id);
+    // A cached step's rows are the last T of its S positions: the stream is S long.
+    note(rows, site.dims[2] + rowOffsetOf(site), site.id);
     note(cols, site.dims[3], site.id);
   }
   return lengths;

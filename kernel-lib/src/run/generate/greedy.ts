@@ -1,14 +1,18 @@
 /**
- * Greedy decoding, one sample at a time, without a key/value cache: every step runs the decoder
- * on all tokens so far and takes the arg-max of the last position's logits. Each step's attention
- * rows for the position it decided on are kept (StepRows), so the result holds the attention the
- * model paid while choosing every generated token.
+ * Greedy decoding, one sample at a time, taking the arg-max of the last position's logits. A
+ * decoder-only export with past key/value inputs is stepped with its cache: the first step runs the
+ * prompt, each later step only the newest token, with the previous step's presents as the past
+ * (kvCache.ts). Other models re-run every token so far at each step. Either way each step's rows
+ * for the positions it added are kept (StepRows) and stitched into one causal map, so the result
+ * holds the attention the model paid while choosing every generated token.
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, ModelOutput, SiteAttention } from "../../result/types";
 import type { TokenBatch } from "../../text/batch";
 import type { EncoderState, Engine } from "../engine";
+import type { Feeds } from "../feeds";
 import { StepRows } from "./assemble";
+import { cacheBindings, nextPast, stepFeeds } from "./kvCache";
 
 export interface GreedyOptions {
   maxNewTokens: number;
@@ -46,8 +50,25 @@ export async function greedySeq2Seq(
 }
 
 /** Decoder-only: the prompt's rows come from the first step, one new row from each later step. */
-export async function greedyCausal(engine: Engine, prompt: number[], o: GreedyOptions): Promise<Greedy> {
+export async function greedyCausal(
+  engine: Engine,
+  prompt: number[],
+  o: GreedyOptions & { cache?: boolean },
+): Promise<Greedy> {
   const all = engine.sites.map((s) => s.id);
+  const model = engine.family === "decoder" && engine.models.length === 1 ? engine.models[0] : null;
+  const bindings = model && o.cache !== false ? cacheBindings(model) : null;
+  if (model && bindings) {
+    // With the cache: feed only what the model has not seen; the past carries the rest.
+    let past: Feeds | null = null;
+    let seen = 0;
+    return loop(all, all, prompt, o, async (fed, sites) => {
+      const result = await model.run(stepFeeds(model, bindings, fed.slice(seen), past, seen), { sites });
+      past = nextPast(result, bindings);
+      seen = fed.length;
+      return result;
+    });
+  }
   return loop(all, all, prompt, o, async (fed, sites) => engine.forward(await engine.encode(row(fed)), null, sites));
 }
 
@@ -68,8 +89,10 @@ async function loop(
     first ??= last;
     for (const site of last.sites) {
       const collected = rows.get(site.id);
-      // The first step contributes every position fed so far; later steps only the newest one.
-      if (collected) collected.add(site, collected.length, fed.length);
+      // A step contributes the positions not collected yet: its last rows (a re-run's map covers
+      // every position fed, a cached step's only the new ones).
+      const t = site.dims[2];
+      if (collected) collected.add(site, t - (fed.length - collected.length), t);
     }
     const next = argmaxLast(last.outputs);
     generated.push(next);

@@ -18,6 +18,11 @@ export interface GenerateOptions {
   maxNewTokens?: number;
   /** Cut sources/prompts longer than the model's positions instead of refusing them. */
   truncate?: boolean;
+  /**
+   * Step a decoder-only export that takes past key/values with its cache (default true): each step
+   * runs only the new token. false re-runs every token so far at each step (same ids and maps).
+   */
+  cache?: boolean;
 }
 
 export interface GenerationResult extends AttentionResult {
@@ -58,7 +63,7 @@ export async function generateText(
       results.push({ ...g.result, tokens: { source: source.tokens, target: [target] } });
       ids.push(g.generated);
     } else {
-      const g = await greedyCausal(engine, prompt, greedy);
+      const g = await greedyCausal(engine, prompt, { ...greedy, cache: options.cache });
       const fedTokens = [...source.tokens[0], ...continuation(tokenizer, g.fed.slice(prompt.length), source.tokens[0])];
       results.push({ ...g.result, tokens: { source: [fedTokens], target: [fedTokens] } });
       ids.push(g.generated);
