@@ -62,8 +62,9 @@ def _albert():
 
 def _deberta_v2():
     # deberta-v3-style disentangled attention: content→position and position→content terms are added
-    # to the scores before the softmax, relative positions bucketed, attention keys shared.
-    cfg = DebertaV2Config(**SMALL, relative_attention=True, position_buckets=16, max_relative_positions=-1,
+    # to the scores before the softmax, attention keys shared. 8 buckets: distances over 4 take the
+    # log-bucket path (make_log_bucket_position) within the 9-token run, as long texts do with 256.
+    cfg = DebertaV2Config(**SMALL, relative_attention=True, position_buckets=8, max_relative_positions=-1,
                           pos_att_type=["p2c", "c2p"], share_att_key=True, norm_rel_ebd="layer_norm",
                           position_biased_input=False, type_vocab_size=0)
     return DebertaV2Model(cfg).eval()
