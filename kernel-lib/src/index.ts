@@ -37,6 +37,9 @@ export {
 
 // ── text: tokenizer.json, words and offsets ──────────────────────────────────────────────────────
 export type { TextInput, TextPair } from "./text/textInput";
+export type { ImageInput } from "./image/imageInput";
+export type { NestedPixels } from "./image/pixelValues";
+export { type WindowLabels, windowLabels } from "./image/windows";
 export {
   type EncodedText,
   type EncodeOptions,
@@ -59,6 +62,7 @@ export type { GenerateOptions, GenerationResult } from "./run/generate/textGener
 export type {
   AttentionKind,
   AttentionResult,
+  ImageLayout,
   ModelOutput,
   PositionMask,
   ProviderFallback,
@@ -126,6 +130,7 @@ export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/displa
 export {
   show,
   showFlow,
+  showPatches,
   showHeadGrid,
   showHeatmap,
   showLines,

@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ..case import Case
 
-MODULES = ["encoders", "decoders", "cached", "pretrained"]
+MODULES = ["encoders", "decoders", "cached", "pretrained", "vision"]
 
 
 def all_cases() -> list[Case]:

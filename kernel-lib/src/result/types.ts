@@ -19,7 +19,10 @@ export interface SiteLabel {
   layer: number;
   /** Number of heads; 0 when it can only be known after a run. */
   heads: number;
-  /** True when a causal mask hides future positions (targets see sources j ≤ i). */
+  /**
+   * True when a causal mask hides future positions (targets see sources j ≤ i): read from the map on the
+   * real (unpadded) target rows when they allow it, else the mask found in the graph.
+   */
   causal: boolean;
   /** Name of the ONNX node whose output holds the probabilities (usually a Softmax). */
   node: string;
@@ -86,6 +89,29 @@ export interface SiteValueNorms {
   note?: string;
 }
 
+/**
+ * How a vision model's tokens tile its input image: `prefix` special tokens ([CLS], …), then a
+ * rows × cols grid of patches in row-major order. `pictures` hold what each sample's model saw.
+ */
+export interface ImageLayout {
+  rows: number;
+  cols: number;
+  /** Tokens before the patches ([CLS] = 1; 0 for Swin-like models). */
+  prefix: number;
+  /** Patch side in pixels. */
+  patch: number;
+  /** Swin-like models: attention runs in windows of window × window patches (maps are per window). */
+  window: number | null;
+  /** Swin-like models: blocks per stage (config.json `depths`); see `windowLabels`. */
+  depths: number[] | null;
+  /**
+   * Per sample, the image at the model's input size, 8-bit RGB interleaved, data[(y·width + x)·3 + c]:
+   * after resize and crop, before rescale/normalize (pixel_values passed directly are mapped back through
+   * the processor's mean/std when known, else stretched to 0–255).
+   */
+  pictures: { width: number; height: number; data: Uint8Array }[];
+}
+
 /** Everything one `model.run` returns. */
 export interface AttentionResult {
   /** Sites in (stack, layer) order: encoder before decoder; self before cross within a decoder layer. */
@@ -106,6 +132,8 @@ export interface AttentionResult {
   outputs: Record<string, ModelOutput>;
   /** Per site, the value-vector norms, when the model was opened with `valueNorms: true`. */
   valueNorms?: SiteValueNorms[];
+  /** Vision runs (an image or pixel_values in): how the tokens tile the image. */
+  image?: ImageLayout;
   /** Tokens per sample, when the run started from text (filled by the tokenizer layer). */
   tokens?: { source?: TokenInfo[][]; target?: TokenInfo[][] };
 }

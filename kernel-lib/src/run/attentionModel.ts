@@ -82,10 +82,13 @@ export class AttentionModel {
       ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),
     ].filter((n) => !this.outputs.includes(n));
     const out = await this.runSession(feeds, attentionOutputs);
+    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
+    const masks = masksFromFeeds(feeds, primary);
     const sites: SiteAttention[] = wanted.map((site) => {
       const t = out[site.output] as ort.Tensor;
       const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
-      const causal = looksCausal(data, dims) ?? site.causal;
+      // Padded queries (left padding puts them first) must not decide: their rows are noise.
+      const causal = looksCausal(data, dims, masks[site.stack]) ?? site.causal;
       return {
         id: site.id,
         stack: site.stack,
@@ -98,7 +101,6 @@ export class AttentionModel {
         dims,
       };
     });
-    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
     const modelOutputs: AttentionResult["outputs"] = {};
     const siteOutputs = new Set(this.sites.map((s) => s.output));
     for (const name of this.outputs) {
@@ -114,7 +116,7 @@ export class AttentionModel {
       sites,
       provider: this.provider,
       fallbacks: [...this.fallbacks],
-      masks: masksFromFeeds(feeds, primary),
+      masks,
       ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
       ...(this.valueNorms ? { valueNorms: valueNormsOf(norms, out) } : {}),

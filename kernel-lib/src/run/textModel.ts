@@ -5,6 +5,8 @@
  */
 import { AttnlensError } from "../errors";
 import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
+import { type ImageInput, isImageInput } from "../image/imageInput";
+import { runImage } from "../image/runImage";
 import type { ModelConfig } from "../load/config";
 import type { ModelFiles } from "../load/layout";
 import type { AttentionResult, ProviderFallback } from "../result/types";
@@ -91,8 +93,12 @@ export class TextModel {
     return this.tok;
   }
 
-  /** Runs text (one string, several, or { source, pair, target }) or ready-made feeds. */
-  async run(input: TextInput | Feeds, options: TextRunOptions = {}): Promise<AttentionResult> {
+  /**
+   * Runs text (one string, several, or { source, pair, target }), an image ({ image } or { pixel_values },
+   * plus `text` for CLIP-like models) or ready-made feeds.
+   */
+  async run(input: TextInput | ImageInput | Feeds, options: TextRunOptions = {}): Promise<AttentionResult> {
+    if (isImageInput(input)) return runImage(this.engine.models[0], this.info, this.tok, input, options);
     if (isFeeds(input)) {
       if (this.engine.models.length > 1) {
         throw new AttnlensError(

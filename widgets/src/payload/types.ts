@@ -136,4 +136,23 @@ export interface AttentionPayload {
   probes?: { rollout?: PayloadProbe; flow?: PayloadProbe };
   /** Human-readable notes on what was left out or pooled, and why. */
   notes?: string[];
+  /** Vision models: the pictures and how the source tokens tile them (the patch-grid view reads it). */
+  image?: PayloadImage;
+}
+
+/**
+ * The input images of a vision model's run and the patch grid over them: source position
+ * `prefix + r·cols + c` is patch (r, c); the first `prefix` positions are [CLS]-like tokens.
+ */
+export interface PayloadImage {
+  /** One `data:image/png;base64,…` per sample: what the model saw (after resize and crop). */
+  urls: string[];
+  /** Picture size in px. */
+  width: number;
+  height: number;
+  /** Patches per column and per row. */
+  rows: number;
+  cols: number;
+  /** Tokens before the patches ([CLS] = 1). */
+  prefix: number;
 }

@@ -1,5 +1,12 @@
 /** Checking that a value is a payload this version can show, with messages that say what is wrong. */
-import { type AttentionPayload, type EncodedMaps, PAYLOAD_VERSION, type StreamName, type TokenStream } from "./types";
+import {
+  type AttentionPayload,
+  type EncodedMaps,
+  PAYLOAD_VERSION,
+  type PayloadImage,
+  type StreamName,
+  type TokenStream,
+} from "./types";
 
 function fail(message: string): never {
   throw new Error(`attnlens payload: ${message}`);
@@ -70,5 +77,17 @@ export function decodePayload(value: unknown): AttentionPayload {
       if (maps) checkMaps(probe.method, maps, B, maps.dims[2] * maps.bin[0], maps.dims[3] * maps.bin[1]);
     }
   }
+  if (p.image) checkImage(p.image, B);
   return p;
+}
+
+function checkImage(img: PayloadImage, B: number): void {
+  const dims = [img.width, img.height, img.rows, img.cols];
+  if (!dims.every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(img.prefix) && img.prefix >= 0))
+    fail("image: width, height, rows, cols must be positive integers and prefix ≥ 0");
+  if (!Array.isArray(img.urls) || img.urls.length !== B) fail(`image.urls needs one picture per sample (${B})`);
+  // Only inline PNG/JPEG pictures: the views never fetch anything.
+  for (const url of img.urls)
+    if (typeof url !== "string" || !/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]*$/.test(url))
+      fail("image.urls must be data:image/png or data:image/jpeg base64 URLs");
 }

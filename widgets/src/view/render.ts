@@ -6,12 +6,13 @@ import type { ThemeName } from "../spec/theme";
 import { createApp } from "./app";
 import type { ViewName } from "./controls";
 import { el } from "./dom";
+import { renderPatches } from "./patchPanel";
 
 export interface RenderOptions {
   /** Default: JupyterLab's theme (body[data-jp-theme-light]), else the system's colour scheme. */
   theme?: ThemeName;
-  /** The tab to open: "heatmap" (default), "lines" or "rollout". */
-  view?: ViewName;
+  /** The tab to open: "heatmap" (default), "lines" or "rollout"; "patches" opens the patch-grid view alone. */
+  view?: ViewName | "patches";
   /** What to show first (default: the first site with maps, head 0, sample 0). */
   selection?: Partial<Selection>;
 }
@@ -28,6 +29,10 @@ export function detectTheme(): ThemeName {
  * host element receives "attnlens:ready" after the first render and "attnlens:update" after each.
  */
 export function render(element: HTMLElement, payload: AttentionPayload, options: RenderOptions = {}): () => void {
+  if (options.view === "patches") {
+    const sample = options.selection?.sample;
+    return renderPatches(element, payload, { theme: options.theme, ...(sample !== undefined ? { sample } : {}) });
+  }
   let checked: AttentionPayload;
   try {
     checked = decodePayload(payload);
@@ -36,7 +41,11 @@ export function render(element: HTMLElement, payload: AttentionPayload, options:
     element.append(msg);
     return () => msg.remove();
   }
-  const app = createApp(element, checked, { ...options, theme: options.theme ?? detectTheme() });
+  const app = createApp(element, checked, {
+    ...options,
+    view: options.view as ViewName | undefined,
+    theme: options.theme ?? detectTheme(),
+  });
   app.ready.catch((e) => console.error(e));
   return () => app.dispose();
 }

@@ -49,12 +49,33 @@ function validity(e: GraphEmitter, stream: StreamInputs, batch: string, length: 
   return e.slice(e.concat([ones, mask], 1), e.op("Neg", [length]), null, 1);
 }
 
-/** The data-derived causal flag: no weight above 1e-6 past pᵢ = i + S − T (looksCausal), else the static one. */
-function causalFlag(e: GraphEmitter, map: string, future: string, site: AttentionSite, t: string, s: string): string {
+/**
+ * The data-derived causal flag: no weight above 1e-6 past pᵢ = i + S − T on a valid target row
+ * (looksCausal), else the static one. Padded rows are left out with Where, not Mul: a fully masked
+ * row may hold NaN, and NaN · 0 would reach the max.
+ */
+function causalFlag(
+  e: GraphEmitter,
+  map: string,
+  future: string,
+  targetValid: string,
+  site: AttentionSite,
+  t: string,
+  s: string,
+): string {
+  const checked = e.op("Mul", [future, e.unsqueeze(targetValid, [1, 3])]); // [B, 1, T, S]
   // (Reducing over heads first would read less, but onnxruntime's CPU reductions over a middle axis are ~10× slower.)
-  const futureMax = e.reduce("ReduceMax", e.op("Mul", [map, future]), null, false);
+  const futureMax = e.reduce(
+    "ReduceMax",
+    e.op("Where", [e.op("Greater", [checked, e.f32(0)]), map, e.f32(0)]),
+    null,
+    false,
+  );
   const looks = e.op("Not", [e.op("Greater", [futureMax, e.f32(1e-6)])]);
-  const applicable = e.op("And", [e.op("Not", [e.op("Less", [t, e.i64([2])])]), e.op("Not", [e.op("Less", [s, t])])]);
+  // As in looksCausal: nothing to go on (T < 2, S < T, or no valid row with a later source) keeps the static flag.
+  const anyChecked = e.op("Greater", [e.reduce("ReduceMax", checked, null, false), e.f32(0)]);
+  const shaped = e.op("And", [e.op("Not", [e.op("Less", [t, e.i64([2])])]), e.op("Not", [e.op("Less", [s, t])])]);
+  const applicable = e.op("And", [shaped, anyChecked]);
   return e.op("Or", [e.op("And", [applicable, looks]), e.op("And", [e.op("Not", [applicable]), e.bool(site.causal)])]);
 }
 
@@ -114,7 +135,7 @@ export function graphGeometry(e: GraphEmitter, map: string, site: AttentionSite,
   const selfIndex = e.op("Add", [rowIndex, e.op("Sub", [s, t])]);
   const selfOffsets = e.op("Sub", [e.unsqueeze(j, [0]), e.unsqueeze(e.toFloat(selfIndex), [1])]); // [T, S]
   const future = e.toFloat(e.op("Greater", [selfOffsets, e.f32(0)]));
-  const causal = causalFlag(e, map, future, site, t, s);
+  const causal = causalFlag(e, map, future, tv, site, t, s);
 
   const validUpTo = e.op("CumSum", [sv, e.i64([1], true)]);
   const sv4 = e.unsqueeze(sv, [1, 2]); // [B, 1, 1, S]

@@ -18,7 +18,7 @@ import { defaultOpset, type OnnxModel } from "../onnx/model";
 import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
 import type { AttentionSite } from "../sites/types";
-import { findValuePath } from "../sites/valuePath";
+import { findValuePath, type OutputProjection } from "../sites/valuePath";
 
 /** What the norms of a site are: of the transformed vectors f(x_j), of the values alone, or none. */
 export type ValueNormKind = "transformed" | "value";
@@ -66,17 +66,19 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
   }
   const output = `${PREFIX}/${site.id}`;
   const p = path.projection;
-  // Heads the graph does not state (exports that reshape with -1) are read from V's shape at run time.
-  const usable = p && (H > 0 ? p.width % H === 0 : rank === 4);
+  // Rank 4: W_O splits into heads of V's own size d, read at run time, whatever the static count says
+  // (0 when unknown; GQA graphs hide it behind repeated keys). Multi-query V ([B, 1, S, d]) broadcasts
+  // against the H heads of W_O in the MatMul, as it does against the probabilities in the model.
+  const usable = p && (rank === 4 || (H > 0 && p.width % H === 0));
   let x = v;
   if (usable) {
     const w = p.transposed ? e.op("Transpose", [p.weight], { perm: { ints: [1, 0] } }) : p.weight;
     // [H·d, D] → [H, d, D]: head h's rows of W_O, which multiply its d value components.
     const shape = () => e.op("Shape", [v]);
     const heads =
-      H > 0
-        ? e.i64([H, p.width / H, -1])
-        : e.concat([e.slice(shape(), 1, 2, 0), e.slice(shape(), 3, 4, 0), e.i64([-1])], 0);
+      rank === 4
+        ? e.concat([e.i64([-1]), e.slice(shape(), 3, 4, 0), e.i64([outputWidth(index, p)])], 0)
+        : e.i64([H, p.width / H, -1]);
     x = e.op("MatMul", [v, e.op("Reshape", [w, heads])]);
   }
   e.op("Cast", [l2(e, x)], { to: { i: DataType.FLOAT } }, output);
@@ -85,6 +87,12 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
     ? `the output projection's width ${p.width} does not split into ${H || "an unknown number of"} heads`
     : (path.reason ?? "no output projection");
   return { site: site.id, output, kind: "value", note: `‖v_j‖ only: ${why}` };
+}
+
+/** D, the projection's output width: W_O is [H·d, D], or [D, H·d] when transposed. */
+function outputWidth(index: GraphIndex, p: OutputProjection): number {
+  const dims = index.graph.initializers.get(p.weight)?.dims ?? [];
+  return Number(p.transposed ? dims[0] : dims[1]);
 }
 
 /** ‖x‖₂ over the last axis, that axis dropped (axes became an input of ReduceL2 in opset 18). */

@@ -97,6 +97,14 @@ function attempt<T>(fn: () => T): T | undefined {
   }
 }
 
+/** The patch-grid view needs the picture a vision run records. */
+export function noImage(what: string): AttnlensError {
+  return new AttnlensError(
+    "BAD_INPUT",
+    `${what}: the result has no image; run a vision model on { image } or { pixel_values } first`,
+  );
+}
+
 /** The notice sent instead of a view that does not fit. */
 export function tooLargeBundle(reason: string, limit: number): DisplayBundle {
   const lines = [
@@ -119,6 +127,7 @@ export async function displayBundle(result: AttentionResult, options: ShowOption
   const { payloadOptions, rest } = splitOptions(options);
   const view = rest.view;
   if (view !== undefined) checkView(view);
+  if (view === "patches" && !result.image) throw noImage("the patches view");
   const limit = rest.maxBytes ?? DISPLAY_MAX_BYTES;
   const notes: string[] = [];
   let payload: ReturnType<typeof encodePayload> | null;

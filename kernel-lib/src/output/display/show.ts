@@ -4,7 +4,7 @@
  * get a report file instead.
  */
 import type { AttentionResult } from "../../result/types";
-import { ATTNLENS_MIME, displayBundle } from "./bundle";
+import { ATTNLENS_MIME, displayBundle, noImage } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
 import type { DisplayBundle, ShowOptions } from "./types";
 
@@ -63,4 +63,10 @@ export function showLines(result: AttentionResult, options: ViewOptions = {}): P
 /** Attention rollout / flow from output tokens to input tokens. */
 export function showFlow(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
   return show(result, { ...options, view: "flow" });
+}
+
+/** Vision models: a head's attention from [CLS] (or a chosen patch) over the image's patch grid. */
+export async function showPatches(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
+  if (!result.image) throw noImage("showPatches");
+  return show(result, { ...options, view: "patches" });
 }

@@ -34,7 +34,8 @@ function selection(w: Widgets, payload: AttentionPayload, s: StaticSelection): S
 }
 
 /** The widgets' tab for each view: the head grid and metric overview sit beside every tab. */
-const WIDGET_TAB: Record<DisplayView, "heatmap" | "lines" | "rollout"> = {
+const WIDGET_TAB: Record<DisplayView, "heatmap" | "lines" | "rollout" | "patches"> = {
+  patches: "patches",
   heatmap: "heatmap",
   headGrid: "heatmap",
   metrics: "heatmap",
@@ -93,6 +94,8 @@ function singleViewSpec(
     }
     case "lines":
       return w.linesSpec(w.siteMatrix(payload, sel), { theme });
+    case "patches":
+      return w.patchOverlaySpec(payload, { theme, sample: sel.sample });
     case "flow": {
       const probe = payload.probes?.flow ?? payload.probes?.rollout;
       if (probe) return w.heatmapSpec(w.probeMatrix(probe, payload, sel.sample, "self"), { theme });

@@ -2,9 +2,9 @@
 import type { PayloadOptions } from "../payload";
 
 /** The views a bundle can open on (the widgets show all of them; this one comes first). */
-export type DisplayView = "heatmap" | "headGrid" | "metrics" | "lines" | "flow";
+export type DisplayView = "heatmap" | "headGrid" | "metrics" | "lines" | "flow" | "patches";
 
-export const DISPLAY_VIEWS: readonly DisplayView[] = ["heatmap", "headGrid", "metrics", "lines", "flow"];
+export const DISPLAY_VIEWS: readonly DisplayView[] = ["heatmap", "headGrid", "metrics", "lines", "flow", "patches"];
 
 /**
  * Options of `show` and the `show*` views: the payload options, the view and first selection, the size limit,

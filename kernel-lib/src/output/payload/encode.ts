@@ -11,6 +11,7 @@ import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention } from "../../result/types";
 import { blockBytes, checkBudget, PAYLOAD_MAX_BYTES } from "./budget";
 import { flowProbe, type ProbeCut, resolveMetrics, rolloutProbe, siteTables } from "./extras";
+import { payloadImage } from "./image";
 import { binSize, cropMaps, poolMaps } from "./pool";
 import { quantizeMaps } from "./quantize";
 import { clipRange, rowOffsetOf, siteAxes, streamLengths, tokenStream } from "./tokens";
@@ -153,6 +154,8 @@ export function encodePayload(result: AttentionResult, options: PayloadOptions =
   const payload: AttentionPayload = { v: 1, samples: samples.length, tokens, sites };
   if (options.title) payload.title = options.title;
   if (rollout || flow) payload.probes = { ...(rollout ? { rollout } : {}), ...(flow ? { flow } : {}) };
+  const image = payloadImage(result, samples, notes);
+  if (image) payload.image = image;
   if (notes.length > 0) payload.notes = notes;
   return payload;
 }
