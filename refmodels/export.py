@@ -60,6 +60,8 @@ def torch_single_file(input_names: list[str], dynamic_axes: dict[str, dict[int, 
             if (Path(src) / f).exists():
                 shutil.copy(Path(src) / f, Path(out) / f)
 
+    return run
+
 
 def optimum_from_model(task: str, attn_implementation: str, **kwargs) -> Callable[[str, str], None]:
     """optimum's exporter on the saved model loaded with a chosen attention implementation.
