@@ -1,5 +1,5 @@
 /**
- * Debian's jupyter_server for the harness: started on 127.0.0.1 with a random token and port,
+ * The venv's jupyter_server for the harness: started on 127.0.0.1 with a random token and port,
  * `--allow-root`, an isolated data/config/runtime directory, the repository as root directory
  * (so tslab finds this checkout's tslab and `import "attnlens"` resolves to the workspace package).
  */

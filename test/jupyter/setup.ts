@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildStale, type Workspace } from "../freshBuild";
+import { VENV_PYTHON } from "../pythonEnv";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const PYTHON = process.env.ATTNLENS_PYTHON ?? "/usr/bin/python3";
+/** The project venv's Python (scripts/python-env.sh; `npm test` creates it): Jupyter, nbclient, nbconvert. */
+export const PYTHON = process.env.ATTNLENS_PYTHON ?? VENV_PYTHON;
 export const EXTENSION_NAME = "@attnlens/labextension";
 
 const temporary: string[] = [];

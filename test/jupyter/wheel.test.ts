@@ -1,0 +1,104 @@
+/**
+ * The pip package of the extension (labextension/pyproject.toml, hatchling): `pip wheel` makes a
+ * wheel carrying the prebuilt extension and its install.json; pip-installed into a throwaway venv
+ * (the project venv's packages visible through a .pth file, so JupyterLab and Notebook 7 need no
+ * download), `jupyter labextension list` shows it enabled and OK, and both JupyterLab and Notebook 7
+ * serve it to the browser (their page config lists it, and its remoteEntry loads). The wheel holds
+ * the very files scripts/setup-jupyter.mjs copies.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type JupyterApp, pageConfig, startJupyterApp } from "./jupyterApp";
+import { EXTENSION_NAME, ensureBuilt, PYTHON, ROOT, removeTempDirs, tempDir } from "./setup";
+
+const BUILT = path.join(ROOT, "labextension", "attnlens_labextension");
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every file under dir, relative to it, sorted. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe("attnlens-jupyter wheel", () => {
+  let work: string;
+  let wheel: string;
+  let venvPython: string;
+  let installed: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    ensureBuilt("labextension");
+    work = tempDir("wheel");
+    run(PYTHON, ["-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", work, "./labextension"]);
+    wheel = path.join(work, readdirSync(work).find((f) => f.endsWith(".whl")) ?? "no wheel");
+    // A throwaway venv that sees the project venv's packages (jupyterlab, notebook, pip) via a .pth.
+    const venv = path.join(work, "venv");
+    run("python3", ["-m", "venv", "--without-pip", venv]);
+    venvPython = path.join(venv, "bin", "python");
+    const site = run(PYTHON, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).trim();
+    const ownSite = run(venvPython, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).trim();
+    writeFileSync(path.join(ownSite, "project-venv.pth"), `${site}\n`);
+    run(venvPython, ["-m", "pip", "install", "-q", "--no-index", "--no-deps", wheel]);
+    installed = path.join(venv, "share", "jupyter", "labextensions", ...EXTENSION_NAME.split("/"));
+    env = { JUPYTER_DATA_DIR: path.join(work, "data"), JUPYTER_CONFIG_DIR: path.join(work, "config") };
+  }, 120_000);
+
+  afterAll(removeTempDirs);
+
+  it("is named after package.json's version and installs the prebuilt extension with install.json", () => {
+    const version = JSON.parse(readFileSync(path.join(ROOT, "labextension", "package.json"), "utf8")).version;
+    expect(path.basename(wheel)).toBe(`attnlens_jupyter-${version}-py3-none-any.whl`);
+    expect(files(installed)).toEqual([...files(BUILT), "install.json"].sort());
+    const install = JSON.parse(readFileSync(path.join(installed, "install.json"), "utf8"));
+    expect(install).toMatchObject({ packageManager: "python", packageName: "attnlens-jupyter" });
+    const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
+    expect(pkg.jupyterlab._build.load).toBe(
+      JSON.parse(readFileSync(path.join(BUILT, "package.json"), "utf8")).jupyterlab._build.load,
+    );
+  });
+
+  it("`jupyter labextension list` shows it enabled and OK, installed by pip", () => {
+    const r = spawnSync(venvPython, ["-m", "jupyterlab.labextensions", "list"], {
+      encoding: "utf8",
+      env: { ...process.env, ...env, NO_COLOR: "1" },
+    });
+    const text = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, "");
+    expect(text).toMatch(/@attnlens\/labextension v0\.1\.0 enabled OK \(python, attnlens-jupyter\)/);
+  });
+
+  for (const kind of ["lab", "notebook"] as const) {
+    it(`${kind === "lab" ? "JupyterLab" : "Notebook 7"} serves it to the browser`, async () => {
+      let app: JupyterApp | undefined;
+      try {
+        app = await startJupyterApp(kind, {
+          python: venvPython,
+          rootDir: work,
+          dataDir: env.JUPYTER_DATA_DIR as string,
+          configDir: env.JUPYTER_CONFIG_DIR as string,
+        });
+        const config = await pageConfig(app);
+        const ext = config.federated_extensions.find((e) => e.name === EXTENSION_NAME);
+        expect(ext, JSON.stringify(config.federated_extensions)).toMatchObject({
+          extension: "./extension",
+          mimeExtension: "./mimeExtension",
+        });
+        expect(config.disabledExtensions ?? []).not.toContain(EXTENSION_NAME);
+        const entry = await fetch(`${app.url}/lab/extensions/${EXTENSION_NAME}/${ext?.load}?token=${app.token}`);
+        expect(entry.status).toBe(200);
+        expect(await entry.text()).toContain(EXTENSION_NAME);
+      } finally {
+        await app?.stop();
+      }
+    }, 120_000);
+  }
+});
