@@ -72,7 +72,8 @@ describe("attnlens-jupyter wheel", () => {
       encoding: "utf8",
       env: { ...process.env, ...env, NO_COLOR: "1" },
     });
-    const text = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, "");
+    // Colour codes come through as ESC [ ... m; drop them to read the words.
+    const text = (r.stdout + r.stderr).replaceAll(String.fromCharCode(27), "").replace(/\[[0-9;]*m/g, "");
     expect(text).toMatch(/@attnlens\/labextension v0\.1\.0 enabled OK \(python, attnlens-jupyter\)/);
   });
 
