@@ -7,8 +7,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
 import * as path from "node:path";
-import { freePort } from "./jupyterServer";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 export type AppKind = "lab" | "notebook";
 
@@ -67,7 +79,9 @@ export async function startJupyterApp(kind: AppKind, o: AppOptions): Promise<Jup
       "--ServerApp.port_retries=0",
       `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${o.rootDir}`,
-      // The tests open one document at a time: no workspace restore, no news or update checks.
+      // window.jupyterapp: the tests drive the app through its own commands (the menus' actions).
+      "--expose-app-in-browser",
+      // No news or update checks (no network here).
       "--LabApp.news_url=",
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ],
