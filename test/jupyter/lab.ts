@@ -28,6 +28,15 @@ export async function stage(): Promise<Stage> {
   const root = path.join(base, "root");
   const { dataDir } = await setupJupyterData({ dataDir: path.join(base, "data") });
   mkdirSync(root, { recursive: true });
+  writeLabSettings(base);
+  const nb = JSON.parse(readFileSync(path.join(ROOT, "notebooks", TUTORIAL), "utf8"));
+  nb.metadata.kernelspec = { name: "attnlens", display_name: "TypeScript (attnlens)", language: "typescript" };
+  writeFileSync(path.join(root, TUTORIAL), JSON.stringify(nb, null, 1));
+  return { root, dataDir, configDir: path.join(base, "config") };
+}
+
+/** User settings for JupyterLab (JUPYTERLAB_SETTINGS_DIR, see jupyterApp.ts). */
+function writeLabSettings(base: string): void {
   // Every cell in the DOM (no windowing), so counting the outputs counts them all.
   const settings = path.join(base, "lab-settings", "@jupyterlab", "notebook-extension");
   mkdirSync(settings, { recursive: true });
@@ -36,10 +45,6 @@ export async function stage(): Promise<Stage> {
   const apputils = path.join(base, "lab-settings", "@jupyterlab", "apputils-extension");
   mkdirSync(apputils, { recursive: true });
   writeFileSync(path.join(apputils, "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false" }));
-  const nb = JSON.parse(readFileSync(path.join(ROOT, "notebooks", TUTORIAL), "utf8"));
-  nb.metadata.kernelspec = { name: "attnlens", display_name: "TypeScript (attnlens)", language: "typescript" };
-  writeFileSync(path.join(root, TUTORIAL), JSON.stringify(nb, null, 1));
-  return { root, dataDir, configDir: path.join(base, "config") };
 }
 
 export function start(kind: AppKind, s: Stage): Promise<JupyterApp> {
@@ -51,6 +56,13 @@ const BENIGN: { pattern: RegExp; why: string }[] = [
   // JupyterLab asks the server for its optional translation/announcement endpoints; a plain
   // jupyter_server answers 404 and Lab carries on (no language packs, no news: both disabled here).
   { pattern: /Failed to load resource: the server responded with a status of 404/, why: "optional endpoint" },
+  // Notebook 7.6.5's own start-up (its notebook_core bundle, while loading settings) throws this
+  // with the attnlens extension disabled too (checked with `jupyter labextension disable`): not ours.
+  {
+    pattern:
+      /^pageerror: Cannot read properties of undefined \(reading 'schema'\) @ \S+\/static\/notebook\/notebook_core\./,
+    why: "Notebook 7 start-up",
+  },
 ];
 
 /** Collects console errors and uncaught exceptions of a page, less the known-benign ones above. */
@@ -60,8 +72,13 @@ export function collectErrors(page: Page): string[] {
     if (m.type() !== "error") return;
     const text = `console: ${m.text()} @ ${m.location().url}`;
     if (!BENIGN.some((b) => b.pattern.test(text))) errors.push(text);
+    else if (process.env.ATTNLENS_DEBUG) console.log(`benign: ${text}`);
   });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("pageerror", (e) => {
+    const where = /https?:\/\/[^\s)]+/.exec(e.stack ?? "")?.[0] ?? "";
+    const text = `pageerror: ${e.message} @ ${where}`;
+    if (!BENIGN.some((b) => b.pattern.test(text))) errors.push(text);
+  });
   return errors;
 }
 
