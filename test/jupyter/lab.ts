@@ -53,9 +53,10 @@ export function start(kind: AppKind, s: Stage): Promise<JupyterApp> {
 
 /** Console messages that are not errors of attnlens or of the page (each one says why). */
 const BENIGN: { pattern: RegExp; why: string }[] = [
-  // JupyterLab asks the server for its optional translation/announcement endpoints; a plain
-  // jupyter_server answers 404 and Lab carries on (no language packs, no news: both disabled here).
-  { pattern: /Failed to load resource: the server responded with a status of 404/, why: "optional endpoint" },
+  // The wheel test's throwaway venv sees the project venv's packages through a .pth file, but not
+  // the server-extension switches under that venv's etc/jupyter: jupyter-lsp's endpoint is absent,
+  // and the Lab front end's LSP status poll gets a 404 (a normal venv with jupyterlab has it).
+  { pattern: /status of 404 .* @ http:\/\/127\.0\.0\.1:\d+\/lsp\/status\?/, why: "no jupyter-lsp server extension" },
   // Notebook 7.6.5's own start-up (its notebook_core bundle, while loading settings) throws this
   // with the attnlens extension disabled too (checked with `jupyter labextension disable`): not ours.
   {

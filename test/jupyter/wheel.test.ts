@@ -4,13 +4,19 @@
  * (the project venv's packages visible through a .pth file, so JupyterLab and Notebook 7 need no
  * download), `jupyter labextension list` shows it enabled and OK, and both JupyterLab and Notebook 7
  * serve it to the browser (their page config lists it, and its remoteEntry loads). The wheel holds
- * the very files scripts/setup-jupyter.mjs copies.
+ * the very files scripts/setup-jupyter.mjs copies. That venv's JupyterLab has no jupyterlab_widgets
+ * extension (it lies under the project venv's prefix, not this one's): a saved attnlens output draws
+ * there and the page logs no error (no "Shared module @jupyter-widgets/base doesn't exist").
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser";
 import { type JupyterApp, pageConfig, startJupyterApp } from "./jupyterApp";
+import { collectErrors, drawnSize, openNotebook, views } from "./lab";
+import { syntheticResult } from "./results";
 import { EXTENSION_NAME, ensureBuilt, PYTHON, ROOT, removeTempDirs, tempDir } from "./setup";
 
 const BUILT = path.join(ROOT, "labextension", "attnlens_labextension");
@@ -55,6 +61,15 @@ describe("attnlens-jupyter wheel", () => {
 
   afterAll(removeTempDirs);
 
+  /** The throwaway venv's app, serving `root`. */
+  const startApp = (kind: "lab" | "notebook", root = work) =>
+    startJupyterApp(kind, {
+      python: venvPython,
+      rootDir: root,
+      dataDir: env.JUPYTER_DATA_DIR as string,
+      configDir: env.JUPYTER_CONFIG_DIR as string,
+    });
+
   it("is named after package.json's version and installs the prebuilt extension with install.json", () => {
     const version = JSON.parse(readFileSync(path.join(ROOT, "labextension", "package.json"), "utf8")).version;
     expect(path.basename(wheel)).toBe(`attnlens_jupyter-${version}-py3-none-any.whl`);
@@ -81,12 +96,7 @@ describe("attnlens-jupyter wheel", () => {
     it(`${kind === "lab" ? "JupyterLab" : "Notebook 7"} serves it to the browser`, async () => {
       let app: JupyterApp | undefined;
       try {
-        app = await startJupyterApp(kind, {
-          python: venvPython,
-          rootDir: work,
-          dataDir: env.JUPYTER_DATA_DIR as string,
-          configDir: env.JUPYTER_CONFIG_DIR as string,
-        });
+        app = await startApp(kind);
         const config = await pageConfig(app);
         const ext = config.federated_extensions.find((e) => e.name === EXTENSION_NAME);
         expect(ext, JSON.stringify(config.federated_extensions)).toMatchObject({
@@ -102,4 +112,32 @@ describe("attnlens-jupyter wheel", () => {
       }
     }, 120_000);
   }
+
+  it("draws a saved attnlens output in a JupyterLab without jupyterlab_widgets, with no error", async () => {
+    ensureBuilt("kernel-lib");
+    const attnlens = createRequire(__filename)("attnlens") as typeof import("attnlens");
+    const bundle = await attnlens.displayBundle(syntheticResult({ tokens: 6 }), { title: "saved" });
+    const root = path.join(work, "root");
+    mkdirSync(root, { recursive: true });
+    const output = { output_type: "display_data", data: bundle.data, metadata: bundle.metadata };
+    const cell = { cell_type: "code", execution_count: 1, metadata: {}, source: "show(result)", outputs: [output] };
+    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell] };
+    writeFileSync(path.join(root, "saved.ipynb"), JSON.stringify(nb));
+    const app = await startApp("lab", root);
+    const browser = await launchChromium();
+    try {
+      const names = (await pageConfig(app)).federated_extensions.map((e) => e.name);
+      expect(names).toContain(EXTENSION_NAME);
+      expect(names).not.toContain("@jupyter-widgets/jupyterlab-manager");
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`${app.url}/lab/tree/saved.ipynb?token=${app.token}`);
+      await views(page).first().waitFor({ timeout: 60_000 });
+      expect((await drawnSize(views(page).first())).width).toBeGreaterThan(100);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await app.stop();
+    }
+  }, 120_000);
 });
