@@ -130,6 +130,13 @@ describe("attnlens in a real JupyterLab", () => {
       execution_state: string;
     }[];
     expect(kernels.map((k) => [k.name, k.execution_state])).toEqual([["attnlens", "idle"]]);
+    // With jupyterlab_widgets present (the venv has it) the widget plugin activated without error.
+    const activated = await page.evaluate(() =>
+      (window as unknown as { jupyterapp: { isPluginActivated(id: string): boolean } }).jupyterapp.isPluginActivated(
+        "@attnlens/labextension:widget",
+      ),
+    );
+    expect(activated).toBe(true);
     expect(errors).toEqual([]);
   });
 

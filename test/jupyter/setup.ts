@@ -56,8 +56,3 @@ export async function setupJupyterData(options: { dataDir?: string; extension?: 
 
 /** tslab's watch compiler fails a cell once when an imported .d.ts changed since the last cell. */
 export const TSLAB_WATCH_RACE = "Unexpected pending rebuildTimer";
-
-/** The installed extension directory inside a data directory. */
-export function installedExtension(dataDir: string): string {
-  return path.join(dataDir, "labextensions", ...EXTENSION_NAME.split("/"));
-}

@@ -13,9 +13,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { launchChromium } from "./browser";
 import { type JupyterApp, pageConfig, startJupyterApp } from "./jupyterApp";
-import { collectErrors, drawnSize, openNotebook, views } from "./lab";
+import { collectErrors, drawnSize, views } from "./lab";
 import { syntheticResult } from "./results";
 import { EXTENSION_NAME, ensureBuilt, PYTHON, ROOT, removeTempDirs, tempDir } from "./setup";
 
@@ -120,8 +121,16 @@ describe("attnlens-jupyter wheel", () => {
     const root = path.join(work, "root");
     mkdirSync(root, { recursive: true });
     const output = { output_type: "display_data", data: bundle.data, metadata: bundle.metadata };
-    const cell = { cell_type: "code", execution_count: 1, metadata: {}, source: "show(result)", outputs: [output] };
-    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell] };
+    // tslab's public display.raw can only send text: the payload as a JSON string draws too.
+    const asText = { ...output, data: { ...bundle.data, [MIME]: JSON.stringify(bundle.data[MIME]) } };
+    const cell = (n: number, out: unknown) => ({
+      cell_type: "code",
+      execution_count: n,
+      metadata: {},
+      source: "",
+      outputs: [out],
+    });
+    const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell(1, output), cell(2, asText)] };
     writeFileSync(path.join(root, "saved.ipynb"), JSON.stringify(nb));
     const app = await startApp("lab", root);
     const browser = await launchChromium();
@@ -133,7 +142,8 @@ describe("attnlens-jupyter wheel", () => {
       const errors = collectErrors(page);
       await page.goto(`${app.url}/lab/tree/saved.ipynb?token=${app.token}`);
       await views(page).first().waitFor({ timeout: 60_000 });
-      expect((await drawnSize(views(page).first())).width).toBeGreaterThan(100);
+      await expect.poll(() => views(page).count(), { timeout: 30_000 }).toBe(2);
+      for (const view of await views(page).all()) expect((await drawnSize(view)).width).toBeGreaterThan(100);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
