@@ -21,8 +21,8 @@ const ROUNDS = 40;
 export default async function run() {
   const dir = mkdtempSync(join(tmpdir(), "attnlens-bench-live-"));
   try {
-    const { registerCommKernel } = await import(`${ROOT}scripts/setup-jupyter.mjs`);
-    registerCommKernel(join(dir, "data"));
+    const { registerAttnlensKernel } = await import(`${ROOT}scripts/setup-jupyter.mjs`);
+    registerAttnlensKernel(join(dir, "data"));
     const r = spawnSync(
       PYTHON,
       [`${ROOT}test/jupyter/comm_kernel_client.py`, "--cwd", ROOT, "--rounds", String(ROUNDS)],

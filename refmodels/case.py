@@ -41,6 +41,7 @@ class Case:
     expected_sites: dict[str, list[str]] = field(default_factory=dict)
     # Tolerance on max |Δ| against transformers' maps.
     tolerance: float = 1e-4
-    # Set when attnlens is expected to refuse this export: the substring of the error it must give.
+    # Set when attnlens is expected to refuse this export: "CODE: message substring" (an AttnlensError code)
+    # or a bare substring of the error it must give.
     expect_error: str | None = None
     notes: str = ""

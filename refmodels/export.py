@@ -61,3 +61,47 @@ def torch_single_file(input_names: list[str], dynamic_axes: dict[str, dict[int, 
                 shutil.copy(Path(src) / f, Path(out) / f)
 
     return run
+
+
+def optimum_from_model(task: str, attn_implementation: str, **kwargs) -> Callable[[str, str], None]:
+    """optimum's exporter on the saved model loaded with a chosen attention implementation.
+
+    `main_export` reloads the folder with transformers' default implementation (SDPA where the family has
+    one), whatever the case built; this pins it, and checks transformers honoured the request.
+    """
+
+    def run(src: str, out: str) -> None:
+        from optimum.exporters.onnx import onnx_export_from_model
+        from optimum.exporters.tasks import TasksManager
+
+        model = TasksManager.get_model_from_task(task, src, attn_implementation=attn_implementation)
+        got = model.config._attn_implementation
+        if got != attn_implementation:
+            raise SystemExit(f"refmodels: asked for {attn_implementation} attention, transformers loaded {got}")
+        onnx_export_from_model(model, out, task=task, do_validation=False, **kwargs)
+
+    return run
+
+
+def torch_dynamo(opset: int, attn_implementation: str, inputs: list[str]) -> Callable[[str, str], None]:
+    """`torch.onnx.export(..., dynamo=True)`, torch's default exporter, on the saved model loaded with a chosen
+    attention implementation; `inputs` are the forward's keyword inputs, batch and sequence dynamic. From
+    opset 23 it writes SDPA as the standard ONNX `Attention` op (no Softmax in the graph)."""
+
+    def run(src: str, out: str) -> None:
+        import torch
+        from transformers import AutoModel
+
+        model = AutoModel.from_pretrained(src, attn_implementation=attn_implementation).eval()
+        if model.config._attn_implementation != attn_implementation:
+            raise SystemExit(f"refmodels: asked for {attn_implementation} attention, got {model.config._attn_implementation}")
+        ids = torch.randint(3, 100, (2, 7))
+        mask = torch.ones_like(ids)
+        mask[1, 5:] = 0  # a padded row, so the trace keeps the mask
+        dummy = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+        Path(out).mkdir(parents=True, exist_ok=True)
+        torch.onnx.export(model, (), f"{out}/model.onnx", kwargs={n: dummy[n] for n in inputs}, input_names=inputs,
+                          output_names=["last_hidden_state"], dynamic_shapes={n: {0: "batch", 1: "sequence"} for n in inputs},
+                          dynamo=True, opset_version=opset, external_data=False)
+
+    return run

@@ -15,7 +15,7 @@ import torch
 from .case import Case, Run
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["torch", "transformers", "optimum", "optimum-onnx", "onnx", "onnxruntime", "tokenizers"]
+PACKAGES = ["torch", "transformers", "optimum", "optimum-onnx", "onnx", "onnxruntime", "onnxscript", "tokenizers"]
 
 
 def case_stamp(case: Case) -> str:

@@ -3,12 +3,16 @@
  * Sets up Jupyter for attnlens, idempotently:
  *   1. installs the prebuilt JupyterLab extension (labextension/attnlens_labextension, made by
  *      `npm run build`) into <data dir>/labextensions/@attnlens/labextension/;
- *   2. registers the tslab kernel (`tslab install`), pointing at this checkout's node_modules/.bin/tslab.
+ *   2. registers the tslab kernel (`tslab install`), pointing at this checkout's node_modules/.bin/tslab;
+ *   3. registers the "TypeScript (attnlens)" kernel (kernels/attnlens): tslab with comms, so
+ *      `attnlens.widget` views are live (kernel-lib/bin/attnlens-kernel.js starts tslab's kernel
+ *      in-process), started so that a notebook in any folder can `import * as attnlens from "attnlens"`
+ *      (NODE_PATH for Node's require, scripts/tslab-attnlens-paths.cjs for tslab's type checker).
  *
  * The data directory is --data-dir, else $JUPYTER_DATA_DIR, else what Jupyter itself reports
  * (`jupyter_core.paths.jupyter_data_dir()`, usually ~/.local/share/jupyter).
  *
- * Usage: node scripts/setup-jupyter.mjs [--data-dir DIR] [--python /usr/bin/python3]
+ * Usage: node scripts/setup-jupyter.mjs [--data-dir DIR] [--python .venv/bin/python]
  *                                       [--no-extension] [--no-kernel] [--quiet]
  * Also importable: `import { setupJupyter } from "./scripts/setup-jupyter.mjs"` (the tests do).
  */
@@ -21,11 +25,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const EXTENSION_NAME = "@attnlens/labextension";
 const BUILT_EXTENSION = path.join(ROOT, "labextension", "attnlens_labextension");
 const KERNEL_NAME = "tslab";
+const ATTNLENS_KERNEL_NAME = "attnlens";
+const NODE_MODULES = path.join(ROOT, "node_modules");
 
-/** The Python that has jupyter_client (Debian's), unless told otherwise. */
+/**
+ * The Python whose Jupyter to set up: $ATTNLENS_PYTHON, else the project's venv
+ * (scripts/python-env.sh), else `python3` on PATH (a user's own environment with jupyter_core).
+ */
 export function defaultPython() {
   if (process.env.ATTNLENS_PYTHON) return process.env.ATTNLENS_PYTHON;
-  return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const venv = path.join(ROOT, ".venv", "bin", "python");
+  return existsSync(venv) ? venv : "python3";
 }
 
 export function jupyterDataDir(python = defaultPython(), env = process.env) {
@@ -115,30 +125,45 @@ export function registerKernel(dataDir, python = defaultPython()) {
 function sameSpec(file, spec) {
   try {
     const have = JSON.parse(readFileSync(file, "utf8"));
-    return JSON.stringify(have.argv) === JSON.stringify(spec.argv) && have.language === spec.language;
+    return (
+      JSON.stringify(have.argv) === JSON.stringify(spec.argv) &&
+      have.language === spec.language &&
+      JSON.stringify(have.env ?? {}) === JSON.stringify(spec.env ?? {})
+    );
   } catch {
     return false;
   }
 }
 
 /**
- * Registers the "TypeScript (attnlens)" kernel (<dataDir>/kernels/attnlens-ts): tslab with comms, so
- * `attnlens.widget` views are live (kernel-lib/bin/attnlens-kernel.js). Returns "registered" or "up to date".
+ * The "TypeScript (attnlens)" kernelspec: tslab from this checkout with comms (live widgets), with
+ * attnlens importable from a notebook in any folder (the kernel's working directory is the notebook's folder).
  */
-export function registerCommKernel(dataDir) {
-  const spec = {
+export function attnlensKernelSpec() {
+  return {
     argv: [
       process.execPath,
+      "--require",
+      path.join(ROOT, "scripts", "tslab-attnlens-paths.cjs"),
       path.join(ROOT, "kernel-lib", "bin", "attnlens-kernel.js"),
       "--config-path",
       "{connection_file}",
     ],
     display_name: "TypeScript (attnlens)",
     language: "typescript",
+    env: { NODE_PATH: NODE_MODULES, ATTNLENS_NODE_MODULES: NODE_MODULES },
+    metadata: { attnlens: { checkout: ROOT } },
   };
-  const file = path.join(dataDir, "kernels", "attnlens-ts", "kernel.json");
+}
+
+/** Writes <dataDir>/kernels/attnlens/kernel.json. Returns "registered" or "up to date". */
+export function registerAttnlensKernel(dataDir) {
+  const spec = attnlensKernelSpec();
+  const dir = path.join(dataDir, "kernels", ATTNLENS_KERNEL_NAME);
+  const file = path.join(dir, "kernel.json");
   if (existsSync(file) && sameSpec(file, spec)) return "up to date";
-  mkdirSync(path.dirname(file), { recursive: true });
+  if (!existsSync(spec.argv[3])) throw new Error(`${spec.argv[3]} is missing; run \`npm install\` in ${ROOT}`);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(spec, null, 1)}\n`);
   return "registered";
 }
@@ -147,8 +172,10 @@ export function setupJupyter({ dataDir, python = defaultPython(), extension = tr
   const dir = dataDir ? path.resolve(dataDir) : jupyterDataDir(python);
   const done = { dataDir: dir };
   if (extension) done.extension = installExtension(dir);
-  if (kernel) done.kernel = registerKernel(dir, python);
-  if (kernel) done.commKernel = registerCommKernel(dir);
+  if (kernel) {
+    done.kernel = registerKernel(dir, python);
+    done.attnlensKernel = registerAttnlensKernel(dir);
+  }
   return done;
 }
 
@@ -174,7 +201,7 @@ function main(argv) {
       process.stdout.write(`Jupyter data directory: ${done.dataDir}\n`);
       if (done.extension) process.stdout.write(`  extension ${EXTENSION_NAME}: ${done.extension}\n`);
       if (done.kernel) process.stdout.write(`  kernel ${KERNEL_NAME}: ${done.kernel}\n`);
-      if (done.commKernel) process.stdout.write(`  kernel attnlens-ts (live widgets): ${done.commKernel}\n`);
+      if (done.attnlensKernel) process.stdout.write(`  kernel ${ATTNLENS_KERNEL_NAME}: ${done.attnlensKernel}\n`);
     }
     return 0;
   } catch (e) {

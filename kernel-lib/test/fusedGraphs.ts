@@ -30,6 +30,8 @@ export interface FusedCase {
   feeds: Record<string, ort.Tensor>;
   /** The same computation in a form onnxruntime's CPU kernel runs, when `model` uses one it does not. */
   reference?: Uint8Array;
+  /** An output of the fused kernel that holds its probabilities: attnlens' site must equal it. */
+  probsOutput?: string;
   /** Query rows whose probabilities are defined (padded query rows of GQA prompts are not). */
   validRows?: (b: number, i: number) => boolean;
 }

@@ -66,9 +66,9 @@ beforeAll(async () => {
   ensureBuilt("widgets", "kernel-lib");
   const dataDir = path.join(tempDir("comm"), "data");
   const setup = (await import(path.join(ROOT, "scripts", "setup-jupyter.mjs"))) as {
-    registerCommKernel(dir: string): string;
+    registerAttnlensKernel(dir: string): string;
   };
-  setup.registerCommKernel(dataDir);
+  setup.registerAttnlensKernel(dataDir);
   report = drive(dataDir, []);
   const tslab = await setupJupyterData({ extension: false });
   plain = drive(tslab.dataDir, ["--plain", "--kernel", "tslab"]);

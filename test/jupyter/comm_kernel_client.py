@@ -1,6 +1,6 @@
 """Act as a widget front end against the attnlens kernel, over jupyter_client, and report what happened.
 
-usage: comm_kernel_client.py --kernel attnlens-ts --cwd DIR [--rounds N]
+usage: comm_kernel_client.py --kernel attnlens --cwd DIR [--rounds N]
 The kernel is found through JUPYTER_DATA_DIR. Prints one JSON object (the test asserts on it):
 each step's observations, never a verdict of its own. With --rounds N it also times N round trips
 (selection update -> the kernel's echo_update) and text runs (custom run -> the new payload's
@@ -119,7 +119,7 @@ def plain_kernel(front):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", default="attnlens-ts")
+    ap.add_argument("--kernel", default="attnlens")
     ap.add_argument("--cwd", default=".")
     ap.add_argument("--rounds", type=int, default=0)
     ap.add_argument("--plain", action="store_true", help="a kernel without comms: check the snapshot fallback")

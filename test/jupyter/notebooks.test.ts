@@ -11,6 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
 import { ensureBuilt, PYTHON, ROOT, removeTempDirs, setupJupyterData, TSLAB_WATCH_RACE, tempDir } from "./setup";
 
+/**
+ * A static SVG output in nbconvert's HTML: inline `<svg>` (nbconvert < 7.17) or, since 7.17, an
+ * `<img>` holding the SVG as a data URL (it no longer inlines untrusted markup).
+ */
+const STATIC_SVG =
+  /<div class="jp-RenderedSVG[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*(?:<svg|<img [^>]*src="data:image\/svg\+xml)/g;
+
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
@@ -150,7 +157,7 @@ describe("notebooks executed with nbclient on the tslab kernel", () => {
       stdio: ["ignore", "pipe", "pipe"],
       maxBuffer: 64 * 1024 * 1024,
     });
-    const svgs = html.match(/<div class="jp-RenderedSVG[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*<svg/g) ?? [];
+    const svgs = html.match(STATIC_SVG) ?? [];
     expect(svgs.length).toBe(7); // six views + the pooled one
     expect(html).toContain("too large for a notebook output");
   }, 60_000);

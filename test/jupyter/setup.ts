@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildStale, type Workspace } from "../freshBuild";
+import { VENV_PYTHON } from "../pythonEnv";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const PYTHON = process.env.ATTNLENS_PYTHON ?? "/usr/bin/python3";
+/** The project venv's Python (scripts/python-env.sh; `npm test` creates it): Jupyter, nbclient, nbconvert. */
+export const PYTHON = process.env.ATTNLENS_PYTHON ?? VENV_PYTHON;
 export const EXTENSION_NAME = "@attnlens/labextension";
 
 const temporary: string[] = [];
@@ -54,8 +56,3 @@ export async function setupJupyterData(options: { dataDir?: string; extension?: 
 
 /** tslab's watch compiler fails a cell once when an imported .d.ts changed since the last cell. */
 export const TSLAB_WATCH_RACE = "Unexpected pending rebuildTimer";
-
-/** The installed extension directory inside a data directory. */
-export function installedExtension(dataDir: string): string {
-  return path.join(dataDir, "labextensions", ...EXTENSION_NAME.split("/"));
-}

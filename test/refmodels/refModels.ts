@@ -93,3 +93,20 @@ export function maxDiffOnQueries(
       }
   return m;
 }
+
+/**
+ * A case's expected refusal: `expect_error` is "CODE: message substring" (CODE an AttnlensError code such as
+ * NO_ATTENTION) or a bare message substring.
+ */
+export function expectedError(c: RefCase): { code?: string; message: string } | null {
+  if (!c.expect_error) return null;
+  const m = /^([A-Z][A-Z_]+): (.*)$/s.exec(c.expect_error);
+  return m ? { code: m[1], message: m[2] } : { message: c.expect_error };
+}
+
+/** The ONNX files a case opens: those with expected sites, or every exported file of a case with none. */
+export const caseFiles = (c: RefCase) =>
+  Object.keys(c.expected_sites).length ? Object.keys(c.expected_sites) : c.files;
+
+/** Messages name files by absolute path; the table keeps them machine-independent. */
+export const portable = (text: string) => text.split(REFMODELS).join(".cache/refmodels");

@@ -19,8 +19,10 @@ export function picturesFromPixels(
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     if (!config)
-      for (let i = 0; i < channels * plane; i++)
-        (lo = Math.min(lo, data[base + i])), (hi = Math.max(hi, data[base + i]));
+      for (let i = 0; i < channels * plane; i++) {
+        lo = Math.min(lo, data[base + i]);
+        hi = Math.max(hi, data[base + i]);
+      }
     const rgb = new Uint8Array(plane * 3);
     for (let p = 0; p < plane; p++)
       for (let c = 0; c < 3; c++) {

@@ -66,7 +66,7 @@ function coefficients(inSize: number, outSize: number, filter: Filter): { start:
 
 const clip8 = (acc: number) => {
   const v = Math.floor(acc / (1 << PRECISION_BITS));
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return Math.min(255, Math.max(0, v));
 };
 
 /** One pass along x (horizontal) or y (vertical); 3 interleaved channels. */

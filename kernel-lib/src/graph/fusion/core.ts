@@ -42,11 +42,20 @@ export interface Attended {
   probs: string;
   /** The masked, scaled scores that enter the Softmax. */
   scores: string;
-  /** The merged context [B, S, N·Hv], named `output` when given. */
+  /** The context, [B, S, N·Hv] or [B, N, S, Hv] by `layout`, named `output` when given. */
   context: string;
 }
 
-export function attend(e: GraphEmitter, q: string, k: string, v: string, terms: ScoreTerms, output?: string): Attended {
+/** `layout`: the context merged to [B, S, N·Hv] (the fused ops' usual output), or kept as [B, N, S, Hv]. */
+export function attend(
+  e: GraphEmitter,
+  q: string,
+  k: string,
+  v: string,
+  terms: ScoreTerms,
+  output?: string,
+  layout: "merged" | "heads" = "merged",
+): Attended {
   const kt = e.op("Transpose", [k], { perm: { ints: [0, 1, 3, 2] } });
   const scale = terms.scale ?? e.op("Reciprocal", [e.op("Sqrt", [e.toFloat(e.scalarDim(q, 3))])]);
   let scores = e.op("Mul", [e.op("MatMul", [q, kt]), typeof scale === "number" ? e.f32(scale) : scale]);
@@ -57,6 +66,9 @@ export function attend(e: GraphEmitter, q: string, k: string, v: string, terms: 
   for (const a of terms.additive) scores = e.op("Add", [scores, a]);
   // Before opset 13 Softmax flattens from `axis`; on a rank-4 tensor axis 3 is the same last-axis softmax.
   const probs = e.op("Softmax", [scores], { axis: { i: e.opset >= 13 ? -1 : 3 } });
-  const context = mergeHeads(e, e.op("MatMul", [probs, v]), output);
+  const context =
+    layout === "merged"
+      ? mergeHeads(e, e.op("MatMul", [probs, v]), output)
+      : e.op("MatMul", [probs, v], undefined, output);
   return { probs, scores, context };
 }

@@ -14,7 +14,7 @@ import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import type { RejectedSoftmax } from "../sites/types";
 import type { Decomposer } from "./fusedContext";
-import { FUSED_ATTENTION_OPS, fusedAttentionOp } from "./fusedOps";
+import { fusedAttentionOp, fusedOpLabel } from "./fusedOps";
 
 export interface Decomposition {
   /** The rewritten model, or null when no node was rewritten. */
@@ -38,7 +38,7 @@ export function decomposeFusedAttention(model: OnnxModel, arena?: Uint8Array): D
     const name = nodeName(node);
     const why = reasonNot(node, opset);
     if (why) {
-      out.unexposable.push({ node: name, reason: `fused com.microsoft.${node.opType}: ${why}` });
+      out.unexposable.push({ node: name, reason: `fused ${fusedOpLabel(node)}: ${why}` });
       continue;
     }
     // Every new name starts with the fused node's, so sites keep its module path.
@@ -47,7 +47,7 @@ export function decomposeFusedAttention(model: OnnxModel, arena?: Uint8Array): D
     if (failed) {
       out.unexposable.push({
         node: name,
-        reason: `fused com.microsoft.${node.opType} cannot be decomposed: ${failed}`,
+        reason: `fused ${fusedOpLabel(node)} cannot be decomposed: ${failed}`,
       });
       continue;
     }
@@ -60,8 +60,8 @@ export function decomposeFusedAttention(model: OnnxModel, arena?: Uint8Array): D
 }
 
 function decomposerOf(node: OnnxNode): Decomposer {
-  const op = FUSED_ATTENTION_OPS[node.opType];
-  if (!("decompose" in op)) throw new Error(`${node.opType} has no decomposer`);
+  const op = fusedAttentionOp(node);
+  if (!op || !("decompose" in op)) throw new Error(`${node.opType} has no decomposer`);
   return op.decompose;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The one table of fused com.microsoft attention ops: for each, the decomposer that rewrites it in
- * standard ops, or why attnlens leaves it in place. Site discovery (which reports such nodes) and
+ * The tables of fused attention ops (com.microsoft's, and the standard domain's Attention of opset 23):
+ * for each, the decomposer that rewrites it in standard ops, or why attnlens leaves it in place. Site discovery (which reports such nodes) and
  * decomposition (which rewrites them) both read it, so they always agree on what is fused.
  */
 import type { OnnxNode } from "../onnx/model";
@@ -8,6 +8,7 @@ import { decomposeAttention, decomposeQAttention } from "./attention";
 import type { Decomposer } from "./fusedContext";
 import { decomposeGroupQueryAttention } from "./groupQueryAttention";
 import { decomposeMultiHeadAttention } from "./multiHeadAttention";
+import { decomposeOnnxAttention } from "./onnxAttention";
 
 export type FusedOp = { decompose: Decomposer } | { notDecomposed: string };
 
@@ -34,9 +35,19 @@ export const FUSED_ATTENTION_OPS: Readonly<Record<string, FusedOp>> = {
   QOrderedLongformerAttention: { notDecomposed: ORDERED_INT8 },
 };
 
-/** The table's entry for a node, or undefined when the node is not a fused attention op. */
+/** Fused attention in the standard domain: ai.onnx Attention (opset 23), torch's dynamo export of SDPA. */
+export const STANDARD_ATTENTION_OPS: Readonly<Record<string, FusedOp>> = {
+  Attention: { decompose: decomposeOnnxAttention },
+};
+
+const isStandard = (node: OnnxNode) => node.domain === "" || node.domain === "ai.onnx";
+
+/** The tables' entry for a node, or undefined when the node is not a fused attention op. */
 export function fusedAttentionOp(node: OnnxNode): FusedOp | undefined {
-  return node.domain === "com.microsoft" && Object.hasOwn(FUSED_ATTENTION_OPS, node.opType)
-    ? FUSED_ATTENTION_OPS[node.opType]
-    : undefined;
+  const table =
+    node.domain === "com.microsoft" ? FUSED_ATTENTION_OPS : isStandard(node) ? STANDARD_ATTENTION_OPS : undefined;
+  return table && Object.hasOwn(table, node.opType) ? table[node.opType] : undefined;
 }
+
+/** The op as messages name it: com.microsoft.Attention, ai.onnx.Attention. */
+export const fusedOpLabel = (node: OnnxNode) => `${isStandard(node) ? "ai.onnx" : node.domain}.${node.opType}`;

@@ -7,7 +7,7 @@
  * Graph outputs that already hold attentions (optimum's `attentions.N`, …) are reused, and named
  * outputs with no Softmax behind them become sites of their own.
  */
-import { fusedAttentionOp } from "../fusion/fusedOps";
+import { fusedAttentionOp, fusedOpLabel } from "../fusion/fusedOps";
 import { GraphIndex } from "../onnx/graphIndex";
 import { attrInt, defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import { rankOf } from "../onnx/shapeEval";
@@ -44,7 +44,7 @@ export function discoverSites(model: OnnxModel, options: DiscoverOptions = {}): 
     if (fusedAttentionOp(node)) {
       unexposable.push({
         node: nodeName(node),
-        reason: `fused ${node.domain}.${node.opType} computes attention internally and does not output its probabilities`,
+        reason: `fused ${fusedOpLabel(node)} computes attention internally and does not output its probabilities`,
       });
       return;
     }

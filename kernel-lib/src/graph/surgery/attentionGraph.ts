@@ -157,11 +157,41 @@ function mergeReasons(specific: RejectedSoftmax[], generic: RejectedSoftmax[]): 
 
 function noAttention(found: SiteDiscovery, model: OnnxModel, what: string): AttnlensError {
   const lines = [
-    `no attention found in ${what}.`,
+    `no attention found in ${what}${fusedSummary(found.unexposable) || unknownSummary(model, found)}.`,
     "attnlens looks for: Softmax nodes fed by a product of two activations (QKᵀ, possibly scaled/masked) whose output multiplies values (·V);",
     "graph outputs named attentions.N / encoder_attentions.N / decoder_attentions.N / cross_attentions.N.",
     `the graph has ${model.graph.nodes.length} nodes and ${found.rejected.length} Softmax node(s).`,
   ];
   for (const r of [...found.rejected, ...found.unexposable].slice(0, 10)) lines.push(`  ${r.node}: ${r.reason}`);
   return new AttnlensError("NO_ATTENTION", lines.join("\n"));
+}
+
+/**
+ * When fused nodes hold the attention, the first line says so and what to do: the probabilities exist
+ * only in an export made before fusion, or with eager attention.
+ */
+function fusedSummary(fused: readonly RejectedSoftmax[]): string {
+  if (fused.length === 0) return "";
+  // Every reason of a fused node starts "fused <op label>" (fusion/decompose.ts, sites/discover.ts).
+  const ops = [...new Set(fused.map((r) => /^fused ([^\s:]+)/.exec(r.reason)?.[1] ?? r.node))];
+  return (
+    `: ${fused.length} fused attention node(s) (${ops.join(", ")}) keep their probabilities inside; ` +
+    "use the export from before onnxruntime's transformer optimizer (or packing conversion), " +
+    'or re-export it with attn_implementation="eager"'
+  );
+}
+
+/**
+ * No Softmax at all, but ops named like attention that attnlens does not know (a custom or flash kernel):
+ * their probabilities never exist as a tensor, which the first line says, with the fix.
+ */
+function unknownSummary(model: OnnxModel, found: SiteDiscovery): string {
+  if (found.rejected.length > 0) return "";
+  const ops = new Set<string>();
+  for (const n of model.graph.nodes) if (/attention/i.test(n.opType)) ops.add(`${n.domain || "ai.onnx"}.${n.opType}`);
+  if (ops.size === 0) return "";
+  return (
+    `: it has no Softmax, and ${[...ops].join(", ")} (unknown to attnlens) computes attention inside one op; ` +
+    're-export the model with attn_implementation="eager"'
+  );
 }

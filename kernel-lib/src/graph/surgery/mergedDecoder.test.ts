@@ -15,15 +15,15 @@ function graph(w: ProtoWriter, name: string, nodes: NodeSpec[], outputs: string[
 }
 
 /** A merged decoder in miniature: y = x + past (with the cache) or y = x (without), under If(use_cache_branch). */
-function merged(branches: { then: NodeSpec[]; else: NodeSpec[] }, cond = "use_cache_branch"): Uint8Array {
+function merged(branches: { thenBranch: NodeSpec[]; elseBranch: NodeSpec[] }, cond = "use_cache_branch"): Uint8Array {
   const ifNode = new ProtoWriter()
     .string(NodeField.input, cond)
     .string(NodeField.output, "y")
     .string(NodeField.name, "optimum::if")
     .string(NodeField.opType, "If");
   for (const [key, nodes] of [
-    ["then_branch", branches.then],
-    ["else_branch", branches.else],
+    ["then_branch", branches.thenBranch],
+    ["else_branch", branches.elseBranch],
   ] as const) {
     ifNode.message(NodeField.attribute, (a) => {
       a.string(AttributeField.name, key).int(AttributeField.type, AttributeType.GRAPH);
@@ -53,25 +53,31 @@ const ops = (bytes: Uint8Array | null) =>
 
 describe("inlineCacheBranch", () => {
   it("replaces the If by the branch that reads the past, whichever side it is on", () => {
-    expect(ops(inlineCacheBranch(decodeModel(merged({ then: [withPast], else: [noPast] })), "m"))).toEqual([
+    expect(ops(inlineCacheBranch(decodeModel(merged({ thenBranch: [withPast], elseBranch: [noPast] })), "m"))).toEqual([
       "Add(x,past_key_values.0.key)",
     ]);
-    expect(ops(inlineCacheBranch(decodeModel(merged({ then: [noPast], else: [withPast] })), "m"))).toEqual([
+    expect(ops(inlineCacheBranch(decodeModel(merged({ thenBranch: [noPast], elseBranch: [withPast] })), "m"))).toEqual([
       "Add(x,past_key_values.0.key)",
     ]);
-    const kept = inlineCacheBranch(decodeModel(merged({ then: [withPast], else: [noPast] })), "m", "no-past");
+    const kept = inlineCacheBranch(
+      decodeModel(merged({ thenBranch: [withPast], elseBranch: [noPast] })),
+      "m",
+      "no-past",
+    );
     expect(ops(kept)).toEqual(["Identity(x)"]);
     // The inputs stay: callers keep feeding use_cache_branch.
     expect(decodeModel(kept as Uint8Array).graph.inputs.map((i) => i.name)).toContain("use_cache_branch");
   });
 
   it("leaves a model without a cache If alone", () => {
-    expect(inlineCacheBranch(decodeModel(merged({ then: [withPast], else: [noPast] }, "flag")), "m")).toBeNull();
+    expect(
+      inlineCacheBranch(decodeModel(merged({ thenBranch: [withPast], elseBranch: [noPast] }, "flag")), "m"),
+    ).toBeNull();
   });
 
   it("refuses a with-past branch that skips an input the other reads (an encoder–decoder's cross keys)", () => {
     const fromCache: NodeSpec = { name: "c", opType: "Identity", inputs: ["past_key_values.0.key"], outputs: ["y"] };
-    const m = decodeModel(merged({ then: [fromCache], else: [noPast] }));
+    const m = decodeModel(merged({ thenBranch: [fromCache], elseBranch: [noPast] }));
     const e = (() => {
       try {
         inlineCacheBranch(m, "dec.onnx");
@@ -85,7 +91,7 @@ describe("inlineCacheBranch", () => {
   });
 
   it("refuses an If where neither branch (or both) reads the past", () => {
-    const m = decodeModel(merged({ then: [noPast], else: [noPast] }));
+    const m = decodeModel(merged({ thenBranch: [noPast], elseBranch: [noPast] }));
     expect(() => inlineCacheBranch(m, "dec.onnx")).toThrow(
       /is not optimum's merged decoder .*found 2 branches, 0 reading past inputs/,
     );

@@ -1,0 +1,80 @@
+/**
+ * End to end in a real Notebook 7 (the venv's `python -m notebook`): the same tutorial copy on the
+ * "TypeScript (attnlens)" kernel opens, runs ("Run All Cells"), draws its views, and a head-grid
+ * click opens that head; no error in the page, the kernel idle after. One server, one page.
+ */
+import * as path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, launchChromium } from "./browser";
+import type { JupyterApp } from "./jupyterApp";
+import {
+  collectErrors,
+  command,
+  drawnSize,
+  errorOutputs,
+  fullView,
+  kernelIdle,
+  kernelStatus,
+  openNotebook,
+  stage,
+  start,
+  TUTORIAL,
+  views,
+} from "./lab";
+import { ensureBuilt, removeTempDirs } from "./setup";
+
+describe("attnlens in a real Notebook 7", () => {
+  let app: JupyterApp;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ensureBuilt("kernel-lib", "widgets", "labextension");
+    const s = await stage();
+    [app, browser] = await Promise.all([start("notebook", s), launchChromium()]);
+    page = await browser.newPage();
+    errors = collectErrors(page);
+    if (process.env.ATTNLENS_DEBUG) page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
+    await openNotebook(page, app, TUTORIAL);
+    expect(page.url()).toContain(`/notebooks/${path.basename(TUTORIAL)}`);
+    await command(page, "notebook:run-all-cells");
+    await kernelIdle(page, 120_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (process.env.ATTNLENS_DEBUG) console.log(app?.log());
+    await browser?.close();
+    await app?.stop();
+    removeTempDirs();
+  });
+
+  it("runs the tutorial and draws its views", async () => {
+    expect(await errorOutputs(page)).toEqual([]);
+    await fullView(page).first().waitFor({ timeout: 30_000 });
+    expect(await views(page).count()).toBeGreaterThanOrEqual(1);
+    const size = await drawnSize(fullView(page).first());
+    expect(size.width).toBeGreaterThan(100);
+    expect(size.height).toBeGreaterThan(50);
+  });
+
+  it("a head-grid click opens that head", async () => {
+    const view = fullView(page).first();
+    await view.scrollIntoViewIfNeeded();
+    const updates = async () => Number(await view.getAttribute("data-updates"));
+    const marks = view.locator(".attnlens-grid svg g.mark-rect.role-mark path");
+    const n = await marks.count();
+    expect(n).toBeGreaterThan(1);
+    const before = await updates();
+    await marks.nth(1).click(); // layer 0, head 1
+    await expect.poll(updates).toBeGreaterThan(before);
+    expect(await view.locator('select[name="layer"]').inputValue()).toBe("0");
+    expect(await view.locator('select[name="head"]').inputValue()).toBe("1");
+  });
+
+  it("the kernel stays alive and the page logged no error", async () => {
+    expect(await kernelStatus(page)).toBe("idle");
+    expect(errors).toEqual([]);
+  });
+});
