@@ -58,7 +58,7 @@ describe("scripts/setup-jupyter.mjs", () => {
     expect(Object.keys(JSON.parse(list.stdout).kernelspecs)).toContain("tslab");
   });
 
-  it('registers "TypeScript (attnlens)": this checkout\'s tslab with attnlens resolvable from anywhere', () => {
+  it('registers "TypeScript (attnlens)": this checkout\'s tslab with comms, attnlens resolvable from anywhere', () => {
     expect(first.stdout).toMatch(/kernel attnlens: registered/);
     const list = spawnSync(PYTHON, ["-m", "jupyter", "kernelspec", "list", "--json"], {
       encoding: "utf8",
@@ -66,7 +66,8 @@ describe("scripts/setup-jupyter.mjs", () => {
     });
     const spec = JSON.parse(list.stdout).kernelspecs.attnlens?.spec;
     expect(spec?.display_name).toBe("TypeScript (attnlens)");
-    expect(spec.argv).toContain(path.join(ROOT, "node_modules", "tslab", "bin", "tslab"));
+    // The comm-capable launcher, which starts this checkout's tslab in-process (kernel-lib/src/kernel).
+    expect(spec.argv).toContain(path.join(ROOT, "kernel-lib", "bin", "attnlens-kernel.js"));
     expect(spec.env.NODE_PATH).toBe(path.join(ROOT, "node_modules"));
   });
 
