@@ -8,6 +8,7 @@ update) and reports them in "round_trip_ms" and "text_round_trip_ms".
 """
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -118,6 +119,8 @@ def plain_kernel(front):
 
 
 def main() -> int:
+    # A timeout's SIGTERM still runs the finally blocks that shut the kernel down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", default="attnlens")
     ap.add_argument("--cwd", default=".")

@@ -120,7 +120,26 @@ export function launchKernel(options: LaunchOptions): CommManager {
     }
   };
   startKernel({ configPath: options.configPath, enableFindLocal: false });
+  exitWithParent(log);
   return manager;
+}
+
+/**
+ * jupyter_client names the process that started the kernel in JPY_PARENT_PID (ipykernel watches it
+ * too): when that process is gone without shutting the kernel down, nobody can reach the kernel
+ * any more, so it exits instead of lingering.
+ */
+function exitWithParent(log: (line: string) => void): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      log(`attnlens kernel: the process that started it (${parent}) is gone; exiting`);
+      process.exit(0);
+    }
+  }, 2000).unref();
 }
 
 function headerOf(frames: Buffer[]): Record<string, unknown> {
