@@ -8,14 +8,15 @@
  * Medians of ROUNDS. Target: click round trip < 100 ms.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./common.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PYTHON = process.env.ATTNLENS_PYTHON ?? "/usr/bin/python3";
+const VENV_PYTHON = `${ROOT}.venv/bin/python`;
+const PYTHON = process.env.ATTNLENS_PYTHON ?? (existsSync(VENV_PYTHON) ? VENV_PYTHON : "python3");
 const ROUNDS = 40;
 
 export default async function run() {
