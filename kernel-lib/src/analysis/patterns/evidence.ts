@@ -15,7 +15,7 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { TALLY_BLOCKS, Tally, type TallySummary, templateLog } from "./tally";
+import { TALLY_BLOCKS, type Tally, TallyArena, type TallySummary, templateLog } from "./tally";
 import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
@@ -52,8 +52,13 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
   blocks: number;
 }
 
-function emptyTallies(windows: number): PatternTallies {
-  const t = () => new Tally();
+/** Tallies one head's evidence holds (emptyEvidence), for sizing its arena. */
+function talliesPerHead(windows: number): number {
+  return 2 * (5 + 2 * windows) + 3;
+}
+
+function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
+  const t = () => arena.tally();
   return {
     tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
     windows: Array.from({ length: windows }, t),
@@ -61,17 +66,17 @@ function emptyTallies(windows: number): PatternTallies {
   };
 }
 
-function emptyEvidence(B: number, windows: number): HeadEvidence {
-  const raw = emptyTallies(windows);
+function emptyEvidence(B: number, windows: number, arena: TallyArena): HeadEvidence {
+  const raw = emptyTallies(windows, arena);
   return {
-    tallies: { ...raw.tallies, vertical: new Tally() },
+    tallies: { ...raw.tallies, vertical: arena.tally() },
     windows: raw.windows,
     rings: raw.rings,
-    rest: emptyTallies(windows),
+    rest: emptyTallies(windows, arena),
     broad: null,
     sparse: null,
-    sparseTally: new Tally(),
-    sparseShortTally: new Tally(),
+    sparseTally: arena.tally(),
+    sparseShortTally: arena.tally(),
     fillRings: () => {},
     rows: 0,
     blocks: 1,
@@ -177,6 +182,12 @@ class RowSink {
     this.mass += w;
   }
 
+  /** Whether a strip column lies exactly `d` from p (the windows' set of strip columns changes only there). */
+  atDistance(p: number, d: number): boolean {
+    for (let q = 0; q < this.at.length; q++) if (Math.abs(this.at[q] - p) === d) return true;
+    return false;
+  }
+
   /** Mass and count of the strip columns in a pattern's set (see SetKind), left in `inMass`, `inCount`. */
   inMass = 0;
   inCount = 0;
@@ -221,11 +232,12 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const { rows } = scan;
   const data = site.data;
   const widths = scan.windowWidths;
-  const heads = Array.from({ length: H }, () => emptyEvidence(B, geo.self ? widths : 0));
+  const arena = new TallyArena(H * talliesPerHead(geo.self ? widths : 0));
+  const heads = Array.from({ length: H }, () => emptyEvidence(B, geo.self ? widths : 0, arena));
   const broadSum = new Float64Array(H);
   const broadRows = new Float64Array(H);
-  const sparse = Array.from({ length: H }, () => new Tally());
-  const sparseShort = Array.from({ length: H }, () => new Tally());
+  const sparse = heads.map((ev) => ev.sparseTally);
+  const sparseShort = heads.map((ev) => ev.sparseShortTally);
   const counts = new Int32Array(S);
   const sink = new RowSink();
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
@@ -241,7 +253,28 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     raw.add(mass, count / n, log, blk);
     if (!restRow || out === raw) return;
     if (k === 0) out.add(mass, count / n, log, blk);
-    else out.add((mass - sink.inMass) / keep, (count - sink.inCount) / (n - k), undefined, blk);
+    else {
+      const chance = (count - sink.inCount) / (n - k);
+      out.add((mass - sink.inMass) / keep, chance, restLog(count - sink.inCount, n - k, chance), blk);
+    }
+  };
+  // templateLog of the sink-free rows' shares c / (n − k), remembered per c while n − k stays the
+  // same (across rows of a bidirectional sample it does): the same value, computed once.
+  const restLogs = new Float64Array(S + 1);
+  const restStamp = new Int32Array(S + 1).fill(-1);
+  let restDenominator = -1;
+  let restGeneration = 0;
+  const restLog = (c: number, d: number, chance: number): number => {
+    if (d !== restDenominator) {
+      restDenominator = d;
+      restGeneration++;
+    }
+    if (!(c >= 0 && c <= S) || c !== Math.floor(c)) return templateLog(chance);
+    if (restStamp[c] !== restGeneration) {
+      restStamp[c] = restGeneration;
+      restLogs[c] = templateLog(chance);
+    }
+    return restLogs[c];
   };
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
@@ -308,7 +341,8 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         }
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;
-          if (k > 0) sink.within(SetKind.Window, p, w, null, null);
+          // The window's strip columns change only where one lies exactly w away (same sums otherwise).
+          if (k > 0 && (w === 1 || sink.atDistance(p, w))) sink.within(SetKind.Window, p, w, null, null);
           add(
             ev.windows[w - 1],
             rest.windows[w - 1],
