@@ -15,7 +15,7 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { TALLY_BLOCKS, type Tally, TallyArena, type TallySummary, templateLog } from "./tally";
+import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary, templateLog } from "./tally";
 import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
@@ -53,8 +53,8 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
 }
 
 /** Tallies one head's evidence holds (emptyEvidence), for sizing its arena. */
-function talliesPerHead(windows: number): number {
-  return 2 * (5 + 2 * windows) + 3;
+function talliesPerHead(windows: number, hasStrip: boolean): number {
+  return (hasStrip ? 2 : 1) * (5 + 2 * windows) + 3;
 }
 
 function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
@@ -66,13 +66,14 @@ function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
   };
 }
 
-function emptyEvidence(B: number, windows: number, arena: TallyArena): HeadEvidence {
+/** A head with no strip in any sample has no sink-free view to keep apart: its rest view is the raw one. */
+function emptyEvidence(strip: number[][], windows: number, arena: TallyArena): HeadEvidence {
   const raw = emptyTallies(windows, arena);
   return {
     tallies: { ...raw.tallies, vertical: arena.tally() },
     windows: raw.windows,
     rings: raw.rings,
-    rest: emptyTallies(windows, arena),
+    rest: hasStrip(strip) ? emptyTallies(windows, arena) : raw,
     broad: null,
     sparse: null,
     sparseTally: arena.tally(),
@@ -80,8 +81,12 @@ function emptyEvidence(B: number, windows: number, arena: TallyArena): HeadEvide
     fillRings: () => {},
     rows: 0,
     blocks: 1,
-    strip: Array.from({ length: B }, () => []),
+    strip,
   };
+}
+
+function hasStrip(strip: number[][]): boolean {
+  return strip.some((cols) => cols.length > 0);
 }
 
 /** Valid visible sources of row i in the row's own segment. */
@@ -232,13 +237,23 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const { rows } = scan;
   const data = site.data;
   const widths = scan.windowWidths;
-  const arena = new TallyArena(H * talliesPerHead(geo.self ? widths : 0));
-  const heads = Array.from({ length: H }, () => emptyEvidence(B, geo.self ? widths : 0, arena));
+  const counts = new Int32Array(S);
+  const strips = Array.from({ length: H }, () => Array.from({ length: B }, (): number[] => []));
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    for (let h = 0; h < H; h++) {
+      const rowBase = (b * H + h) * T;
+      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
+      strips[h][b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
+    }
+  }
+  const windowTallies = geo.self ? widths : 0;
+  const arena = new TallyArena(strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0));
+  const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
   const broadSum = new Float64Array(H);
   const broadRows = new Float64Array(H);
   const sparse = heads.map((ev) => ev.sparseTally);
   const sparseShort = heads.map((ev) => ev.sparseShortTally);
-  const counts = new Int32Array(S);
   const sink = new RowSink();
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
@@ -276,21 +291,6 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     }
     return restLogs[c];
   };
-  for (let b = 0; b < B; b++) {
-    const g = geo.samples[b];
-    for (let h = 0; h < H; h++) {
-      const rowBase = (b * H + h) * T;
-      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
-      heads[h].strip[b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
-    }
-  }
-  // A head with no strip in any sample has no sink-free view to keep apart: it is the raw view.
-  for (const ev of heads) {
-    if (ev.strip.every((cols) => cols.length === 0)) {
-      const { vertical: _vertical, ...tallies } = ev.tallies;
-      ev.rest = { tallies, windows: ev.windows, rings: ev.rings };
-    }
-  }
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
@@ -338,6 +338,14 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
           for (let q = from; q < to; q++) m += data[base + induction.at[q]];
           if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
           add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction[i]);
+        }
+        if (k === 0 && widths > 0) {
+          // No strip column in this row: both views get the row as it is.
+          Tally.addRow(ev.windows, scan.windows, r * widths, tp.windowCount, tp.window, i * widths, n, blk);
+          if (restRow && rest.windows !== ev.windows) {
+            Tally.addRow(rest.windows, scan.windows, r * widths, tp.windowCount, tp.window, i * widths, n, blk);
+          }
+          continue;
         }
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;

@@ -161,6 +161,40 @@ export class Tally extends TallySummary {
     this.dirty = true;
   }
 
+  /**
+   * Row `i`'s windows in one call: tallies[w] gets the row's mass masses[massAt + w] on count
+   * counts[at + w] of its n sources, template log logs[at + w]. The same sums as add() one by
+   * one (the local window's 16 widths make this the evidence pass's hottest loop).
+   */
+  static addRow(
+    tallies: Tally[],
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    counts: Float64Array,
+    logs: Float64Array,
+    at: number,
+    n: number,
+    block: number,
+  ): void {
+    for (let w = 0; w < tallies.length; w++) {
+      const mass = masses[massAt + w];
+      const chance = counts[at + w] / n;
+      if (!(chance < 1 && chance > 0) || mass !== mass) continue;
+      const t = tallies[w];
+      const m = Math.min(1, Math.max(0, mass));
+      const llr = m * logs[at + w] + (1 - m) * LOG_SMOOTHING;
+      const o = t.at + block * FIELDS;
+      const s = t.sums;
+      s[o + GAIN] += mass - chance;
+      s[o + ROOM] += 1 - chance;
+      s[o + CHANCE] += chance;
+      s[o + ROWS]++;
+      s[o + LLR] += llr;
+      s[o + MASS] += mass;
+      t.dirty = true;
+    }
+  }
+
   /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
   resampleInto(out: TallySummary, times: Float64Array): void {
     this.resampleCounts(out, times);
