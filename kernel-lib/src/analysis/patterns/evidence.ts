@@ -176,8 +176,11 @@ class RowSink {
   mass = 0;
 
   reset(): void {
-    this.at.length = 0;
-    this.weight.length = 0;
+    // Most rows have no strip column: skip the array length writes (a builtin call each).
+    if (this.at.length > 0) {
+      this.at.length = 0;
+      this.weight.length = 0;
+    }
     this.mass = 0;
   }
 
@@ -311,7 +314,10 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         sparseShort[h].add(rows.confidence[r], 1 / n, one, blk);
         if (n >= SPARSE_MIN_SOURCES) sparse[h].add(rows.confidence[r], 1 / n, one, blk);
         sink.reset();
-        for (const c of strip) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        for (let q = 0; q < strip.length; q++) {
+          const c = strip[q];
+          if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        }
         if (sink.at.length > 0) ev.tallies.vertical.add(sink.mass, sink.at.length / n, undefined, blk);
         if (!geo.self) continue;
         const p = i + geo.offset;
