@@ -54,15 +54,17 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
 
 /** Tallies one head's evidence holds (emptyEvidence), for sizing its arena. */
 function talliesPerHead(windows: number, hasStrip: boolean): number {
-  return (hasStrip ? 2 : 1) * (5 + 2 * windows) + 3;
+  return (hasStrip ? 2 : 1) * (5 + windows) + 3;
 }
 
 function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
   const t = () => arena.tally();
+  // Rings are filled for few heads (fillRings): empty, on the shared zero block, until then.
+  const ring = () => new Tally(TallyArena.EMPTY, 0);
   return {
     tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
     windows: Array.from({ length: windows }, t),
-    rings: Array.from({ length: windows }, t),
+    rings: Array.from({ length: windows }, ring),
   };
 }
 
@@ -371,6 +373,9 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   /** The second read, for one head: ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d, in both views (see fillRings). */
   const ringPass = (h: number) => {
     const ev = heads[h];
+    const rings = ev.rest.rings === ev.rings ? ev.rings : [...ev.rings, ...ev.rest.rings];
+    const room = new TallyArena(rings.length).buffer;
+    rings.forEach((t, q) => t.rebind(room, q * TallyArena.SIZE));
     for (let b = 0; b < B; b++) {
       const g = geo.samples[b];
       const tp = sampleTemplates(geo, b, rows.sources, widths, null, true);

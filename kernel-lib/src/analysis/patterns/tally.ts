@@ -87,12 +87,17 @@ export class TallySummary {
 
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
 export class TallyArena {
-  private readonly buffer: Float64Array;
+  /** Float64 slots one tally takes. */
+  static readonly SIZE = TALLY_BLOCKS * FIELDS;
+  readonly buffer: Float64Array;
   private next = 0;
 
   constructor(tallies: number) {
     this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
   }
+
+  /** Tallies that read as empty until rebound (see Tally.rebind): they share this all-zero block. */
+  static readonly EMPTY = new Float64Array(TALLY_BLOCKS * FIELDS);
 
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
   tally(): Tally {
@@ -106,14 +111,23 @@ export class TallyArena {
 /** Rows added one by one, kept per block so the bootstrap can redraw them (resampled). */
 export class Tally extends TallySummary {
   /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass (from `at` on, in a buffer that may be shared). */
-  private readonly sums: Float64Array;
-  private readonly at: number;
+  private sums: Float64Array;
+  private at: number;
   private dirty = false;
 
   constructor(buffer?: Float64Array, at = 0) {
     super();
     this.sums = buffer ?? new Float64Array(TALLY_BLOCKS * FIELDS);
     this.at = buffer ? at : 0;
+  }
+
+  /**
+   * Moves an empty tally onto fresh storage: tallies that are rarely filled (the rings) start on a
+   * shared zero buffer, read-only, and get their own room only when rows are added.
+   */
+  rebind(buffer: Float64Array, at: number): void {
+    this.sums = buffer;
+    this.at = at;
   }
 
   protected override sync(): void {
