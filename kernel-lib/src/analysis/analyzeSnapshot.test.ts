@@ -47,9 +47,8 @@ function resultOf(sites: SiteAttention[], tokens?: TokenInfo[][]): AttentionResu
 
 /** Σ_k weight_k · map_k of one-head designed maps, written into head h of `into`. */
 function mixInto(into: SiteAttention, h: number, parts: [number, Float32Array][]): void {
-  const [, H, T, S] = into.dims;
+  const [, , T, S] = into.dims;
   for (let i = 0; i < T * S; i++) into.data[h * T * S + i] = parts.reduce((s, [w, m]) => s + w * m[i], 0);
-  if (H <= h) throw new Error("head out of range");
 }
 
 /** δ on column c (rows that cannot see it: on their own position). */
