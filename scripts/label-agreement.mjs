@@ -14,7 +14,10 @@
 //
 //   node scripts/label-agreement.mjs            prints the table
 //   node scripts/label-agreement.mjs --write    also writes it into kernel-lib/docs/metrics.md
-import { readFileSync, writeFileSync } from "node:fs";
+//   node scripts/label-agreement.mjs --minilm [--write]   the same on the real pretrained
+//       all-MiniLM-L6-v2 (the reference harness's export: .venv/bin/python -m refmodels build
+//       --only minilm-fp32) over REAL_TEXTS, written next to the demo table
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +43,23 @@ const BERT_TEXTS = [
   "The dog that chased the cats was tired.",
   "The keys that the man lost were on the table.",
 ];
+
+/** Real sentences for the pretrained MiniLM: agreement with attractors, Winograd pairs, plain prose. */
+export const REAL_TEXTS = [
+  ...BERT_TEXTS,
+  "The author that the guards like laughs.",
+  "The trophy didn't fit into the suitcase because it was too big.",
+  "The trophy didn't fit into the suitcase because it was too small.",
+  "Paris is the capital and most populous city of France.",
+  "She put the book on the shelf and then she left the room.",
+  "After the storm passed, the children went outside to play in the puddles.",
+  "Researchers found that attention heads often focus on the previous token.",
+  "He said that he would come back tomorrow, but he never did.",
+];
+
+/** The reference harness's MiniLM export (fp32), as `measureAgreement`'s model list. */
+export const MINILM = [{ name: "minilm-fp32", source: path.join(ROOT, ".cache", "refmodels", "minilm-fp32", "onnx") }];
+const DEMO_MODELS = [{ name: "tiny-agreement-bert" }, { name: "tiny-induction-gpt" }];
 
 /** [BOS] S S with S `n` distinct random words of the model's vocabulary (no specials). */
 function repeatedRandom(modelDir, n, seed) {
@@ -71,11 +91,16 @@ function meanOver(site, head, valid, rowsWanted, score) {
 }
 
 /** Objective scores of every head of the model's self-attention sites. */
-async function scoreModel(lib, name) {
-  const model = await lib.loadModel(name, { providers: ["cpu"] });
-  const dir = path.join(lib.demoModelsDir(), name);
+async function scoreModel(lib, { name, source }) {
+  if (source && !existsSync(path.join(source, "tokenizer.json"))) {
+    throw new Error(
+      `label-agreement: no export of ${name} at ${source}; build it with .venv/bin/python -m refmodels build --only ${name}`,
+    );
+  }
+  const model = await lib.loadModel(source ?? name, { providers: ["cpu"] });
+  const dir = source ?? path.join(lib.demoModelsDir(), name);
   const decoder = model.info?.family === "decoder" || name.includes("gpt");
-  const texts = decoder ? [repeatedRandom(dir, 20, 1), repeatedRandom(dir, 20, 2)] : BERT_TEXTS;
+  const texts = decoder ? [repeatedRandom(dir, 20, 1), repeatedRandom(dir, 20, 2)] : source ? REAL_TEXTS : BERT_TEXTS;
   const result = await model.run(texts.length === 1 ? texts[0] : texts);
   const analysis = lib.analyzeResult(result);
   const rows = [];
@@ -149,9 +174,9 @@ function claimedKinds(pattern) {
 }
 
 /** Every head with its objective kinds, attnlens's kinds, and whether they agree. */
-export async function measureAgreement(lib = require(path.join(ROOT, "kernel-lib"))) {
+export async function measureAgreement(lib = require(path.join(ROOT, "kernel-lib")), models = DEMO_MODELS) {
   const rows = [];
-  for (const name of ["tiny-agreement-bert", "tiny-induction-gpt"]) rows.push(...(await scoreModel(lib, name)));
+  for (const spec of models) rows.push(...(await scoreModel(lib, spec)));
   for (const r of rows) {
     r.objective = new Set(Object.keys(THRESHOLDS).filter((k) => r[k] >= THRESHOLDS[k]));
     r.labelled = labelKinds(r.pattern);
@@ -183,19 +208,24 @@ export function agreementTable(rows) {
   return lines.join("\n");
 }
 
-const START = "<!-- label-agreement:start -->";
-const END = "<!-- label-agreement:end -->";
+const minilm = process.argv.includes("--minilm");
+const START = minilm ? "<!-- label-agreement-minilm:start -->" : "<!-- label-agreement:start -->";
+const END = minilm ? "<!-- label-agreement-minilm:end -->" : "<!-- label-agreement:end -->";
+const DEMO_END = "<!-- label-agreement:end -->";
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const table = agreementTable(await measureAgreement());
+  const table = agreementTable(await measureAgreement(undefined, minilm ? MINILM : DEMO_MODELS));
   process.stdout.write(`${table}\n`);
   if (process.argv.includes("--write")) {
     const doc = path.join(ROOT, "kernel-lib", "docs", "metrics.md");
     const text = readFileSync(doc, "utf8");
     const block = `${START}\n${table}\n${END}`;
+    const minilmIntro = `The same comparison on the real pretrained all-MiniLM-L6-v2 (6 layers × 12 heads; the reference harness's fp32 export, \`.venv/bin/python -m refmodels build --only minilm-fp32\`) over ${REAL_TEXTS.length} real sentences in one padded batch, written by \`node scripts/label-agreement.mjs --minilm --write\` (no prefix-matching score: it is measured on a decoder's repeated random tokens).`;
     const next = text.includes(START)
       ? text.replace(new RegExp(`${START}[\\s\\S]*?${END}`), block)
-      : `${text.trimEnd()}\n\n## Labels against objective head scores\n\nWritten by \`node scripts/label-agreement.mjs --write\`: every self-attention head of the demo models, its label, and the scores the literature uses (previous-token mass, self mass, [CLS]/[SEP] or start-token mass, Olsson et al.'s prefix-matching score on repeated random tokens), with the thresholds ${JSON.stringify(THRESHOLDS)}.\n\n${block}\n`;
+      : minilm && text.includes(DEMO_END)
+        ? text.replace(DEMO_END, `${DEMO_END}\n\n${minilmIntro}\n\n${block}`)
+        : `${text.trimEnd()}\n\n## Labels against objective head scores\n\nWritten by \`node scripts/label-agreement.mjs --write\`: every self-attention head of the demo models, its label, and the scores the literature uses (previous-token mass, self mass, [CLS]/[SEP] or start-token mass, Olsson et al.'s prefix-matching score on repeated random tokens), with the thresholds ${JSON.stringify(THRESHOLDS)}.\n\n${block}\n`;
     writeFileSync(doc, next);
   }
 }

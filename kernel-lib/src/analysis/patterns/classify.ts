@@ -48,12 +48,19 @@ export function minimumRows(rows: number): number {
  * enough rows that cover at most WINDOW_MAX_SHARE of the visible sources.
  */
 function pickWindow(windows: Tally[], minRows: number): { width: number; tally: Tally } | null {
-  let best: { width: number; tally: Tally } | null = null;
-  windows.forEach((t, k) => {
-    if (t.count() < minRows || t.chance() > WINDOW_MAX_SHARE) return;
-    if (!best || t.logLikelihoodRatio() > best.tally.logLikelihoodRatio()) best = { width: k + 1, tally: t };
-  });
-  return best;
+  // The first of the likeliest (a later width must be strictly likelier), as a loop: the bootstrap calls this often.
+  let best = -1;
+  let bestLlr = 0;
+  for (let k = 0; k < windows.length; k++) {
+    const t = windows[k];
+    if (t.count() < minRows || t.chance() > WINDOW_MAX_SHARE) continue;
+    const llr = t.logLikelihoodRatio();
+    if (best < 0 || llr > bestLlr) {
+      best = k;
+      bestLlr = llr;
+    }
+  }
+  return best < 0 ? null : { width: best + 1, tally: windows[best] };
 }
 
 /** A window is "local" only when no single offset d ≥ 2 inside it is likelier (an offset head is not local). */
@@ -82,14 +89,10 @@ function pickPattern(
   // The rings are read only for a window that could be the label.
   const candidate = window !== null && window.width >= 2 && window.tally.logLikelihoodRatio() >= PATTERN_LLR_MIN;
   if (candidate) fillRings();
-  const tallies: Record<PositionalPattern, Tally | null> = {
-    ...view.tallies,
-    vertical,
-    local: window && (!candidate || beatsRings(window, view.rings, minRows)) ? window.tally : null,
-  };
+  const local = window && (!candidate || beatsRings(window, view.rings, minRows)) ? window.tally : null;
   let pick: Pick | null = null;
   for (const p of POSITIONAL) {
-    const t = tallies[p];
+    const t = p === "vertical" ? vertical : p === "local" ? local : view.tallies[p];
     if (!t || t.count() < minRows) continue;
     const score = t.score() ?? Number.NEGATIVE_INFINITY;
     const llr = t.logLikelihoodRatio();
@@ -111,11 +114,19 @@ export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   const long = measured(ev.sparseTally, minRows);
   const sparse = long ?? measured(ev.sparseShortTally, minRows);
   const sparseMin = long !== null ? SPARSE_MIN : SPARSE_MIN_SHORT;
-  const scores = { broad: ev.broad, sparse } as PatternScores;
-  for (const p of POSITIONAL) {
-    const t = p === "local" ? raw.window?.tally : p === "vertical" ? ev.tallies.vertical : ev.tallies[p];
-    scores[p] = measured(t, minRows);
-  }
+  // One literal (keys in POSITIONAL's order), not a key at a time: the bootstrap builds this 24 times per head.
+  const t = ev.tallies;
+  const scores: PatternScores = {
+    broad: ev.broad,
+    sparse,
+    diagonal: measured(t.diagonal, minRows),
+    previous: measured(t.previous, minRows),
+    next: measured(t.next, minRows),
+    induction: measured(t.induction, minRows),
+    vertical: measured(t.vertical, minRows),
+    local: measured(raw.window?.tally, minRows),
+    block: measured(t.block, minRows),
+  };
   const anti = POSITIONAL.filter((p) => (scores[p] ?? 0) <= ANTI_MAX);
   const sinkShare = ev.tallies.vertical.count() >= minRows ? ev.tallies.vertical.mass() : 0;
   const sink: PatternComponent[] = sinkShare >= COMPONENT_MIN ? [{ pattern: "sink", weight: sinkShare }] : [];
@@ -146,7 +157,8 @@ export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   let label: PatternLabel = "mixed";
   if ((ev.broad ?? 0) >= BROAD_MIN && anti.length === 0) label = "broad";
   else if ((sparse ?? 0) >= sparseMin) label = "sparse";
-  const best = Math.max(0, ...POSITIONAL.map((p) => scores[p] ?? 0));
+  let best = 0;
+  for (const p of POSITIONAL) best = Math.max(best, scores[p] ?? 0);
   const confidence =
     label === "mixed" ? 1 - Math.max(best, sparse ?? 0) : ((label === "broad" ? ev.broad : sparse) ?? 0);
   return { label, confidence, scores, window, components: sink, anti, llr: null };

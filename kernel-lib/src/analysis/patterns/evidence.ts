@@ -15,7 +15,7 @@ import { type SiteGeometry, visibleLimit } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { inductionTargets } from "./induction";
 import { stripCandidates, stripColumns } from "./strip";
-import { TALLY_BLOCKS, Tally, type TallySummary, templateLog } from "./tally";
+import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary, templateLog } from "./tally";
 import { SPARSE_MIN_SOURCES } from "./thresholds";
 import type { PositionalPattern } from "./types";
 
@@ -52,31 +52,43 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
   blocks: number;
 }
 
-function emptyTallies(windows: number): PatternTallies {
-  const t = () => new Tally();
+/** Tallies one head's evidence holds (emptyEvidence), for sizing its arena. */
+function talliesPerHead(windows: number, hasStrip: boolean): number {
+  return (hasStrip ? 2 : 1) * (5 + windows) + 3;
+}
+
+function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
+  const t = () => arena.tally();
+  // Rings are filled for few heads (fillRings): empty, on the shared zero block, until then.
+  const ring = () => new Tally(TallyArena.EMPTY, 0);
   return {
     tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
     windows: Array.from({ length: windows }, t),
-    rings: Array.from({ length: windows }, t),
+    rings: Array.from({ length: windows }, ring),
   };
 }
 
-function emptyEvidence(B: number, windows: number): HeadEvidence {
-  const raw = emptyTallies(windows);
+/** A head with no strip in any sample has no sink-free view to keep apart: its rest view is the raw one. */
+function emptyEvidence(strip: number[][], windows: number, arena: TallyArena): HeadEvidence {
+  const raw = emptyTallies(windows, arena);
   return {
-    tallies: { ...raw.tallies, vertical: new Tally() },
+    tallies: { ...raw.tallies, vertical: arena.tally() },
     windows: raw.windows,
     rings: raw.rings,
-    rest: emptyTallies(windows),
+    rest: hasStrip(strip) ? emptyTallies(windows, arena) : raw,
     broad: null,
     sparse: null,
-    sparseTally: new Tally(),
-    sparseShortTally: new Tally(),
+    sparseTally: arena.tally(),
+    sparseShortTally: arena.tally(),
     fillRings: () => {},
     rows: 0,
     blocks: 1,
-    strip: Array.from({ length: B }, () => []),
+    strip,
   };
+}
+
+function hasStrip(strip: number[][]): boolean {
+  return strip.some((cols) => cols.length > 0);
 }
 
 /** Valid visible sources of row i in the row's own segment. */
@@ -166,8 +178,11 @@ class RowSink {
   mass = 0;
 
   reset(): void {
-    this.at.length = 0;
-    this.weight.length = 0;
+    // Most rows have no strip column: skip the array length writes (a builtin call each).
+    if (this.at.length > 0) {
+      this.at.length = 0;
+      this.weight.length = 0;
+    }
     this.mass = 0;
   }
 
@@ -175,6 +190,12 @@ class RowSink {
     this.at.push(c);
     this.weight.push(w);
     this.mass += w;
+  }
+
+  /** Whether a strip column lies exactly `d` from p (the windows' set of strip columns changes only there). */
+  atDistance(p: number, d: number): boolean {
+    for (let q = 0; q < this.at.length; q++) if (Math.abs(this.at[q] - p) === d) return true;
+    return false;
   }
 
   /** Mass and count of the strip columns in a pattern's set (see SetKind), left in `inMass`, `inCount`. */
@@ -221,12 +242,23 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const { rows } = scan;
   const data = site.data;
   const widths = scan.windowWidths;
-  const heads = Array.from({ length: H }, () => emptyEvidence(B, geo.self ? widths : 0));
+  const counts = new Int32Array(S);
+  const strips = Array.from({ length: H }, () => Array.from({ length: B }, (): number[] => []));
+  for (let b = 0; b < B; b++) {
+    const g = geo.samples[b];
+    for (let h = 0; h < H; h++) {
+      const rowBase = (b * H + h) * T;
+      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
+      strips[h][b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
+    }
+  }
+  const windowTallies = geo.self ? widths : 0;
+  const arena = new TallyArena(strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0));
+  const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
   const broadSum = new Float64Array(H);
   const broadRows = new Float64Array(H);
-  const sparse = Array.from({ length: H }, () => new Tally());
-  const sparseShort = Array.from({ length: H }, () => new Tally());
-  const counts = new Int32Array(S);
+  const sparse = heads.map((ev) => ev.sparseTally);
+  const sparseShort = heads.map((ev) => ev.sparseShortTally);
   const sink = new RowSink();
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
@@ -241,23 +273,29 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     raw.add(mass, count / n, log, blk);
     if (!restRow || out === raw) return;
     if (k === 0) out.add(mass, count / n, log, blk);
-    else out.add((mass - sink.inMass) / keep, (count - sink.inCount) / (n - k), undefined, blk);
+    else {
+      const chance = (count - sink.inCount) / (n - k);
+      out.add((mass - sink.inMass) / keep, chance, restLog(count - sink.inCount, n - k, chance), blk);
+    }
   };
-  for (let b = 0; b < B; b++) {
-    const g = geo.samples[b];
-    for (let h = 0; h < H; h++) {
-      const rowBase = (b * H + h) * T;
-      const candidates = stripCandidates(scan.argmax.subarray(rowBase, rowBase + T), g, counts);
-      heads[h].strip[b] = stripColumns(candidates, columnShares(site, geo, b, h, candidates), g.validBefore[S]);
+  // templateLog of the sink-free rows' shares c / (n − k), remembered per c while n − k stays the
+  // same (across rows of a bidirectional sample it does): the same value, computed once.
+  const restLogs = new Float64Array(S + 1);
+  const restStamp = new Int32Array(S + 1).fill(-1);
+  let restDenominator = -1;
+  let restGeneration = 0;
+  const restLog = (c: number, d: number, chance: number): number => {
+    if (d !== restDenominator) {
+      restDenominator = d;
+      restGeneration++;
     }
-  }
-  // A head with no strip in any sample has no sink-free view to keep apart: it is the raw view.
-  for (const ev of heads) {
-    if (ev.strip.every((cols) => cols.length === 0)) {
-      const { vertical: _vertical, ...tallies } = ev.tallies;
-      ev.rest = { tallies, windows: ev.windows, rings: ev.rings };
+    if (!(c >= 0 && c <= S) || c !== Math.floor(c)) return templateLog(chance);
+    if (restStamp[c] !== restGeneration) {
+      restStamp[c] = restGeneration;
+      restLogs[c] = templateLog(chance);
     }
-  }
+    return restLogs[c];
+  };
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     const induction = geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null;
@@ -278,7 +316,10 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
         sparseShort[h].add(rows.confidence[r], 1 / n, one, blk);
         if (n >= SPARSE_MIN_SOURCES) sparse[h].add(rows.confidence[r], 1 / n, one, blk);
         sink.reset();
-        for (const c of strip) if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        for (let q = 0; q < strip.length; q++) {
+          const c = strip[q];
+          if (c < limit && g.sourceValid[c]) sink.push(c, data[base + c]);
+        }
         if (sink.at.length > 0) ev.tallies.vertical.add(sink.mass, sink.at.length / n, undefined, blk);
         if (!geo.self) continue;
         const p = i + geo.offset;
@@ -306,9 +347,18 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
           if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
           add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction[i]);
         }
+        if (k === 0 && widths > 0) {
+          // No strip column in this row: both views get the row as it is.
+          Tally.addRow(ev.windows, scan.windows, r * widths, tp.windowCount, tp.window, i * widths, n, blk);
+          if (restRow && rest.windows !== ev.windows) {
+            Tally.addRow(rest.windows, scan.windows, r * widths, tp.windowCount, tp.window, i * widths, n, blk);
+          }
+          continue;
+        }
         for (let w = 1; w <= widths; w++) {
           const t = i * widths + w - 1;
-          if (k > 0) sink.within(SetKind.Window, p, w, null, null);
+          // The window's strip columns change only where one lies exactly w away (same sums otherwise).
+          if (k > 0 && (w === 1 || sink.atDistance(p, w))) sink.within(SetKind.Window, p, w, null, null);
           add(
             ev.windows[w - 1],
             rest.windows[w - 1],
@@ -323,6 +373,9 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   /** The second read, for one head: ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d, in both views (see fillRings). */
   const ringPass = (h: number) => {
     const ev = heads[h];
+    const rings = ev.rest.rings === ev.rings ? ev.rings : [...ev.rings, ...ev.rest.rings];
+    const room = new TallyArena(rings.length).buffer;
+    rings.forEach((t, q) => t.rebind(room, q * TallyArena.SIZE));
     for (let b = 0; b < B; b++) {
       const g = geo.samples[b];
       const tp = sampleTemplates(geo, b, rows.sources, widths, null, true);

@@ -23,6 +23,8 @@ export function templateLog(chance: number): number {
 
 /** Row blocks a tally keeps apart for the bootstrap (see uncertainty.ts). */
 export const TALLY_BLOCKS = 16;
+// A module-local copy: the compiled module reads exported constants through `exports` in hot loops.
+const BLOCKS = TALLY_BLOCKS;
 
 const GAIN = 0;
 const ROOM = 1;
@@ -83,25 +85,75 @@ export class TallySummary {
   }
 }
 
+/** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
+export class TallyArena {
+  /** Float64 slots one tally takes. */
+  static readonly SIZE = TALLY_BLOCKS * FIELDS;
+  readonly buffer: Float64Array;
+  private next = 0;
+
+  constructor(tallies: number) {
+    this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
+  }
+
+  /** Tallies that read as empty until rebound (see Tally.rebind): they share this all-zero block. */
+  static readonly EMPTY = new Float64Array(TALLY_BLOCKS * FIELDS);
+
+  /** A tally whose sums live in this arena (a plain one when the arena is full). */
+  tally(): Tally {
+    if (this.next + TALLY_BLOCKS * FIELDS > this.buffer.length) return new Tally();
+    const t = new Tally(this.buffer, this.next);
+    this.next += TALLY_BLOCKS * FIELDS;
+    return t;
+  }
+}
+
 /** Rows added one by one, kept per block so the bootstrap can redraw them (resampled). */
 export class Tally extends TallySummary {
-  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass. */
-  private readonly sums = new Float64Array(TALLY_BLOCKS * FIELDS);
+  /** Per block: gain, room, Σ chance, rows, Σ llr, Σ mass (from `at` on, in a buffer that may be shared). */
+  private sums: Float64Array;
+  private at: number;
   private dirty = false;
+
+  constructor(buffer?: Float64Array, at = 0) {
+    super();
+    this.sums = buffer ?? new Float64Array(TALLY_BLOCKS * FIELDS);
+    this.at = buffer ? at : 0;
+  }
+
+  /**
+   * Moves an empty tally onto fresh storage: tallies that are rarely filled (the rings) start on a
+   * shared zero buffer, read-only, and get their own room only when rows are added.
+   */
+  rebind(buffer: Float64Array, at: number): void {
+    this.sums = buffer;
+    this.at = at;
+  }
 
   protected override sync(): void {
     if (!this.dirty) return;
     this.dirty = false;
     const s = this.sums;
-    this.gain = this.room = this.chanceSum = this.rows = this.llr = this.massSum = 0;
-    for (let o = 0; o < s.length; o += FIELDS) {
-      this.gain += s[o + GAIN];
-      this.room += s[o + ROOM];
-      this.chanceSum += s[o + CHANCE];
-      this.rows += s[o + ROWS];
-      this.llr += s[o + LLR];
-      this.massSum += s[o + MASS];
+    let gain = 0;
+    let room = 0;
+    let chanceSum = 0;
+    let rows = 0;
+    let llr = 0;
+    let massSum = 0;
+    for (let o = this.at, end = this.at + BLOCKS * FIELDS; o < end; o += FIELDS) {
+      gain += s[o + GAIN];
+      room += s[o + ROOM];
+      chanceSum += s[o + CHANCE];
+      rows += s[o + ROWS];
+      llr += s[o + LLR];
+      massSum += s[o + MASS];
     }
+    this.gain = gain;
+    this.room = room;
+    this.chanceSum = chanceSum;
+    this.rows = rows;
+    this.llr = llr;
+    this.massSum = massSum;
   }
 
   /**
@@ -112,7 +164,7 @@ export class Tally extends TallySummary {
     if (!(chance < 1 && chance > 0) || mass !== mass) return;
     const m = Math.min(1, Math.max(0, mass));
     const llr = m * template + (1 - m) * LOG_SMOOTHING;
-    const o = block * FIELDS;
+    const o = this.at + block * FIELDS;
     const s = this.sums;
     s[o + GAIN] += mass - chance;
     s[o + ROOM] += 1 - chance;
@@ -123,21 +175,87 @@ export class Tally extends TallySummary {
     this.dirty = true;
   }
 
+  /**
+   * Row `i`'s windows in one call: tallies[w] gets the row's mass masses[massAt + w] on count
+   * counts[at + w] of its n sources, template log logs[at + w]. The same sums as add() one by
+   * one (the local window's 16 widths make this the evidence pass's hottest loop).
+   */
+  static addRow(
+    tallies: Tally[],
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    counts: Float64Array,
+    logs: Float64Array,
+    at: number,
+    n: number,
+    block: number,
+  ): void {
+    for (let w = 0; w < tallies.length; w++) {
+      const mass = masses[massAt + w];
+      const chance = counts[at + w] / n;
+      if (!(chance < 1 && chance > 0) || mass !== mass) continue;
+      const t = tallies[w];
+      const m = Math.min(1, Math.max(0, mass));
+      const llr = m * logs[at + w] + (1 - m) * LOG_SMOOTHING;
+      const o = t.at + block * FIELDS;
+      const s = t.sums;
+      s[o + GAIN] += mass - chance;
+      s[o + ROOM] += 1 - chance;
+      s[o + CHANCE] += chance;
+      s[o + ROWS]++;
+      s[o + LLR] += llr;
+      s[o + MASS] += mass;
+      t.dirty = true;
+    }
+  }
+
   /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
   resampleInto(out: TallySummary, times: Float64Array): void {
-    out.gain = out.room = out.chanceSum = out.rows = out.llr = out.massSum = 0;
-    if (this.count() === 0) return;
-    const s = this.sums;
-    for (let b = 0; b < TALLY_BLOCKS; b++) {
-      const k = times[b];
-      if (k === 0) continue;
-      const o = b * FIELDS;
-      out.gain += k * s[o + GAIN];
-      out.room += k * s[o + ROOM];
-      out.chanceSum += k * s[o + CHANCE];
-      out.rows += k * s[o + ROWS];
-      out.llr += k * s[o + LLR];
-      out.massSum += k * s[o + MASS];
+    this.resampleCounts(out, times);
+    this.resampleMasses(out, times);
+  }
+
+  /**
+   * The part of resampleInto that count(), chance() and logLikelihoodRatio() read: rows, Σ chance,
+   * Σ llr. Each total is summed block by block in the same order as ever, so splitting the
+   * fields changes no bit; the bootstrap reads the masses (score, mass) of few tallies.
+   */
+  resampleCounts(out: TallySummary, times: Float64Array): void {
+    let chanceSum = 0;
+    let rows = 0;
+    let llr = 0;
+    if (this.count() > 0) {
+      const s = this.sums;
+      for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
+        const k = times[b];
+        if (k === 0) continue;
+        chanceSum += k * s[o + CHANCE];
+        rows += k * s[o + ROWS];
+        llr += k * s[o + LLR];
+      }
     }
+    out.chanceSum = chanceSum;
+    out.rows = rows;
+    out.llr = llr;
+  }
+
+  /** The rest of resampleInto: gain, room, Σ mass (what score() and mass() read). */
+  resampleMasses(out: TallySummary, times: Float64Array): void {
+    let gain = 0;
+    let room = 0;
+    let massSum = 0;
+    if (this.count() > 0) {
+      const s = this.sums;
+      for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
+        const k = times[b];
+        if (k === 0) continue;
+        gain += k * s[o + GAIN];
+        room += k * s[o + ROOM];
+        massSum += k * s[o + MASS];
+      }
+    }
+    out.gain = gain;
+    out.room = room;
+    out.massSum = massSum;
   }
 }

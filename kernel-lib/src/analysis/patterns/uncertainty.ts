@@ -12,13 +12,56 @@ import type { HeadEvidence, PatternTallies } from "./evidence";
 import { TALLY_BLOCKS, type Tally, TallySummary } from "./tally";
 import { BOOTSTRAP_RESAMPLES, PATTERN_LLR_MIN } from "./thresholds";
 
-/** A copy of a view's shape with empty summaries, and the (source, copy) pairs to refill per resample. */
-function scratchView(view: PatternTallies, pairs: [Tally, TallySummary][]): PatternTallies<TallySummary> {
-  const r = (t: Tally) => {
-    const out = new TallySummary();
-    pairs.push([t, out]);
-    return out;
-  };
+/** The draw in use: block multiplicities and a stamp that changes with every resample. */
+interface Draw {
+  times: Float64Array;
+  stamp: number;
+}
+
+/**
+ * A tally's totals under the current draw, summed only when the classifier first reads them in
+ * that draw: most resamples never look at the rings or at the sink-free view, so they cost nothing.
+ */
+class Resampled extends TallySummary {
+  private seen = -1;
+  private seenMasses = -1;
+
+  constructor(
+    private readonly source: Tally,
+    private readonly draw: Draw,
+  ) {
+    super();
+  }
+
+  /** Rows, Σ chance, Σ llr: what count(), chance() and logLikelihoodRatio() read. */
+  protected override sync(): void {
+    if (this.seen === this.draw.stamp) return;
+    this.seen = this.draw.stamp;
+    this.source.resampleCounts(this, this.draw.times);
+  }
+
+  /** Gain, room, Σ mass as well (score(), mass()). */
+  private syncMasses(): void {
+    this.sync();
+    if (this.seenMasses === this.draw.stamp) return;
+    this.seenMasses = this.draw.stamp;
+    this.source.resampleMasses(this, this.draw.times);
+  }
+
+  override score(): number | null {
+    this.syncMasses();
+    return super.score();
+  }
+
+  override mass(): number {
+    this.syncMasses();
+    return super.mass();
+  }
+}
+
+/** A copy of a view's shape whose summaries follow the draw. */
+function scratchView(view: PatternTallies, draw: Draw): PatternTallies<TallySummary> {
+  const r = (t: Tally) => new Resampled(t, draw);
   const { diagonal, previous, next, induction, block } = view.tallies;
   return {
     tallies: { diagonal: r(diagonal), previous: r(previous), next: r(next), induction: r(induction), block: r(block) },
@@ -27,20 +70,19 @@ function scratchView(view: PatternTallies, pairs: [Tally, TallySummary][]): Patt
   };
 }
 
-/** Evidence of the same shape whose summaries `pairs` refills for each resample (no allocation per resample). */
-function scratchEvidence(ev: HeadEvidence, pairs: [Tally, TallySummary][]): HeadEvidence<TallySummary> {
-  const raw = scratchView(ev, pairs);
-  const vertical = new TallySummary();
-  const sparseTally = new TallySummary();
-  const sparseShortTally = new TallySummary();
-  pairs.push([ev.tallies.vertical, vertical], [ev.sparseTally, sparseTally], [ev.sparseShortTally, sparseShortTally]);
+/** Evidence of the same shape whose summaries follow the draw (no allocation per resample). */
+function scratchEvidence(ev: HeadEvidence, draw: Draw): HeadEvidence<TallySummary> {
+  const raw = scratchView(ev, draw);
+  const vertical = new Resampled(ev.tallies.vertical, draw);
+  const sparseTally = new Resampled(ev.sparseTally, draw);
+  const sparseShortTally = new Resampled(ev.sparseShortTally, draw);
   return {
     ...ev,
     tallies: { ...raw.tallies, vertical },
     windows: raw.windows,
     rings: raw.rings,
     // The rest view is the raw one when the head has no strip (see evidence.ts).
-    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, pairs),
+    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, draw),
     sparseTally,
     sparseShortTally,
     fillRings: () => {},
@@ -74,13 +116,13 @@ export function labelUncertainty(
   // A resample may make a window that is near the margin a candidate: its rings must be there to be resampled.
   const near = (t: Tally) => t.logLikelihoodRatio() >= PATTERN_LLR_MIN / 2;
   if (ev.windows.some(near) || ev.rest.windows.some(near)) ev.fillRings();
-  const pairs: [Tally, TallySummary][] = [];
-  const scratch = scratchEvidence(ev, pairs);
+  const draw: Draw = { times, stamp: 0 };
+  const scratch = scratchEvidence(ev, draw);
   let same = 0;
   for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
     times.fill(0);
     for (let d = 0; d < ev.blocks; d++) times[Math.floor(rand() * ev.blocks)]++;
-    for (const [from, to] of pairs) from.resampleInto(to, times);
+    draw.stamp = k;
     scratch.sparse = scratch.sparseTally.score();
     const again = labelHead(scratch);
     if (again.label === core.label) same++;

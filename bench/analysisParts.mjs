@@ -1,0 +1,72 @@
+// Where analyzeResult's time goes (the profile behind issue 12's figure, see analysisShare.mjs):
+// on the same 144 maps of the BERT-base shape, each stage of analyzeResult timed on its own, per
+// site, medians over runs, next to the model's plain inference: the metric pass (WebAssembly row
+// kernel + checks), the head means, the pattern evidence pass and the labels with their bootstrap.
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { bertFeeds, median, timed } from "./common.mjs";
+
+const require = createRequire(import.meta.url);
+const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "kernel-lib", "dist", "analysis");
+const RUNS = { 128: 9, 512: 5 };
+const WINDOW_MAX = 16;
+
+export default async function run() {
+  const ort = require("onnxruntime-node");
+  const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
+  const { openModel } = require("attnlens");
+  const { siteGeometry } = require(path.join(DIST, "metrics", "geometry.js"));
+  const { scanSite } = require(path.join(DIST, "metrics", "scan.js"));
+  const { summarizeHeads } = require(path.join(DIST, "metrics", "headMetrics.js"));
+  const { headEvidence } = require(path.join(DIST, "patterns", "evidence.js"));
+  const { classifyHead } = require(path.join(DIST, "patterns", "classify.js"));
+  const bytes = bertLikeModel(BERT_BASE);
+  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const model = await openModel(bytes, { providers: ["cpu"] });
+  const rows = [];
+  let sink = 0;
+  for (const tokens of [128, 512]) {
+    const feeds = bertFeeds(ort, tokens);
+    const result = await model.run(feeds);
+    await plain.run(feeds);
+    const t = {
+      inference: [],
+      "metric pass (scanSite)": [],
+      "head means": [],
+      "pattern evidence": [],
+      "labels + bootstrap": [],
+    };
+    for (let r = 0; r <= RUNS[tokens]; r++) {
+      const part = { scan: 0, heads: 0, evidence: 0, labels: 0 };
+      for (const site of result.sites) {
+        let scan;
+        let ev;
+        const geo = siteGeometry(result, site, {});
+        part.scan += await timed(() => (scan = scanSite(site, geo, 1e-3, WINDOW_MAX)));
+        part.heads += await timed(() => (sink += summarizeHeads(scan.rows, site.dims).length));
+        part.evidence += await timed(() => (ev = headEvidence(site, geo, scan)));
+        part.labels += await timed(() => ev.forEach((e, h) => (sink += classifyHead(h, e).support)));
+      }
+      const inference = await timed(() => plain.run(feeds));
+      if (r === 0) continue; // warm-up
+      t.inference.push(inference);
+      t["metric pass (scanSite)"].push(part.scan);
+      t["head means"].push(part.heads);
+      t["pattern evidence"].push(part.evidence);
+      t["labels + bootstrap"].push(part.labels);
+    }
+    const mi = median(t.inference);
+    for (const [name, v] of Object.entries(t)) {
+      const m = median(v);
+      rows.push({
+        name: `${tokens} tokens: ${name}`,
+        value: m,
+        unit: name === "inference" ? "ms" : `ms (${((100 * m) / mi).toFixed(1)} % of inference)`,
+      });
+    }
+  }
+  await plain.release();
+  await model.release();
+  return { title: `analyzeResult by stage: BERT-base shape, CPU${sink < 0 ? " " : ""}`, rows, ratios: [] };
+}
