@@ -15,7 +15,8 @@
  * - live round trip: `attnlens.widget` on the tiny-agreement-bert demo model, with a kernel handler
  *   `view.on("select", …)` that answers each click with `view.update(other result)`. Timed from the
  *   mousedown of a real click on a head in the widget's grid to the frame after the new drawing is
- *   done; split where the old drawing is removed (the new payload has reached the view). Median of
+ *   done; split where the old drawing is removed (the new payload has reached the view), and that part
+ *   at the comm messages on the kernel connection (selection sent, payload received). Median of
  *   CLICKS, heads alternating so each click is a new selection.
  * Goals: cell → grid < 1.5 s, click → kernel → redrawn < 100 ms.
  */
@@ -241,9 +242,21 @@ function armClick(page) {
   return page.evaluate((sel) => {
     const widget = document.querySelector(sel);
     const old = widget.querySelector(".attnlens");
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
     window.__attnlensClick = new Promise((resolve, reject) => {
       let t0 = null;
       let arrived = null;
+      // The comm messages on the kernel connection: the selection sent, the new payload received.
+      let sent = null;
+      let received = null;
+      const onMessage = (_k, { msg, direction }) => {
+        if (t0 === null || msg.header.msg_type !== "comm_msg") return;
+        if (direction === "send" && sent === null) sent = performance.now();
+        const state = msg.content?.data?.state;
+        if (direction === "recv" && sent !== null && received === null && state && "payload" in state)
+          received = performance.now();
+      };
+      kernel.anyMessage.connect(onMessage);
       const down = () => {
         if (t0 === null) t0 = performance.now();
       };
@@ -256,12 +269,18 @@ function armClick(page) {
         observer.disconnect();
         requestAnimationFrame(() => {
           const t = performance.now();
-          finish(null, { kernel: (arrived ?? t) - t0, total: t - t0 });
+          finish(null, {
+            kernel: (arrived ?? t) - t0,
+            total: t - t0,
+            send: (sent ?? t) - t0,
+            handler: (received ?? t) - (sent ?? t),
+          });
         });
       });
       function finish(error, value) {
         clearTimeout(timer);
         observer.disconnect();
+        kernel.anyMessage.disconnect(onMessage);
         document.removeEventListener("mousedown", down, { capture: true });
         if (error) reject(error);
         else resolve(value);
@@ -360,6 +379,16 @@ export default async function run() {
           unit: "ms",
         },
         { name: "  of which click → new payload in the view", value: r(clickKernel), unit: "ms" },
+        {
+          name: "    click → selection sent on the comm (front end)",
+          value: r(median(clicks.map((c) => c.send))),
+          unit: "ms",
+        },
+        {
+          name: "    selection sent → payload received (kernel handler, view.update, transport)",
+          value: r(median(clicks.map((c) => c.handler))),
+          unit: "ms",
+        },
         { name: "  of which redraw (payload → drawn frame)", value: r(clickFront), unit: "ms" },
       ],
       ratios: [
