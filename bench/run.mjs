@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ORDER = ["extraction", "metrics", "analysisShare", "widgets", "minilm"];
+const ORDER = ["extraction", "metrics", "analysisShare", "widgets", "minilm", "liveWidget", "labFigures"];
 const wanted = process.argv.slice(2);
 const entries = readdirSync(here)
   .filter((f) => f.endsWith(".mjs") && f !== "run.mjs" && f !== "common.mjs" && !f.includes("worker"))
