@@ -11,6 +11,7 @@ import { metricOverviewSpec } from "../spec/metricOverview";
 import type { ThemeName } from "../spec/theme";
 import { el } from "./dom";
 import type { VegaView } from "./embed";
+import { swapData } from "./swapData";
 import { createVegaHost } from "./vegaHost";
 
 export interface HeadRef {
@@ -33,10 +34,10 @@ function headOf(item: unknown): HeadRef | null {
 }
 
 /** Puts each dataset into the view; false (embed anew) when the view lacks one of them. */
-function swapData(view: VegaView, datasets: unknown): boolean {
+function swapDatasets(view: VegaView, datasets: unknown): boolean {
   if (!datasets || typeof datasets !== "object") return false;
   try {
-    for (const [name, values] of Object.entries(datasets)) view.data(name, values as unknown[]);
+    for (const [name, rows] of Object.entries(datasets)) swapData(view, name, rows as object[]);
     return true;
   } catch {
     return false;
@@ -73,7 +74,7 @@ function layerHeadPanel<T>(
       }
       const { datasets, params: _params, ...rest } = spec;
       const next = JSON.stringify(rest);
-      if (view && embedding === 0 && next === layout && swapData(view, datasets)) {
+      if (view && embedding === 0 && next === layout && swapDatasets(view, datasets)) {
         await view.signal("selLayer", selected.layer).signal("selHead", selected.head).runAsync();
         return;
       }

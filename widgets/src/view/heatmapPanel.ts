@@ -9,6 +9,7 @@ import type { CellWindow } from "../spec/raster";
 import type { ThemeName } from "../spec/theme";
 import { el, freshBox } from "./dom";
 import { type Embedded, embedSpec, type VegaItem } from "./embed";
+import { swapData } from "./swapData";
 import { cellLines, type Tooltip } from "./tooltip";
 
 export interface HeatmapPanel {
@@ -154,8 +155,10 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
     const w = zoom ?? fullWindow(m);
     const view = embedded?.view;
     if (!view) return;
-    view.data("raster", rasterData(m, w, m.max)).data("colorbar", [{ v: 0 }, { v: m.max }]);
-    for (const [name, values] of Object.entries(labelDatasets(m, w))) view.data(name, values);
+    swapData(view, "raster", rasterData(m, w, m.max));
+    swapData(view, "colorbar", [{ v: 0 }, { v: m.max }]);
+    // Labels change with the text (a new payload), not with the head shown: unchanged ones are skipped.
+    for (const [name, rows] of Object.entries(labelDatasets(m, w))) swapData(view, name, rows);
     await view.runAsync();
   }
 
