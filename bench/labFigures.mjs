@@ -14,10 +14,10 @@
  *   Again with `fallback: false` (no static picture rendered in the kernel), for the kernel's split.
  * - live round trip: `attnlens.widget` on the tiny-agreement-bert demo model, with a kernel handler
  *   `view.on("select", …)` that answers each click with `view.update(other result)`. Timed from the
- *   mousedown of a real click on a head in the widget's grid to the frame after the new drawing is
- *   done; split where the old drawing is removed (the new payload has reached the view), and that part
- *   at the comm messages on the kernel connection (selection sent, payload received). Median of
- *   CLICKS, heads alternating so each click is a new selection.
+ *   mousedown of a real click on a head in the widget's grid to the frame after the view has drawn
+ *   the new payload (in place: the root's data-payloads counts payload updates drawn); split at the
+ *   comm messages on the kernel connection (selection sent, payload received: the new payload has
+ *   reached the view). Median of CLICKS, heads alternating so each click is a new selection.
  * Goals: cell → grid < 1.5 s, click → kernel → redrawn < 100 ms.
  */
 import { spawn } from "node:child_process";
@@ -226,7 +226,12 @@ function timeGridCell(page, i) {
           else resolve(value);
         }
         kernel.iopubMessage.connect(onMessage);
-        observer.observe(node, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"] });
+        observer.observe(node, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          attributeFilter: ["data-ready", "data-payloads"],
+        });
         w.content.activeCellIndex = index;
         const t0 = performance.now();
         void window.jupyterapp.commands.execute("notebook:run-cell");
@@ -242,10 +247,13 @@ function armClick(page) {
   return page.evaluate((sel) => {
     const widget = document.querySelector(sel);
     const old = widget.querySelector(".attnlens");
+    // The view updates in place (same root, data-payloads + 1); a new root would be a full redraw.
+    const drawnBefore = Number(old.dataset.payloads ?? 0);
+    const redrawn = (root) =>
+      root && (root === old ? Number(root.dataset.payloads ?? 0) > drawnBefore : root.dataset.ready === "true");
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
     window.__attnlensClick = new Promise((resolve, reject) => {
       let t0 = null;
-      let arrived = null;
       // The comm messages on the kernel connection: the selection sent, the new payload received.
       let sent = null;
       let received = null;
@@ -263,14 +271,12 @@ function armClick(page) {
       document.addEventListener("mousedown", down, { capture: true });
       const timer = setTimeout(() => finish(new Error("the view was not redrawn within 10 s")), 10_000);
       const observer = new MutationObserver(() => {
-        if (arrived === null && !old.isConnected) arrived = performance.now();
-        const root = widget.querySelector('.attnlens[data-ready="true"]');
-        if (!root || root === old) return;
+        if (received === null || !redrawn(widget.querySelector(".attnlens"))) return;
         observer.disconnect();
         requestAnimationFrame(() => {
           const t = performance.now();
           finish(null, {
-            kernel: (arrived ?? t) - t0,
+            kernel: received - t0,
             total: t - t0,
             send: (sent ?? t) - t0,
             handler: (received ?? t) - (sent ?? t),
@@ -285,7 +291,12 @@ function armClick(page) {
         if (error) reject(error);
         else resolve(value);
       }
-      observer.observe(widget, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"] });
+      observer.observe(widget, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ["data-ready", "data-payloads"],
+      });
     });
   }, WIDGET);
 }

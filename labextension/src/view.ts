@@ -3,12 +3,14 @@
  * redrawn when JupyterLab's theme changes, torn down completely on dispose. Shared by the mime
  * renderer and the widget view.
  */
-import { type RenderOptions, render } from "@attnlens/widgets";
+import { type AttentionPayload, type MountedPayloadView, mount, type RenderOptions } from "@attnlens/widgets";
 import { currentTheme, type Theme, watchTheme } from "./theme";
 
 export interface MountedView {
   /** Settles when the current drawing is done (or shows its error). */
   readonly ready: Promise<void>;
+  /** Shows a new payload in the same view (selection and tab kept); `ready` follows it. */
+  update(payload: unknown): void;
   dispose(): void;
 }
 
@@ -20,22 +22,19 @@ const READY_TIMEOUT_MS = 20_000;
  * @param options RenderOptions less the theme (view tab, first selection), e.g. the output metadata
  */
 export function mountView(host: HTMLElement, payload: unknown, options: Record<string, unknown> = {}): MountedView {
-  let disposeView: (() => void) | null = null;
+  let drawn: MountedPayloadView | null = null;
   let disposed = false;
   let ready: Promise<void> = Promise.resolve();
 
   const draw = (theme: Theme): Promise<void> => {
-    disposeView?.();
-    disposeView = null;
+    drawn?.dispose();
+    drawn = null;
     host.replaceChildren();
     host.dataset.attnlensTheme = theme;
     try {
-      const data = typeof payload === "string" ? JSON.parse(payload) : payload;
-      if (!data || typeof data !== "object" || Array.isArray(data)) {
-        throw new Error("the output holds no attnlens payload (expected a JSON object)");
-      }
+      const data = parsed(payload);
       const done = whenReady(host);
-      disposeView = render(host, data, { ...(options as RenderOptions), theme });
+      drawn = mount(host, data, { ...(options as RenderOptions), theme });
       // An invalid payload is reported in place, synchronously, with no ready event.
       return host.querySelector(":scope > .attnlens-message") ? Promise.resolve() : done;
     } catch (e) {
@@ -52,15 +51,44 @@ export function mountView(host: HTMLElement, payload: unknown, options: Record<s
     get ready() {
       return ready;
     },
+    update(next) {
+      if (disposed) return;
+      payload = next;
+      let data: AttentionPayload | null = null;
+      try {
+        data = parsed(next);
+      } catch {
+        data = null;
+      }
+      // In place when a view is drawn and the new payload parses; else drawn anew (with its error).
+      const view = drawn;
+      if (!view || !data || !host.querySelector(":scope > .attnlens")) {
+        ready = draw(currentTheme());
+        return;
+      }
+      ready = view.update(data).catch((e) => {
+        host.replaceChildren(errorBox(e));
+      });
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
       unwatch();
-      disposeView?.();
-      disposeView = null;
+      drawn?.dispose();
+      drawn = null;
       host.replaceChildren();
     },
   };
+}
+
+/** The payload as an object: tslab's `display.raw` sends text. */
+function parsed(payload: unknown): AttentionPayload {
+  const data = typeof payload === "string" ? JSON.parse(payload) : payload;
+  if (!data || typeof data !== "object" || Array.isArray(data)) {
+    throw new Error("the output holds no attnlens payload (expected a JSON object)");
+  }
+  // The widgets validate it (decodePayload) and report what is wrong in the view.
+  return data as AttentionPayload;
 }
 
 /** The widgets signal "attnlens:ready" on the host after the first render. */

@@ -70,7 +70,9 @@ export class AttentionView extends DOMWidgetView {
     this.drawing.addEventListener("attnlens:select", (e) => this.selected(e as CustomEvent));
     this.draw();
     this.showStatus();
-    this.listenTo(this.model, "change:payload change:options", this.draw);
+    // A new payload (the kernel's answer) updates the drawing in place; new options draw it anew.
+    this.listenTo(this.model, "change:payload", this.showPayload);
+    this.listenTo(this.model, "change:options", this.draw);
     this.listenTo(this.model, "change:error change:busy change:can_run", this.showStatus);
     this.listenTo(this.model, "change:text", this.showText);
     // The widget manager marks models not live when the kernel dies or restarts: keep the drawing.
@@ -88,6 +90,11 @@ export class AttentionView extends DOMWidgetView {
     const kept = keptSelection(this.model.get("selection"));
     if (kept) options.selection = { ...(options.selection ?? {}), ...kept };
     this.mounted = mountView(this.drawing, this.model.get("payload"), options);
+  }
+
+  private showPayload(): void {
+    if (this.mounted) this.mounted.update(this.model.get("payload"));
+    else this.draw();
   }
 
   private selected(e: CustomEvent): void {

@@ -143,4 +143,48 @@ describe("lifecycle", () => {
     });
     expect(msg).toContain("version 2 is not supported");
   });
+
+  it("mount(...).update keeps the root and falls back where the new payload lacks the tab; a bad one shows a message", async () => {
+    const withProbes = payloadOf({ layers: 2, heads: 2, tokens: 6 });
+    const without = payloadOf({ layers: 3, heads: 2, tokens: 9 }, { rollout: false });
+    const page = await open(withProbes);
+    const seen = await page.evaluate(
+      async ([a, b]) => {
+        type Mounted = { update(p: unknown): Promise<void>; dispose(): void };
+        const w = (window as unknown as { attnlensWidgets: { mount: (...x: unknown[]) => Mounted } }).attnlensWidgets;
+        const host = document.createElement("div");
+        document.body.append(host);
+        const ready = new Promise((r) => host.addEventListener("attnlens:ready", r, { once: true }));
+        const view = w.mount(host, a, { view: "rollout" });
+        await ready;
+        const root = host.querySelector(".attnlens");
+        const pressed = () => host.querySelector('button[aria-pressed="true"]')?.getAttribute("name");
+        const first = {
+          tab: pressed(),
+          rollout: host.querySelector<HTMLButtonElement>('button[name="view-rollout"]')!.disabled,
+        };
+        await view.update(b);
+        const second = {
+          same: host.querySelector(".attnlens") === root,
+          payloads: root?.getAttribute("data-payloads"),
+          tab: pressed(),
+          rollout: host.querySelector<HTMLButtonElement>('button[name="view-rollout"]')!.disabled,
+          layers: host.querySelectorAll('select[name="layer"] option').length,
+        };
+        await view.update({ v: 2 });
+        const bad = { root: host.querySelectorAll(".attnlens").length, text: host.textContent };
+        await view.update(a);
+        const again = host.querySelectorAll('.attnlens[data-ready="true"]').length;
+        view.dispose();
+        return { first, second, bad, again, left: host.childElementCount };
+      },
+      [withProbes, without],
+    );
+    expect(seen.first).toEqual({ tab: "view-rollout", rollout: false });
+    expect(seen.second).toEqual({ same: true, payloads: "1", tab: "view-heatmap", rollout: true, layers: 3 });
+    expect(seen.bad.root).toBe(0);
+    expect(seen.bad.text).toContain("version 2 is not supported");
+    expect(seen.again).toBe(1);
+    expect(seen.left).toBe(0);
+  });
 });

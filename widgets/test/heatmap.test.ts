@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { siteMatrix } from "../src/data/matrix";
 import { defaultSelection } from "../src/data/selection";
-import { heatmapSpec, LABEL_MIN_PX, rasterData } from "../src/spec/heatmap";
+import { heatmapSpec, LABEL_MIN_PX, labelDatasets, rasterData } from "../src/spec/heatmap";
 import type { VlSpec } from "../src/spec/theme";
 import { makePayload, TOKENS } from "./makePayload";
 import { compile, layers, toSvg } from "./specHelpers";
@@ -21,6 +21,20 @@ describe("heatmapSpec", () => {
     expect(data.xlabels.map((d) => d.text)).toEqual(TOKENS);
     expect(data.ylabels.map((d) => d.p)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
     expect(data.colorbar).toEqual([{ v: 0 }, { v: m.max }]);
+  });
+
+  it("has the label datasets that labelDatasets gives the panels for swapping, none when cells are too small", () => {
+    const w = { rows: [0, m.R] as [number, number], cols: [0, m.C] as [number, number] };
+    const data = heatmapSpec(m).datasets as Record<string, VlSpec[]>;
+    expect(labelDatasets(m, w)).toEqual({ xlabels: data.xlabels, ylabels: data.ylabels });
+    // 200 tokens in 560 px: 2.8 px a cell, below LABEL_MIN_PX; a zoomed window of 10 has labels.
+    const labels = Array(200).fill("t");
+    const big = { ...m, R: 200, C: 200, rows: { ...m.rows, labels }, cols: { ...m.cols, labels } };
+    const full = { rows: [0, 200] as [number, number], cols: [0, 200] as [number, number] };
+    expect(labelDatasets(big, full)).toEqual({});
+    expect(Object.keys(heatmapSpec(big).datasets as object)).not.toContain("xlabels");
+    const zoom = { rows: [10, 30] as [number, number], cols: [50, 60] as [number, number] };
+    expect(labelDatasets(big, zoom).xlabels?.map((d) => d.i)).toEqual([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
   });
 
   it("uses viridis from 0 to the map maximum, x = sources, y = targets (top to bottom)", () => {

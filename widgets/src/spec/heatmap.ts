@@ -62,6 +62,12 @@ function labelData(labels: string[], range: [number, number]): VlSpec[] {
   return out;
 }
 
+/** The token-label datasets of a window, or none when its cells are too small for labels. */
+export function labelDatasets(m: MatrixView, window: CellWindow, maxSize?: number): Record<string, VlSpec[]> {
+  if (plotSize(window, maxSize).cell < LABEL_MIN_PX) return {};
+  return { xlabels: labelData(m.cols.labels, window.cols), ylabels: labelData(m.rows.labels, window.rows) };
+}
+
 function labelLayer(axis: "x" | "y", theme: ThemeName, fontSize: number): VlSpec {
   const c = THEMES[theme];
   const focus = axis === "x" ? "focusCol" : "focusRow";
@@ -165,8 +171,7 @@ export function heatmapSpec(m: MatrixView, options: HeatmapOptions = {}): VlSpec
   const datasets: VlSpec = { raster: rasterData(m, w, max, options.maxSize), colorbar: [{ v: 0 }, { v: max }] };
   if (labels) {
     layer.push(labelLayer("x", theme, fontSize), labelLayer("y", theme, fontSize));
-    datasets.xlabels = labelData(m.cols.labels, w.cols);
-    datasets.ylabels = labelData(m.rows.labels, w.rows);
+    Object.assign(datasets, labelDatasets(m, w, options.maxSize));
   }
   return {
     $schema: VL_SCHEMA,

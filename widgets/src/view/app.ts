@@ -2,7 +2,9 @@
  * The interactive view: one state (selection, view tab, hover preview), panels that redraw from it.
  * Layout: toolbar on top; head grid and metric overview on the left; heatmap, lines or rollout on
  * the right. Everything shown comes from the payload; user choices are announced on the host
- * ("attnlens:select") for hosts bound to a kernel.
+ * ("attnlens:select") for hosts bound to a kernel. `update` swaps in a new payload in place (a live
+ * widget's kernel answer): the selection and tab are kept where still valid, the Vega views take the
+ * new data without re-embedding when its shape allows.
  */
 import { gridData, metricCells } from "../data/grid";
 import { siteMatrix } from "../data/matrix";
@@ -28,22 +30,34 @@ export interface App {
   root: HTMLElement;
   /** Resolves when the first render has finished. */
   ready: Promise<void>;
+  /**
+   * Shows `payload` (already decoded) in this view; resolves when drawn. The root gets
+   * data-payloads = number of updates drawn, and the host "attnlens:payload".
+   */
+  update(payload: AttentionPayload): Promise<void>;
   dispose(): void;
 }
 
-export function createApp(host: HTMLElement, payload: AttentionPayload, options: AppOptions): App {
+export function createApp(host: HTMLElement, first: AttentionPayload, options: AppOptions): App {
+  let payload = first;
   const { theme } = options;
   const root = el("div", "attnlens");
   root.dataset.theme = theme;
   const style = el("style");
   style.textContent = widgetCss(theme);
-  root.append(style);
-  if (payload.title) root.append(el("div", "attnlens-title", payload.title));
-  for (const note of payload.notes ?? []) root.append(el("div", "attnlens-notes", note));
+  const header = el("div", "attnlens-header");
+  const showHeader = () =>
+    header.replaceChildren(
+      ...(payload.title ? [el("div", "attnlens-title", payload.title)] : []),
+      ...(payload.notes ?? []).map((note) => el("div", "attnlens-notes", note)),
+    );
+  showHeader();
+  root.append(style, header);
   let sel = normalizeSelection(payload, options.selection ?? {});
   let view: ViewName = options.view ?? "heatmap";
   let preview: HeadRef | null = null;
   let updates = 0;
+  let payloads = 0;
   let disposed = false;
 
   const tooltip = createTooltip(root);
@@ -146,9 +160,31 @@ export function createApp(host: HTMLElement, payload: AttentionPayload, options:
     host.dispatchEvent(new CustomEvent("attnlens:ready"));
   });
 
+  function update(next: AttentionPayload): Promise<void> {
+    if (disposed) return Promise.resolve();
+    payload = next;
+    showHeader();
+    controls.setPayload(next);
+    probe.setPayload(next);
+    // Their caches are keyed by type and sample: the same key now means other data.
+    grid.invalidate();
+    metrics.invalidate();
+    clearTimeout(restore);
+    preview = null;
+    sel = normalizeSelection(payload, sel);
+    if (view === "rollout" && !(payload.probes?.rollout || payload.probes?.flow)) view = "heatmap";
+    const n = ++payloads;
+    return settle(refresh()).then(() => {
+      if (disposed || n !== payloads) return;
+      root.dataset.payloads = String(n);
+      host.dispatchEvent(new CustomEvent("attnlens:payload", { detail: { payloads: n } }));
+    });
+  }
+
   return {
     root,
     ready,
+    update,
     dispose() {
       disposed = true;
       clearTimeout(restore);

@@ -15,6 +15,8 @@ export interface Controls {
   /** The metric chooser, placed by the metric overview. */
   metric: HTMLElement;
   show(sel: Selection, view: ViewName): void;
+  /** A new payload: the choices offered follow it from the next `show`. */
+  setPayload(payload: AttentionPayload): void;
 }
 
 function samplePreview(payload: AttentionPayload, b: number): string {
@@ -51,13 +53,16 @@ export function createControls(
   });
   tabs.append(...buttons);
   root.append(tabs, sample.root, type.root, layer.root, agg.root, head.root, special);
-  const hasMetrics = payload.sites.some((s) => s.metrics || s.patterns);
-  metric.root.hidden = !hasMetrics;
-  const hasProbe = !!(payload.probes?.rollout || payload.probes?.flow);
-  buttons[2].disabled = !hasProbe;
+  const offer = (p: AttentionPayload) => {
+    payload = p;
+    metric.root.hidden = !p.sites.some((s) => s.metrics || s.patterns);
+    buttons[2].disabled = !(p.probes?.rollout || p.probes?.flow);
+  };
+  offer(payload);
   return {
     root,
     metric: metric.root,
+    setPayload: offer,
     show(sel, view) {
       sample.set(
         Array.from({ length: payload.samples }, (_, b) => ({ value: String(b), text: samplePreview(payload, b) })),

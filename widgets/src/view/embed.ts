@@ -12,6 +12,10 @@ export type VegaItem = { datum?: Record<string, unknown>; mark?: { name?: string
 /** The part of a Vega View the panels use. */
 export interface VegaView {
   data(name: string, values: unknown[]): VegaView;
+  /** The rows (tuples) of a dataset as the view holds them. */
+  data(name: string): unknown[];
+  changeset(): VegaChangeset;
+  change(name: string, changes: VegaChangeset): VegaView;
   signal(name: string, value?: unknown): VegaView & unknown;
   runAsync(): Promise<VegaView>;
   scale(name: string): ((v: number) => number) & { invert?(px: number): number };
@@ -23,6 +27,11 @@ export interface VegaView {
   addEventListener(type: string, handler: (event: Event, item?: VegaItem) => void): VegaView;
   addSignalListener(name: string, handler: (name: string, value: unknown) => void): VegaView;
   finalize(): void;
+}
+
+/** A Vega changeset: edits to a dataset's rows that keep the rows (and their marks) in place. */
+export interface VegaChangeset {
+  modify(row: object, field: string, value: unknown): VegaChangeset;
 }
 
 export interface Embedded {

@@ -1,13 +1,15 @@
 /**
  * The heatmap panel: caption, the Vega heatmap, the tooltip, token focus and brush-to-zoom.
- * Switching to a map with the same axes only swaps the raster and colour-bar data (no re-embed).
+ * Switching to a map with the same axes (size and token positions) only swaps the raster, colour-bar
+ * and token-label data (no re-embed): new text of the same length redraws in place.
  */
 import type { MatrixView } from "../data/matrix";
-import { fullWindow, heatmapSpec, rasterData } from "../spec/heatmap";
+import { fullWindow, heatmapSpec, labelDatasets, rasterData } from "../spec/heatmap";
 import type { CellWindow } from "../spec/raster";
 import type { ThemeName } from "../spec/theme";
 import { el, freshBox } from "./dom";
 import { type Embedded, embedSpec, type VegaItem } from "./embed";
+import { swapData } from "./swapData";
 import { cellLines, type Tooltip } from "./tooltip";
 
 export interface HeatmapPanel {
@@ -16,8 +18,9 @@ export interface HeatmapPanel {
   dispose(): void;
 }
 
+/** What the embedded spec's layout depends on; labels are data and are swapped with the raster. */
 function axesKey(m: MatrixView): string {
-  return `${m.R}×${m.C}|${m.rows.positions.join(",")}|${m.cols.positions.join(",")}|${m.rows.labels.join("\u0001")}|${m.cols.labels.join("\u0001")}`;
+  return `${m.R}×${m.C}|${m.rows.positions.join(",")}|${m.cols.positions.join(",")}`;
 }
 
 export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapPanel {
@@ -150,10 +153,13 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
 
   async function swap(m: MatrixView): Promise<void> {
     const w = zoom ?? fullWindow(m);
-    await embedded?.view
-      .data("raster", rasterData(m, w, m.max))
-      .data("colorbar", [{ v: 0 }, { v: m.max }])
-      .runAsync();
+    const view = embedded?.view;
+    if (!view) return;
+    swapData(view, "raster", rasterData(m, w, m.max));
+    swapData(view, "colorbar", [{ v: 0 }, { v: m.max }]);
+    // Labels change with the text (a new payload), not with the head shown: unchanged ones are skipped.
+    for (const [name, rows] of Object.entries(labelDatasets(m, w))) swapData(view, name, rows);
+    await view.runAsync();
   }
 
   function resetZoom(): void {

@@ -9,6 +9,8 @@ import type { Tooltip } from "./tooltip";
 export interface ProbePanel {
   root: HTMLElement;
   show(sample: number): Promise<void>;
+  /** A new payload: its probes, keeping the method chosen when it has it. */
+  setPayload(payload: AttentionPayload): void;
   dispose(): void;
 }
 
@@ -16,8 +18,15 @@ export function createProbePanel(payload: AttentionPayload, theme: ThemeName, to
   const root = el("div", "attnlens-panel attnlens-probe");
   const bar = el("div", "attnlens-toolbar");
   const heat = createHeatmapPanel(theme, tooltip);
-  root.append(bar, heat.root);
-  const probes = Object.values(payload.probes ?? {}).filter((p): p is PayloadProbe => !!p);
+  const none = el(
+    "div",
+    "attnlens-message",
+    "This payload has no rollout or flow (encodePayload rollout / flow options).",
+  );
+  none.hidden = true;
+  root.append(bar, none, heat.root);
+  const probesOf = (p: AttentionPayload) => Object.values(p.probes ?? {}).filter((x): x is PayloadProbe => !!x);
+  let probes = probesOf(payload);
   let method = probes[0]?.method ?? "rollout";
   let part: "self" | "cross" = "self";
   let sample = 0;
@@ -44,12 +53,10 @@ export function createProbePanel(payload: AttentionPayload, theme: ThemeName, to
       ],
       probe?.cross ? part : "self",
     );
-    if (!probe) {
-      heat.root.replaceChildren(
-        el("div", "attnlens-message", "This payload has no rollout or flow (encodePayload rollout / flow options)."),
-      );
-      return;
-    }
+    // Hidden, not removed: a later payload (update) may bring probes.
+    none.hidden = !!probe;
+    heat.root.hidden = !probe;
+    if (!probe) return;
     await heat.show(probeMatrix(probe, payload, sample, probe.cross ? part : "self"));
   }
 
@@ -58,6 +65,11 @@ export function createProbePanel(payload: AttentionPayload, theme: ThemeName, to
     show(s) {
       sample = s;
       return render();
+    },
+    setPayload(p) {
+      payload = p;
+      probes = probesOf(p);
+      if (!probes.some((x) => x.method === method)) method = probes[0]?.method ?? "rollout";
     },
     dispose: () => heat.dispose(),
   };

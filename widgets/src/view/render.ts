@@ -3,7 +3,7 @@ import type { Selection } from "../data/selection";
 import type { AttentionPayload } from "../payload/types";
 import { decodePayload } from "../payload/validate";
 import type { ThemeName } from "../spec/theme";
-import { createApp } from "./app";
+import { type App, createApp } from "./app";
 import type { ViewName } from "./controls";
 import { el } from "./dom";
 import { renderPatches } from "./patchPanel";
@@ -24,28 +24,81 @@ export function detectTheme(): ThemeName {
   return dark ? "dark" : "light";
 }
 
+/** A drawn view that can take a new payload in place. */
+export interface MountedPayloadView {
+  /**
+   * Shows `payload` in the same view: the selection and tab are kept where still valid and the
+   * charts take the new data (re-created only where its shape changed). An invalid payload, or a
+   * view that cannot update in place (the patch view, an error message), is drawn anew.
+   * Resolves when drawn; the root's data-payloads counts the updates drawn.
+   */
+  update(payload: AttentionPayload): Promise<void>;
+  dispose(): void;
+}
+
 /**
  * Draws the views of `payload` into `element` and returns a function that removes them. The
  * host element receives "attnlens:ready" after the first render and "attnlens:update" after each.
  */
 export function render(element: HTMLElement, payload: AttentionPayload, options: RenderOptions = {}): () => void {
-  if (options.view === "patches") {
-    const sample = options.selection?.sample;
-    return renderPatches(element, payload, { theme: options.theme, ...(sample !== undefined ? { sample } : {}) });
+  const view = mount(element, payload, options);
+  return () => view.dispose();
+}
+
+/** `render` for hosts that receive new payloads (live widgets): the same view, updated in place. */
+export function mount(
+  element: HTMLElement,
+  payload: AttentionPayload,
+  options: RenderOptions = {},
+): MountedPayloadView {
+  let app: App | null = null;
+  let disposed = false;
+  let dispose = draw(payload);
+
+  function draw(p: AttentionPayload): () => void {
+    app = null;
+    if (options.view === "patches") {
+      const sample = options.selection?.sample;
+      return renderPatches(element, p, { theme: options.theme, ...(sample !== undefined ? { sample } : {}) });
+    }
+    let checked: AttentionPayload;
+    try {
+      checked = decodePayload(p);
+    } catch (e) {
+      const msg = el("div", "attnlens-message", (e as Error).message);
+      element.append(msg);
+      return () => msg.remove();
+    }
+    const drawn = createApp(element, checked, {
+      ...options,
+      view: options.view as ViewName | undefined,
+      theme: options.theme ?? detectTheme(),
+    });
+    drawn.ready.catch((e) => console.error(e));
+    app = drawn;
+    return () => drawn.dispose();
   }
-  let checked: AttentionPayload;
-  try {
-    checked = decodePayload(payload);
-  } catch (e) {
-    const msg = el("div", "attnlens-message", (e as Error).message);
-    element.append(msg);
-    return () => msg.remove();
-  }
-  const app = createApp(element, checked, {
-    ...options,
-    view: options.view as ViewName | undefined,
-    theme: options.theme ?? detectTheme(),
-  });
-  app.ready.catch((e) => console.error(e));
-  return () => app.dispose();
+
+  return {
+    async update(next) {
+      if (disposed) return;
+      let checked: AttentionPayload | null = null;
+      try {
+        checked = app ? decodePayload(next) : null;
+      } catch {
+        checked = null;
+      }
+      if (app && checked) {
+        await app.update(checked);
+        return;
+      }
+      dispose();
+      dispose = draw(next);
+      await app?.ready;
+    },
+    dispose() {
+      disposed = true;
+      dispose();
+    },
+  };
 }
