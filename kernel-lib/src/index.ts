@@ -139,8 +139,10 @@ export {
   showHeatmap,
   showLines,
   showMetrics,
+  showSuite,
   type ViewOptions,
 } from "./output/display/show";
+export { type SuiteShowOptions, suiteBundle } from "./output/display/suite";
 export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/types";
 export {
   AttentionWidget,

@@ -9,5 +9,7 @@ export {
   showLines,
   showMetrics,
   showPatches,
+  showSuite,
 } from "./show";
+export { type SuiteShowOptions, suiteBundle, suiteTableHtml } from "./suite";
 export { DISPLAY_VIEWS, type DisplayBundle, type DisplayView, type ShowOptions } from "./types";

@@ -3,9 +3,11 @@
  * through the running tslab kernel. Outside a kernel there is nowhere to draw: say so, and how to
  * get a report file instead.
  */
+import type { SuiteTable } from "../../analysis/probes/runSuite";
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle, noImage } from "./bundle";
 import { type DisplayChannel, kernelChannel } from "./channel";
+import { type SuiteShowOptions, suiteBundle } from "./suite";
 import type { DisplayBundle, ShowOptions } from "./types";
 
 export const NO_KERNEL_MESSAGE =
@@ -20,6 +22,8 @@ function send(channel: DisplayChannel, bundle: DisplayBundle): void {
   }
   // tslab's public display.raw: one MIME type, as a string. The renderer parses the JSON text.
   if (bundle.tooLarge) channel.send("text/plain", bundle.data["text/plain"] as string);
+  // A bundle without the attnlens payload (a suite table): its HTML, which any notebook shows.
+  else if (!(ATTNLENS_MIME in bundle.data)) channel.send("text/html", bundle.data["text/html"] as string);
   else channel.send(ATTNLENS_MIME, JSON.stringify(bundle.data[ATTNLENS_MIME]));
 }
 
@@ -69,4 +73,17 @@ export function showFlow(result: AttentionResult, options: ViewOptions = {}): Pr
 export async function showPatches(result: AttentionResult, options: ViewOptions = {}): Promise<void> {
   if (!result.image) throw noImage("showPatches");
   return show(result, { ...options, view: "patches" });
+}
+
+/**
+ * A probe suite's per-head table (what runProbeSuite returns): the table and a heatmap of the
+ * fraction of sentences each head gets right, per group.
+ */
+export async function showSuite(table: SuiteTable, options: SuiteShowOptions = {}): Promise<void> {
+  const channel = kernelChannel();
+  if (!channel) {
+    process.stderr.write(NO_KERNEL_MESSAGE);
+    return;
+  }
+  send(channel, await suiteBundle(table, options));
 }

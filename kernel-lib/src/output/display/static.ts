@@ -107,7 +107,11 @@ function singleViewSpec(
 
 /** SVG text of the view's static picture. */
 export async function staticSvg(payload: AttentionPayload, s: StaticSelection): Promise<string> {
-  const spec = staticViewSpec(payload, s);
+  return specSvg(staticViewSpec(payload, s));
+}
+
+/** SVG text of a Vega-Lite spec, rendered headless by vega. */
+export async function specSvg(spec: VlSpec): Promise<string> {
   const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
   const compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });

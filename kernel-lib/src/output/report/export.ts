@@ -7,20 +7,23 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { AttentionPayload } from "@attnlens/widgets";
+import type { SuiteTable } from "../../analysis/probes/runSuite";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { renderOptions } from "../display/static";
+import { checkSuiteTable, suiteTableHtml } from "../display/suite";
 import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { embedBundle, widgetsBundle } from "./assets";
 import { escapeHtml, type ReportSection, reportHtml, scriptJson, scriptSource, WIDGET_PAGE_CSP } from "./html";
 import { WIDGET_STATE_MIME, WIDGET_VIEW_MIME, widgetState } from "./widgetState";
 
-/** One result to report: a bare result, a result with its own title/options, or a ready payload. */
+/** One result to report: a bare result, a result with its own title/options, a ready payload, or a probe suite's table. */
 export type ReportInput =
   | AttentionResult
   | { result: AttentionResult; title?: string; options?: PayloadOptions }
-  | { payload: object; title?: string; notes?: string[] };
+  | { payload: object; title?: string; notes?: string[] }
+  | { suite: SuiteTable; title?: string };
 
 /** Options of `exportReport` and `reportDocument`: page title, format, first view, and the payload options. */
 export interface ReportOptions extends PayloadOptions {
@@ -56,6 +59,11 @@ export function reportSections(inputs: ReportInput[], options: ReportOptions = {
     return { ...section, render: renderOptions(section.payload as AttentionPayload, { view, site, head, sample }) };
   };
   return inputs.map((input, i) => {
+    if ("suite" in input && input.suite) {
+      checkSuiteTable(input.suite, "exportReport");
+      const notes = [`probe suite · ${input.suite.groups.length} groups`];
+      return { title: input.title ?? input.suite.suite, payload: null, notes, html: suiteTableHtml(input.suite) };
+    }
     if ("payload" in input && input.payload) {
       return withView({ title: input.title ?? `Result ${i + 1}`, payload: input.payload, notes: input.notes });
     }
@@ -109,14 +117,15 @@ export async function exportReport(
 
 /** The same sections as saved Jupyter widget state, drawn by @jupyter-widgets/html-manager. */
 function widgetStateHtml(title: string, sections: ReportSection[], generator: string): string {
+  const drawn = sections.filter((s) => s.html === undefined);
   const { state, views } = widgetState(
-    sections.map((s) => s.payload),
-    sections.map((s) => s.render ?? {}),
+    drawn.map((s) => s.payload),
+    drawn.map((s) => s.render ?? {}),
   );
-  const body = sections.map(
-    (s, i) =>
-      `<section><h2>${escapeHtml(s.title)}</h2>\n<script type="${WIDGET_VIEW_MIME}">${scriptJson(views[i])}</script>\n</section>`,
-  );
+  const body = sections.map((s) => {
+    const inner = s.html ?? `<script type="${WIDGET_VIEW_MIME}">${scriptJson(views[drawn.indexOf(s)])}</script>`;
+    return `<section><h2>${escapeHtml(s.title)}</h2>\n${inner}\n</section>`;
+  });
   return [
     "<!doctype html>",
     '<html lang="en">',

@@ -14,6 +14,8 @@ export interface ReportSection {
   notes?: string[];
   /** Options for this section's `render` besides the theme (view tab, first selection). */
   render?: Record<string, unknown>;
+  /** Ready, escaped HTML shown instead of a payload's view (a probe suite's table). */
+  html?: string;
 }
 
 export interface ReportPage {
@@ -68,6 +70,8 @@ h1 { font-size: 20px; margin: 4px 0; } h2 { font-size: 16px; margin: 8px 0 4px; 
 .attnlens-notes { padding-left: 18px; }
 .attnlens-view { margin: 8px 0 24px; min-height: 40px; }
 .attnlens-error { color: #b00020; white-space: pre-wrap; }
+.attnlens-suite { border-collapse: collapse; font-size: 12px; margin: 4px 0 16px; }
+.attnlens-suite th, .attnlens-suite td { border-bottom: 1px solid var(--rule); padding: 2px 8px; text-align: right; }
 `;
 
 const BOOT = `
@@ -109,9 +113,13 @@ export function reportHtml(page: ReportPage): string {
     const notes = s.notes?.length
       ? `<ul class="attnlens-notes">${s.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
       : "";
-    return [
+    const head = [
       `<section class="attnlens-report-item" id="section-${i}">`,
       `<h2>${escapeHtml(s.title)}</h2>${notes}`,
+    ];
+    if (s.html !== undefined) return [...head, s.html, "</section>"].join("\n");
+    return [
+      ...head,
       `<div class="attnlens-view" data-attnlens-payload="attnlens-payload-${i}"></div>`,
       `<script type="application/json" id="attnlens-payload-${i}">${scriptJson(s.payload)}</script>`,
       `<script type="application/json" id="attnlens-payload-${i}-options">${scriptJson(s.render ?? {})}</script>`,
