@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeNpy } from "../kernel-lib/src/output/files/npy";
+import { openModel } from "../kernel-lib/src/run/openModel";
 import { fixtureNames, loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { mlpClassifier } from "../kernel-lib/test/syntheticModels";
 import { attnlens, ROOT } from "./cliRunner";
@@ -44,6 +45,7 @@ interface Manifest {
     sites: { site: string; rows: string; heads: string; sources: string; info: string }[];
     rollout: { output: string }[];
   };
+  valueNorms?: { site: string; output: string | null; dims: string[]; dtype: string; kind: string | null }[];
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -76,6 +78,7 @@ describe.each(fixtureNames())("attnlens expose %s", (name) => {
     const { fx, manifest, names, output } = exposeAndRun(name);
     expect(manifest.format).toBe("attnlens.exposed-model");
     expect(manifest.model).toBe("exposed.onnx");
+    expect(manifest.valueNorms).toBeUndefined(); // only with --value-norms
     expect(manifest.inputs.map((i) => i.name).sort()).toEqual(Object.keys(fx.feeds).sort());
     expect(names).toEqual(
       expect.arrayContaining([...manifest.outputs.map((o) => o.name), ...manifest.attention.map((a) => a.output)]),
@@ -118,6 +121,25 @@ describe("attnlens expose --ingraph-metrics", () => {
     }
     expect(metrics?.rollout.length).toBe(1);
     expect(output(metrics?.rollout[0].output ?? "").shape).toEqual([b, t, t]);
+  });
+});
+
+describe.each(["bert_like", "bart_like"])("attnlens expose --value-norms %s", (name) => {
+  it("adds the norm outputs the manifest lists, equal to openModel(…, { valueNorms: true })'s", async () => {
+    const { fx, manifest, output } = exposeAndRun(name, "--value-norms");
+    const model = await openModel(fx.modelPath, { providers: ["cpu"], valueNorms: true });
+    const ours = (await model.run(fx.feeds)).valueNorms ?? [];
+    await model.release();
+    expect(ours.length).toBe(manifest.attention.length);
+    expect(manifest.valueNorms?.map((n) => n.site)).toEqual(manifest.attention.map((a) => a.site.id));
+    for (const [i, listed] of (manifest.valueNorms ?? []).entries()) {
+      expect(listed.dims).toEqual(["batch", "heads", "source"]);
+      expect(listed.dtype).toBe("float32");
+      expect(listed.kind).toBe(ours[i].kind);
+      const got = output(listed.output ?? "");
+      expect(got.shape, listed.site).toEqual(ours[i].dims);
+      expect(maxDiff(got.data, ours[i].data), `${listed.site} max |Δ|`).toBeLessThanOrEqual(1e-6);
+    }
   });
 });
 

@@ -33,6 +33,7 @@ export {
   type ManifestAttention,
   type ManifestMetrics,
   type ManifestValue,
+  type ManifestValueNorms,
 } from "./graph/surgery/manifest";
 
 // ── text: tokenizer.json, words and offsets ──────────────────────────────────────────────────────

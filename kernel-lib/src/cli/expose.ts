@@ -1,5 +1,5 @@
 /**
- * `attnlens expose MODEL -o OUT.onnx [--ingraph-metrics]`: writes the attention-exposing model
+ * `attnlens expose MODEL -o OUT.onnx [--ingraph-metrics] [--value-norms]`: writes the attention-exposing model
  * and its manifest (OUT.attnlens.json, see graph/surgery/manifest.ts) for use outside attnlens.
  * Writes exactly those two files, both in OUT's folder, which must exist.
  */
@@ -13,18 +13,23 @@ import type { Command } from "./commands";
 
 export const exposeCommand: Command = {
   name: "expose",
-  usage: "attnlens expose MODEL -o OUT.onnx [--ingraph-metrics]",
+  usage: "attnlens expose MODEL -o OUT.onnx [--ingraph-metrics] [--value-norms]",
   summary:
     "write MODEL (.onnx file or model directory) with every attention site's probabilities as graph outputs " +
     "to OUT.onnx, and OUT.attnlens.json describing each added output (for Python onnxruntime or other runtimes)",
   options: [
     ["-o, --output OUT.onnx", "where to write the exposed model (required; OUT.attnlens.json goes beside it)"],
     ["--ingraph-metrics", "also add per-head metrics and rollout as graph outputs"],
+    ["--value-norms", "also add each site's value-vector norms [batch, heads, source] (norm-based attention)"],
   ],
   async run(argv) {
     const { values, positionals } = parse(
       argv,
-      { output: { type: "string", short: "o" }, "ingraph-metrics": { type: "boolean" } },
+      {
+        output: { type: "string", short: "o" },
+        "ingraph-metrics": { type: "boolean" },
+        "value-norms": { type: "boolean" },
+      },
       1,
     );
     const out = str(values.output);
@@ -37,7 +42,11 @@ export const exposeCommand: Command = {
     const folder = path.dirname(target);
     if (!existsSync(folder) || !statSync(folder).isDirectory())
       throw new AttnlensError("BAD_INPUT", `cannot write ${out}: folder ${folder} does not exist`);
-    const exposed = exposeModel(file, { output: target, inGraphMetrics: values["ingraph-metrics"] === true });
+    const exposed = exposeModel(file, {
+      output: target,
+      inGraphMetrics: values["ingraph-metrics"] === true,
+      valueNorms: values["value-norms"] === true,
+    });
     const manifestFile = target.replace(/\.onnx$/, ".attnlens.json");
     write(target, exposed.bytes, out);
     write(manifestFile, `${JSON.stringify(exposed.manifest, null, 2)}\n`, manifestFile);

@@ -1,6 +1,6 @@
 /**
  * exposeModel: an ONNX model in, the same model with every attention site's probabilities (and,
- * when asked, the in-graph metrics) as graph outputs, plus the manifest that says what each
+ * when asked, the in-graph metrics and the value-vector norms) as graph outputs, plus the manifest that says what each
  * added output holds. For running the attention-exposing model outside attnlens (Python
  * onnxruntime, a server, another runtime); `attnlens expose` writes both to files.
  */
@@ -14,6 +14,11 @@ import { buildManifest, type ExposedManifest } from "./manifest";
 export interface ExposeOptions {
   /** Append per-head metrics and rollout as ONNX subgraphs (listed in the manifest). */
   inGraphMetrics?: boolean | InGraphOptions;
+  /**
+   * Also add each site's value-vector norms, [batch, heads, source] float32, for norm-based
+   * attention (Kobayashi et al. 2020; listed in the manifest's `valueNorms`).
+   */
+  valueNorms?: boolean;
   /** Stack to assume for a single-stack graph with no other clue (e.g. an optimum decoder file). */
   stackHint?: "encoder" | "decoder";
   /**
@@ -40,6 +45,7 @@ export function exposeModel(source: string | Uint8Array, options: ExposeOptions 
   const graph = attentionGraphOf(source, {
     stackHint: options.stackHint,
     inGraphMetrics: options.inGraphMetrics,
+    valueNorms: options.valueNorms,
     what,
   });
   if (graph.externalData) checkExternalData(source, options.output);

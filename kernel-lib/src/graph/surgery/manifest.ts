@@ -60,6 +60,25 @@ export interface ManifestMetrics {
   rollout: { stack: string; layers: number[]; output: string; cross?: { output: string; encoderLayers: number[] } }[];
 }
 
+/** One site's value-vector norms as a graph output (`--value-norms`). */
+export interface ManifestValueNorms {
+  /** The site id, as in `attention`. */
+  site: string;
+  /** The graph output with the norms; null where the site has none (see `note`). */
+  output: string | null;
+  /** Always ["batch", "heads", "source"]: N[b, h, j] is the norm of source j's vector through head h. */
+  dims: ["batch", "heads", "source"];
+  /** Element type of the output (float32). */
+  dtype: "float32";
+  /**
+   * "transformed": ‖(x_j W_V + b_V) W_O^h‖, the value through head h's slice of the output projection;
+   * "value": ‖v_j‖ alone, where the projection was not found; null where the site has no norms.
+   */
+  kind: "transformed" | "value" | null;
+  /** Why `kind` is "value" or null. */
+  note?: string;
+}
+
 /** The JSON file written beside an exposed model: what each added output holds. */
 export interface ExposedManifest {
   /** Always {@link MANIFEST_FORMAT}. */
@@ -78,6 +97,8 @@ export interface ExposedManifest {
   attention: ManifestAttention[];
   /** Present when the model was exposed with in-graph metrics. */
   inGraphMetrics?: ManifestMetrics;
+  /** Present when the model was exposed with value norms: one entry per site, in site order. */
+  valueNorms?: ManifestValueNorms[];
 }
 
 export function buildManifest(graph: AttentionGraph, source: string, model: string): ExposedManifest {
@@ -97,6 +118,16 @@ export function buildManifest(graph: AttentionGraph, source: string, model: stri
     })),
   };
   if (graph.inGraph) manifest.inGraphMetrics = metrics(graph.inGraph);
+  if (graph.valueNorms) {
+    manifest.valueNorms = graph.valueNorms.sites.map((p) => ({
+      site: p.site,
+      output: p.output,
+      dims: ["batch", "heads", "source"],
+      dtype: "float32",
+      kind: p.kind,
+      ...(p.note ? { note: p.note } : {}),
+    }));
+  }
   return manifest;
 }
 
