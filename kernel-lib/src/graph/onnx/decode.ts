@@ -196,6 +196,19 @@ function readAttribute(buf: Uint8Array, start: number, end: number): Attribute {
         if (w === WireType.LengthDelimited) a.graphSpan = r.span();
         else r.skip(w);
         break;
+      case AttributeField.tensors: {
+        if (w !== WireType.LengthDelimited) {
+          r.skip(w);
+          break;
+        }
+        const [s, e] = r.span();
+        (a.tensors ??= []).push(readTensor(buf, s, e));
+        break;
+      }
+      case AttributeField.graphs:
+        if (w === WireType.LengthDelimited) (a.graphSpans ??= []).push(r.span());
+        else r.skip(w);
+        break;
       case AttributeField.floats:
         r.floats(w, (a.floats ??= []));
         break;

@@ -35,6 +35,10 @@ export interface Attribute {
   hasGraph?: boolean;
   /** [start, end) of the sub-graph's GraphProto payload in the model bytes (graph/surgery/mergedDecoder.ts reads it). */
   graphSpan?: [number, number];
+  /** Repeated tensors (TENSORS attributes): read for their external-data locations (load/hub/externalData.ts). */
+  tensors?: TensorInfo[];
+  /** [start, end) spans of repeated sub-graphs (GRAPHS attributes). */
+  graphSpans?: [number, number][];
 }
 
 export interface OnnxNode {

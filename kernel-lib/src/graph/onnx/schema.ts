@@ -14,6 +14,8 @@ export const AttributeField = {
   floats: 7,
   ints: 8,
   strings: 9,
+  tensors: 10,
+  graphs: 11,
   type: 20,
 } as const;
 export const ValueInfoField = { name: 1, type: 2 } as const;

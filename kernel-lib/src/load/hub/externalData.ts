@@ -5,24 +5,18 @@
  * that merely starts with the model's name.
  */
 import { AttnlensError } from "../../errors";
-import { readTensor } from "../../graph/onnx/decode";
-import type { TensorInfo } from "../../graph/onnx/model";
-import { AttributeField, GraphField, NodeField } from "../../graph/onnx/schema";
-import { ProtoReader, WireType } from "../../graph/onnx/wire";
+import { readGraph } from "../../graph/onnx/decode";
+import type { OnnxGraph, TensorInfo } from "../../graph/onnx/model";
 import { decode } from "../../graph/surgery/attentionGraph";
 import { readModelArena } from "../modelFile";
 import { unsafeName } from "./cacheLayout";
-
-/** AttributeProto's repeated tensors and graphs (onnx.proto fields 10 and 11). */
-const ATTRIBUTE_TENSORS = 10;
-const ATTRIBUTE_GRAPHS = 11;
 
 /** `rel` is the model's repository path (e.g. onnx/model.onnx); `file` where it is on disk. */
 export function externalDataFiles(file: string, rel: string): string[] {
   const model = decode(readModelArena(file).bytes, file); // checks the file is an ONNX model first
   const tensors: TensorInfo[] = [];
   try {
-    graphTensors(model.bytes, model.graphField[1], model.graphField[2], tensors);
+    graphTensors(model.bytes, model.graph, tensors);
   } catch (e) {
     // A sub-graph decode() did not read: its tensors are malformed or name data outside the folder.
     throw new AttnlensError("BAD_MODEL", `${file}: not a valid ONNX model: ${(e as Error).message}`);
@@ -44,40 +38,14 @@ export function externalDataFiles(file: string, rel: string): string[] {
   return [...out].sort();
 }
 
-/** Every TensorProto of a GraphProto: initializers, and those in node attributes, recursively. */
-function graphTensors(buf: Uint8Array, start: number, end: number, out: TensorInfo[]): void {
-  const r = new ProtoReader(buf, start, end);
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    if (wire !== WireType.LengthDelimited) {
-      r.skip(wire);
-      continue;
+/** Every TensorProto of a graph: initializers, and those in node attributes, sub-graphs included. */
+function graphTensors(buf: Uint8Array, graph: OnnxGraph, out: TensorInfo[]): void {
+  out.push(...graph.initializers.values());
+  for (const node of graph.nodes)
+    for (const a of node.attributes.values()) {
+      if (a.t) out.push(a.t);
+      if (a.tensors) out.push(...a.tensors);
+      for (const [s, e] of [...(a.graphSpan ? [a.graphSpan] : []), ...(a.graphSpans ?? [])])
+        graphTensors(buf, readGraph(buf, s, e), out);
     }
-    const [s, e] = r.span();
-    if (field === GraphField.initializer) out.push(readTensor(buf, s, e));
-    else if (field === GraphField.node) nodeTensors(buf, s, e, out);
-  }
-}
-
-function nodeTensors(buf: Uint8Array, start: number, end: number, out: TensorInfo[]): void {
-  const r = new ProtoReader(buf, start, end);
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    if (field !== NodeField.attribute || wire !== WireType.LengthDelimited) {
-      r.skip(wire);
-      continue;
-    }
-    const [s, e] = r.span();
-    const a = new ProtoReader(buf, s, e);
-    while (!a.done) {
-      const [f, w] = a.tag();
-      if (w !== WireType.LengthDelimited) {
-        a.skip(w);
-        continue;
-      }
-      const [as, ae] = a.span();
-      if (f === AttributeField.t || f === ATTRIBUTE_TENSORS) out.push(readTensor(buf, as, ae));
-      else if (f === AttributeField.g || f === ATTRIBUTE_GRAPHS) graphTensors(buf, as, ae, out);
-    }
-  }
 }
