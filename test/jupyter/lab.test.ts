@@ -13,24 +13,24 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTNLENS_MIME as MIME } from "../../widgets/src/mime";
-import { type Browser, launchChromium } from "./browser";
 import { appEnv, type JupyterApp } from "./jupyterApp";
 import {
-  collectErrors,
+  closeSession,
   command,
   drawnSize,
   errorOutputs,
   fullView,
-  kernelIdle,
   kernelStatus,
+  openAndRunAll,
   openNotebook,
+  type Session,
   type Stage,
   stage,
   start,
   TUTORIAL,
   views,
 } from "./lab";
-import { EXTENSION_NAME, ensureBuilt, PYTHON, ROOT, removeTempDirs } from "./setup";
+import { EXTENSION_NAME, ensureBuilt, PYTHON, ROOT } from "./setup";
 
 /** An output drawn by Lab's own SVG or image renderer (the static fallback). */
 const STATIC = ".jp-OutputArea-output.jp-RenderedSVG, .jp-OutputArea-output.jp-RenderedImage";
@@ -42,8 +42,8 @@ interface SavedOutput {
 
 describe("attnlens in a real JupyterLab", () => {
   let s: Stage;
+  const run: Partial<Session> = {};
   let app: JupyterApp;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   let showCells: number;
@@ -51,23 +51,12 @@ describe("attnlens in a real JupyterLab", () => {
   beforeAll(async () => {
     ensureBuilt("kernel-lib", "widgets", "labextension");
     s = await stage();
-    [app, browser] = await Promise.all([start("lab", s), launchChromium()]);
-    page = await browser.newPage();
-    errors = collectErrors(page);
-    if (process.env.ATTNLENS_DEBUG) page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
-    await openNotebook(page, app, TUTORIAL);
-    await command(page, "notebook:run-all-cells");
-    await kernelIdle(page, 120_000);
+    ({ app, page, errors } = await openAndRunAll(run, "lab", s, TUTORIAL));
     const source = JSON.parse(readFileSync(path.join(s.root, TUTORIAL), "utf8")) as { cells: { source: string[] }[] };
     showCells = source.cells.filter((c) => /attnlens\.show\w*\(/.test(c.source.join(""))).length;
   }, 240_000);
 
-  afterAll(async () => {
-    if (process.env.ATTNLENS_DEBUG) console.log(app?.log());
-    await browser?.close();
-    await app?.stop();
-    removeTempDirs();
-  });
+  afterAll(() => closeSession(run));
 
   it("runs every cell on the attnlens kernel and draws every view", async () => {
     expect(await errorOutputs(page)).toEqual([]);
@@ -167,6 +156,7 @@ describe("attnlens in a real JupyterLab", () => {
     });
     expect(off.status, off.stderr).toBe(0);
     app = await start("lab", s);
+    run.app = app; // closeSession stops the restarted server
     errors.length = 0;
     await openNotebook(page, app, TUTORIAL);
     const fallback = page.locator(STATIC);

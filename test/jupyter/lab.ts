@@ -7,8 +7,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
+import { type Browser, launchChromium } from "./browser";
 import { type AppKind, type JupyterApp, startJupyterApp } from "./jupyterApp";
-import { PYTHON, ROOT, setupJupyterData, tempDir } from "./setup";
+import { PYTHON, ROOT, removeTempDirs, setupJupyterData, tempDir } from "./setup";
 
 /** A tutorial that draws every kind of view from a bundled demo model (no files beside it). */
 export const TUTORIAL = "02-heatmaps.ipynb";
@@ -102,6 +103,39 @@ export async function openNotebook(page: Page, app: JupyterApp, file: string): P
   });
   await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ timeout: 60_000 });
   await kernelIdle(page);
+}
+
+/** A running app and a Chromium page on it, whose console errors are collected as they come. */
+export interface Session {
+  app: JupyterApp;
+  browser: Browser;
+  page: Page;
+  errors: string[];
+}
+
+/**
+ * Starts the app and Chromium together, opens `file` on a fresh page and runs all its cells. Fills
+ * `into` as it goes, so closeSession(into) stops what started even when a step fails.
+ */
+export async function openAndRunAll(into: Partial<Session>, kind: AppKind, s: Stage, file: string): Promise<Session> {
+  const [app, browser] = await Promise.all([start(kind, s), launchChromium()]);
+  Object.assign(into, { app, browser });
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  Object.assign(into, { page, errors });
+  if (process.env.ATTNLENS_DEBUG) page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
+  await openNotebook(page, app, file);
+  await command(page, "notebook:run-all-cells");
+  await kernelIdle(page, 120_000);
+  return { app, browser, page, errors };
+}
+
+/** Closes what openAndRunAll started (whatever part of it did start) and the temporary folders. */
+export async function closeSession(session: Partial<Session> | undefined): Promise<void> {
+  if (process.env.ATTNLENS_DEBUG) console.log(session?.app?.log());
+  await session?.browser?.close();
+  await session?.app?.stop();
+  removeTempDirs();
 }
 
 /** The current notebook's kernel status, as the page knows it ("idle", "busy", "dead", …). */

@@ -6,49 +6,33 @@
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, launchChromium } from "./browser";
-import type { JupyterApp } from "./jupyterApp";
 import {
-  collectErrors,
-  command,
+  closeSession,
   drawnSize,
   errorOutputs,
   fullView,
-  kernelIdle,
   kernelStatus,
-  openNotebook,
+  openAndRunAll,
+  type Session,
   stage,
-  start,
   TUTORIAL,
   views,
 } from "./lab";
-import { ensureBuilt, removeTempDirs } from "./setup";
+import { ensureBuilt } from "./setup";
 
 describe("attnlens in a real Notebook 7", () => {
-  let app: JupyterApp;
-  let browser: Browser;
+  const run: Partial<Session> = {};
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
     ensureBuilt("kernel-lib", "widgets", "labextension");
     const s = await stage();
-    [app, browser] = await Promise.all([start("notebook", s), launchChromium()]);
-    page = await browser.newPage();
-    errors = collectErrors(page);
-    if (process.env.ATTNLENS_DEBUG) page.on("console", (m) => console.log(`[page ${m.type()}] ${m.text()}`));
-    await openNotebook(page, app, TUTORIAL);
+    ({ page, errors } = await openAndRunAll(run, "notebook", s, TUTORIAL));
     expect(page.url()).toContain(`/notebooks/${path.basename(TUTORIAL)}`);
-    await command(page, "notebook:run-all-cells");
-    await kernelIdle(page, 120_000);
   }, 240_000);
 
-  afterAll(async () => {
-    if (process.env.ATTNLENS_DEBUG) console.log(app?.log());
-    await browser?.close();
-    await app?.stop();
-    removeTempDirs();
-  });
+  afterAll(() => closeSession(run));
 
   it("runs the tutorial and draws its views", async () => {
     expect(await errorOutputs(page)).toEqual([]);
