@@ -6,6 +6,7 @@
  * Q, K, V are [B, N, S|T, H] float32; the result is written back as [B, S, N·Hv].
  */
 import type { GraphEmitter } from "../onnx/emitter";
+import type { OnnxNode } from "../onnx/model";
 
 /** Reshape [B, S, N·H] → [B, S, N, H] → Transpose → [B, N, S, H]. */
 export function splitHeads(e: GraphEmitter, x: string, heads: number): string {
@@ -17,6 +18,27 @@ export function splitHeads(e: GraphEmitter, x: string, heads: number): string {
 export function mergeHeads(e: GraphEmitter, x: string, output?: string): string {
   const t = e.op("Transpose", [x], { perm: { ints: [0, 2, 1, 3] } });
   return e.op("Reshape", [t, e.i64([0, 0, -1])], undefined, output);
+}
+
+/**
+ * Keys and values after the cache: the past [B, N, P, H] before the new [B, N, T, H] along the
+ * sequence, also written to the node's present outputs (its outputs 1 and 2) where it has them.
+ */
+export function withCache(
+  e: GraphEmitter,
+  node: OnnxNode,
+  k: string,
+  v: string,
+  pastKey: string | null | undefined,
+  pastValue: string | null | undefined,
+): [string, string] {
+  if (pastKey && pastValue) {
+    k = e.op("Concat", [pastKey, k], { axis: { i: 2 } });
+    v = e.op("Concat", [pastValue, v], { axis: { i: 2 } });
+  }
+  if (node.outputs[1]) e.op("Identity", [k], undefined, node.outputs[1]);
+  if (node.outputs[2]) e.op("Identity", [v], undefined, node.outputs[2]);
+  return [k, v];
 }
 
 /** Repeats each of the Nkv key/value heads N/Nkv times (grouped-query attention) → [B, N, T, H]. */

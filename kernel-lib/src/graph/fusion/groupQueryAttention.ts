@@ -7,7 +7,7 @@
  */
 import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, type OnnxNode } from "../onnx/model";
-import { attend, repeatKv, splitHeads } from "./core";
+import { attend, repeatKv, splitHeads, withCache } from "./core";
 import type { FusedContext } from "./fusedContext";
 import { causalMask } from "./masks";
 
@@ -58,12 +58,7 @@ export function decomposeGroupQueryAttention(e: GraphEmitter, node: OnnxNode, _c
   }
   let kh = splitHeads(e, k, kvHeads);
   let vh = splitHeads(e, v, kvHeads);
-  if (pastKey && pastValue) {
-    kh = e.op("Concat", [pastKey, kh], { axis: { i: 2 } });
-    vh = e.op("Concat", [pastValue, vh], { axis: { i: 2 } });
-  }
-  if (node.outputs[1]) e.op("Identity", [kh], undefined, node.outputs[1]);
-  if (node.outputs[2]) e.op("Identity", [vh], undefined, node.outputs[2]);
+  [kh, vh] = withCache(e, node, kh, vh, pastKey, pastValue);
   const qh = splitHeads(e, q, heads);
   const groups = heads / kvHeads;
   const window = attrInt(node, "local_window_size", -1);

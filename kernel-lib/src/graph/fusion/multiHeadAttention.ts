@@ -6,7 +6,7 @@
  */
 import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, type OnnxNode } from "../onnx/model";
-import { attend, splitHeads } from "./core";
+import { attend, splitHeads, withCache } from "./core";
 import type { FusedContext } from "./fusedContext";
 import { causalMask, indexMask, rawMask } from "./masks";
 import { staticRank } from "./rank";
@@ -48,12 +48,7 @@ export function decomposeMultiHeadAttention(e: GraphEmitter, node: OnnxNode, ctx
   } else {
     return `its query/key ranks (${qRank}/${kRank}) match none of the documented layouts`;
   }
-  if (pastKey && pastValue) {
-    k = e.op("Concat", [pastKey, k], { axis: { i: 2 } });
-    v = e.op("Concat", [pastValue, v], { axis: { i: 2 } });
-  }
-  if (node.outputs[1]) e.op("Identity", [k], undefined, node.outputs[1]);
-  if (node.outputs[2]) e.op("Identity", [v], undefined, node.outputs[2]);
+  [k, v] = withCache(e, node, k, v, pastKey, pastValue);
 
   const additive: string[] = [];
   const fill = attrFloat(node, "mask_filter_value") ?? -10000;

@@ -17,7 +17,7 @@ import { elemTypeOf } from "../onnx/elemType";
 import type { GraphEmitter } from "../onnx/emitter";
 import { attrFloat, attrInt, type OnnxNode } from "../onnx/model";
 import { DataType } from "../onnx/schema";
-import { attend, splitHeads } from "./core";
+import { attend, splitHeads, withCache } from "./core";
 import type { FusedContext } from "./fusedContext";
 import { causalMask } from "./masks";
 import { staticRank } from "./rank";
@@ -47,12 +47,7 @@ export function decomposeOnnxAttention(e: GraphEmitter, node: OnnxNode, ctx: Fus
     if (!heads || !kvHeads) return "its inputs are [B, S, D] but q_num_heads/kv_num_heads are missing";
     [q, k, v] = [splitHeads(e, query, heads), splitHeads(e, key, kvHeads), splitHeads(e, value, kvHeads)];
   } else if (rank !== 4) return "the rank of its Q cannot be told from the graph, so its layout is unknown";
-  if (pastKey && pastValue) {
-    k = e.op("Concat", [pastKey, k], { axis: { i: 2 } });
-    v = e.op("Concat", [pastValue, v], { axis: { i: 2 } });
-  }
-  if (node.outputs[1]) e.op("Identity", [k], undefined, node.outputs[1]);
-  if (node.outputs[2]) e.op("Identity", [v], undefined, node.outputs[2]);
+  [k, v] = withCache(e, node, k, v, pastKey, pastValue);
 
   const additive: string[] = [];
   if (attnMask) {
