@@ -59,12 +59,7 @@ describe.each(CASES)("KV cache %s", (name) => {
     const c = refCase(name);
     const ref = c.runs[0].extra.generate as GenerateRef;
     const { model } = await open(c);
-    const seen: number[][] = [];
-    const run = model.run.bind(model);
-    model.run = (feeds: Record<string, ort.Tensor>, o) => {
-      seen.push([...feeds.input_ids.dims]);
-      return run(feeds, o);
-    };
+    const seen = inputIdShapes(model);
     const engine = new SingleFileEngine(model, "decoder", name);
     const g = await greedyCausal(engine, ref.prompt, { maxNewTokens: ref.generated.length, eos: new Set(ref.eos) });
     expect(g.generated).toEqual(ref.generated);
@@ -78,6 +73,17 @@ describe.each(CASES)("KV cache %s", (name) => {
     }
   });
 });
+
+/** Records the input_ids shape of every run the model is given (what the session is fed per step). */
+function inputIdShapes(model: AttentionModel): number[][] {
+  const seen: number[][] = [];
+  const run = model.run.bind(model);
+  model.run = (feeds: Record<string, ort.Tensor>, o) => {
+    seen.push([...feeds.input_ids.dims]);
+    return run(feeds, o);
+  };
+  return seen;
+}
 
 describe("KV cache: transformers.js's decoder-only layout", () => {
   it("a folder holding decoder_model_merged.onnx loads as a decoder whose sites are labelled once", async () => {
@@ -121,12 +127,7 @@ describe("KV cache without the cache", () => {
     const c = refCase("llama-kv");
     const ref = c.runs[0].extra.generate as GenerateRef;
     const { model } = await open(c);
-    const seen: number[][] = [];
-    const run = model.run.bind(model);
-    model.run = (feeds: Record<string, ort.Tensor>, o) => {
-      seen.push([...feeds.input_ids.dims]);
-      return run(feeds, o);
-    };
+    const seen = inputIdShapes(model);
     const engine = new SingleFileEngine(model, "decoder", "llama-kv");
     const o = { maxNewTokens: ref.generated.length, eos: new Set(ref.eos), cache: false };
     const g = await greedyCausal(engine, ref.prompt, o);
