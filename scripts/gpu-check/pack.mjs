@@ -83,7 +83,17 @@ function stagePackages(dest) {
     const traceFile = path.join(os.tmpdir(), `attnlens-gpu-trace-${process.pid}-${bench}.txt`);
     const r = spawnSync(
       process.execPath,
-      ["--require", path.join(here, "trace-requires.cjs"), path.join(here, "worker.mjs"), root, "cpu", bench, "16", "1", "1"],
+      [
+        "--require",
+        path.join(here, "trace-requires.cjs"),
+        path.join(here, "worker.mjs"),
+        root,
+        "cpu",
+        bench,
+        "16",
+        "1",
+        "1",
+      ],
       { encoding: "utf8", env: { ...process.env, ATTNLENS_TRACE_FILE: traceFile } },
     );
     if (r.status !== 0) fail(`the traced ${bench} run failed: ${(r.stdout + r.stderr).trim().slice(-600)}`);
@@ -143,7 +153,8 @@ function copyPackage(dir, to, pj) {
     (pj.name === "onnxruntime-node" &&
       (/^(lib|script)(\/|$)/.test(rel) ||
         (rel.startsWith("bin/napi-v6/") && !isOnPath(rel, `bin/napi-v6/${PLATFORM_DIR}`)) ||
-        rel === `bin/napi-v6/${PLATFORM_DIR}/libonnxruntime.so.1`)); // travels compressed on its own
+        rel === `bin/napi-v6/${PLATFORM_DIR}/libonnxruntime.so.1` || // travels compressed on its own
+        /libonnxruntime_providers_/.test(rel))); // CUDA/TensorRT: hundreds of MB, see docs/gpu-check.md
   for (const entry of top) {
     const src = path.join(dir, entry);
     if (!fs.existsSync(src)) continue;

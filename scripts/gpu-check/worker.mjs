@@ -118,7 +118,13 @@ async function inGraph(ort, lib, bytes, tokens, reps, common) {
   await graph.release();
 }
 
+/** The error on one line, without onnxruntime's source locations or attnlens's advice to add "cpu". */
 function oneLine(e) {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(/\s+/g, " ").trim().slice(0, 400);
+  return (e instanceof Error ? e.message : String(e))
+    .replace(/\s+/g, " ")
+    .replace(/^no execution provider could run this model: \w+: /, "")
+    .replace(/ add "cpu" to the providers list.*$/, "")
+    .replace(/\/onnxruntime_src\/\S+ .*? was false\. /, "")
+    .trim()
+    .slice(0, 400);
 }
