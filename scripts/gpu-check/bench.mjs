@@ -54,6 +54,8 @@ const report = {
   cuda: { ...facts.cuda, env: undefined },
   providers: {},
   rows: [],
+  /** Each (provider, benchmark) part: its time limit and the seconds it took. */
+  parts: [],
   totalS: null,
 };
 
@@ -61,13 +63,16 @@ const jobs = providers.flatMap((provider) => ["extraction", "ingraph"].map((benc
 for (let i = 0; i < jobs.length; i++) {
   const { provider, bench } = jobs[i];
   const skip = facts.skip[provider];
-  const left = (deadline - Date.now()) / 1000 - RESERVE_S * (jobs.length - i - 1);
+  const toCome = jobs.slice(i + 1).filter((j) => !facts.skip[j.provider]).length;
+  const left = (deadline - Date.now()) / 1000 - RESERVE_S * toCome;
+  const partStart = Date.now();
   const limitS = Math.min(plan.limitS[bench], Math.floor(left));
   let outcome;
   if (skip) outcome = { rows: [], reason: `not tried: ${skip}` };
   else if (limitS < 5) outcome = { rows: [], reason: "not run: the 5-minute budget was spent by the parts before" };
   else outcome = await runWorker(provider, bench, limitS);
   report.providers[provider] = { ...report.providers[provider], [bench]: outcome.reason ?? "ran" };
+  report.parts.push({ provider, bench, limitS: skip ? 0 : limitS, seconds: (Date.now() - partStart) / 1000 });
   report.rows.push(...outcome.rows.map((r) => ({ ...r, ok: true })));
   const measured = new Set(outcome.rows.map((r) => r.tokens));
   for (const tokens of plan.tokens.filter((t) => !measured.has(t))) {

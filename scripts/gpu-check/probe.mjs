@@ -114,7 +114,7 @@ function cudaPath({ ortDir, ldcache, baseLd, driverDirs, libcuda }) {
   }
   if (!found) {
     out.reason =
-      "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so + _shared.so, ~400 MB, too big for the bundle) " +
+      "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so + _shared.so, hundreds of MB, too big for the bundle) " +
       "is not here: put them in a folder named by ORT_CUDA_PROVIDER_DIR (docs/gpu-check.md)";
     return out;
   }

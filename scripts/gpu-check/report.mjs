@@ -24,10 +24,10 @@ export function renderMarkdown(r) {
       .map(([k, v]) => `${k} ${v ? "found" : "missing"}`)
       .join(", ")}.`,
     "",
-    "| provider | extraction | in-graph metrics |",
+    "| provider | extraction (time of limit) | in-graph metrics (time of limit) |",
     "| --- | --- | --- |",
     ...Object.entries(r.providers).map(
-      ([p, st]) => `| ${p} | ${esc(st.extraction ?? "—")} | ${esc(st.ingraph ?? "—")} |`,
+      ([p, st]) => `| ${p} | ${status(r, p, "extraction", st)} | ${status(r, p, "ingraph", st)} |`,
     ),
     "",
     `## Extraction: BERT-base shape (${r.plan.layers} layers × 12 heads, hidden 768), plain inference vs every map exposed and copied to the host`,
@@ -56,6 +56,13 @@ export function renderMarkdown(r) {
     "",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** What a part did, and how long it took against its limit. */
+function status(r, provider, bench, st) {
+  const part = r.parts?.find((x) => x.provider === provider && x.bench === bench);
+  const time = part?.limitS ? ` (${fmt(part.seconds, 0)} s of ${part.limitS} s)` : "";
+  return `${esc(st[bench] ?? "—")}${time}`;
 }
 
 function rowsOf(r, bench) {
