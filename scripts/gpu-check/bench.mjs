@@ -101,6 +101,7 @@ function runWorker(provider, bench, limitS) {
     });
     const rows = [];
     let error = null;
+    let lastStage = "starting";
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -116,6 +117,7 @@ function runWorker(provider, bench, limitS) {
         }
         if (msg.kind === "row") rows.push(msg);
         if (msg.kind === "error") error = msg.reason;
+        if (msg.kind === "stage") lastStage = msg.what;
       }
     });
     child.stderr.on("data", (d) => {
@@ -129,7 +131,7 @@ function runWorker(provider, bench, limitS) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       let reason = null;
-      if (timedOut) reason = `no answer within ${limitS} s: stopped`;
+      if (timedOut) reason = `not done within ${limitS} s (at: ${lastStage}): stopped`;
       else if (error) reason = error;
       else if (code !== 0) {
         const last = stderr.trim().split("\n").filter(Boolean).slice(-2).join(" ").replace(/\s+/g, " ");

@@ -5,8 +5,9 @@
 //
 // <app-dir> holds node_modules/attnlens (the bundle's app/, or the repository root). Prints one JSON
 // object per line on stdout: {"kind":"row", …} per token count as soon as it is measured, then
-// {"kind":"done"}; a failure prints {"kind":"error","reason":…} and exits 1. The model is made
-// here (BERT-base shape, seeded random weights), never shipped.
+// {"kind":"done"}; {"kind":"stage"} lines say how far it got; a failure prints
+// {"kind":"error","reason":…} and exits 1. The model is made here (BERT-base shape, seeded random
+// weights), never shipped.
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { bertFeeds, median, timed } from "../../bench/common.mjs";
@@ -14,12 +15,15 @@ import { bertFeeds, median, timed } from "../../bench/common.mjs";
 const [appDir, provider, bench, tokensArg, repsArg, layersArg] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(appDir), "package.json"));
 const emit = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+/** Where the worker is, so a part stopped at its time limit says how far it got. */
+const stage = (what) => emit({ kind: "stage", what });
 
 try {
   const ort = require("onnxruntime-node");
   const lib = require("attnlens");
   const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
   const shape = { ...BERT_BASE, layers: Number(layersArg) };
+  stage("building the model");
   const bytes = bertLikeModel(shape);
   const tokens = tokensArg.split(",").map(Number);
   const reps = Number(repsArg);
@@ -35,17 +39,21 @@ try {
 
 /** Plain inference against inference with every map exposed and copied to the host, same provider. */
 async function extraction(ort, lib, bytes, tokens, reps, common) {
+  stage("creating sessions");
   let t0 = performance.now();
   // Strict: only the provider under test, so a failure is this row's reason, not a silent CPU run.
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: [provider], logSeverityLevel: 4 });
   const model = await lib.openModel(bytes, { providers: [provider] });
   const startS = (performance.now() - t0) / 1000;
+  stage(`sessions ready in ${startS.toFixed(1)} s`);
   for (const T of tokens) {
     const feeds = bertFeeds(ort, T);
+    stage(`first runs at ${T} tokens`);
     t0 = performance.now();
     await plain.run(feeds);
     const first = await model.run(feeds);
     const firstS = (performance.now() - t0) / 1000;
+    stage(`timing ${reps} runs at ${T} tokens (first run ${firstS.toFixed(1)} s)`);
     const a = [];
     const b = [];
     for (let i = 0; i < reps; i++) {
@@ -76,17 +84,21 @@ async function extraction(ort, lib, bytes, tokens, reps, common) {
 
 /** `measure()` (metrics and rollout computed in the graph) against `run()` + host `analyzeResult`. */
 async function inGraph(ort, lib, bytes, tokens, reps, common) {
+  stage("creating sessions");
   let t0 = performance.now();
   const maps = await lib.openModel(bytes, { providers: [provider] });
   const graph = await lib.openModel(bytes, { providers: [provider], inGraphMetrics: true });
   const startS = (performance.now() - t0) / 1000;
+  stage(`sessions ready in ${startS.toFixed(1)} s`);
   for (const T of tokens) {
     const feeds = bertFeeds(ort, T);
+    stage(`first runs at ${T} tokens`);
     t0 = performance.now();
     const result = await maps.run(feeds);
     const host = lib.analyzeResult(result);
     const measured = await graph.measure(feeds, { rollout: true });
     const firstS = (performance.now() - t0) / 1000;
+    stage(`timing ${reps} runs at ${T} tokens (first runs ${firstS.toFixed(1)} s)`);
     const agreement = lib.metricsAgreement(measured, host);
     const mapBytes = result.sites.reduce((n, s) => n + s.data.byteLength, 0);
     const t = { host: [], measure: [], measureRollout: [] };
