@@ -146,6 +146,21 @@ describe("GPU check bundle and run.sh", () => {
     expect(r.stdout).toMatch(/^\| cuda \| — \| 128 \| — .*\| not tried: [^|]+ \|$/m);
   });
 
+  it("pack refuses a bad argument, and a bundle over the limit, leaving none behind", () => {
+    const pack = (...argv: string[]) =>
+      spawnSync(process.execPath, [path.join(root, "scripts/gpu-check/pack.mjs"), ...argv], { encoding: "utf8" });
+    const bad = pack("--outdir", "x");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(
+      'pack: unknown argument "--outdir": use --out DIR, --node PATH, --vulkan PATH, --max-mib N\n',
+    );
+    const small = path.join(work, "small");
+    const over = pack("--out", small, "--max-mib", "20");
+    expect(over.status).toBe(1);
+    expect(over.stderr).toMatch(/^pack: the bundle is 3\d\.\d MiB, over the 20 MiB a GPU machine accepts\n$/);
+    expect(fs.existsSync(small)).toBe(false);
+  }, 300_000);
+
   it("refuses a missing or altered bundle with one line naming what to do", () => {
     const missing = spawnSync(
       "bash",

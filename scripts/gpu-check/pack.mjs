@@ -24,12 +24,16 @@ const root = path.resolve(here, "../..");
 const MIB = 2 ** 20;
 const PLATFORM_DIR = `${process.platform}/${process.arch}`;
 
-const args = parseArgs(process.argv.slice(2));
-const outDir = path.resolve(args.out ?? path.join(root, ".gpu-bundle"));
-const limit = Number(args["max-mib"] ?? 64) * MIB;
 const cacheDir = path.join(root, ".cache", "gpu-check");
+let args;
+let outDir;
+let limit;
 
 try {
+  args = parseArgs(process.argv.slice(2));
+  outDir = path.resolve(args.out ?? path.join(root, ".gpu-bundle"));
+  limit = Number(args["max-mib"] ?? 64) * MIB;
+  if (!(limit > 0)) fail(`--max-mib must be a positive number of MiB, not "${args["max-mib"]}"`);
   main();
 } catch (e) {
   process.stderr.write(`pack: ${e instanceof Error ? e.message : e}\n`);
@@ -63,7 +67,12 @@ function main() {
     };
     fs.writeFileSync(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, "SHA256SUMS"), files.map((f) => `${f.sha256}  ${f.path}\n`).join(""));
-    checkSize(manifest);
+    try {
+      checkSize(manifest);
+    } catch (e) {
+      fs.rmSync(outDir, { recursive: true, force: true }); // no bundle that a GPU machine would refuse
+      throw e;
+    }
     const line = (f) => `  ${f.path.padEnd(24)} ${(f.bytes / MIB).toFixed(1).padStart(6)} MiB`;
     process.stdout.write(
       `${files.map(line).join("\n")}\n` +
