@@ -1,0 +1,122 @@
+/**
+ * The opt-in per input × head rows (`--rows`): buffered between checkpoints and written, at each
+ * checkpoint, as one part file DIR/rows/part-<first record>.parquet (before state.json, so a part
+ * never holds rows the checkpoint has not counted: a resumed run rewrites the same part). At the
+ * end the parts become one DIR/rows.parquet, one row group per part, read one part at a time.
+ * hyparquet-writer (pure JavaScript) writes them.
+ */
+
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import { replaceFileInDir } from "../../output/files/replaceFile";
+import { CORPUS_METRICS, type HeadValues } from "../aggregate/headAggregate";
+
+interface Column {
+  name: string;
+  data: unknown[];
+  type: "INT32" | "STRING" | "DOUBLE";
+  nullable?: boolean;
+}
+/** The part of hyparquet-writer / hyparquet (ES modules, loaded with a real import()) used here. */
+interface Writer {
+  parquetWriteBuffer(o: { columnData: Column[] }): ArrayBuffer;
+  fileWriter(file: string): unknown;
+  schemaFromColumnData(o: { columnData: Column[] }): unknown;
+  ParquetWriter: new (o: {
+    writer: unknown;
+    schema: unknown;
+  }) => {
+    write(o: { columnData: Column[] }): void | Promise<void>;
+    finish(): void | Promise<void>;
+  };
+}
+interface Reader {
+  asyncBufferFromFile(file: string): Promise<unknown>;
+  parquetReadObjects(o: { file: unknown }): Promise<Record<string, unknown>[]>;
+}
+
+export const ROWS_FILE = "rows.parquet";
+const PARTS = "rows";
+
+export class RowsWriter {
+  private line: number[] = [];
+  private site: string[] = [];
+  private head: number[] = [];
+  private pattern: string[] = [];
+  private values = CORPUS_METRICS.map(() => [] as (number | null)[]);
+
+  constructor(private readonly dir: string) {}
+
+  /** Removes the parts and rows.parquet of an earlier run (--restart). */
+  static clear(dir: string): void {
+    const parts = path.join(dir, PARTS);
+    if (existsSync(parts))
+      for (const f of readdirSync(parts)) if (/^part-\d+\.parquet$/.test(f)) rmSync(path.join(parts, f));
+    rmSync(path.join(dir, ROWS_FILE), { force: true });
+  }
+
+  add(line: number, site: string, head: number, values: HeadValues, pattern: string): void {
+    this.line.push(line);
+    this.site.push(site);
+    this.head.push(head);
+    this.pattern.push(pattern);
+    CORPUS_METRICS.forEach((m, k) => this.values[k].push(values[m] ?? null));
+  }
+
+  private columns(): Column[] {
+    return [
+      { name: "line", data: this.line, type: "INT32" },
+      { name: "site", data: this.site, type: "STRING" },
+      { name: "head", data: this.head, type: "INT32" },
+      ...CORPUS_METRICS.map((m, k): Column => ({ name: m, data: this.values[k], type: "DOUBLE", nullable: true })),
+      { name: "pattern", data: this.pattern, type: "STRING" },
+    ];
+  }
+
+  /** Writes the buffered rows as the part that starts at record `first` (a no-op when empty). */
+  async flush(first: number): Promise<void> {
+    if (this.line.length === 0) return;
+    const w = (await import("hyparquet-writer")) as unknown as Writer;
+    const parts = path.join(this.dir, PARTS);
+    mkdirSync(parts, { recursive: true });
+    const bytes = new Uint8Array(w.parquetWriteBuffer({ columnData: this.columns() }));
+    replaceFileInDir(parts, `part-${String(first).padStart(12, "0")}.parquet`, bytes);
+    this.line = [];
+    this.site = [];
+    this.head = [];
+    this.pattern = [];
+    this.values = CORPUS_METRICS.map(() => []);
+  }
+
+  /** Joins the parts into DIR/rows.parquet (then removes them). */
+  static async join(dir: string): Promise<void> {
+    const parts = path.join(dir, PARTS);
+    const files = existsSync(parts)
+      ? readdirSync(parts)
+          .filter((f) => /^part-\d+\.parquet$/.test(f))
+          .sort()
+      : [];
+    const w = (await import("hyparquet-writer")) as unknown as Writer;
+    const r = (await import("hyparquet")) as unknown as Reader;
+    const temp = path.join(dir, `.${ROWS_FILE}.${randomBytes(6).toString("hex")}.tmp`);
+    let writer: InstanceType<Writer["ParquetWriter"]> | null = null;
+    for (const f of files) {
+      const rows = await r.parquetReadObjects({ file: await r.asyncBufferFromFile(path.join(parts, f)) });
+      const part = new RowsWriter(dir);
+      for (const row of rows) {
+        const values: HeadValues = {};
+        for (const m of CORPUS_METRICS) values[m] = row[m] as number | null;
+        part.add(row.line as number, row.site as string, row.head as number, values, row.pattern as string);
+      }
+      const columnData = part.columns();
+      writer ??= new w.ParquetWriter({ writer: w.fileWriter(temp), schema: w.schemaFromColumnData({ columnData }) });
+      await writer.write({ columnData });
+    }
+    if (!writer) return;
+    await writer.finish();
+    renameSync(temp, path.join(dir, ROWS_FILE));
+    for (const f of files) rmSync(path.join(parts, f));
+    rmdirSync(parts);
+  }
+}
