@@ -20,6 +20,7 @@ const OPTIONS = {
   "checkpoint-every": { type: "string" },
   limit: { type: "string" },
   restart: { type: "boolean" },
+  "no-patterns": { type: "boolean" },
   engine: { type: "string" },
   address: { type: "string" },
   providers: { type: "string" },
@@ -40,7 +41,7 @@ export const corpusCommand: Command = {
   name: "corpus",
   usage:
     "attnlens corpus SOURCE DATA --out DIR [--field text] [--pair-field F] [--target-field F] [--batch N]\n" +
-    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--checkpoint-every N] [--limit N] [--restart]\n" +
+    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]\n" +
     "         [--engine local|ray [--address ADDR]] [--providers cuda,cpu] [--quantized] [--offline]",
   summary:
     "per-head statistics of a model over a corpus (DATA: .txt, .jsonl, .parquet or .arrow) → DIR/summary.json " +
@@ -59,6 +60,7 @@ export const corpusCommand: Command = {
     ["--checkpoint-every N", "write DIR/state.json every N batches (default 20); a rerun continues from it"],
     ["--limit N", "read at most N records of DATA (skipped ones included)"],
     ["--restart", "ignore DIR/state.json and start over"],
+    ["--no-patterns", "skip the pattern classifier (faster; no pattern counts)"],
     ["--engine local|ray", "run here (default) or on a Ray cluster (--address ADDR)"],
     ["--providers LIST", "execution providers to try in order (default: cuda, webgpu, cpu)"],
   ],
@@ -84,6 +86,7 @@ export const corpusCommand: Command = {
       limit: count("limit", values.limit),
       checkpointEvery: count("checkpoint-every", values["checkpoint-every"]),
       restart: values.restart === true,
+      patterns: values["no-patterns"] !== true,
       rows: rows === "parquet",
       modelName: source,
       fields: { text: str(values.field), pair: str(values["pair-field"]), target: str(values["target-field"]) },

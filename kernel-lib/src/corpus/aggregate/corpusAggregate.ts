@@ -4,7 +4,7 @@
  * of disjoint parts of a corpus merge exactly (Ray shards, or a resumed run's checkpoint).
  */
 import type { AttentionKind, Stack } from "../../result/types";
-import { HeadAggregate, type HeadAggregateJson, type HeadSummary } from "./headAggregate";
+import { HeadAggregate, type CorpusHeadAggregateJson, type CorpusHeadSummary } from "./headAggregate";
 
 /** At most this many problems are kept, those with the lowest line numbers. */
 export const MAX_PROBLEMS = 100;
@@ -39,12 +39,12 @@ export interface CorpusCounts {
 
 /** The raw aggregate as JSON (the body of DIR/state.json). */
 export interface CorpusAggregateJson extends CorpusCounts {
-  sites: (CorpusSiteLabel & { heads: HeadAggregateJson[] })[];
+  sites: (CorpusSiteLabel & { heads: CorpusHeadAggregateJson[] })[];
 }
 
 /** The per-head summaries, as in DIR/summary.json. */
 export interface CorpusSiteSummary extends CorpusSiteLabel {
-  heads: HeadSummary[];
+  heads: CorpusHeadSummary[];
 }
 
 export class CorpusAggregate {

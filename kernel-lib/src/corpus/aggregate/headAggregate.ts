@@ -2,7 +2,7 @@
  * Everything aggregated for one head over a corpus: one MetricAggregate per corpus metric, how often
  * each pattern label and mixture component was seen, and probe pass counts. Merges exactly.
  */
-import { MetricAggregate, type MetricAggregateJson, type MetricStats } from "./metricAggregate";
+import { MetricAggregate, type CorpusMetricAggregateJson, type CorpusMetricStats } from "./metricAggregate";
 
 /** The per-input head metrics a corpus aggregates, each with `attnlens metrics`' per-head definition. */
 export const CORPUS_METRICS = [
@@ -24,26 +24,26 @@ export const CORPUS_METRICS = [
 export type CorpusMetric = (typeof CORPUS_METRICS)[number];
 
 /** Pass count of one probe rule over the inputs it applied to. */
-export interface ProbeCount {
+export interface CorpusProbeCount {
   pass: number;
   n: number;
 }
 
 /** Label → count tables of one head. */
-export interface HeadCounts {
+export interface CorpusHeadCounts {
   /** Pattern label (diagonal, previous, …, mixed) → inputs that got it. */
   patterns: Record<string, number>;
   /** Mixture component (a pattern, or "sink") → inputs whose mixture had it. */
   mixtures: Record<string, number>;
   /** Probe rule → passes and inputs it applied to. */
-  probes: Record<string, ProbeCount>;
+  probes: Record<string, CorpusProbeCount>;
 }
 
 /** One head's raw aggregates, as stored in DIR/state.json. */
-export type HeadAggregateJson = { head: number } & Record<CorpusMetric, MetricAggregateJson> & HeadCounts;
+export type CorpusHeadAggregateJson = { head: number } & Record<CorpusMetric, CorpusMetricAggregateJson> & CorpusHeadCounts;
 
 /** One head's numbers in DIR/summary.json. */
-export type HeadSummary = { head: number } & Record<CorpusMetric, MetricStats> & HeadCounts;
+export type CorpusHeadSummary = { head: number } & Record<CorpusMetric, CorpusMetricStats> & CorpusHeadCounts;
 
 /** One input's value of each metric for one head; null where the input does not define it. */
 export type HeadValues = Partial<Record<CorpusMetric, number | null>>;
@@ -52,7 +52,7 @@ export class HeadAggregate {
   readonly metrics = {} as Record<CorpusMetric, MetricAggregate>;
   patterns: Record<string, number> = {};
   mixtures: Record<string, number> = {};
-  probes: Record<string, ProbeCount> = {};
+  probes: Record<string, CorpusProbeCount> = {};
 
   constructor(readonly head: number) {
     for (const m of CORPUS_METRICS) this.metrics[m] = new MetricAggregate();
@@ -86,19 +86,19 @@ export class HeadAggregate {
     }
   }
 
-  summary(): HeadSummary {
-    const out = { head: this.head } as HeadSummary;
+  summary(): CorpusHeadSummary {
+    const out = { head: this.head } as CorpusHeadSummary;
     for (const m of CORPUS_METRICS) out[m] = this.metrics[m].stats();
     return { ...out, ...this.counts() };
   }
 
-  toJSON(): HeadAggregateJson {
-    const out = { head: this.head } as HeadAggregateJson;
+  toJSON(): CorpusHeadAggregateJson {
+    const out = { head: this.head } as CorpusHeadAggregateJson;
     for (const m of CORPUS_METRICS) out[m] = this.metrics[m].toJSON();
     return { ...out, ...this.counts() };
   }
 
-  static fromJSON(j: HeadAggregateJson): HeadAggregate {
+  static fromJSON(j: CorpusHeadAggregateJson): HeadAggregate {
     const a = new HeadAggregate(j.head);
     for (const m of CORPUS_METRICS) if (j[m]) a.metrics[m].merge(MetricAggregate.fromJSON(j[m]));
     a.merge(
@@ -112,7 +112,7 @@ export class HeadAggregate {
   }
 
   /** Tables with sorted keys, so the JSON does not depend on the order inputs or shards came in. */
-  private counts(): HeadCounts {
+  private counts(): CorpusHeadCounts {
     return { patterns: sorted(this.patterns), mixtures: sorted(this.mixtures), probes: sorted(this.probes) };
   }
 }

@@ -3,17 +3,17 @@
  * update, merged with Chan et al.'s pairwise formula; min, max; a quantile sketch. Summaries
  * (std, ci95, quantiles) are read from it at the end. JSON form: docs/corpus.md.
  */
-import { QuantileSketch, SKETCH_ALPHA, type SketchJson } from "./sketch";
+import { QuantileSketch, SKETCH_ALPHA, type CorpusSketchJson } from "./sketch";
 
 /** One metric's raw aggregate as stored in DIR/state.json (the contract shared with the Ray engine). */
-export interface MetricAggregateJson {
+export interface CorpusMetricAggregateJson {
   n: number;
   mean: number;
   m2: number;
   /** null while n = 0. */
   min: number | null;
   max: number | null;
-  sketch: SketchJson;
+  sketch: CorpusSketchJson;
 }
 
 /** The quantiles every summary reports. */
@@ -24,7 +24,7 @@ export const SUMMARY_QUANTILES = ["0.05", "0.25", "0.5", "0.75", "0.95"] as cons
  * deviation, the normal-approximation 95 % interval of the mean, range and sketch quantiles (each within
  * 0.5 % relative of an exact order statistic). Fields are null when n = 0.
  */
-export interface MetricStats {
+export interface CorpusMetricStats {
   n: number;
   mean: number | null;
   /** sqrt(M2 / (n − 1)); 0 when n < 2. */
@@ -79,11 +79,11 @@ export class MetricAggregate {
     this.sketch.merge(o.sketch);
   }
 
-  stats(): MetricStats {
+  stats(): CorpusMetricStats {
     const n = this.n;
     const quantiles = Object.fromEntries(SUMMARY_QUANTILES.map((q) => [q, this.sketch.quantile(Number(q))]));
     if (n === 0) {
-      return { n, mean: null, std: null, ci95: null, min: null, max: null, quantiles } as MetricStats;
+      return { n, mean: null, std: null, ci95: null, min: null, max: null, quantiles } as CorpusMetricStats;
     }
     const std = n < 2 ? 0 : Math.sqrt(this.m2 / (n - 1));
     const half = (1.96 * std) / Math.sqrt(n);
@@ -94,11 +94,11 @@ export class MetricAggregate {
       ci95: [this.mean - half, this.mean + half],
       min: this.min,
       max: this.max,
-      quantiles: quantiles as MetricStats["quantiles"],
+      quantiles: quantiles as CorpusMetricStats["quantiles"],
     };
   }
 
-  toJSON(): MetricAggregateJson {
+  toJSON(): CorpusMetricAggregateJson {
     const some = this.n > 0;
     return {
       n: this.n,
@@ -110,7 +110,7 @@ export class MetricAggregate {
     };
   }
 
-  static fromJSON(j: MetricAggregateJson): MetricAggregate {
+  static fromJSON(j: CorpusMetricAggregateJson): MetricAggregate {
     const a = new MetricAggregate(j.sketch.alpha);
     const s = QuantileSketch.fromJSON(j.sketch);
     a.n = j.n;

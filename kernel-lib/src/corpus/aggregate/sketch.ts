@@ -11,7 +11,7 @@ export const SKETCH_ALPHA = 0.005;
 export const SKETCH_ZERO = 1e-12;
 
 /** A sketch as JSON: bucket index (as a string) → count. */
-export interface SketchJson {
+export interface CorpusSketchJson {
   alpha: number;
   zero: number;
   pos: Record<string, number>;
@@ -87,11 +87,11 @@ export class QuantileSketch {
         : -this.value(Math.min(...this.neg.keys()));
   }
 
-  toJSON(): SketchJson {
+  toJSON(): CorpusSketchJson {
     return { alpha: this.alpha, zero: this.zero, pos: sortedRecord(this.pos), neg: sortedRecord(this.neg) };
   }
 
-  static fromJSON(json: SketchJson): QuantileSketch {
+  static fromJSON(json: CorpusSketchJson): QuantileSketch {
     const s = new QuantileSketch(json.alpha);
     s.zero = json.zero;
     for (const [k, c] of Object.entries(json.pos)) s.pos.set(Number(k), c);

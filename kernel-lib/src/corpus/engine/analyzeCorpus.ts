@@ -13,13 +13,14 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { analyzeResult } from "../../analysis/metrics/analyze";
+import { siteMetrics } from "../../analysis/metrics/headMetrics";
 import { AttnlensError } from "../../errors";
 import { replaceFileInDir } from "../../output/files/replaceFile";
 import type { TextModel } from "../../run/textModel";
 import { CorpusAggregate } from "../aggregate/corpusAggregate";
 import { openCorpus } from "../read/openCorpus";
 import type { CorpusReader, CorpusRecord, CorpusText } from "../read/types";
-import { type CorpusState, type Fingerprint, fileStamp, fingerprintChanges, readState, writeState } from "./checkpoint";
+import { type CorpusState, type CorpusFingerprint, fileStamp, fingerprintChanges, readState, writeState } from "./checkpoint";
 import { inputHeads } from "./inputValues";
 import { RowsWriter } from "./rowsWriter";
 import { sampleResult } from "./sampleResult";
@@ -50,9 +51,9 @@ async function* numbered(inputs: Iterable<string | CorpusText> | AsyncIterable<s
   }
 }
 
-function modelFingerprint(model: TextModel): Fingerprint["model"] {
+function modelFingerprint(model: TextModel): CorpusFingerprint["model"] {
   const { files, dir, name } = model.info;
-  const out: Fingerprint["model"] = { name, dir: path.resolve(dir) };
+  const out: CorpusFingerprint["model"] = { name, dir: path.resolve(dir) };
   for (const rel of [files.model, files.encoder, files.decoder, files.tokenizer]) {
     if (rel) out[rel] = fileStamp(path.join(dir, ...rel.split("/")));
   }
@@ -86,11 +87,12 @@ export async function* analyzeCorpus(
   if (model.info.audio)
     throw new AttnlensError("BAD_INPUT", `${model.info.name} reads audio features, not text: a corpus is text`);
   const tokenizer = model.tokenizer;
+  const withPatterns = options.patterns !== false;
 
   const dataName = typeof inputs === "string" ? inputs : "(iterable)";
   const reader =
     typeof inputs === "string" ? await openCorpus(inputs, options.fields) : isReader(inputs) ? inputs : null;
-  const fingerprint: Fingerprint = {
+  const fingerprint: CorpusFingerprint = {
     model: modelFingerprint(model),
     data: typeof inputs === "string" ? { file: path.resolve(inputs), stamp: fileStamp(inputs) } : { file: dataName },
     options: {
@@ -101,6 +103,7 @@ export async function* analyzeCorpus(
       pair: options.fields?.pair ?? null,
       target: options.fields?.target ?? null,
       rows: options.rows ? 1 : 0,
+      patterns: withPatterns ? 1 : 0,
     },
   };
   const modelName = options.modelName ?? model.info.name;
@@ -191,12 +194,15 @@ export async function* analyzeCorpus(
       { truncate: false },
     );
     texts.forEach((t, b) => {
-      const analysis = analyzeResult(sampleResult(result, b));
-      for (const site of analysis.sites) {
+      const sample = sampleResult(result, b);
+      const sites = withPatterns
+        ? analyzeResult(sample).sites
+        : sample.sites.map((s) => ({ ...siteMetrics(sample, s), patterns: null }));
+      for (const site of sites) {
         const heads = agg.site(site.site, site.heads.length);
         inputHeads(site).forEach((h, k) => {
           heads[k].add(h.values, h.label, h.components);
-          rows?.add(t.line, site.site.id, k, h.values, h.label);
+          rows?.add(t.line, site.site.id, k, h.values, h.label ?? null);
         });
       }
     });
@@ -208,11 +214,10 @@ export async function* analyzeCorpus(
   };
 
   // Every record before the cursor was counted by the checkpoint: read past it.
-  const cursorEnd = Math.min(limitRecords, Number.POSITIVE_INFINITY);
   for await (const record of records) {
     index++;
     if (index <= consumed) continue;
-    if (index > cursorEnd) break;
+    if (index > limitRecords) break;
     if ("problem" in record) {
       agg.skip(record.line, record.problem, record.reason);
     } else {
@@ -234,11 +239,8 @@ export async function* analyzeCorpus(
       yield progress();
     } else if (pending.length === 0) consumed = index;
   }
-  if (pending.length > 0) {
-    await runBatch();
-    consumed = index > cursorEnd ? cursorEnd : index;
-  }
-  consumed = Math.max(consumed, Math.min(index, cursorEnd));
+  if (pending.length > 0) await runBatch();
+  consumed = Math.min(index, limitRecords);
   await checkpoint(true);
   if (out && options.rows) await RowsWriter.join(out);
   const summary: CorpusSummary = {

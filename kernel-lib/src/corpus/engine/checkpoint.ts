@@ -10,7 +10,7 @@ import { replaceFileInDir } from "../../output/files/replaceFile";
 import type { CorpusAggregateJson } from "../aggregate/corpusAggregate";
 
 /** What must not change between a run and its resumption. */
-export interface Fingerprint {
+export interface CorpusFingerprint {
   model: Record<string, string | number>;
   data: Record<string, string | number>;
   options: Record<string, string | number | null>;
@@ -22,7 +22,7 @@ export interface CorpusState extends CorpusAggregateJson {
   engine: "local" | "ray";
   model: string;
   data: string;
-  fingerprint: Fingerprint;
+  fingerprint: CorpusFingerprint;
   /** Records of DATA read, skipped ones included. */
   consumed: number;
   batches: number;
@@ -65,7 +65,7 @@ export function writeState(dir: string, state: CorpusState): void {
 }
 
 /** The first differences between a checkpoint's fingerprint and this run's, named for the message. */
-export function fingerprintChanges(old: Fingerprint, now: Fingerprint): string[] {
+export function fingerprintChanges(old: CorpusFingerprint, now: CorpusFingerprint): string[] {
   const changes: string[] = [];
   for (const part of ["model", "data", "options"] as const) {
     const keys = new Set([...Object.keys(old[part] ?? {}), ...Object.keys(now[part])]);

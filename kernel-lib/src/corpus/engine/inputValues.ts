@@ -29,13 +29,19 @@ export function headValues(h: HeadMetrics): HeadValues {
 
 export interface InputHead {
   values: HeadValues;
-  label: string;
-  components: string[];
+  /** Pattern label and mixture components; undefined when patterns are not classified. */
+  label?: string;
+  components?: string[];
 }
 
-export function inputHeads(site: SiteAnalysis): InputHead[] {
+/** A site's heads for one input; `patterns` null when the classifier did not run (patterns: false). */
+export function inputHeads(
+  site: Omit<SiteAnalysis, "patterns"> & { patterns: SiteAnalysis["patterns"] | null },
+): InputHead[] {
   return site.heads.map((h, k) => {
-    const p = site.patterns[k];
-    return { values: headValues(h), label: p.label, components: p.components.map((c) => c.pattern) };
+    const p = site.patterns?.[k];
+    return p
+      ? { values: headValues(h), label: p.label, components: p.components.map((c) => c.pattern) }
+      : { values: headValues(h) };
   });
 }

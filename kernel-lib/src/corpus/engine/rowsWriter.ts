@@ -43,7 +43,7 @@ export class RowsWriter {
   private line: number[] = [];
   private site: string[] = [];
   private head: number[] = [];
-  private pattern: string[] = [];
+  private pattern: (string | null)[] = [];
   private values = CORPUS_METRICS.map(() => [] as (number | null)[]);
 
   constructor(private readonly dir: string) {}
@@ -56,7 +56,7 @@ export class RowsWriter {
     rmSync(path.join(dir, ROWS_FILE), { force: true });
   }
 
-  add(line: number, site: string, head: number, values: HeadValues, pattern: string): void {
+  add(line: number, site: string, head: number, values: HeadValues, pattern: string | null): void {
     this.line.push(line);
     this.site.push(site);
     this.head.push(head);
@@ -70,7 +70,7 @@ export class RowsWriter {
       { name: "site", data: this.site, type: "STRING" },
       { name: "head", data: this.head, type: "INT32" },
       ...CORPUS_METRICS.map((m, k): Column => ({ name: m, data: this.values[k], type: "DOUBLE", nullable: true })),
-      { name: "pattern", data: this.pattern, type: "STRING" },
+      { name: "pattern", data: this.pattern, type: "STRING", nullable: true },
     ];
   }
 
@@ -107,7 +107,7 @@ export class RowsWriter {
       for (const row of rows) {
         const values: HeadValues = {};
         for (const m of CORPUS_METRICS) values[m] = row[m] as number | null;
-        part.add(row.line as number, row.site as string, row.head as number, values, row.pattern as string);
+        part.add(row.line as number, row.site as string, row.head as number, values, row.pattern as string | null);
       }
       const columnData = part.columns();
       writer ??= new w.ParquetWriter({ writer: w.fileWriter(temp), schema: w.schemaFromColumnData({ columnData }) });

@@ -8,7 +8,7 @@ import type { TextTokenizer } from "../../text/textTokenizer";
 import type { CorpusText } from "../read/types";
 
 /** What to do with an input over the token limit. */
-export type TooLong = "truncate" | "skip";
+export type CorpusTooLong = "truncate" | "skip";
 
 export type LimitVerdict = { ok: true; input: CorpusText; truncated: boolean } | { ok: false; reason: string };
 
@@ -16,7 +16,7 @@ export function applyTokenLimit(
   tokenizer: TextTokenizer,
   input: CorpusText,
   limit: number | null,
-  mode: TooLong,
+  mode: CorpusTooLong,
 ): LimitVerdict {
   if (limit == null) return { ok: true, input, truncated: false };
   if (input.target != null) {

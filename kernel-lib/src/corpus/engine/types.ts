@@ -1,7 +1,7 @@
 /** The corpus engine's options, progress events and summary (DIR/summary.json, docs/corpus.md). */
 import type { CorpusCounts, CorpusSiteSummary } from "../aggregate/corpusAggregate";
-import type { FieldNames } from "../read/types";
-import type { TooLong } from "./tokenLimit";
+import type { CorpusFields } from "../read/types";
+import type { CorpusTooLong } from "./tokenLimit";
 
 /** Options of `analyzeCorpus`. */
 export interface CorpusOptions {
@@ -10,11 +10,11 @@ export interface CorpusOptions {
   /** Token limit (specials included); default and ceiling: the model's positions. */
   maxTokens?: number;
   /** Inputs over the limit: "skip" (default) or "truncate"; counted either way. */
-  tooLong?: TooLong;
+  tooLong?: CorpusTooLong;
   /** Stop after this many records of DATA (skipped ones included). */
   limit?: number;
   /** Fields (JSON lines) or columns (Parquet, Arrow) of the text, pair and target; default text "text". */
-  fields?: FieldNames;
+  fields?: CorpusFields;
   /**
    * Output directory: DIR/state.json is checkpointed there and a rerun resumes from it; DIR/summary.json is
    * written at the end. Without it nothing is written and nothing resumes.
@@ -26,6 +26,11 @@ export interface CorpusOptions {
   restart?: boolean;
   /** Also write one row per input × head to DIR/rows.parquet (needs `out`). */
   rows?: boolean;
+  /**
+   * Classify each input's heads (pattern and mixture counts). Default true; false skips the classifier,
+   * most of the analysis time on small models (bench/corpus.mjs), and leaves `patterns` empty.
+   */
+  patterns?: boolean;
   /** The model's name in the summary (default: the name it was loaded by). */
   modelName?: string;
 }

@@ -8,9 +8,9 @@ import { createReadStream, statSync } from "node:fs";
 import { RecordBatchReader } from "apache-arrow";
 import { AttnlensError } from "../../errors";
 import { fromRow } from "./jsonLines";
-import type { CorpusReader, CorpusRecord, FieldNames } from "./types";
+import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
 
-export async function arrowReader(file: string, fields: FieldNames = {}): Promise<CorpusReader> {
+export async function arrowReader(file: string, fields: CorpusFields = {}): Promise<CorpusReader> {
   const textField = fields.text ?? "text";
   const wanted = [textField, fields.pair, fields.target].filter((f): f is string => f != null);
   let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;

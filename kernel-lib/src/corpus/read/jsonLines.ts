@@ -3,9 +3,9 @@
  * A line that is not JSON, not an object, or lacks the text field is reported and skipped.
  */
 import { LineReader } from "./lines";
-import type { CorpusReader, CorpusRecord, FieldNames } from "./types";
+import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
 
-export function jsonLinesReader(file: string, fields: FieldNames = {}): CorpusReader {
+export function jsonLinesReader(file: string, fields: CorpusFields = {}): CorpusReader {
   const lines = new LineReader(file);
   const textField = fields.text ?? "text";
   return {
@@ -44,7 +44,7 @@ export function fromRow(
   line: number,
   row: Record<string, unknown>,
   textField: string,
-  fields: FieldNames,
+  fields: CorpusFields,
 ): CorpusRecord {
   const text = own(row, textField);
   if (typeof text !== "string") {

@@ -5,9 +5,9 @@ import { arrowReader } from "./arrow";
 import { jsonLinesReader } from "./jsonLines";
 import { parquetReader } from "./parquet";
 import { textLinesReader } from "./textLines";
-import type { CorpusReader, FieldNames } from "./types";
+import type { CorpusReader, CorpusFields } from "./types";
 
-export async function openCorpus(file: string, fields: FieldNames = {}): Promise<CorpusReader> {
+export async function openCorpus(file: string, fields: CorpusFields = {}): Promise<CorpusReader> {
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new AttnlensError("BAD_INPUT", `no data file ${file}`);
   }

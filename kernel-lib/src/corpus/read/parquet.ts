@@ -7,7 +7,7 @@
 import { open } from "node:fs/promises";
 import { AttnlensError } from "../../errors";
 import { fromRow } from "./jsonLines";
-import type { CorpusReader, CorpusRecord, FieldNames } from "./types";
+import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
 
 /** The part of hyparquet (an ES module, loaded with a real import()) used here. */
 interface AsyncBuffer {
@@ -48,7 +48,7 @@ async function fileBuffer(file: string): Promise<{ buffer: AsyncBuffer; close: (
   };
 }
 
-export async function parquetReader(file: string, fields: FieldNames = {}): Promise<CorpusReader> {
+export async function parquetReader(file: string, fields: CorpusFields = {}): Promise<CorpusReader> {
   const hp = (await import("hyparquet")) as unknown as Hyparquet;
   const { buffer, close } = await fileBuffer(file);
   let metadata: FileMetaData;

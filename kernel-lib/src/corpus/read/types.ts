@@ -14,7 +14,7 @@ export type RecordProblem = "empty" | "undecodable" | "badJson" | "missingField"
 export type CorpusRecord = ({ line: number } & CorpusText) | { line: number; problem: RecordProblem; reason: string };
 
 /** Which fields hold the text, the pair and the target (JSON lines, Parquet and Arrow columns). */
-export interface FieldNames {
+export interface CorpusFields {
   /** Default "text". */
   text?: string;
   pair?: string;
