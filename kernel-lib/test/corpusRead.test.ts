@@ -94,6 +94,20 @@ describe("Arrow IPC", () => {
   it("reads the stream format", async () => {
     expect(await all(at("c.arrows"), { text: "sentence" })).toEqual(expected());
   });
+  it("reports a cut-off stream from the damaged batch on, after yielding the whole batches before it", async () => {
+    const bytes = readFileSync(at("c.arrows"));
+    writeFileSync(at("cut.arrows"), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const records = await all(at("cut.arrows"), { text: "sentence" });
+    const whole = records.filter((r) => !("problem" in r && r.problem === "badRow"));
+    expect(whole.length % 70).toBe(0);
+    expect(whole).toEqual(expected().slice(0, whole.length));
+    expect(records.at(-1)).toEqual({
+      line: whole.length + 1,
+      problem: "badRow",
+      reason: expect.stringContaining(`record batch after row ${whole.length} could not be decoded`),
+    });
+  });
+
   it("names the missing column", async () => {
     await expect(openCorpus(at("c.arrow"))).rejects.toMatchObject({
       code: "BAD_INPUT",
