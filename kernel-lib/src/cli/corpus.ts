@@ -62,7 +62,10 @@ export const corpusCommand: Command = {
     ["--restart", "ignore DIR/state.json and start over"],
     ["--no-patterns", "skip the pattern classifier (faster; no pattern counts)"],
     ["--engine local|ray", "run here (default) or on a Ray cluster (--address ADDR)"],
+    ["--address ADDR", "the Ray cluster to submit to (--engine ray)"],
     ["--providers LIST", "execution providers to try in order (default: cuda, webgpu, cpu)"],
+    ["--quantized", "prefer the quantized .onnx file of a model directory or Hub repository"],
+    ["--offline", "use the Hub cache only, never the network"],
   ],
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, 2);

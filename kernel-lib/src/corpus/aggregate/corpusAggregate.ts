@@ -4,7 +4,7 @@
  * of disjoint parts of a corpus merge exactly (Ray shards, or a resumed run's checkpoint).
  */
 import type { AttentionKind, Stack } from "../../result/types";
-import { HeadAggregate, type CorpusHeadAggregateJson, type CorpusHeadSummary } from "./headAggregate";
+import { type CorpusHeadAggregateJson, type CorpusHeadSummary, HeadAggregate } from "./headAggregate";
 
 /** At most this many problems are kept, those with the lowest line numbers. */
 export const MAX_PROBLEMS = 100;

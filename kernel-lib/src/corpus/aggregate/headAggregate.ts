@@ -2,7 +2,7 @@
  * Everything aggregated for one head over a corpus: one MetricAggregate per corpus metric, how often
  * each pattern label and mixture component was seen, and probe pass counts. Merges exactly.
  */
-import { MetricAggregate, type CorpusMetricAggregateJson, type CorpusMetricStats } from "./metricAggregate";
+import { type CorpusMetricAggregateJson, type CorpusMetricStats, MetricAggregate } from "./metricAggregate";
 
 /** The per-input head metrics a corpus aggregates, each with `attnlens metrics`' per-head definition. */
 export const CORPUS_METRICS = [
@@ -40,7 +40,8 @@ export interface CorpusHeadCounts {
 }
 
 /** One head's raw aggregates, as stored in DIR/state.json. */
-export type CorpusHeadAggregateJson = { head: number } & Record<CorpusMetric, CorpusMetricAggregateJson> & CorpusHeadCounts;
+export type CorpusHeadAggregateJson = { head: number } & Record<CorpusMetric, CorpusMetricAggregateJson> &
+  CorpusHeadCounts;
 
 /** One head's numbers in DIR/summary.json. */
 export type CorpusHeadSummary = { head: number } & Record<CorpusMetric, CorpusMetricStats> & CorpusHeadCounts;

@@ -3,7 +3,7 @@
  * update, merged with Chan et al.'s pairwise formula; min, max; a quantile sketch. Summaries
  * (std, ci95, quantiles) are read from it at the end. JSON form: docs/corpus.md.
  */
-import { QuantileSketch, SKETCH_ALPHA, type CorpusSketchJson } from "./sketch";
+import { type CorpusSketchJson, QuantileSketch, SKETCH_ALPHA } from "./sketch";
 
 /** One metric's raw aggregate as stored in DIR/state.json (the contract shared with the Ray engine). */
 export interface CorpusMetricAggregateJson {
@@ -33,7 +33,8 @@ export interface CorpusMetricStats {
   ci95: [number, number] | null;
   min: number | null;
   max: number | null;
-  quantiles: Record<(typeof SUMMARY_QUANTILES)[number], number | null>;
+  /** Sketch quantiles by their level (the levels of SUMMARY_QUANTILES). */
+  quantiles: Record<"0.05" | "0.25" | "0.5" | "0.75" | "0.95", number | null>;
 }
 
 export class MetricAggregate {

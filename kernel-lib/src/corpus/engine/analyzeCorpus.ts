@@ -20,7 +20,14 @@ import type { TextModel } from "../../run/textModel";
 import { CorpusAggregate } from "../aggregate/corpusAggregate";
 import { openCorpus } from "../read/openCorpus";
 import type { CorpusReader, CorpusRecord, CorpusText } from "../read/types";
-import { type CorpusState, type CorpusFingerprint, fileStamp, fingerprintChanges, readState, writeState } from "./checkpoint";
+import {
+  type CorpusFingerprint,
+  type CorpusState,
+  fileStamp,
+  fingerprintChanges,
+  readState,
+  writeState,
+} from "./checkpoint";
 import { inputHeads } from "./inputValues";
 import { RowsWriter } from "./rowsWriter";
 import { sampleResult } from "./sampleResult";
@@ -87,6 +94,16 @@ export async function* analyzeCorpus(
   if (model.info.audio)
     throw new AttnlensError("BAD_INPUT", `${model.info.name} reads audio features, not text: a corpus is text`);
   const tokenizer = model.tokenizer;
+  if (options.fields?.pair && model.family !== "encoder")
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `a pair field is for encoder (BERT-like) models; ${model.info.name} is ${model.family}`,
+    );
+  if (options.fields?.target && model.family !== "encoder-decoder")
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `a target field is for encoder-decoder models; ${model.info.name} is ${model.family}`,
+    );
   const withPatterns = options.patterns !== false;
 
   const dataName = typeof inputs === "string" ? inputs : "(iterable)";
@@ -153,13 +170,14 @@ export async function* analyzeCorpus(
 
   const started = Date.now();
   let doneHere = 0;
+  // The share of DATA already read when this run starts its own work (after reading past the cursor).
+  let startFraction: number | null = null;
   const progress = (): CorpusProgress => {
     const elapsed = (Date.now() - started) / 1000;
     const fraction = reader ? reader.fraction() : null;
     const rate = elapsed > 0 ? doneHere / elapsed : 0;
-    const startFraction = reader && resumedFrom > 0 && consumed > 0 ? (fraction ?? 0) * (resumedFrom / consumed) : 0;
     const eta =
-      fraction != null && fraction > startFraction && fraction < 1
+      fraction != null && startFraction != null && fraction > startFraction && fraction < 1
         ? (elapsed * (1 - fraction)) / (fraction - startFraction)
         : fraction === 1
           ? 0
@@ -218,6 +236,7 @@ export async function* analyzeCorpus(
     index++;
     if (index <= consumed) continue;
     if (index > limitRecords) break;
+    startFraction ??= reader ? reader.fraction() : null;
     if ("problem" in record) {
       agg.skip(record.line, record.problem, record.reason);
     } else {
@@ -240,7 +259,8 @@ export async function* analyzeCorpus(
     } else if (pending.length === 0) consumed = index;
   }
   if (pending.length > 0) await runBatch();
-  consumed = Math.min(index, limitRecords);
+  // A rerun with a smaller --limit than the checkpoint reached leaves the cursor where it was.
+  consumed = Math.max(consumed, Math.min(index, limitRecords));
   await checkpoint(true);
   if (out && options.rows) await RowsWriter.join(out);
   const summary: CorpusSummary = {

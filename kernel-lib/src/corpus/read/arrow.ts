@@ -8,7 +8,7 @@ import { createReadStream, statSync } from "node:fs";
 import { RecordBatchReader } from "apache-arrow";
 import { AttnlensError } from "../../errors";
 import { fromRow } from "./jsonLines";
-import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
+import type { CorpusFields, CorpusReader, CorpusRecord } from "./types";
 
 export async function arrowReader(file: string, fields: CorpusFields = {}): Promise<CorpusReader> {
   const textField = fields.text ?? "text";

@@ -3,7 +3,7 @@
  * A line that is not JSON, not an object, or lacks the text field is reported and skipped.
  */
 import { LineReader } from "./lines";
-import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
+import type { CorpusFields, CorpusReader, CorpusRecord } from "./types";
 
 export function jsonLinesReader(file: string, fields: CorpusFields = {}): CorpusReader {
   const lines = new LineReader(file);

@@ -5,7 +5,7 @@ import { arrowReader } from "./arrow";
 import { jsonLinesReader } from "./jsonLines";
 import { parquetReader } from "./parquet";
 import { textLinesReader } from "./textLines";
-import type { CorpusReader, CorpusFields } from "./types";
+import type { CorpusFields, CorpusReader } from "./types";
 
 export async function openCorpus(file: string, fields: CorpusFields = {}): Promise<CorpusReader> {
   if (!existsSync(file) || !statSync(file).isFile()) {

@@ -7,7 +7,7 @@
 import { open } from "node:fs/promises";
 import { AttnlensError } from "../../errors";
 import { fromRow } from "./jsonLines";
-import type { CorpusReader, CorpusRecord, CorpusFields } from "./types";
+import type { CorpusFields, CorpusReader, CorpusRecord } from "./types";
 
 /** The part of hyparquet (an ES module, loaded with a real import()) used here. */
 interface AsyncBuffer {

@@ -25,6 +25,7 @@ export interface CorpusFields {
 export interface CorpusReader {
   /** The file's format. */
   format: "txt" | "jsonl" | "parquet" | "arrow";
+  /** Every record of DATA, in file order (each call reads from the start). */
   records(): AsyncGenerator<CorpusRecord>;
   /** Fraction of DATA read so far, in [0, 1]. */
   fraction(): number;
