@@ -5,7 +5,7 @@
  * nothing; a model without a tokenizer stops before the first batch.
  */
 import { describe, expect, it } from "vitest";
-import { analyzeCorpus, analyzeResult, type CorpusProgress, loadModel } from "../src";
+import { analyzeCorpus, analyzeResult, type CorpusProgress, loadModel, type Probe, probe } from "../src";
 import { headValues } from "../src/corpus/engine/inputValues";
 import { TextModel } from "../src/run/textModel";
 
@@ -58,6 +58,39 @@ describe("analyzeCorpus", () => {
           expect(head.patterns).toEqual({});
         }),
       );
+    } finally {
+      await model.release();
+    }
+  }, 120_000);
+
+  it("counts probe rules per head over the inputs that have the rule's words", async () => {
+    const texts = ["the cat is tired", "a dog runs", "the cat runs to the cat", "the keys are near", "cat the is"];
+    const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
+    try {
+      const rule = (p: Probe) => p.from("is").to("cat").atLeast(0.3);
+      const events = await collect(analyzeCorpus(model, texts, { batch: 3, probes: { "is→cat": rule } }));
+      const summary = events.at(-1)?.summary;
+      // Independently: the probe on each text run alone; texts without "is" do not count.
+      const want = new Map<string, { pass: number; n: number }>();
+      for (const text of texts) {
+        if (!text.split(" ").includes("is")) continue;
+        for (const h of probe(await model.run(text))
+          .from("is")
+          .to("cat")
+          .atLeast(0.3).heads) {
+          const c = want.get(`${h.site}/${h.head}`) ?? { pass: 0, n: 0 };
+          c.n++;
+          if (h.holds > 0) c.pass++;
+          want.set(`${h.site}/${h.head}`, c);
+        }
+      }
+      let counted = 0;
+      for (const site of summary?.sites ?? [])
+        for (const head of site.heads) {
+          expect(head.probes["is→cat"]).toEqual(want.get(`${site.id}/${head.head}`));
+          counted += head.probes["is→cat"].n;
+        }
+      expect(counted).toBe(16 * 2);
     } finally {
       await model.release();
     }

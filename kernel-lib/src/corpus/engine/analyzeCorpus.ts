@@ -14,6 +14,8 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { analyzeResult } from "../../analysis/metrics/analyze";
 import { siteMetrics } from "../../analysis/metrics/headMetrics";
+import { probe } from "../../analysis/probes/probe";
+import type { ProbeResult } from "../../analysis/probes/types";
 import { AttnlensError } from "../../errors";
 import { replaceFileInDir } from "../../output/files/replaceFile";
 import type { TextModel } from "../../run/textModel";
@@ -121,6 +123,10 @@ export async function* analyzeCorpus(
       target: options.fields?.target ?? null,
       rows: options.rows ? 1 : 0,
       patterns: withPatterns ? 1 : 0,
+      probes:
+        Object.keys(options.probes ?? {})
+          .sort()
+          .join(",") || null,
     },
   };
   const modelName = options.modelName ?? model.info.name;
@@ -223,6 +229,7 @@ export async function* analyzeCorpus(
           rows?.add(t.line, site.site.id, k, h.values, h.label ?? null);
         });
       }
+      for (const [name, rule] of Object.entries(options.probes ?? {})) countProbe(agg, name, () => rule(probe(sample)));
     });
     agg.inputs += texts.length;
     agg.truncated += pendingTruncated;
@@ -275,6 +282,21 @@ export async function* analyzeCorpus(
   const last = { ...progress(), summary };
   yield last;
   return summary;
+}
+
+/** One input's verdict per head; an input without the rule's words (BAD_INPUT) does not count for it. */
+function countProbe(agg: CorpusAggregate, name: string, run: () => ProbeResult): void {
+  let result: ProbeResult;
+  try {
+    result = run();
+  } catch (e) {
+    if (e instanceof AttnlensError && e.code === "BAD_INPUT") return;
+    throw e;
+  }
+  for (const h of result.heads) {
+    const heads = agg.sites.get(h.site)?.heads;
+    if (h.total > 0 && heads?.[h.head]) heads[h.head].addProbe(name, h.holds > 0);
+  }
 }
 
 function isReader(x: unknown): x is CorpusReader {

@@ -1,4 +1,7 @@
 /** The corpus engine's options, progress events and summary (DIR/summary.json, docs/corpus.md). */
+
+import type { Probe } from "../../analysis/probes/probe";
+import type { ProbeResult } from "../../analysis/probes/types";
 import type { CorpusCounts, CorpusSiteSummary } from "../aggregate/corpusAggregate";
 import type { CorpusFields } from "../read/types";
 import type { CorpusTooLong } from "./tokenLimit";
@@ -31,6 +34,12 @@ export interface CorpusOptions {
    * most of the analysis time on small models (bench/corpus.mjs), and leaves `patterns` empty.
    */
   patterns?: boolean;
+  /**
+   * Probe rules to count per head, by name: each is run on every input alone, e.g.
+   * `{ "it→animal": (p) => p.from("it").to("animal").atLeast(0.3) }`; a head's `probes[name]` counts the
+   * inputs where the rule holds (`pass`) of those where its words exist (`n`).
+   */
+  probes?: Record<string, (probe: Probe) => ProbeResult>;
   /** The model's name in the summary (default: the name it was loaded by). */
   modelName?: string;
 }
