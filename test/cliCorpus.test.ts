@@ -156,6 +156,32 @@ print(json.dumps({"n": len(a), "dup": int(a.duplicated(key).sum()), "lines": int
     expect(JSON.parse(rows)).toEqual({ n: nonEmpty * heads, dup: 0, lines: nonEmpty, same: true });
   }, 300_000);
 
+  it("a finished job rerun with a larger --limit goes on, keeping its rows", () => {
+    const [grown, once] = [at("grown"), at("once")];
+    expect(attnlens(...args(grown, "--limit", "50", "--no-patterns")).code).toBe(0);
+    const more = attnlens(...args(grown, "--limit", "130", "--no-patterns"));
+    expect(more.code, more.stderr).toBe(0);
+    expect(attnlens(...args(once, "--limit", "130", "--no-patterns")).code).toBe(0);
+    const [a, b] = [json(path.join(grown, "summary.json")), json(path.join(once, "summary.json"))];
+    expect([a.inputs, a.skipped, a.problems]).toEqual([b.inputs, b.skipped, b.problems]);
+    a.sites.forEach((s: { heads: Record<string, { mean: number; n: number }>[] }, i: number) =>
+      s.heads.forEach((h, k) => {
+        expect(h.entropy.n).toBe(b.sites[i].heads[k].entropy.n);
+        expect(h.entropy.mean).toBeCloseTo(b.sites[i].heads[k].entropy.mean, 6);
+      }),
+    );
+    const rows = runPython(
+      `
+import sys, pyarrow.parquet as pq
+a = pq.read_table(sys.argv[1]).to_pandas(); b = pq.read_table(sys.argv[2]).to_pandas()
+print(len(a), len(b), int(a.duplicated(["line", "site", "head"]).sum()), sorted(set(a["line"])) == sorted(set(b["line"])))
+`,
+      [path.join(grown, "rows.parquet"), path.join(once, "rows.parquet")],
+    );
+    const n = lines.slice(0, 130).filter((l) => l !== "").length * 16;
+    expect(rows.trim()).toBe(`${n} ${n} 0 True`);
+  }, 120_000);
+
   it("refuses a changed data file, and --restart starts over", () => {
     const out = at("changed");
     expect(attnlens(...args(out, "--limit", "20")).code).toBe(0);

@@ -150,6 +150,7 @@ export async function* analyzeCorpus(
       agg = CorpusAggregate.fromJSON(old);
       consumed = old.consumed;
       batches = old.batches;
+      if (options.rows) RowsWriter.reopen(out);
     } else if (options.rows) RowsWriter.clear(out);
   }
   const resumedFrom = consumed;

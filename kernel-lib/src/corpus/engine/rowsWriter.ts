@@ -33,7 +33,13 @@ interface Writer {
 }
 interface Reader {
   asyncBufferFromFile(file: string): Promise<unknown>;
-  parquetReadObjects(o: { file: unknown }): Promise<Record<string, unknown>[]>;
+  parquetMetadataAsync(file: unknown): Promise<{ row_groups: { num_rows: bigint }[] }>;
+  parquetReadObjects(o: {
+    file: unknown;
+    metadata: unknown;
+    rowStart: number;
+    rowEnd: number;
+  }): Promise<Record<string, unknown>[]>;
 }
 
 export const ROWS_FILE = "rows.parquet";
@@ -54,6 +60,18 @@ export class RowsWriter {
     if (existsSync(parts))
       for (const f of readdirSync(parts)) if (/^part-\d+\.parquet$/.test(f)) rmSync(path.join(parts, f));
     rmSync(path.join(dir, ROWS_FILE), { force: true });
+  }
+
+  /**
+   * A finished job's rows.parquet becomes the first part again when a rerun (a larger --limit) goes on,
+   * so the join at the end keeps its rows.
+   */
+  static reopen(dir: string): void {
+    const joined = path.join(dir, ROWS_FILE);
+    const first = path.join(dir, PARTS, `part-${"0".repeat(12)}.parquet`);
+    if (!existsSync(joined) || existsSync(first)) return;
+    mkdirSync(path.join(dir, PARTS), { recursive: true });
+    renameSync(joined, first);
   }
 
   add(line: number, site: string, head: number, values: HeadValues, pattern: string | null): void {
@@ -102,16 +120,24 @@ export class RowsWriter {
     const temp = path.join(dir, `.${ROWS_FILE}.${randomBytes(6).toString("hex")}.tmp`);
     let writer: InstanceType<Writer["ParquetWriter"]> | null = null;
     for (const f of files) {
-      const rows = await r.parquetReadObjects({ file: await r.asyncBufferFromFile(path.join(parts, f)) });
-      const part = new RowsWriter(dir);
-      for (const row of rows) {
-        const values: HeadValues = {};
-        for (const m of CORPUS_METRICS) values[m] = row[m] as number | null;
-        part.add(row.line as number, row.site as string, row.head as number, values, row.pattern as string | null);
+      // Row group by row group: the earlier run's rows.parquet (a resumed, finished job) may be large.
+      const file = await r.asyncBufferFromFile(path.join(parts, f));
+      const metadata = await r.parquetMetadataAsync(file);
+      let rowStart = 0;
+      for (const group of metadata.row_groups) {
+        const rowEnd = rowStart + Number(group.num_rows);
+        const rows = await r.parquetReadObjects({ file, metadata, rowStart, rowEnd });
+        rowStart = rowEnd;
+        const part = new RowsWriter(dir);
+        for (const row of rows) {
+          const values: HeadValues = {};
+          for (const m of CORPUS_METRICS) values[m] = row[m] as number | null;
+          part.add(row.line as number, row.site as string, row.head as number, values, row.pattern as string | null);
+        }
+        const columnData = part.columns();
+        writer ??= new w.ParquetWriter({ writer: w.fileWriter(temp), schema: w.schemaFromColumnData({ columnData }) });
+        await writer.write({ columnData });
       }
-      const columnData = part.columns();
-      writer ??= new w.ParquetWriter({ writer: w.fileWriter(temp), schema: w.schemaFromColumnData({ columnData }) });
-      await writer.write({ columnData });
     }
     if (!writer) return;
     await writer.finish();
