@@ -7,7 +7,16 @@
  * - bad lines are counted and reported with their numbers; a bad model stops before the first batch.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -246,6 +255,19 @@ describe("bad input", () => {
     expect(r.stderr).toMatch(/^attnlens corpus: error: .*has no tokenizer\.json/);
     expect(existsSync(path.join(at("no-tokenizer"), "summary.json"))).toBe(false);
   }, 60_000);
+
+  it("never writes through a link planted in DIR", () => {
+    const data = at("ok.txt");
+    const out = at("linked");
+    const elsewhere = at("elsewhere");
+    mkdirSync(out, { recursive: true });
+    mkdirSync(elsewhere, { recursive: true });
+    symlinkSync(elsewhere, path.join(out, "rows"));
+    const r = attnlens("corpus", "tiny-agreement-bert", data, "--out", out, "--rows", "parquet");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rows is not a folder \(a link or a file\): remove it, or choose another --out/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
 
   it("checks its arguments", () => {
     const data = at("ok.txt");

@@ -7,8 +7,9 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
+import { AttnlensError } from "../../errors";
 import { replaceFileInDir } from "../../output/files/replaceFile";
 import { CORPUS_METRICS, type HeadValues } from "../aggregate/headAggregate";
 
@@ -56,9 +57,8 @@ export class RowsWriter {
 
   /** Removes the parts and rows.parquet of an earlier run (--restart). */
   static clear(dir: string): void {
-    const parts = path.join(dir, PARTS);
-    if (existsSync(parts))
-      for (const f of readdirSync(parts)) if (/^part-\d+\.parquet$/.test(f)) rmSync(path.join(parts, f));
+    const parts = partsDir(dir);
+    for (const f of readdirSync(parts)) if (/^part-\d+\.parquet$/.test(f)) rmSync(path.join(parts, f));
     rmSync(path.join(dir, ROWS_FILE), { force: true });
   }
 
@@ -70,8 +70,7 @@ export class RowsWriter {
     const joined = path.join(dir, ROWS_FILE);
     const first = path.join(dir, PARTS, `part-${"0".repeat(12)}.parquet`);
     if (!existsSync(joined) || existsSync(first)) return;
-    mkdirSync(path.join(dir, PARTS), { recursive: true });
-    renameSync(joined, first);
+    renameSync(joined, path.join(partsDir(dir), path.basename(first)));
   }
 
   add(line: number, site: string, head: number, values: HeadValues, pattern: string | null): void {
@@ -96,8 +95,7 @@ export class RowsWriter {
   async flush(first: number): Promise<void> {
     if (this.line.length === 0) return;
     const w = (await import("hyparquet-writer")) as unknown as Writer;
-    const parts = path.join(this.dir, PARTS);
-    mkdirSync(parts, { recursive: true });
+    const parts = partsDir(this.dir);
     const bytes = new Uint8Array(w.parquetWriteBuffer({ columnData: this.columns() }));
     replaceFileInDir(parts, `part-${String(first).padStart(12, "0")}.parquet`, bytes);
     this.line = [];
@@ -139,10 +137,27 @@ export class RowsWriter {
         await writer.write({ columnData });
       }
     }
-    if (!writer) return;
+    if (!writer) {
+      if (existsSync(parts) && readdirSync(parts).length === 0) rmdirSync(parts);
+      return;
+    }
     await writer.finish();
     renameSync(temp, path.join(dir, ROWS_FILE));
     for (const f of files) rmSync(path.join(parts, f));
-    rmdirSync(parts);
+    // Other files someone put there stay, and so does the folder.
+    if (readdirSync(parts).length === 0) rmdirSync(parts);
   }
+}
+
+/** DIR/rows, created if needed; a link planted there is refused (nothing is written outside DIR). */
+function partsDir(dir: string): string {
+  const parts = path.join(dir, PARTS);
+  if (existsSync(parts) && !lstatSync(parts).isDirectory()) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `${parts} is not a folder (a link or a file): remove it, or choose another --out`,
+    );
+  }
+  mkdirSync(parts, { recursive: true });
+  return parts;
 }
