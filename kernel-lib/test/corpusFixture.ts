@@ -171,3 +171,34 @@ export async function makeCorpusDir(dir: string, sentences = corpusSentences()):
   writeFileSync(path.join(dir, "inputs.jsonl"), `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
   return { dir, rows, labels, summary };
 }
+
+/**
+ * The naive typicality ranking of one head: each input's mean, over `metrics`, of its squared
+ * z-score against the head's mean and sample std over all inputs; returns the inputs sorted from
+ * most to least typical and from least to most typical (ties: earlier input first in both).
+ */
+export function naiveTypicalOrder(
+  fx: CorpusFixture,
+  site: string,
+  head: number,
+  metrics: readonly string[],
+): { typical: number[]; atypical: number[] } {
+  const scored = fx.rows.map((r) => {
+    let sum = 0;
+    let used = 0;
+    for (const m of metrics) {
+      const xs = fx.rows.map((q) => q.values[site][m][head]).filter((x): x is number => x !== null);
+      const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mu) ** 2, 0) / (xs.length - 1));
+      const x = r.values[site][m][head];
+      if (x === null || !(sd > 0)) continue;
+      sum += ((x - mu) / sd) ** 2;
+      used++;
+    }
+    return { input: r.input, score: used > 0 ? sum / used : Number.NaN };
+  });
+  return {
+    typical: [...scored].sort((a, b) => a.score - b.score || a.input - b.input).map((s) => s.input),
+    atypical: [...scored].sort((a, b) => b.score - a.score || a.input - b.input).map((s) => s.input),
+  };
+}

@@ -42,7 +42,7 @@ export function corpusGridSpec(cells: CorpusCell[], metric: string, options: Cor
   const tooltip = [
     { field: "site", type: "nominal" },
     { field: "head", type: "ordinal" },
-    { field: "mean", type: "quantitative", title: `mean ${metricTitle(metric)}`, format: ".4f" },
+    { field: "mean", type: "quantitative", title: `${metricTitle(metric)}, mean over inputs`, format: ".4f" },
     { field: "std", type: "quantitative", title: "std", format: ".4f" },
     { field: "iqr", type: "quantitative", title: "IQR (q75 − q25)", format: ".4f" },
     { field: "n", type: "quantitative", title: "inputs" },
@@ -51,7 +51,7 @@ export function corpusGridSpec(cells: CorpusCell[], metric: string, options: Cor
   return {
     $schema: VL_SCHEMA,
     title: {
-      text: options.title ?? `mean ${metricTitle(metric)} per head`,
+      text: options.title ?? `${metricTitle(metric)} per head: mean over inputs`,
       subtitle: "square: spread (IQR); click a head",
     },
     width: size * heads,
