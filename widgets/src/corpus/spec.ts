@@ -17,6 +17,8 @@ export interface CorpusSpecOptions {
   cell?: number;
   /** Title override. */
   title?: string;
+  /** One input's values instead of corpus means: no spread squares, colour legend "value". */
+  single?: boolean;
 }
 
 const isSelected = "datum.site === selSite && datum.head === selHead";
@@ -52,7 +54,7 @@ export function corpusGridSpec(cells: CorpusCell[], metric: string, options: Cor
     $schema: VL_SCHEMA,
     title: {
       text: options.title ?? `${metricTitle(metric)} per head: mean over inputs`,
-      subtitle: "square: spread (IQR); click a head",
+      subtitle: options.single ? "click a head" : "square: spread (IQR); click a head",
     },
     width: size * heads,
     height: size * rows.length,
@@ -65,7 +67,12 @@ export function corpusGridSpec(cells: CorpusCell[], metric: string, options: Cor
         name: "corpus_grid",
         mark: { type: "rect", cursor: "pointer", strokeWidth: 2.5 },
         encoding: {
-          color: { field: "mean", type: "quantitative", scale: { scheme: "viridis" }, legend: { title: "mean" } },
+          color: {
+            field: "mean",
+            type: "quantitative",
+            scale: { scheme: "viridis" },
+            legend: { title: options.single ? "value" : "mean" },
+          },
           stroke: { condition: { test: isSelected, value: c.focus }, value: null },
           tooltip,
         },

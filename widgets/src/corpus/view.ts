@@ -195,6 +195,7 @@ export function mountCorpus(host: HTMLElement, first: CorpusPayload, options: Co
     const spec = corpusGridSpec(inputCells(p, opened, metric), metric, {
       theme,
       title: `input ${input.input}: ${metricTitle(metric)} per head`,
+      single: true,
       selected: { site: p.sites[row].id, head },
     });
     const wasLive = p.opened?.input === input.input;

@@ -16,6 +16,7 @@ import { NO_KERNEL_MESSAGE } from "./show";
 import { EXTENSION_HINT } from "./summary";
 import type { DisplayBundle } from "./types";
 
+/** Options of `showCorpus`, `corpusBundle` and `corpusPayload`: the payload options, rows for a summary object, the first metric. */
 export interface ShowCorpusOptions extends CorpusPayloadOptions {
   /** With a summary object: its per-input rows (the lines of inputs.jsonl), for the typical inputs. */
   rows?: Iterable<CorpusInputRow>;

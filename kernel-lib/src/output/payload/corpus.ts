@@ -9,6 +9,7 @@ import { clusterCorpusHeads, defaultClusterCount } from "../../analysis/metrics/
 import type { CorpusSummary } from "../corpus/summaryJson";
 import type { CorpusInputRow, TypicalInputs } from "../corpus/typical";
 
+/** Options of the corpus payload: title, clusters, and the bounds on the typical / atypical inputs embedded. */
 export interface CorpusPayloadOptions {
   title?: string;
   /** Clusters to cut the head dendrogram into (default about √(heads/2), 2–8); false: no clustering. */

@@ -8,6 +8,7 @@ import { corpusPayloadFromDir } from "../corpus/corpusDir";
 import type { CorpusPayloadOptions } from "../payload/corpus";
 import { exportReport, type ReportFile } from "./export";
 
+/** Options of `exportCorpusReport`: the page title and the corpus payload options. */
 export interface CorpusReportOptions extends CorpusPayloadOptions {
   /** Page title (default "attnlens corpus: DIR's name"). */
   title?: string;

@@ -15,6 +15,7 @@ import { NO_COMMS_NOTE, type TextRunner, WIDGET_VIEW_MIME } from "./attentionWid
 import { checkText } from "./fields";
 import { WidgetModel } from "./protocol";
 
+/** Options of `corpusWidget`: those of `showCorpus`, and the model that runs an opened input. */
 export interface CorpusWidgetOptions extends ShowCorpusOptions {
   /** Runs an opened input; without it the view shows the input's stored values only. */
   model?: TextRunner;
@@ -51,6 +52,7 @@ export class CorpusWidget {
     }
   }
 
+  /** Unbinds the view from the kernel (the drawing stays, as a snapshot). */
   close(): void {
     this.model?.close();
   }
