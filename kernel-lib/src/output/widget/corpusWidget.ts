@@ -5,7 +5,7 @@
  * under the overview). Without comms it is the `showCorpus` bundle.
  */
 import type { CorpusPayload } from "@attnlens/widgets";
-import { currentCommManager } from "../../kernel/comms";
+import { type CommManager, currentCommManager } from "../../kernel/comms";
 import { ATTNLENS_MIME } from "../display/bundle";
 import { kernelChannel } from "../display/channel";
 import { corpusBundle, type ShowCorpusOptions } from "../display/corpus";
@@ -31,12 +31,20 @@ export class CorpusWidget {
     private readonly runner: TextRunner | undefined,
   ) {}
 
+  /** The model id the front end knows the widget by (null without comms). */
+  get modelId(): string | null {
+    return this.model?.id ?? null;
+  }
+
   /** True when the output is bound to this kernel. */
   get live(): boolean {
     return this.model?.isOpen ?? false;
   }
 
-  /** Runs `text` (input number `input` of the corpus) and shows its attention views under the overview. */
+  /**
+   * Runs `text` (input number `input` of the corpus) and shows its attention views under the
+   * overview. Resolves when the answer is sent.
+   */
   async open(text: string, input: number): Promise<void> {
     const problem = checkText(text);
     if (problem) return this.fail(problem);
@@ -78,6 +86,22 @@ export async function corpusWidget(source: string | object, options: CorpusWidge
     else channel.send(ATTNLENS_MIME, JSON.stringify(payload));
     return new CorpusWidget(null, payload, options.model);
   }
+  const view = bindCorpusWidget(comms, payload, bundle.metadata[ATTNLENS_MIME] ?? {}, options.model);
+  const data = { ...bundle.data, [WIDGET_VIEW_MIME]: { version_major: 2, version_minor: 0, model_id: view.modelId } };
+  channel.send({ data, metadata: bundle.metadata, transient: {} });
+  return view;
+}
+
+/**
+ * @internal The widget model of a corpus overview on `comms`, and its handle: a front end's
+ * `{event: "run", text, input}` runs the text and answers with the payload plus `opened`.
+ */
+export function bindCorpusWidget(
+  comms: CommManager,
+  payload: CorpusPayload,
+  renderOptions: unknown,
+  runner: TextRunner | undefined,
+): CorpusWidget {
   let view: CorpusWidget | null = null;
   const model = new WidgetModel(comms, {
     state: {
@@ -89,7 +113,7 @@ export async function corpusWidget(source: string | object, options: CorpusWidge
       _view_module_version: "0.1.0",
       _dom_classes: [],
       payload,
-      options: bundle.metadata[ATTNLENS_MIME] ?? {},
+      options: renderOptions,
       selection: null,
       text: "",
       // The view's own text box stays hidden: inputs are opened from the lists.
@@ -108,8 +132,6 @@ export async function corpusWidget(source: string | object, options: CorpusWidge
       void view?.open(c.text as string, input as number);
     },
   });
-  view = new CorpusWidget(model, payload, options.model);
-  const data = { ...bundle.data, [WIDGET_VIEW_MIME]: { version_major: 2, version_minor: 0, model_id: model.id } };
-  channel.send({ data, metadata: bundle.metadata, transient: {} });
+  view = new CorpusWidget(model, payload, runner);
   return view;
 }
