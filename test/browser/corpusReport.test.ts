@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModel } from "../../kernel-lib/src/load/loadModel";
+import { corpusPayload } from "../../kernel-lib/src/output/display/corpus";
+import { encodePayload } from "../../kernel-lib/src/output/payload";
 import {
   type CorpusFixture,
   HOSTILE_TEXT,
@@ -18,6 +21,7 @@ import {
 import { attnlens as cli } from "../cliRunner";
 import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
+import { widgetPage } from "./harness";
 
 const tmp = tempDir("corpus-report");
 const TYPICALITY = ["entropy", "distance", "confidence", "sink"];
@@ -119,4 +123,58 @@ describe("the corpus report in Chromium", () => {
     expect(errors).toEqual([]);
     expect(events).toEqual([]);
   });
+});
+
+describe("the corpus view as a live widget draws it (widgets bundle, no kernel)", () => {
+  it("opening an input announces attnlens:run {input, text}; the kernel's answer draws its attention views", async () => {
+    const payload = JSON.parse(JSON.stringify(await corpusPayload(fx.dir)));
+    const model = await loadModel("tiny-agreement-bert", { providers: ["cpu"] });
+    const text = fx.rows[3].text;
+    const opened = { input: 3, text, payload: JSON.parse(JSON.stringify(encodePayload(await model.run(text)))) };
+    const { page: live, problems } = await widgetPage(browser as never);
+    await live.evaluate((p) => {
+      const w = window as unknown as {
+        attnlensWidgets: { mount(el: HTMLElement, p: unknown, o: unknown): { update(p: unknown): Promise<void> } };
+        view: { update(p: unknown): Promise<void> };
+        runs: unknown[];
+      };
+      const host = document.getElementById("host") as HTMLElement;
+      w.runs = [];
+      host.addEventListener("attnlens:run", (e) => w.runs.push((e as CustomEvent).detail));
+      w.view = w.attnlensWidgets.mount(host, p, { theme: "light" });
+    }, payload);
+    await live.waitForSelector('.attnlens-corpus[data-ready="true"]');
+    // Input 3 is listed by some head: select that head, then open the input.
+    const row = payload.sites.findIndex((_: unknown, r: number) =>
+      [0, 1, 2, 3].some((h) =>
+        [
+          ...payload.examples.heads[payload.sites[r].id][h].typical,
+          ...payload.examples.heads[payload.sites[r].id][h].atypical,
+        ].some(([i]: [number]) => payload.examples.inputs[i].input === 3),
+      ),
+    );
+    const head = [0, 1, 2, 3].find((h) =>
+      [
+        ...payload.examples.heads[payload.sites[row].id][h].typical,
+        ...payload.examples.heads[payload.sites[row].id][h].atypical,
+      ].some(([i]: [number]) => payload.examples.inputs[i].input === 3),
+    ) as number;
+    await live
+      .locator("g.corpus_grid_marks path")
+      .nth(row * 4 + head)
+      .click({ force: true });
+    await live.waitForSelector(`.attnlens-corpus-head[data-head="${payload.sites[row].id}:${head}"]`);
+    await live.locator('.attnlens-corpus-lists li[data-input="3"] button').first().click();
+    expect(await live.evaluate(() => (window as unknown as { runs: unknown[] }).runs)).toEqual([{ input: 3, text }]);
+    await live.evaluate((p) => (window as unknown as { view: { update(p: unknown): Promise<void> } }).view.update(p), {
+      ...payload,
+      opened,
+    });
+    await live.waitForSelector('.attnlens-corpus-live .attnlens[data-ready="true"]');
+    expect(await live.locator(".attnlens-corpus-live g.grid_cells_marks path").count()).toBe(16);
+    expect(await live.textContent(".attnlens-corpus-open .attnlens-corpus-text")).toBe(text);
+    expect(problems.console).toEqual([]);
+    expect(problems.dialogs).toEqual([]);
+    await live.close();
+  }, 60_000);
 });
