@@ -145,20 +145,12 @@ describe("the corpus view as a live widget draws it (widgets bundle, no kernel)"
     }, payload);
     await live.waitForSelector('.attnlens-corpus[data-ready="true"]');
     // Input 3 is listed by some head: select that head, then open the input.
-    const row = payload.sites.findIndex((_: unknown, r: number) =>
-      [0, 1, 2, 3].some((h) =>
-        [
-          ...payload.examples.heads[payload.sites[r].id][h].typical,
-          ...payload.examples.heads[payload.sites[r].id][h].atypical,
-        ].some(([i]: [number]) => payload.examples.inputs[i].input === 3),
-      ),
-    );
-    const head = [0, 1, 2, 3].find((h) =>
-      [
-        ...payload.examples.heads[payload.sites[row].id][h].typical,
-        ...payload.examples.heads[payload.sites[row].id][h].atypical,
-      ].some(([i]: [number]) => payload.examples.inputs[i].input === 3),
-    ) as number;
+    const listed = (row: number, h: number) => {
+      const l = payload.examples.heads[payload.sites[row].id][h];
+      return [...l.typical, ...l.atypical].some(([i]: [number]) => payload.examples.inputs[i].input === 3);
+    };
+    const heads = [0, 1, 2, 3].flatMap((row) => [0, 1, 2, 3].map((h) => ({ row, head: h })));
+    const { row, head } = heads.find((x) => listed(x.row, x.head)) as { row: number; head: number };
     await live
       .locator("g.corpus_grid_marks path")
       .nth(row * 4 + head)
