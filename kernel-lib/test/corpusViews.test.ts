@@ -148,6 +148,39 @@ describe("corpus payload from a corpus directory", () => {
     expect(new Set(ex?.inputs.map((i) => i.input)).size).toBe(ex?.inputs.length);
   });
 
+  it("over maxBytes keeps the typicality metrics' values only, then fewer inputs per head, and says so", async () => {
+    const full = JSON.stringify(p.examples).length;
+    const lean = await corpusPayload(fx.dir, { maxBytes: full - 1 });
+    expect(lean.examples?.perHead).toBe(3);
+    expect(lean.notes).toContain(
+      `embedded inputs carry the values of entropy, distance, confidence, sink only, to stay under ${full - 1} bytes (maxBytes)`,
+    );
+    for (const input of lean.examples?.inputs ?? [])
+      for (const perMetric of Object.values(input.values))
+        expect(Object.keys(perMetric)).toEqual(["entropy", "distance", "confidence", "sink"]);
+    const budget = JSON.stringify(lean.examples).length - 1;
+    const cut = await corpusPayload(fx.dir, { maxBytes: budget });
+    const k = cut.examples?.perHead as number;
+    expect(k).toBeLessThan(3);
+    expect(JSON.stringify(cut.examples).length).toBeLessThanOrEqual(budget);
+    expect(cut.notes).toContain(`typical inputs per head cut from 3 to ${k} to stay under ${budget} bytes (maxBytes)`);
+    for (const [row, site] of p.sites.entries())
+      for (let h = 0; h < site.heads; h++)
+        for (const side of ["typical", "atypical"] as const) {
+          expect(headExamples(lean, row, h, "entropy")?.[side].map((r) => r.input)).toEqual(
+            headExamples(p, row, h, "entropy")?.[side].map((r) => r.input),
+          );
+          expect(headExamples(cut, row, h, "entropy")?.[side].map((r) => r.input)).toEqual(
+            headExamples(p, row, h, "entropy")
+              ?.[side].slice(0, k)
+              .map((r) => r.input),
+          );
+        }
+    const none = await corpusPayload(fx.dir, { maxBytes: 10 });
+    expect(none.examples).toBeUndefined();
+    expect(none.notes).toContain("typical inputs left out: even one per head is over 10 bytes (maxBytes)");
+  });
+
   it("keeps a hostile input's text as data, and leaves it out of the static table", async () => {
     // Its values are unusual (mostly [UNK] tokens): some head lists it as least typical.
     const hostile = p.examples?.inputs.find((i) => i.input === 44);

@@ -149,7 +149,7 @@ export function mountCorpus(host: HTMLElement, first: CorpusPayload, options: Co
         el(
           "div",
           "attnlens-message",
-          "No per-input values in this run (write DIR/inputs.jsonl to list typical inputs).",
+          "No typical inputs in this payload: they need DIR/inputs.jsonl and room under maxBytes (see the notes above).",
         ),
       );
       return;

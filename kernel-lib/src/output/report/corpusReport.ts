@@ -14,6 +14,9 @@ export interface CorpusReportOptions extends CorpusPayloadOptions {
   title?: string;
 }
 
+/** Default budget of the inputs a corpus report embeds (bytes of JSON). */
+const CORPUS_REPORT_MAX_BYTES = 8 * 1024 * 1024;
+
 /** Writes the corpus report of DIR to `file`. */
 export async function exportCorpusReport(
   dir: string,
@@ -21,7 +24,8 @@ export async function exportCorpusReport(
   options: CorpusReportOptions = {},
 ): Promise<ReportFile> {
   const title = options.title ?? `attnlens corpus: ${path.basename(path.resolve(dir))}`;
-  const payload = await corpusPayloadFromDir(dir, { ...options, title });
+  // A report file is not held to a notebook output's limit; it still stays bounded.
+  const payload = await corpusPayloadFromDir(dir, { maxBytes: CORPUS_REPORT_MAX_BYTES, ...options, title });
   const heads = payload.sites.reduce((a, s) => a + s.heads, 0);
   const notes = [
     `${payload.inputs} inputs · ${payload.skipped} skipped · ${payload.sites.length} sites · ${heads} heads`,
