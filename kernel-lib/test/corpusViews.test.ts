@@ -181,6 +181,10 @@ describe("corpus payload from a corpus directory", () => {
     expect(none.notes).toContain("typical inputs left out: even one per head is over 10 bytes (maxBytes)");
   });
 
+  it("a parsed summary.json with its rows in memory gives the same payload as the directory", async () => {
+    expect(await corpusPayload(fx.summary, { rows: fx.rows })).toEqual(await corpusPayload(fx.dir));
+  });
+
   it("keeps a hostile input's text as data, and leaves it out of the static table", async () => {
     // Its values are unusual (mostly [UNK] tokens): some head lists it as least typical.
     const hostile = p.examples?.inputs.find((i) => i.input === 44);
