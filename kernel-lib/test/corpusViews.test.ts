@@ -18,6 +18,7 @@ import {
   patternShares,
 } from "@attnlens/widgets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseInputRow } from "../src/output/corpus/inputsJsonl";
 import { corpusBundle, corpusPayload } from "../src/output/display/corpus";
 import { type CorpusFixture, FIXTURE_METRICS, HOSTILE_TEXT, makeCorpusDir } from "./corpusFixture";
 
@@ -236,10 +237,20 @@ describe("corpus directories that are wrong", () => {
     writeFileSync(path.join(dir, "summary.json"), JSON.stringify(fx.summary));
     const lines = fx.rows.slice(0, 10).map((r) => JSON.stringify(r));
     lines.splice(3, 0, "{not json", JSON.stringify({ input: -1, text: "x", values: {} }));
+    // Keys that are no site id or metric name are ignored (none reaches a prototype).
+    lines.push(
+      '{"input": 10, "text": "t", "values": {"__proto__": {"polluted": [1]}, "encoder.self.0": {"__proto__": [1], "constructor": [2]}}}',
+    );
     writeFileSync(path.join(dir, "inputs.jsonl"), lines.join("\n"));
     const q = await corpusPayload(dir);
     expect(q.notes).toContain("inputs.jsonl: 2 unreadable line(s) skipped (lines 4, 5)");
-    expect(q.examples?.inputs.every((i) => i.input < 10)).toBe(true);
+    expect(q.examples?.inputs.every((i) => i.input <= 10)).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(parseInputRow(JSON.parse(lines.at(-1) as string))).toEqual({
+      input: 10,
+      text: "t",
+      values: { "encoder.self.0": {} },
+    });
   });
 
   it("a summary.json that links out of the directory is refused", async () => {

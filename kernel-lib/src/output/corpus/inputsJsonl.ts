@@ -7,7 +7,12 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { CorpusInputRow } from "./typical";
 
-/** Checks one parsed line; returns the row or what is wrong. */
+/** Keys a row may use: site ids and metric names (never `__proto__` and the like). */
+const SITE_ID = /^(encoder|decoder)\.(self|cross)\.\d{1,4}$/;
+const METRIC = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+const RESERVED = new Set(["constructor", "prototype", "toString", "valueOf", "hasOwnProperty"]);
+
+/** Checks one parsed line; returns the row or what is wrong. Keys that are no site id or metric name are ignored. */
 export function parseInputRow(value: unknown): CorpusInputRow | string {
   const v = value as Record<string, unknown>;
   if (!v || typeof v !== "object" || Array.isArray(v)) return "not a JSON object";
@@ -17,10 +22,12 @@ export function parseInputRow(value: unknown): CorpusInputRow | string {
   if (!values || typeof values !== "object" || Array.isArray(values)) return "no values";
   const out: CorpusInputRow["values"] = {};
   for (const [site, perMetric] of Object.entries(values)) {
+    if (!SITE_ID.test(site)) continue;
     if (!perMetric || typeof perMetric !== "object" || Array.isArray(perMetric))
       return `values.${site} is not an object`;
     const m: Record<string, (number | null)[]> = {};
     for (const [name, list] of Object.entries(perMetric as Record<string, unknown>)) {
+      if (!METRIC.test(name) || RESERVED.has(name)) continue;
       if (!Array.isArray(list)) return `values.${site}.${name} is not a list`;
       m[name] = list.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : null));
     }
