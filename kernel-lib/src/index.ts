@@ -192,3 +192,8 @@ export {
   widgetState,
 } from "./output/report/widgetState";
 export { type Extraction, type ReadOptions, readExtraction } from "./output/files/extractionDir";
+export type { CorpusPayloadOptions } from "./output/payload/corpus";
+export type { CorpusInputRow } from "./output/corpus/typical";
+export { corpusBundle, corpusPayload, type ShowCorpusOptions, showCorpus } from "./output/display/corpus";
+export { CorpusWidget, type CorpusWidgetOptions, corpusWidget } from "./output/widget/corpusWidget";
+export { type CorpusReportOptions, exportCorpusReport } from "./output/report/corpusReport";

@@ -68,6 +68,8 @@ export class AttentionView extends DOMWidgetView {
       "color:var(--jp-ui-font-color1,#222)";
     this.el.append(this.textForm(), this.status, this.drawing);
     this.drawing.addEventListener("attnlens:select", (e) => this.selected(e as CustomEvent));
+    // The corpus overview's "open an input": the kernel (corpusWidget) runs it and answers with `opened`.
+    this.drawing.addEventListener("attnlens:run", (e) => this.runInput(e as CustomEvent));
     this.draw();
     this.showStatus();
     // A new payload (the kernel's answer) updates the drawing in place; new options draw it anew.
@@ -101,6 +103,12 @@ export class AttentionView extends DOMWidgetView {
     if (!this.live()) return;
     this.model.set("selection", e.detail);
     this.touch();
+  }
+
+  private runInput(e: CustomEvent): void {
+    const d = e.detail as { text?: unknown; input?: unknown } | null;
+    if (this.live() && typeof d?.text === "string" && Number.isInteger(d.input))
+      this.send({ event: "run", text: d.text, input: d.input });
   }
 
   private live(): boolean {
