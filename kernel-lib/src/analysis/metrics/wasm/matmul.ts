@@ -11,7 +11,7 @@ import { MATMUL_WASM_BASE64 } from "./matmulModule";
 interface MatmulExports {
   memory: WasmMemory;
   __heap_base: { value: number };
-  matmul_f32(a: number, b: number, c: number, n: number, k: number, m: number, range: number): void;
+  matmul_f32(a: number, b: number, c: number, n: number, k: number, m: number, range: number, pack: number): void;
 }
 
 /** Linear memory kept between calls (512-token products need 3 MiB). */
@@ -46,6 +46,9 @@ export function hasWasmMatmul(): boolean {
 
 const align16 = (n: number) => (n + 15) & ~15;
 
+/** The kernel's packed panel of B: KC × NC floats (matmul_kernel.c). */
+const PACK_BYTES = 256 * 512 * 4;
+
 /** C = A·B (row-major A [n×k], B [k×m]) on the WebAssembly kernel; null where it cannot run. */
 export function wasmMultiply(
   a: ArrayLike<number>,
@@ -59,7 +62,8 @@ export function wasmMultiply(
   const aBytes = align16(n4 * k * 4);
   const bBytes = align16(k * m8 * 4);
   const cBytes = align16(n4 * m8 * 4);
-  const need = aBytes + bBytes + cBytes + align16((n4 / 2) * 4);
+  const rangeBytes = align16((n4 / 2) * 4);
+  const need = aBytes + bBytes + cBytes + rangeBytes + PACK_BYTES;
   const wasm = instance(need);
   if (!wasm) return null;
   const base = align16(wasm.__heap_base.value);
@@ -71,6 +75,7 @@ export function wasmMultiply(
   const bAt = aAt + aBytes;
   const cAt = bAt + bBytes;
   const rangeAt = cAt + cBytes;
+  const packAt = rangeAt + rangeBytes;
   // A: n rows then zero rows up to n4; B: rows of m values then zeros up to m8
   f32.fill(0, aAt >> 2, cAt >> 2);
   for (let i = 0, at = aAt >> 2; i < n * k; i++) f32[at + i] = a[i];
@@ -78,7 +83,7 @@ export function wasmMultiply(
     const at = (bAt >> 2) + p * m8;
     for (let j = 0; j < m; j++) f32[at + j] = bm[p * m + j];
   }
-  wasm.matmul_f32(aAt, bAt, cAt, n4, k, m8, rangeAt);
+  wasm.matmul_f32(aAt, bAt, cAt, n4, k, m8, rangeAt, packAt);
   const c = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
     const at = (cAt >> 2) + i * m8;
