@@ -77,6 +77,8 @@ export type {
   Stack,
   TokenInfo,
 } from "./result/types";
+export type { LazyMode, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
+export { rowSourceOf } from "./result/rowSource";
 
 // ── analysis: per-head metrics, head similarity, rollout and flow, pattern labels, probes ────────
 export {
@@ -104,6 +106,14 @@ export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./a
 export type { Merge } from "./analysis/metrics/clustering";
 export type { LayerRange } from "./analysis/metrics/layers";
 export { type Rollout, type RolloutOptions, rollout } from "./analysis/metrics/rollout";
+export type { BlockOptions, RowContext } from "./analysis/metrics/scale/blocks";
+export {
+  measureSource,
+  type SourceMetrics,
+  type StreamedMetricsOptions,
+  streamSiteMetrics,
+} from "./analysis/metrics/scale/measure";
+export { rolloutSource, type StreamedRolloutOptions } from "./analysis/metrics/scale/rollout";
 export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./analysis/metrics/flow";
 export { type NormWeightOptions, normWeighted } from "./analysis/metrics/normWeighted";
 export { headPatterns } from "./analysis/patterns/headPatterns";
