@@ -23,7 +23,8 @@ export function rowSourceOf(result: AttentionResult): RowSource {
   }));
   const siteOf = (id: string, batch: number): SiteAttention => {
     const site = byId.get(id);
-    if (!site) throw new AttnlensError("BAD_INPUT", `rowSource: no site ${id}; sites are ${[...byId.keys()].join(", ")}`);
+    if (!site)
+      throw new AttnlensError("BAD_INPUT", `rowSource: no site ${id}; sites are ${[...byId.keys()].join(", ")}`);
     if (!(Number.isInteger(batch) && batch >= 0 && batch < site.dims[0]))
       throw new AttnlensError("BAD_INPUT", `rowSource: no sample ${batch} (site ${id} has ${site.dims[0]})`);
     return site;
@@ -36,7 +37,8 @@ export function rowSourceOf(result: AttentionResult): RowSource {
       checkRange("rows", rows, T, id);
       const hs = heads ? [...heads] : Array.from({ length: H }, (_, h) => h);
       for (const h of hs)
-        if (!(Number.isInteger(h) && h >= 0 && h < H)) throw new AttnlensError("BAD_INPUT", `rowSource: no head ${h} in ${id}`);
+        if (!(Number.isInteger(h) && h >= 0 && h < H))
+          throw new AttnlensError("BAD_INPUT", `rowSource: no head ${h} in ${id}`);
       const r = rows[1] - rows[0];
       const data = new Float32Array(hs.length * r * S);
       hs.forEach((h, k) => {

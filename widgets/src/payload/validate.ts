@@ -87,7 +87,8 @@ export function decodePayload(value: unknown): AttentionPayload {
 const MAX_TILES = 100_000;
 
 function checkTiles(tiles: PayloadTiles, p: AttentionPayload, B: number): void {
-  if (!tiles || typeof tiles !== "object" || !Array.isArray(tiles.levels)) fail("tiles: expected {size, levels: [...]}");
+  if (!tiles || typeof tiles !== "object" || !Array.isArray(tiles.levels))
+    fail("tiles: expected {size, levels: [...]}");
   const size = tiles.size;
   if (!(Number.isInteger(size) && size >= 1)) fail("tiles.size must be an integer ≥ 1");
   const sites = new Map(p.sites.map((s) => [s.id, s]));
@@ -104,7 +105,8 @@ function checkTiles(tiles: PayloadTiles, p: AttentionPayload, B: number): void {
       const site = sites.get(tile?.site);
       if (!site) fail(`${where}: no site ${String(tile?.site).slice(0, 60)}`);
       const [, H, T, S] = site.dims;
-      if (!(Number.isInteger(tile.sample) && tile.sample >= 0 && tile.sample < B)) fail(`${where}: sample out of range`);
+      if (!(Number.isInteger(tile.sample) && tile.sample >= 0 && tile.sample < B))
+        fail(`${where}: sample out of range`);
       if (!(Number.isInteger(tile.head) && tile.head >= 0 && tile.head < H)) fail(`${where}: head out of range`);
       const [r0, c0] = (Array.isArray(tile.origin) ? tile.origin : [-1, -1]) as [number, number];
       const ok = (o: number, step: number, n: number) => Number.isInteger(o) && o >= 0 && o < n && o % step === 0;

@@ -1,5 +1,6 @@
 /** The one entry point hosts call: `render(el, payload, options) → dispose`. */
 import type { Selection } from "../data/selection";
+import type { RequestTile } from "../data/zoom";
 import type { AttentionPayload } from "../payload/types";
 import { decodePayload } from "../payload/validate";
 import type { ThemeName } from "../spec/theme";
@@ -15,6 +16,11 @@ export interface RenderOptions {
   view?: ViewName | "patches";
   /** What to show first (default: the first site with maps, head 0, sample 0). */
   selection?: Partial<Selection>;
+  /**
+   * Long inputs: asks the host for the exact weights of a window as the user zooms (a live
+   * widget's kernel). Without it, zooming shows the payload's precomputed tiles or its overview.
+   */
+  requestTile?: RequestTile;
 }
 
 export function detectTheme(): ThemeName {

@@ -69,10 +69,14 @@ function* tiledSteps(
   if (input.sites.length === 0) throw new AttnlensError("BAD_INPUT", "tiledPayload: the result has no sites");
   const dtype = options.quantization ?? "uint8";
   if (dtype !== "uint8" && dtype !== "float16")
-    throw new AttnlensError("BAD_INPUT", `tiledPayload: quantization must be "uint8" or "float16", got ${String(dtype)}`);
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `tiledPayload: quantization must be "uint8" or "float16", got ${String(dtype)}`,
+    );
   const positive = (name: string, v: number | undefined, dflt: number) => {
     const x = v ?? dflt;
-    if (!(Number.isInteger(x) && x >= 1)) throw new AttnlensError("BAD_INPUT", `tiledPayload: ${name} must be an integer ≥ 1, got ${x}`);
+    if (!(Number.isInteger(x) && x >= 1))
+      throw new AttnlensError("BAD_INPUT", `tiledPayload: ${name} must be an integer ≥ 1, got ${x}`);
     return x;
   };
   const cells = positive("cells", options.cells, OVERVIEW_CELLS);
@@ -197,7 +201,8 @@ function cutTiles(
 function tiledNotes(plan: TiledPlan, tileCells: number): string[] {
   const notes: string[] = [];
   const bins = [...new Set(plan.sites.map((s) => Math.max(...s.maps)))].sort((a, b) => a - b);
-  if (bins.some((b) => b > 1)) notes.push(`long input: maps pooled to ≤ ${bins.join("/")} tokens per cell; zoom in for finer views`);
+  if (bins.some((b) => b > 1))
+    notes.push(`long input: maps pooled to ≤ ${bins.join("/")} tokens per cell; zoom in for finer views`);
   const finest = plan.levels[plan.levels.length - 1];
   if (finest !== undefined)
     notes.push(

@@ -10,7 +10,10 @@ export const MAX_TILE_CELLS = 1024 * 1024;
 const isInt = (v: unknown): v is number => Number.isInteger(v);
 
 /** The request, typed and copied, or what is wrong with it (one line). */
-export function checkTileRequest(sites: readonly Pick<LazySite, "id" | "dims">[], value: unknown): TileRequest | string {
+export function checkTileRequest(
+  sites: readonly Pick<LazySite, "id" | "dims">[],
+  value: unknown,
+): TileRequest | string {
   if (!value || typeof value !== "object" || Array.isArray(value)) return "a tile request must be an object";
   const r = value as Record<string, unknown>;
   const site = typeof r.site === "string" ? sites.find((s) => s.id === r.site) : undefined;
