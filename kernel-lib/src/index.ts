@@ -77,6 +77,8 @@ export type {
   Stack,
   TokenInfo,
 } from "./result/types";
+export type { LazyMode, LazyResult, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
+export { rowSourceOf } from "./result/rowSource";
 
 // ── analysis: per-head metrics, head similarity, rollout and flow, pattern labels, probes ────────
 export {
@@ -131,6 +133,13 @@ export { suiteSpec } from "./analysis/probes/suiteView";
 // ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";
 export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
+export {
+  type TiledInput,
+  TILED_PAYLOAD_MAX_BYTES,
+  type TiledPayloadOptions,
+  tiledPayload,
+  tiledPayloadFrom,
+} from "./output/tiles";
 export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/display/bundle";
 export {
   show,
@@ -148,7 +157,9 @@ export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/t
 export {
   AttentionWidget,
   type TextRunner,
+  type LongInput,
   type WidgetEvents,
+  type WidgetInput,
   type WidgetOptions,
   type WidgetSelection,
   widget,
