@@ -42,18 +42,26 @@ export class TileRequests {
   received(content: unknown, buffers: (ArrayBuffer | ArrayBufferView)[]): void {
     const c = content as { event?: unknown; id?: unknown; error?: unknown } | null;
     if (c?.event !== "tile" || typeof c.id !== "string" || !this.pending.has(c.id)) return;
-    if (typeof c.error === "string") return this.settle(c.id, new Error(c.error));
-    const buffer = buffers[0];
-    if (!buffer) return this.settle(c.id, new Error("the kernel's tile came without its data"));
+    const answer = this.decode(c.error, buffers[0], this.pending.get(c.id)!.cells);
+    if (answer instanceof Error) this.settle(c.id, answer);
+    else this.settle(c.id, null, answer);
+  }
+
+  private decode(
+    error: unknown,
+    buffer: ArrayBuffer | ArrayBufferView | undefined,
+    cells: number,
+  ): Float32Array | Error {
+    if (typeof error === "string") return new Error(error);
+    if (!buffer) return new Error("the kernel's tile came without its data");
     const view =
       buffer instanceof ArrayBuffer
         ? new Uint8Array(buffer)
         : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    const cells = this.pending.get(c.id)!.cells;
     if (view.byteLength !== cells * 4)
-      return this.settle(c.id, new Error(`the kernel's tile holds ${view.byteLength} bytes for ${cells} cells`));
+      return new Error(`the kernel's tile holds ${view.byteLength} bytes for ${cells} cells`);
     // A copy: the buffer's offset need not be 4-byte aligned.
-    this.settle(c.id, null, new Float32Array(view.slice().buffer));
+    return new Float32Array(view.slice().buffer);
   }
 
   dispose(): void {
