@@ -264,7 +264,8 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip, zoomer?: 
       caption.textContent = m.title;
       base = m;
       // Zoomed into a long input: the new map (another head) is shown over the same window.
-      if (tokenWindow && m.zoom && zoomer) return zoomTo(tokenWindow);
+      const fits = (w: TokenWindow, [T, S]: [number, number]) => w.rows[1] <= T && w.cols[1] <= S;
+      if (tokenWindow && m.zoom && zoomer && fits(tokenWindow, m.zoom.extent)) return zoomTo(tokenWindow);
       if (tokenWindow) {
         tokenWindow = null;
         for (const k of ["zooming", "zoomWindow", "zoomFrom", "zoomBin"]) delete root.dataset[k];
