@@ -8,11 +8,13 @@
 import { AttnlensError } from "../../errors";
 import { currentCommManager } from "../../kernel/comms";
 import type { RowSource } from "../../result/lazy";
+import { rowSourceOf } from "../../result/rowSource";
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "../display/bundle";
 import { type DisplayChannel, kernelChannel } from "../display/channel";
 import { NO_KERNEL_MESSAGE } from "../display/show";
 import type { DisplayBundle, ShowOptions } from "../display/types";
+import { isLongInput } from "../report/long";
 import { checkSelection, checkText, type WidgetSelection } from "./fields";
 import { WidgetModel } from "./protocol";
 import { isFullResult, type LongInput, longInputBundle, TileAnswerer, tileSourceOf } from "./tiles";
@@ -20,9 +22,15 @@ import { isFullResult, type LongInput, longInputBundle, TileAnswerer, tileSource
 /** What a widget shows: a full result, or a long input held as a RowSource (a LazyResult from `runLazy`). */
 export type WidgetInput = AttentionResult | LongInput;
 
-/** The bundle of either kind of input. */
+/**
+ * The bundle of either kind of input. A full result longer than 1,024 positions (and no `maxTokens`
+ * or `tokenRange` chosen) is shown as a long input too: an overview whose zooms the kernel answers.
+ */
 function bundleOf(input: WidgetInput, options: ShowOptions): Promise<DisplayBundle> {
-  return isFullResult(input) ? displayBundle(input, options) : longInputBundle(input, options);
+  if (!isFullResult(input)) return longInputBundle(input, options);
+  if (input.sites.length > 0 && isLongInput(input, options))
+    return longInputBundle({ ...input, ...rowSourceOf(input) }, options);
+  return displayBundle(input, options);
 }
 
 export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
