@@ -45,5 +45,5 @@ export function longInputPayload(
 
 /** The payload notes a report repeats under the section's heading (the zoom levels). */
 export function zoomNotes(payload: AttentionPayload): string[] {
-  return (payload.notes ?? []).filter((n) => n.startsWith("finest zoom level") || n.startsWith("zoom levels of"));
+  return (payload.notes ?? []).filter((n) => n.startsWith("finest zoom level") || n.startsWith("zoom levels left out"));
 }

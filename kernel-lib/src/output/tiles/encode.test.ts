@@ -89,12 +89,14 @@ describe("tiledPayload", () => {
     for (let i = 0; i < 60; i++)
       for (let j = 0; j < 60; j++)
         expect(Math.abs(got[i * 60 + j] - want[i][j])).toBeLessThanOrEqual(want[i][j] * 2 ** -10 + 1e-7);
-    // Levels 4× finer each, down to exact weights.
+    // Levels 2× finer each, down to exact weights.
     expect(payload.tiles!.levels.map((l) => l.bin)).toEqual([
+      [5, 5],
       [3, 3],
+      [2, 2],
       [1, 1],
     ]);
-    const exact = payload.tiles!.levels[1];
+    const exact = payload.tiles!.levels[3];
     const tile = exact.tiles.find(
       (t) => t.site === site.id && t.head === 1 && t.origin[0] === 256 && t.origin[1] === 512,
     )!;
@@ -114,10 +116,14 @@ describe("tiledPayload", () => {
     const full = JSON.stringify(tiledPayload(result, options)).length;
     const maxBytes = Math.floor(full * 0.5);
     const payload = tiledPayload(result, { ...options, maxBytes });
-    expect(payload.tiles!.levels.map((l) => l.bin)).toEqual([[3, 3]]);
+    expect(payload.tiles!.levels.map((l) => l.bin)).toEqual([
+      [5, 5],
+      [3, 3],
+      [2, 2],
+    ]);
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(maxBytes);
-    expect(payload.notes!.join(" ")).toContain("finest zoom level in this page: 3 tokens per cell");
-    expect(payload.notes!.join(" ")).toContain("zoom levels of 1 tokens per cell left out");
+    expect(payload.notes!.join(" ")).toContain("finest zoom level in this page: 2 tokens per cell");
+    expect(payload.notes!.join(" ")).toContain("zoom levels left out to stay within maxBytes: 1 tokens per cell");
     expect(() => tiledPayload(result, { ...options, maxBytes: 20_000 })).toThrow(
       /overviews alone would be .* above the limit/,
     );

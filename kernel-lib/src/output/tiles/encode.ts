@@ -210,7 +210,7 @@ function tiledNotes(plan: TiledPlan, tileCells: number): string[] {
         ` (tiles of ${tileCells} cells, levels ${plan.levels.join(", ")})`,
     );
   if (plan.dropped.length > 0)
-    notes.push(`zoom levels of ${plan.dropped.join(", ")} tokens per cell left out to stay within maxBytes`);
+    notes.push(`zoom levels left out to stay within maxBytes: ${plan.dropped.join(", ")} tokens per cell`);
   return notes;
 }
 

@@ -1,7 +1,7 @@
 /**
  * What a long-input payload holds, decided before any map is read: per site the overview bins (the
  * heatmap's pooled maps, ≤ `cells` per axis, and the head grid's thumbnails), then zoom levels of
- * tiles, coarse to fine (4× finer each, down to exact weights), kept while the payload stays within
+ * tiles, coarse to fine (2× finer each, down to exact weights), kept while the payload stays within
  * its byte budget.
  */
 import type { MapDtype } from "@attnlens/widgets";
@@ -88,7 +88,9 @@ export function planTiles(sites: readonly Pick<LazySite, "id" | "dims">[], o: Pl
   }
   const coarsest = Math.max(1, ...plans.map((p) => Math.max(...p.maps)));
   const candidates: number[] = [];
-  for (let b = Math.ceil(coarsest / 4); coarsest > 1; b = Math.ceil(b / 4)) {
+  // 2× per level: the finest level that fits the budget is as fine as it can be (4× would skip
+  // one in two), and the coarser ones add at most a third of its size.
+  for (let b = Math.ceil(coarsest / 2); coarsest > 1; b = Math.ceil(b / 2)) {
     candidates.push(b);
     if (b === 1) break;
   }
