@@ -5,6 +5,7 @@
  * the tooltip, equal the map's weights to float16 precision, and its tokens become the axis
  * labels), the wheel zooms around the pointer, and reset returns to the overview.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -28,11 +29,13 @@ describe("a 2,048-token report: overview, zoom to exact tiles, reset", () => {
   let errors: string[];
   const requests: string[] = [];
   let notes: string[];
+  let attnlens: Attnlens;
+  let out: string;
 
   beforeAll(async () => {
     ensureBuilt("kernel-lib", "widgets");
-    const attnlens = load("attnlens") as Attnlens;
-    const out = path.join(tempDir("long-report"), "long.html");
+    attnlens = load("attnlens") as Attnlens;
+    out = path.join(tempDir("long-report"), "long.html");
     const file = await attnlens.exportReport(result, out, { quantization: "float16", metrics: false, rollout: false });
     expect(file.bytes).toBeLessThan(20e6 + 3e6); // the tile budget plus the widgets bundle
     browser = await launchChromium();
@@ -116,6 +119,20 @@ describe("a 2,048-token report: overview, zoom to exact tiles, reset", () => {
       const want = map[(r0 + dy) * T + c0 + dx];
       expect(Math.abs(shown - want)).toBeLessThanOrEqual(want * 2 ** -10 + 1e-7);
     }
+  });
+
+  it("reads a lazy result (a RowSource) into the same report section", async () => {
+    const lazyOut = path.join(tempDir("long-report"), "lazy.html");
+    await attnlens.exportReport({ ...result, ...attnlens.rowSourceOf(result) }, lazyOut, {
+      quantization: "float16",
+      metrics: false,
+      rollout: false,
+    });
+    const payload = (file: string) =>
+      readFileSync(file, "utf8").match(
+        /<script type="application\/json" id="attnlens-payload-0">([^<]*)<\/script>/,
+      )![1];
+    expect(payload(lazyOut)).toBe(payload(out));
   });
 
   it("resets to the overview, and the wheel zooms around the pointer", async () => {

@@ -123,7 +123,9 @@ describe("tiledPayload", () => {
     ]);
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(maxBytes);
     expect(payload.notes!.join(" ")).toContain("finest zoom level in this page: 2 tokens per cell");
-    expect(payload.notes!.join(" ")).toContain("zoom levels left out to stay within maxBytes: 1 tokens per cell");
+    expect(payload.notes!.join(" ")).toContain(
+      "zoom levels left out to stay within the size budget (maxBytes; tileBytes in reports): 1 tokens per cell",
+    );
     expect(() => tiledPayload(result, { ...options, maxBytes: 20_000 })).toThrow(
       /overviews alone would be .* above the limit/,
     );

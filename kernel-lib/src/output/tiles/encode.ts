@@ -210,7 +210,9 @@ function tiledNotes(plan: TiledPlan, tileCells: number): string[] {
         ` (tiles of ${tileCells} cells, levels ${plan.levels.join(", ")})`,
     );
   if (plan.dropped.length > 0)
-    notes.push(`zoom levels left out to stay within maxBytes: ${plan.dropped.join(", ")} tokens per cell`);
+    notes.push(
+      `zoom levels left out to stay within the size budget (maxBytes; tileBytes in reports): ${plan.dropped.join(", ")} tokens per cell`,
+    );
   return notes;
 }
 
