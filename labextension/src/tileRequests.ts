@@ -30,7 +30,8 @@ export class TileRequests {
   readonly request = (req: TileRequest): Promise<TileAnswer> => {
     if (!this.live()) return Promise.reject(new Error("the kernel is gone"));
     const id = `tile-${++this.next}`;
-    const cells = (req.rows[1] - req.rows[0]) * (req.cols[1] - req.cols[0]);
+    const bin = req.bin ?? 1;
+    const cells = Math.ceil((req.rows[1] - req.rows[0]) / bin) * Math.ceil((req.cols[1] - req.cols[0]) / bin);
     return new Promise<TileAnswer>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, new Error("the kernel did not answer in time")), TILE_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer, cells });

@@ -78,6 +78,29 @@ describe("attnlens kernel: tiles of a long input on demand", () => {
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
+  it("answers a window too large to send exactly pooled into bin × bin cells, as the naive pooling", () => {
+    const { randomAttention } = load("attnlens/testing") as typeof import("attnlens/testing");
+    const T = 2048;
+    const map = randomAttention({ dims: [1, 2, T, T], seed: 11 });
+    const a = report.answers.pooled!;
+    expect(a.content).toMatchObject({ id: "t5", rows: [0, 2048], cols: [100, 2048], bin: 8 });
+    const bytes = Buffer.from(a.buffers[0], "base64");
+    const got = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const C = Math.ceil(1948 / 8);
+    expect(got.length).toBe(256 * C);
+    // Cell (I, J): mean over rows 8I…8I+7 of the weight summed over columns 100+8J … (head 0).
+    for (const [I, J] of [
+      [0, 0],
+      [17, 200],
+      [255, C - 1],
+    ]) {
+      let sum = 0;
+      for (let t = 8 * I; t < 8 * I + 8; t++)
+        for (let s = 100 + 8 * J; s < Math.min(T, 100 + 8 * J + 8); s++) sum += map[t * T + s];
+      expect(got[I * C + J]).toBeCloseTo(sum / 8, 6);
+    }
+  });
+
   it("refuses bad requests with an error answer, and the kernel stays alive", () => {
     const error = (name: string) => report.answers[name]?.content.error;
     expect(error("out_of_bounds")).toBe(

@@ -32,6 +32,7 @@ const view = await attnlens.widget(long);
 
 REQUESTS = {
     "exact": {"event": "tile", "id": "t1", "site": "encoder.self.0", "batch": 0, "head": 1, "rows": [1000, 1064], "cols": [1500, 1580]},
+    "pooled": {"event": "tile", "id": "t5", "site": "encoder.self.0", "batch": 0, "head": 0, "rows": [0, 2048], "cols": [100, 2048], "bin": 8},
     "out_of_bounds": {"event": "tile", "id": "t2", "site": "encoder.self.0", "batch": 0, "head": 0, "rows": [2000, 2100], "cols": [0, 10]},
     "too_large": {"event": "tile", "id": "t3", "site": "encoder.self.0", "batch": 0, "head": 0, "rows": [0, 2048], "cols": [0, 2048]},
     "no_site": {"event": "tile", "id": "t4", "site": "decoder.self.9", "batch": 0, "head": 0, "rows": [0, 1], "cols": [0, 1]},

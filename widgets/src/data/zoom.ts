@@ -24,9 +24,14 @@ export interface TileRequest {
   head: number;
   rows: [number, number];
   cols: [number, number];
+  /**
+   * Absent or 1: the exact window. Above 1: the window pooled into bin × bin cells from its first
+   * row and column (for windows too large to send exactly), ⌈rows / bin⌉ × ⌈cols / bin⌉ values.
+   */
+  bin?: number;
 }
 
-/** The host's answer: the window's weights, row-major [rows, cols]. */
+/** The host's answer: the window's weights (or pooled cells), row-major. */
 export interface TileAnswer {
   data: Float32Array;
 }
@@ -123,12 +128,17 @@ export async function zoomMatrix(
     null;
   let from: ZoomInfo["from"] = "overview";
   let failure: string | undefined;
-  if (requestTile && nr * nc <= MAX_REQUEST_CELLS) {
+  if (requestTile) {
+    // Exact when the window is small enough to send, else pooled by the host to about screen size.
+    const bin = nr * nc <= MAX_REQUEST_CELLS ? 1 : Math.ceil(Math.max(nr, nc) / ZOOM_CELLS);
+    const R = Math.ceil(nr / bin);
+    const C = Math.ceil(nc / bin);
     try {
-      const answer = await requestTile({ site: z.site, batch: z.sample, head: z.head, rows: w.rows, cols: w.cols });
-      if (!(answer?.data instanceof Float32Array) || answer.data.length !== nr * nc)
-        throw new Error(`the host answered ${answer?.data?.length ?? "no"} values for a ${nr}×${nc} window`);
-      got = { values: answer.data, R: nr, C: nc, origin: [w.rows[0], w.cols[0]], bin: [1, 1] };
+      const request: TileRequest = { site: z.site, batch: z.sample, head: z.head, rows: w.rows, cols: w.cols };
+      const answer = await requestTile(bin > 1 ? { ...request, bin } : request);
+      if (!(answer?.data instanceof Float32Array) || answer.data.length !== R * C)
+        throw new Error(`the host answered ${answer?.data?.length ?? "no"} values for ${R}×${C} cells`);
+      got = { values: answer.data, R, C, origin: [w.rows[0], w.cols[0]], bin: [bin, bin] };
       from = "host";
     } catch (e) {
       failure = (e as Error).message;
@@ -166,7 +176,9 @@ export async function zoomMatrix(
   const exact = got.bin[0] === 1 && got.bin[1] === 1;
   const detail =
     from === "host"
-      ? "exact weights from the kernel"
+      ? exact
+        ? "exact weights from the kernel"
+        : `${got.bin[0]}×${got.bin[1]} tokens per cell from the kernel (zoom in for exact weights)`
       : exact
         ? "exact weights (precomputed tiles)"
         : `${got.bin[0]}×${got.bin[1]} tokens per cell (${from === "tiles" ? "finest precomputed tiles" : "overview"})`;

@@ -168,5 +168,10 @@ describe("rowSourceOf and checkTileRequest", () => {
     expect(checkTileRequest(sites, { ...ok, cols: [5, 5] })).toMatch(/^cols must be/);
     expect(checkTileRequest(sites, { ...ok, rows: [0, 2048], cols: [0, 2048] })).toMatch(/above the limit/);
     expect(checkTileRequest(sites, null)).toBe("a tile request must be an object");
+    // A whole 4,096² map pooled by 8 is 512² cells: allowed; a bin that is not an integer ≥ 1 is not.
+    const pooled = { ...ok, rows: [0, 4096], cols: [0, 4096], bin: 8 };
+    expect(checkTileRequest(sites, pooled)).toEqual(pooled);
+    expect(checkTileRequest(sites, { ...pooled, bin: 2 })).toMatch(/above the limit/);
+    expect(checkTileRequest(sites, { ...pooled, bin: 0 })).toBe("bin must be an integer in [1, 4096]");
   });
 });

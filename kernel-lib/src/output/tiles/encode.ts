@@ -49,6 +49,8 @@ export interface TiledPayloadOptions {
   metrics?: ResultMetrics | false;
   /** Bytes of one streamed row block (default 32 MiB). */
   blockBytes?: number;
+  /** When the overviews at `cells` would not fit `maxBytes`, halve `cells` until they do (default false: refuse). */
+  fitCells?: boolean;
 }
 
 /** What a long-input payload is built from besides the maps: a result without them (a LazyResult is one). */
@@ -92,17 +94,29 @@ function* tiledSteps(
   const tokens: Partial<Record<StreamName, TokenStream>> = {};
   for (const [name, n] of Object.entries(lengths) as [StreamName, number][])
     tokens[name] = tokenStream(asResult, name, n, samples, [0, n]);
-  const plan = planTiles(input.sites, {
-    samples: samples.length,
-    cells,
-    overviewCells,
-    tileCells,
-    dtype,
-    maxBytes: options.maxBytes ?? TILED_PAYLOAD_MAX_BYTES,
-    tiles: options.tiles ?? true,
-    // Metric tables and pattern labels: a few hundred bytes per head.
-    baseBytes: 4096 + jsonBytes(tokens) + (metrics ? 400 * input.sites.reduce((n, s) => n + s.dims[1], 0) : 0),
-  });
+  const planOf = (c: number) =>
+    planTiles(input.sites, {
+      samples: samples.length,
+      cells: c,
+      overviewCells,
+      tileCells,
+      dtype,
+      maxBytes: options.maxBytes ?? TILED_PAYLOAD_MAX_BYTES,
+      tiles: options.tiles ?? true,
+      // Metric tables and pattern labels: a few hundred bytes per head.
+      baseBytes: 4096 + jsonBytes(tokens) + (metrics ? 400 * input.sites.reduce((n, s) => n + s.dims[1], 0) : 0),
+    });
+  let plan: TiledPlan | undefined;
+  // fitCells: halve the overview's cells until it fits (a notebook output's 2 MiB holds 64² cells
+  // of 144 heads, not 256²); the zooms then ask the kernel for the rest.
+  for (let c = cells; !plan; c = Math.floor(c / 2)) {
+    try {
+      plan = planOf(c);
+      if (c < cells) notes.push(`overview pooled to ${c} cells per axis to stay within maxBytes`);
+    } catch (e) {
+      if (!options.fitCells || c <= 16) throw e;
+    }
+  }
   const levels: PayloadTileLevel[] = plan.levels.map((bin) => ({ bin: [bin, bin], tiles: [] }));
   const blockBytes = options.blockBytes ?? 32 * 1024 * 1024;
   const sites: PayloadSite[] = [];

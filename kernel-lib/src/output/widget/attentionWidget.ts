@@ -7,7 +7,6 @@
  */
 import { AttnlensError } from "../../errors";
 import { currentCommManager } from "../../kernel/comms";
-import type { RowSource } from "../../result/lazy";
 import { rowSourceOf } from "../../result/rowSource";
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "../display/bundle";
@@ -17,7 +16,7 @@ import type { DisplayBundle, ShowOptions } from "../display/types";
 import { isLongInput } from "../report/long";
 import { checkSelection, checkText, type WidgetSelection } from "./fields";
 import { WidgetModel } from "./protocol";
-import { isFullResult, type LongInput, longInputBundle, TileAnswerer, tileSourceOf } from "./tiles";
+import { isFullResult, type LongInput, longInputBundle, TileAnswerer, type TileSource, tileSourceOf } from "./tiles";
 
 /** What a widget shows: a full result, or a long input held as a RowSource (a LazyResult from `runLazy`). */
 export type WidgetInput = AttentionResult | LongInput;
@@ -70,7 +69,7 @@ export class AttentionWidget {
   private readonly listeners: { [K in keyof Events]: Events[K][] } = { select: [], error: [] };
   private pendingText: string | null = null;
   private running: Promise<void> | null = null;
-  private source: RowSource | null = null;
+  private source: TileSource | null = null;
   /** @internal Answers the front end's `{event: "tile"}` requests from the shown input. */
   readonly tiles = new TileAnswerer(
     () => {

@@ -51,3 +51,42 @@ describe("TileAnswerer", () => {
     expect(isFullResult({ ...result, ...rowSourceOf(result) })).toBe(false);
   });
 });
+
+describe("pooled tiles", () => {
+  it("pools a window into bin × bin cells from its corner, padding rows left out, as the naive pooling", async () => {
+    const result = sampleResult({ layers: 1, heads: 2, tokens: 50, lengths: [45], patterns: ["random"] });
+    const replies: { content: Record<string, unknown>; buffers?: Uint8Array[] }[] = [];
+    const answerer = new TileAnswerer(
+      () => Object.assign(rowSourceOf(result), { masks: result.masks }),
+      (content, buffers) => replies.push({ content, buffers }),
+    );
+    await answerer.answer({
+      event: "tile",
+      id: "p",
+      site: "encoder.self.0",
+      batch: 0,
+      head: 1,
+      rows: [3, 50],
+      cols: [7, 40],
+      bin: 4,
+    });
+    expect(replies[0].content).toMatchObject({ id: "p", rows: [3, 50], cols: [7, 40], bin: 4 });
+    const b = replies[0].buffers![0];
+    const got = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const R = Math.ceil(47 / 4);
+    const C = Math.ceil(33 / 4);
+    expect(got.length).toBe(R * C);
+    const map = result.sites[0].data.subarray(2500, 5000);
+    for (let I = 0; I < R; I++)
+      for (let J = 0; J < C; J++) {
+        let sum = 0;
+        let n = 0;
+        for (let t = 3 + 4 * I; t < Math.min(50, 3 + 4 * I + 4); t++) {
+          if (t >= 45) continue; // padding
+          n++;
+          for (let s = 7 + 4 * J; s < Math.min(40, 7 + 4 * J + 4); s++) sum += map[t * 50 + s];
+        }
+        expect(got[I * C + J]).toBeCloseTo(n > 0 ? sum / n : 0, 6);
+      }
+  });
+});

@@ -15,6 +15,7 @@ import { ATTNLENS_MIME, DISPLAY_MAX_BYTES } from "../display/bundle";
 import { renderOptions } from "../display/static";
 import type { DisplayBundle, ShowOptions } from "../display/types";
 import { type TiledInput, tiledPayloadFrom } from "../tiles/encode";
+import { pooledTile } from "../tiles/pooledTile";
 import { checkTileRequest } from "../tiles/request";
 
 /** A lazy result (`runLazy`), or any RowSource that carries its run's tokens and masks. */
@@ -25,10 +26,13 @@ export function isFullResult(x: AttentionResult | LongInput): x is AttentionResu
   return Array.isArray(x.sites) && x.sites.every((s) => (s as { data?: unknown }).data instanceof Float32Array);
 }
 
-/** The RowSource tiles are read from: the input itself, or a full result's maps. */
-export function tileSourceOf(x: AttentionResult | LongInput): RowSource {
-  return isFullResult(x) ? rowSourceOf(x) : x;
+/** The RowSource tiles are read from (with its run's masks): the input itself, or a full result's maps. */
+export function tileSourceOf(x: AttentionResult | LongInput): TileSource {
+  return isFullResult(x) ? Object.assign(rowSourceOf(x), { masks: x.masks }) : x;
 }
+
+/** A RowSource and, where known, its run's valid-position masks (for pooled tiles). */
+export type TileSource = RowSource & { masks?: AttentionResult["masks"] };
 
 /** The bundle of a long input held as a RowSource: the pooled overview (no pyramid: the kernel answers zooms). */
 export async function longInputBundle(source: LongInput, options: ShowOptions): Promise<DisplayBundle> {
@@ -39,6 +43,7 @@ export async function longInputBundle(source: LongInput, options: ShowOptions): 
     metrics: options.metrics || undefined,
     maxBytes: options.maxBytes ?? DISPLAY_MAX_BYTES,
     tiles: false,
+    fitCells: true,
   });
   const [, H, T, S] = source.sites[0].dims;
   const text =
@@ -59,7 +64,7 @@ export class TileAnswerer {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly source: () => RowSource,
+    private readonly source: () => TileSource,
     private readonly reply: Reply,
   ) {}
 
@@ -77,7 +82,10 @@ export class TileAnswerer {
       const source = this.source();
       const request = checkTileRequest(source.sites, content);
       if (typeof request === "string") return fail(`refused a tile request: ${request}`);
-      const tile = await source.tile(request);
+      const site = source.sites.find((s) => s.id === request.site)!;
+      const mask = source.masks?.[site.stack] ?? source.masks?.encoder;
+      const { bin, ...exact } = request;
+      const tile = bin && bin > 1 ? await pooledTile(source, { ...exact, bin }, mask) : await source.tile(exact);
       const bytes = new Uint8Array(tile.data.buffer, tile.data.byteOffset, tile.data.byteLength);
       this.reply({ event: "tile", id, ...request }, [bytes]);
     } catch (e) {
