@@ -208,3 +208,41 @@ describe("zoomMatrix", () => {
     expect(m.rows.labels[0]).toBe("tok4 … <b>x</b>");
   });
 });
+
+describe("zoomMatrix on a window too large to send exactly", () => {
+  it("asks the host for it pooled to about screen size, and labels its cells as token ranges", async () => {
+    const n = 1100;
+    const cells = Math.ceil(n / 5);
+    const payload = decodePayload({
+      v: 1,
+      samples: 1,
+      tokens: {
+        source: { start: 0, text: [Array.from({ length: n }, (_, i) => `w${i}`)], special: [[]], padding: [[]] },
+      },
+      sites: [
+        {
+          id: "encoder.self.0",
+          stack: "encoder",
+          kind: "self",
+          layer: 0,
+          heads: 1,
+          causal: false,
+          rows: "source",
+          cols: "source",
+          dims: [1, 1, n, n],
+          maps: withBin(block(new Float32Array(cells * cells).fill(1 / cells), [1, 1, cells, cells]), 5),
+        },
+      ],
+    });
+    const base = siteMatrix(payload, normalizeSelection(payload, {}));
+    const asked: TileRequest[] = [];
+    const m = await zoomMatrix(payload, base, { rows: [0, 1100], cols: [50, 1050] }, async (r) => {
+      asked.push(r);
+      return { data: new Float32Array(Math.ceil(1100 / r.bin!) * Math.ceil(1000 / r.bin!)).fill(0.5) };
+    });
+    expect(asked).toEqual([{ site: "encoder.self.0", batch: 0, head: 0, rows: [0, 1100], cols: [50, 1050], bin: 2 }]);
+    expect([m.R, m.C, m.zoom!.bin, m.zoom!.origin, m.zoom!.from]).toEqual([550, 500, [2, 2], [0, 50], "host"]);
+    expect(m.cols.labels[0]).toBe("w50 … w51");
+    expect(m.note).toBe("2×2 tokens per cell from the kernel (zoom in for exact weights)");
+  });
+});
