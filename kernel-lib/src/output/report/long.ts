@@ -34,13 +34,17 @@ export function longInputPayload(
 ): AttentionPayload {
   const chosen = options.sites ? new Set(options.sites) : null;
   const kept = chosen ? { ...result, sites: result.sites.filter((s) => chosen.has(s.id)) } : result;
-  return tiledPayload(kept, {
+  const payload = tiledPayload(kept, {
     title: options.title,
     samples: options.samples,
     quantization: options.quantization,
     metrics: options.metrics,
     maxBytes: options.tileBytes ?? TILED_PAYLOAD_MAX_BYTES,
   });
+  // Rollout and flow are T × T maps of their own, with no tiles: not drawn for long inputs.
+  if (options.rollout !== false || options.flow)
+    payload.notes = [...(payload.notes ?? []), "rollout and flow left out for long inputs (no zoom tiles for them)"];
+  return payload;
 }
 
 /** The payload notes a report repeats under the section's heading (the zoom levels). */
