@@ -77,7 +77,7 @@ export type {
   Stack,
   TokenInfo,
 } from "./result/types";
-export type { LazyMode, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
+export type { LazyMode, LazyResult, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
 export { rowSourceOf } from "./result/rowSource";
 
 // ── analysis: per-head metrics, head similarity, rollout and flow, pattern labels, probes ────────
@@ -166,6 +166,13 @@ export type { CorpusFields, CorpusReader, CorpusRecord, CorpusText, RecordProble
 // ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";
 export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
+export {
+  type TiledInput,
+  TILED_PAYLOAD_MAX_BYTES,
+  type TiledPayloadOptions,
+  tiledPayload,
+  tiledPayloadFrom,
+} from "./output/tiles";
 export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/display/bundle";
 export {
   show,
@@ -183,7 +190,9 @@ export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/t
 export {
   AttentionWidget,
   type TextRunner,
+  type LongInput,
   type WidgetEvents,
+  type WidgetInput,
   type WidgetOptions,
   type WidgetSelection,
   widget,

@@ -8,7 +8,7 @@ import type { Command } from "./commands";
 export const reportCommand: Command = {
   name: "report",
   usage:
-    "attnlens report DIR -o REPORT.html [--title T] [--max-tokens N] [--sites a,b] [--format standalone|widget-state]\n" +
+    "attnlens report DIR -o REPORT.html [--title T] [--max-tokens N] [--sites a,b] [--tile-mb N] [--format standalone|widget-state]\n" +
     "       attnlens report --corpus DIR -o REPORT.html [--title T] [--per-head K] [--clusters N]",
   summary: "write one self-contained, offline HTML report (interactive views) of an `extract` directory",
   options: [
@@ -16,6 +16,7 @@ export const reportCommand: Command = {
     ["--title T", "the report's title (default: attnlens: DIR's name)"],
     ["--max-tokens N", "pool maps longer than N tokens for the overview (N ≥ 2)"],
     ["--sites a,b", "only these site ids (e.g. encoder.self.0,encoder.self.3)"],
+    ["--tile-mb N", "inputs over 1,024 tokens: size budget of the overview + zoom tiles, MB (default 20)"],
     ["--format standalone|widget-state", "a self-contained page, or the Jupyter widget-state embedding"],
     ["--corpus", "DIR is an `attnlens corpus` output (summary.json, inputs.jsonl): the corpus overview"],
     ["--per-head K", "with --corpus: inputs embedded per head as most and as least typical (default 3)"],
@@ -29,6 +30,7 @@ export const reportCommand: Command = {
         title: { type: "string" },
         "max-tokens": { type: "string" },
         sites: { type: "string" },
+        "tile-mb": { type: "string" },
         format: { type: "string" },
         corpus: { type: "boolean" },
         "per-head": { type: "string" },
@@ -44,6 +46,10 @@ export const reportCommand: Command = {
     if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens >= 2)) {
       throw new UsageError("--max-tokens must be an integer ≥ 2");
     }
+    const tileText = str(values["tile-mb"]);
+    const tileMb = tileText === undefined ? undefined : Number(tileText);
+    if (tileMb !== undefined && !(Number.isFinite(tileMb) && tileMb > 0))
+      throw new UsageError("--tile-mb must be a number > 0");
     const format = str(values.format);
     if (format && format !== "standalone" && format !== "widget-state") {
       throw new UsageError('--format must be "standalone" or "widget-state"');
@@ -54,7 +60,8 @@ export const reportCommand: Command = {
       .filter(Boolean);
     const dir = positionals[0];
     const title = str(values.title) ?? `attnlens: ${path.basename(path.resolve(dir))}`;
-    const { input } = extractionReport(dir, { maxTokens, sites, title });
+    const tileBytes = tileMb === undefined ? undefined : Math.round(tileMb * 1e6);
+    const { input } = extractionReport(dir, { maxTokens, sites, title, tileBytes });
     const file = await exportReport(input, out, { title, format: format as "standalone" | "widget-state" | undefined });
     process.stdout.write(`report written to ${file.path} (${(file.bytes / 1024).toFixed(0)} KiB)\n`);
     return 0;

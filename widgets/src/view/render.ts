@@ -2,6 +2,7 @@
 import { isCorpusPayload } from "../corpus/validate";
 import { type MountedCorpusView, mountCorpus } from "../corpus/view";
 import type { Selection } from "../data/selection";
+import type { RequestTile } from "../data/zoom";
 import type { AttentionPayload } from "../payload/types";
 import { decodePayload } from "../payload/validate";
 import type { ThemeName } from "../spec/theme";
@@ -19,6 +20,11 @@ export interface RenderOptions {
   selection?: Partial<Selection>;
   /** Corpus payloads: the metric shown first (default: entropy). */
   metric?: string;
+  /**
+   * Long inputs: asks the host for the exact weights of a window as the user zooms (a live
+   * widget's kernel). Without it, zooming shows the payload's precomputed tiles or its overview.
+   */
+  requestTile?: RequestTile;
 }
 
 export function detectTheme(): ThemeName {
