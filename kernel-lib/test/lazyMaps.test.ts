@@ -41,7 +41,15 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** One sample's rows [r0, r1) of the listed heads, cut from a full [B, H, T, S] map. */
-function cut(full: AttentionResult["sites"][number], b: number, heads: number[], r0: number, r1: number, c0 = 0, c1?: number) {
+function cut(
+  full: AttentionResult["sites"][number],
+  b: number,
+  heads: number[],
+  r0: number,
+  r1: number,
+  c0 = 0,
+  c1?: number,
+) {
   const [, h, t, s] = full.dims;
   const end = c1 ?? s;
   const out: number[] = [];
@@ -62,7 +70,10 @@ describe.each(CASES)("lazy maps: %s", (name) => {
     it(`${file}: rows and tiles equal run()'s maps`, async () => {
       const full = await openModel(p, { providers: ["cpu"] });
       const lazy = await openModel(p, { providers: ["cpu"], maps: "lazy" });
-      toRelease.push(() => full.release(), () => lazy.release());
+      toRelease.push(
+        () => full.release(),
+        () => lazy.release(),
+      );
       const random = seededRandom(7);
       for (const run of c.runs.filter((r) => r.feeds[file])) {
         const feeds = refFeeds(c, run, file);
@@ -78,7 +89,9 @@ describe.each(CASES)("lazy maps: %s", (name) => {
           const heads = Array.from({ length: h }, (_, i) => i);
           for (let bi = 0; bi < b; bi++) {
             const block = await got.rows(site.id, bi, [0, t]);
-            expect(maxDiff(block.data, cut(ref, bi, heads, 0, t)), `${site.id} batch ${bi}`).toBeLessThanOrEqual(TOLERANCE);
+            expect(maxDiff(block.data, cut(ref, bi, heads, 0, t)), `${site.id} batch ${bi}`).toBeLessThanOrEqual(
+              TOLERANCE,
+            );
           }
           for (let k = 0; k < 3; k++) {
             const [r0, c0] = [Math.floor(random() * t), Math.floor(random() * s)];
