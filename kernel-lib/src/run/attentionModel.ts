@@ -23,7 +23,7 @@ import { OutputPlan } from "./outputPlan";
 import { checkPastFeeds } from "./pastFeeds";
 import type { OpenedSession } from "./session";
 import { firstLine } from "./session";
-import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES, estimateAttentionBytes } from "./sizeGuard";
+import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
 
 /** Options of `AttentionModel.run`. */
 export interface RunOptions {
@@ -201,16 +201,6 @@ export class AttentionModel {
       wanted,
       batch,
     );
-  }
-
-  /** The bytes run() would return for these feeds (all sites, or those named). */
-  estimateBytes(feeds: Feeds, options: RunOptions = {}): number {
-    const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
-    return estimateAttentionBytes(wanted, feeds, batchSize(feeds) ?? 1, {
-      inputs: this.inputs,
-      siteShapes: this.checks.siteShapes,
-      outputShapes: this.checks.outputShapes,
-    });
   }
 
   private replays?: ReplaySessions;
