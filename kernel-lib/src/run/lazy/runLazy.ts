@@ -4,7 +4,7 @@
  */
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../../errors";
-import type { CapturePlan } from "../../graph/lazy/capture";
+import type { CapturePlan, SiteCapture } from "../../graph/lazy/capture";
 import type { AttentionSite } from "../../graph/sites/types";
 import { toBhts, toFloat32 } from "../../result/layout";
 import type { LazyResult, LazySite } from "../../result/lazy";
@@ -49,6 +49,7 @@ export async function runLazy(
     );
   }
   const counted = new Set<string>();
+  const probed = new Map<string, readonly number[]>();
   const held: HeldSite[] = [];
   for (const site of sites) {
     const c = captures.get(site.id);
@@ -75,9 +76,15 @@ export async function runLazy(
       }
       const q = values.get("q") as ort.Tensor;
       const t = q.dims[q.dims.length - 2];
-      // One row tells the map's batch, heads and sources (and checks the replay runs at all).
-      const probe = await replayRows(site, c, values, ctx.replays, 0, Math.min(1, t), batch);
-      const [b, h, , s] = probe.dims;
+      // One row tells the map's batch, heads and sources (and checks the replay runs at all); sites
+      // with the same chain and input shapes (the layers of most models) share the answer.
+      const key = shapeKey(c, values);
+      let dims = probed.get(key);
+      if (!dims) {
+        dims = (await replayRows(site, c, values, ctx.replays, 0, Math.min(1, t), batch)).dims;
+        probed.set(key, dims);
+      }
+      const [b, h, , s] = dims;
       const lazy: LazySite = { ...label, heads: h, dims: [b, h, t, s], mode: "lazy", bytes };
       held.push({ label: lazy, site, capture: c, values });
     } else {
@@ -98,6 +105,16 @@ export async function runLazy(
       outputs[name] = { type: t.type, dims: [...t.dims], data: t.data as AttentionResult["outputs"][string]["data"] };
   }
   return lazyResultOf(held, ctx, outputs);
+}
+
+/** The replay chain's ops (with attributes) and its inputs' shapes (and shape values): what decides the output's dims. */
+function shapeKey(c: SiteCapture, values: Map<string, ort.Tensor>): string {
+  const ops = JSON.stringify(c.replay?.nodes.map((n) => [n.opType, n.inputs, n.attributes]));
+  const inputs = (c.inputs ?? []).map((i) => {
+    const t = values.get(i.slot) as ort.Tensor;
+    return `${i.slot}:${t.dims.join("x")}${i.role === "shape" ? `=${Array.from(t.data as BigInt64Array).join(",")}` : ""}`;
+  });
+  return `${ops}|${inputs.join(";")}`;
 }
 
 function lazyResultOf(held: HeldSite[], ctx: LazyRunContext, outputs: AttentionResult["outputs"]): LazyResult {
