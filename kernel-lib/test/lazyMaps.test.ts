@@ -25,6 +25,12 @@ const CASES = [
   "minilm-fused-attention",
   "minilm-fused-mha",
   "gpt2-kv",
+  "gpt2-merged",
+  "qwen2",
+  "gemma2",
+  "marian",
+  "bert-dynamo-opset23",
+  "minilm-int8",
 ];
 /** Sites expected held full, with what their reason must say. */
 const FULL: Record<string, RegExp> = { "deberta-v2": /score bias .* computed from a MatMul of activations/ };
