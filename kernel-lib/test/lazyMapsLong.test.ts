@@ -89,6 +89,26 @@ describe("bad requests to a lazy result", () => {
     oneLine(await failure(result.tile({ site: "encoder.self.0", batch: 0, head: 0, rows: [0, 4], cols: [5, 5] })));
   });
 
+  it("a row block whose replay would not fit", async () => {
+    const small = await openModel(bertLikeModel({ ...SHAPE, maxPositions: 64 }), {
+      providers: ["cpu"],
+      maps: "lazy",
+      maxAttentionBytes: 64 * 64 * 4 * 4,
+    });
+    try {
+      const r = await small.runLazy(feedsOf(64));
+      const e = await failure(r.rows("encoder.self.0", 0, [0, 64]));
+      expect(e.code).toBe("TOO_LARGE");
+      expect(e.message).toMatch(
+        /rows \[0, 64\) of site encoder.self.0 would take 192 KiB, over the 64.0 KiB limit: ask for fewer rows/,
+      );
+      oneLine(e);
+      expect((await r.rows("encoder.self.0", 0, [0, 16])).dims).toEqual([1, 12, 16, 64]);
+    } finally {
+      await small.release();
+    }
+  });
+
   it("a released result", async () => {
     const other = await model.runLazy(feedsOf(16));
     await other.release();

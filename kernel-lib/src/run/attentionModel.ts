@@ -189,6 +189,7 @@ export class AttentionModel {
         opened: this.opened,
         capture: this.lazy.capture,
         replays: this.replays,
+        maxBytes: this.maxAttentionBytes,
         outputs: this.outputs.filter((n) => !this.sites.some((s) => s.output === n)),
         common: {
           provider: this.provider,

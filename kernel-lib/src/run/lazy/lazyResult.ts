@@ -9,6 +9,7 @@ import { DataType } from "../../graph/onnx/schema";
 import type { AttentionSite } from "../../graph/sites/types";
 import { type BhtsMap, toBhts, toFloat32 } from "../../result/layout";
 import type { LazySite, RowBlock, Tile, TileRequest } from "../../result/lazy";
+import { formatBytes } from "../../util/bytes";
 import type { ReplaySessions } from "./replaySessions";
 import { int64Tensor, sliceAxis } from "./tensorSlices";
 
@@ -30,6 +31,8 @@ export class SiteRows {
   constructor(
     private readonly held: readonly HeldSite[],
     private readonly replays: ReplaySessions,
+    /** Refuse row blocks whose replay would return more than this many bytes (the model's maxAttentionBytes). */
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     this.byId = new Map(held.map((h) => [h.label.id, h]));
   }
@@ -50,6 +53,14 @@ export class SiteRows {
       );
     const wanted = heads ? [...heads] : Array.from({ length: hc }, (_, i) => i);
     for (const x of wanted) checkIndex(`head ${x}`, x, hc, `site ${id} has ${hc} heads`);
+    // The replay computes every sample and head of the block unless one head is sliced out.
+    const [, , , sources] = h.label.dims;
+    const replayed = (wanted.length === 1 ? 1 : hc * b) * (r1 - r0) * sources * 4;
+    if (!h.map && replayed > this.maxBytes)
+      throw new AttnlensError(
+        "TOO_LARGE",
+        `rows [${r0}, ${r1}) of site ${id} would take ${formatBytes(replayed)}, over the ${formatBytes(this.maxBytes)} limit: ask for fewer rows at a time, or one head`,
+      );
     // One head of a [B, H, T, d] layout: replay that head alone (a tile's usual case, H times less work).
     const head = !h.map && wanted.length === 1 && headSliceable(h) ? wanted[0] : null;
     const map = h.map ?? (await this.replay(h, r0, r1, head));

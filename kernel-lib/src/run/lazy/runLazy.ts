@@ -21,6 +21,8 @@ export interface LazyRunContext {
   replays: ReplaySessions;
   /** The model's own outputs (fetched as run() fetches them). */
   outputs: readonly string[];
+  /** The model's maxAttentionBytes: the largest row block one request may compute. */
+  maxBytes?: number;
   /** What run() returns besides the sites: masks, ids, provider. */
   common: Omit<AttentionResult, "sites" | "outputs">;
 }
@@ -118,7 +120,7 @@ function shapeKey(c: SiteCapture, values: Map<string, ort.Tensor>): string {
 }
 
 function lazyResultOf(held: HeldSite[], ctx: LazyRunContext, outputs: AttentionResult["outputs"]): LazyResult {
-  const rows = new SiteRows(held, ctx.replays);
+  const rows = new SiteRows(held, ctx.replays, ctx.maxBytes);
   const sites = rows.sites;
   return {
     ...ctx.common,
