@@ -131,6 +131,31 @@ export {
 } from "./analysis/probes/runSuite";
 export { suiteSpec } from "./analysis/probes/suiteView";
 
+// ── corpus: per-head statistics over many inputs, streamed, resumable, mergeable ────────────────
+export { analyzeCorpus, type CorpusInputs } from "./corpus/engine/analyzeCorpus";
+export type { CorpusOptions, CorpusProgress, CorpusSummary } from "./corpus/engine/types";
+export type { CorpusTooLong } from "./corpus/engine/tokenLimit";
+export type { CorpusFingerprint, CorpusState } from "./corpus/engine/checkpoint";
+export {
+  type CorpusAggregateJson,
+  type CorpusCounts,
+  type CorpusProblem,
+  type CorpusSiteLabel,
+  type CorpusSiteSummary,
+  mergeCorpusAggregates,
+} from "./corpus/aggregate/corpusAggregate";
+export {
+  CORPUS_METRICS,
+  type CorpusHeadAggregateJson,
+  type CorpusHeadCounts,
+  type CorpusHeadSummary,
+  type CorpusMetric,
+  type CorpusProbeCount,
+} from "./corpus/aggregate/headAggregate";
+export type { CorpusMetricAggregateJson, CorpusMetricStats } from "./corpus/aggregate/metricAggregate";
+export type { CorpusSketchJson } from "./corpus/aggregate/sketch";
+export type { CorpusFields, CorpusReader, CorpusRecord, CorpusText, RecordProblem } from "./corpus/read/types";
+
 // ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";
 export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
