@@ -56,6 +56,7 @@ export type { AudioSpec } from "./audio/audioSpec";
 // ── run: execution providers, sessions, feeds, text models, generation ───────────────────────────
 export { Tensor } from "onnxruntime-node";
 export { type OpenOptions, openModel } from "./run/openModel";
+export type { MapsMode } from "./graph/surgery/attentionGraph";
 export { AttentionModel, type RunOptions } from "./run/attentionModel";
 export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./run/feeds";
 export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./run/providers";
@@ -77,6 +78,7 @@ export type {
   Stack,
   TokenInfo,
 } from "./result/types";
+// Lazy maps (issue 14): row blocks and tiles recomputed on demand from queries and keys.
 export type { LazyMode, LazyResult, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
 export { rowSourceOf } from "./result/rowSource";
 
