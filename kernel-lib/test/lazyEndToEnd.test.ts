@@ -50,7 +50,11 @@ describe.each(CASES)("lazy run → streamed metrics, rollout and tiles: %s", (na
             expect(maxDiff(site.rows?.[key] ?? [], ref.rows?.[key] ?? []), `${site.site.id} ${key}`).toBeLessThan(1e-5);
           site.heads.forEach((h, i) => {
             expect(h.entropy ?? Number.NaN).toBeCloseTo(ref.heads[i].entropy ?? Number.NaN, 5);
-            expect(h.sep ?? -1).toBeCloseTo(ref.heads[i].sep ?? -1, 5);
+            for (const [k, v] of Object.entries(h.mass))
+              expect(v ?? -1, `${site.site.id} head ${i} ${k} mass`).toBeCloseTo(
+                ref.heads[i].mass[k as keyof typeof h.mass] ?? -1,
+                5,
+              );
           });
         }
         const wantRollout = rollout(want);

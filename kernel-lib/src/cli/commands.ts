@@ -3,6 +3,7 @@ import { demoCommand } from "./demo";
 import { exposeCommand } from "./expose";
 import { extractCommand } from "./extract";
 import { inspectCommand } from "./inspect";
+import { longCommand } from "./long";
 import { metricsCommand } from "./metrics";
 import { modelsCommand } from "./models";
 import { reportCommand } from "./report";
@@ -24,5 +25,6 @@ export const commands: Record<string, Command> = {
   models: modelsCommand,
   metrics: metricsCommand,
   corpus: corpusCommand,
+  long: longCommand,
   report: reportCommand,
 };
