@@ -30,8 +30,8 @@ import {
   readState,
   writeState,
 } from "./checkpoint";
-import { inputHeads } from "./inputValues";
 import { type CorpusInputsMode, InputsWriter, inputMetrics } from "./inputsWriter";
+import { inputHeads } from "./inputValues";
 import { RowsWriter } from "./rowsWriter";
 import { sampleResult } from "./sampleResult";
 import { applyTokenLimit } from "./tokenLimit";
