@@ -8,7 +8,9 @@
  */
 import { spawn } from "node:child_process";
 import {
+  appendFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -142,9 +144,24 @@ describe("resume", () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/was written for another job \(options batch: 8 → 4\); rerun with --restart/);
 
+    // As if the kill had come after inputs.jsonl was appended but before state.json recorded it, with
+    // the last line half written: the rerun must cut the file back to the checkpoint's length.
+    const inputsAtKill = readFileSync(path.join(cut, "inputs.jsonl"));
+    // (Longer only if the kill came between an append and its state.json.)
+    expect(inputsAtKill.length).toBeGreaterThanOrEqual(json(path.join(cut, "state.json")).inputsBytes);
+    appendFileSync(path.join(cut, "inputs.jsonl"), '{"input": 99999, "text": "written after the checkpo');
+
     const again = attnlens(...args(cut));
     expect(again.code, again.stderr).toBe(0);
     expect(json(path.join(cut, "summary.json"))).toEqual(json(path.join(at("whole"), "summary.json")));
+    // inputs.jsonl: byte for byte the uninterrupted run's, one line per measured input, none twice.
+    const inputs = readFileSync(path.join(cut, "inputs.jsonl"), "utf8");
+    expect(inputs).toBe(readFileSync(path.join(at("whole"), "inputs.jsonl"), "utf8"));
+    const ids = inputs
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).input);
+    expect(ids).toEqual(lines.flatMap((l, i) => (l === "" ? [] : [i])));
     expect(json(path.join(cut, "state.json")).consumed).toBe(lines.length);
     expect(killedAt).toBeLessThan(lines.length);
 
@@ -189,6 +206,17 @@ print(len(a), len(b), int(a.duplicated(["line", "site", "head"]).sum()), sorted(
     );
     const n = lines.slice(0, 130).filter((l) => l !== "").length * 16;
     expect(rows.trim()).toBe(`${n} ${n} 0 True`);
+    // The per-input file goes on too: the same inputs, in order, as the single run's.
+    const inputs = (dir: string) =>
+      readFileSync(path.join(dir, "inputs.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const { input, text } = JSON.parse(l);
+          return [input, text];
+        });
+    expect(inputs(grown)).toEqual(inputs(once));
+    expect(inputs(once)).toHaveLength(n / 16);
   }, 120_000);
 
   it("refuses a changed data file, and --restart starts over", () => {
@@ -201,6 +229,9 @@ print(len(a), len(b), int(a.duplicated(["line", "site", "head"]).sum()), sorted(
     const restarted = attnlens(...args(out, "--restart", "--limit", "30"));
     expect(restarted.code, restarted.stderr).toBe(0);
     expect(json(path.join(out, "summary.json")).inputs).toBe(lines.slice(0, 30).filter((l) => l !== "").length);
+    // Started over: inputs.jsonl holds this run's inputs only.
+    const ids = readFileSync(path.join(out, "inputs.jsonl"), "utf8").trim().split("\n");
+    expect(ids).toHaveLength(json(path.join(out, "summary.json")).inputs);
   }, 120_000);
 });
 
@@ -267,6 +298,18 @@ describe("bad input", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/rows is not a folder \(a link or a file\): remove it, or choose another --out/);
     expect(readdirSync(elsewhere)).toEqual([]);
+
+    // A link planted as inputs.jsonl is replaced by the job's own file; its target is left as it was.
+    const victim = path.join(elsewhere, "victim.txt");
+    writeFileSync(victim, "untouched\n");
+    const planted = at("planted");
+    mkdirSync(planted, { recursive: true });
+    symlinkSync(victim, path.join(planted, "inputs.jsonl"));
+    const ok = attnlens("corpus", "tiny-agreement-bert", data, "--out", planted);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(victim, "utf8")).toBe("untouched\n");
+    expect(lstatSync(path.join(planted, "inputs.jsonl")).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(planted, "inputs.jsonl"), "utf8")).text).toBe("the cat");
   });
 
   it("checks its arguments", () => {
@@ -277,6 +320,9 @@ describe("bad input", () => {
     );
     expect(attnlens("corpus", "tiny-agreement-bert", data, "--out", at("x"), "--batch", "0").stderr).toContain(
       '--batch takes a whole number ≥ 1, not "0"',
+    );
+    expect(attnlens("corpus", "tiny-agreement-bert", data, "--out", at("x"), "--inputs", "some").stderr).toContain(
+      '--inputs must be typical, all or none, not "some"',
     );
     const ray = attnlens("corpus", "tiny-agreement-bert", data, "--out", at("x"), "--engine", "spark");
     expect(ray.stderr).toContain('--engine must be local or ray, not "spark"');

@@ -144,6 +144,7 @@ export { suiteSpec } from "./analysis/probes/suiteView";
 export { analyzeCorpus, type CorpusInputs } from "./corpus/engine/analyzeCorpus";
 export type { CorpusOptions, CorpusProgress, CorpusSummary } from "./corpus/engine/types";
 export type { CorpusTooLong } from "./corpus/engine/tokenLimit";
+export type { CorpusInputsMode } from "./corpus/engine/inputsWriter";
 export type { CorpusFingerprint, CorpusState } from "./corpus/engine/checkpoint";
 export {
   type CorpusAggregateJson,

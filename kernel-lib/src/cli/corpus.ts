@@ -17,6 +17,7 @@ const OPTIONS = {
   "max-tokens": { type: "string" },
   "too-long": { type: "string" },
   rows: { type: "string" },
+  inputs: { type: "string" },
   "checkpoint-every": { type: "string" },
   limit: { type: "string" },
   restart: { type: "boolean" },
@@ -41,7 +42,7 @@ export const corpusCommand: Command = {
   name: "corpus",
   usage:
     "attnlens corpus SOURCE DATA --out DIR [--field text] [--pair-field F] [--target-field F] [--batch N]\n" +
-    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]\n" +
+    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--inputs typical|all|none] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]\n" +
     "         [--engine local|ray [--address ADDR]] [--providers cuda,cpu] [--quantized] [--offline]",
   summary:
     "per-head statistics of a model over a corpus (DATA: .txt, .jsonl, .parquet or .arrow) → DIR/summary.json " +
@@ -49,7 +50,10 @@ export const corpusCommand: Command = {
   options: [
     ["SOURCE", "an .onnx file, a model directory, a Hub id or a demo model's name, with its tokenizer.json"],
     ["DATA", ".txt (one input a line), .jsonl (one object a line), .parquet or .arrow (a text column)"],
-    ["--out DIR", "where summary.json, state.json (the checkpoint) and rows.parquet go; nothing is written elsewhere"],
+    [
+      "--out DIR",
+      "where summary.json, state.json (the checkpoint), inputs.jsonl and rows.parquet go; nothing is written elsewhere",
+    ],
     ["--field NAME", 'the text field (JSON lines) or column (Parquet, Arrow); default "text"'],
     ["--pair-field NAME", "a second sentence per input (BERT-like models)"],
     ["--target-field NAME", "the decoder text per input (encoder-decoder models)"],
@@ -57,6 +61,11 @@ export const corpusCommand: Command = {
     ["--max-tokens N", "token limit (specials included); default and ceiling: the model's positions"],
     ["--too-long skip|truncate", "inputs over the limit are skipped (default) or cut to it; counted either way"],
     ["--rows parquet", "also write DIR/rows.parquet: one row per input × head with every metric and the pattern"],
+    [
+      "--inputs typical|all|none",
+      "DIR/inputs.jsonl (each input's text and per-head values, for the report's typical inputs): the typicality " +
+        "metrics (default), every metric, or none",
+    ],
     ["--checkpoint-every N", "write DIR/state.json every N batches (default 20); a rerun continues from it"],
     ["--limit N", "read at most N records of DATA (skipped ones included)"],
     ["--restart", "ignore DIR/state.json and start over"],
@@ -81,6 +90,9 @@ export const corpusCommand: Command = {
       throw new UsageError(`--too-long must be skip or truncate, not "${tooLong}"`);
     const rows = str(values.rows);
     if (rows !== undefined && rows !== "parquet") throw new UsageError(`--rows takes "parquet", not "${rows}"`);
+    const inputs = str(values.inputs);
+    if (inputs !== undefined && inputs !== "typical" && inputs !== "all" && inputs !== "none")
+      throw new UsageError(`--inputs must be typical, all or none, not "${inputs}"`);
     const options: CorpusOptions = {
       out,
       batch: count("batch", values.batch),
@@ -91,6 +103,7 @@ export const corpusCommand: Command = {
       restart: values.restart === true,
       patterns: values["no-patterns"] !== true,
       rows: rows === "parquet",
+      inputs,
       modelName: source,
       fields: { text: str(values.field), pair: str(values["pair-field"]), target: str(values["target-field"]) },
     };
@@ -112,7 +125,8 @@ export const corpusCommand: Command = {
       .join(", ");
     process.stdout.write(
       `${summary.inputs} inputs measured, ${summary.skipped} skipped${why ? ` (${why})` : ""}` +
-        `${summary.truncated ? `, ${summary.truncated} truncated` : ""}; wrote summary.json in ${out}\n`,
+        `${summary.truncated ? `, ${summary.truncated} truncated` : ""}; wrote summary.json${inputs === "none" ? "" : " and inputs.jsonl"} in ${out}` +
+        ` (view it: attnlens report --corpus ${out} -o corpus.html)\n`,
     );
     for (const p of summary.problems.slice(0, 5))
       process.stderr.write(`attnlens corpus: line ${p.line}: ${p.reason}\n`);

@@ -30,6 +30,7 @@ import {
   readState,
   writeState,
 } from "./checkpoint";
+import { type CorpusInputsMode, InputsWriter, inputMetrics } from "./inputsWriter";
 import { inputHeads } from "./inputValues";
 import { RowsWriter } from "./rowsWriter";
 import { sampleResult } from "./sampleResult";
@@ -107,6 +108,9 @@ export async function* analyzeCorpus(
       `a target field is for encoder-decoder models; ${model.info.name} is ${model.family}`,
     );
   const withPatterns = options.patterns !== false;
+  const inputsMode: CorpusInputsMode = options.inputs ?? "typical";
+  if (inputsMode !== "typical" && inputsMode !== "all" && inputsMode !== "none")
+    throw new AttnlensError("BAD_INPUT", `inputs must be "typical", "all" or "none", not "${inputsMode}"`);
 
   const dataName = typeof inputs === "string" ? inputs : "(iterable)";
   const reader =
@@ -123,6 +127,7 @@ export async function* analyzeCorpus(
       target: options.fields?.target ?? null,
       rows: options.rows ? 1 : 0,
       patterns: withPatterns ? 1 : 0,
+      inputs: options.out ? inputsMode : "none",
       probes:
         Object.keys(options.probes ?? {})
           .sort()
@@ -135,6 +140,7 @@ export async function* analyzeCorpus(
   let consumed = 0;
   let batches = 0;
   const out = options.out;
+  let inputsFile: InputsWriter | null = null;
   if (out) {
     mkdirSync(out, { recursive: true });
     const old = options.restart ? null : readState(out);
@@ -151,7 +157,13 @@ export async function* analyzeCorpus(
       consumed = old.consumed;
       batches = old.batches;
       if (options.rows) RowsWriter.reopen(out);
-    } else if (options.rows) RowsWriter.clear(out);
+      if (inputsMode !== "none") inputsFile = InputsWriter.resume(out, inputMetrics(inputsMode), old.inputsBytes ?? 0);
+    } else {
+      if (options.rows) RowsWriter.clear(out);
+      // Also with inputs "none": an earlier run's inputs.jsonl would rank inputs against this run's summary.
+      InputsWriter.remove(out);
+      if (inputsMode !== "none") inputsFile = InputsWriter.start(out, inputMetrics(inputsMode));
+    }
   }
   const resumedFrom = consumed;
   const rows = options.rows && out ? new RowsWriter(out) : null;
@@ -166,11 +178,13 @@ export async function* analyzeCorpus(
     consumed,
     batches,
     complete,
+    ...(inputsFile ? { inputsBytes: inputsFile.bytes } : {}),
     ...agg.toJSON(),
   });
   const checkpoint = async (complete: boolean) => {
     if (!out) return;
     await rows?.flush(partStart);
+    inputsFile?.flush();
     partStart = consumed;
     writeState(out, state(complete));
   };
@@ -223,13 +237,17 @@ export async function* analyzeCorpus(
       const sites = withPatterns
         ? analyzeResult(sample).sites
         : sample.sites.map((s) => ({ ...siteMetrics(sample, s), patterns: null }));
-      for (const site of sites) {
+      const measured = sites.map((site) => {
         const heads = agg.site(site.site, site.heads.length);
-        inputHeads(site).forEach((h, k) => {
+        const perHead = inputHeads(site);
+        perHead.forEach((h, k) => {
           heads[k].add(h.values, h.label, h.components);
           rows?.add(t.line, site.site.id, k, h.values, h.label ?? null);
         });
-      }
+        return { id: site.site.id, heads: perHead.map((h) => h.values) };
+      });
+      // The 0-based record number in DATA: input i is line i + 1 (row i of a Parquet or Arrow file).
+      inputsFile?.add(t.line - 1, t.text, measured);
       for (const [name, rule] of Object.entries(options.probes ?? {})) countProbe(agg, name, () => rule(probe(sample)));
     });
     agg.inputs += texts.length;

@@ -28,6 +28,8 @@ export interface CorpusState extends CorpusAggregateJson {
   batches: number;
   /** True once DATA (or --limit) was read to the end. */
   complete: boolean;
+  /** Length in bytes of DIR/inputs.jsonl at this checkpoint (absent when the job writes none). */
+  inputsBytes?: number;
 }
 
 export const STATE_FILE = "state.json";

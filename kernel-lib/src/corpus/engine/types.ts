@@ -4,6 +4,7 @@ import type { Probe } from "../../analysis/probes/probe";
 import type { ProbeResult } from "../../analysis/probes/types";
 import type { CorpusCounts, CorpusSiteSummary } from "../aggregate/corpusAggregate";
 import type { CorpusFields } from "../read/types";
+import type { CorpusInputsMode } from "./inputsWriter";
 import type { CorpusTooLong } from "./tokenLimit";
 
 /** Options of `analyzeCorpus`. */
@@ -40,6 +41,13 @@ export interface CorpusOptions {
    * inputs where the rule holds (`pass`) of those where its words exist (`n`).
    */
   probes?: Record<string, (probe: Probe) => ProbeResult>;
+  /**
+   * DIR/inputs.jsonl, each input's text (at most 1,000 characters) and per-head values, which the corpus
+   * views rank to show a head's most and least typical inputs: "typical" (default) writes the metrics the
+   * typicality score uses (entropy, distance, confidence, sink), "all" every metric, "none" no file.
+   * Needs `out`.
+   */
+  inputs?: CorpusInputsMode;
   /** The model's name in the summary (default: the name it was loaded by). */
   modelName?: string;
 }

@@ -56,7 +56,11 @@ export async function corpusPayloadFromDir(dir: string, options: CorpusPayloadOp
   }
   readInsideDir(dir, file).subarray(0, 0); // refuses a link out of DIR before streaming it
   const typical = new TypicalInputs(summary.sites, summary.metrics, options.perHead ?? CORPUS_PER_HEAD);
-  const { bad, badLines } = await readInputRows(file, (row) => typical.add(row));
+  const held = new Set<string>();
+  const { bad, badLines } = await readInputRows(file, (row) => {
+    typical.add(row);
+    for (const perMetric of Object.values(row.values)) for (const m of Object.keys(perMetric)) held.add(m);
+  });
   const chosen = typical.chosen();
   const rows = new Map<number, CorpusInputRow>();
   await readInputRows(file, (row) => {
@@ -65,6 +69,14 @@ export async function corpusPayloadFromDir(dir: string, options: CorpusPayloadOp
   if (bad > 0)
     notes.push(
       `${CORPUS_INPUTS_FILE}: ${bad} unreadable line(s) skipped (lines ${badLines.join(", ")}${bad > badLines.length ? ", …" : ""})`,
+    );
+  // `attnlens corpus` writes the typicality metrics only, unless --inputs all: say why an opened input
+  // shows no values for the others.
+  const missing = summary.metrics.filter((m) => !held.has(m));
+  if (held.size > 0 && missing.length > 0)
+    notes.push(
+      `${CORPUS_INPUTS_FILE} holds ${summary.metrics.filter((m) => held.has(m)).join(", ")} per input: an opened input ` +
+        "shows those metrics (attnlens corpus --inputs all writes every metric)",
     );
   return encodeCorpusPayload(summary, { ...options, notes }, { typical, rows });
 }

@@ -77,11 +77,16 @@ export function readCorpusSummary(json: unknown, file = "summary.json"): CorpusS
   if (j.version !== 1) bad(file, "version", `is ${JSON.stringify(j.version)}, this attnlens reads version 1`);
   if (!isCount(j.inputs) || !isCount(j.skipped)) bad(file, "inputs / skipped", "are not counts");
   if (!Array.isArray(j.sites) || j.sites.length === 0) bad(file, "sites", "is not a non-empty list");
+  // A metric no input defined anywhere (the engine writes n: 0 and null statistics, e.g. [CLS] mass
+  // on a GPT-style model) is not offered: it would draw an empty grid.
   const present = new Set<string>();
   const raw = j.sites as Record<string, unknown>[];
   for (const site of raw)
     for (const h of (Array.isArray(site?.heads) ? site.heads : []) as Record<string, unknown>[])
-      for (const m of CORPUS_METRICS) if (h && Object.hasOwn(h, m)) present.add(m);
+      for (const m of CORPUS_METRICS) {
+        const st = h && Object.hasOwn(h, m) ? (h[m] as Record<string, unknown> | null) : null;
+        if (st && typeof st === "object" && st.n !== 0 && st.mean !== null) present.add(m);
+      }
   const metrics = CORPUS_METRICS.filter((m) => present.has(m));
   if (metrics.length === 0) bad(file, "sites[].heads[]", `has none of the metrics ${CORPUS_METRICS.join(", ")}`);
   const sites = raw.map((site, i): CorpusSite => {
@@ -102,7 +107,10 @@ export function readCorpusSummary(json: unknown, file = "summary.json"): CorpusS
     const stats: Record<string, (CorpusStats | null)[]> = {};
     for (const m of metrics)
       stats[m] = heads.map((h, k) => readStats(file, `${where}.heads[${k}].${m}`, Object.hasOwn(h, m) ? h[m] : null));
-    const hasPatterns = heads.some((h) => h.patterns && typeof h.patterns === "object");
+    // --no-patterns runs write empty tables: no pattern chart then.
+    const hasPatterns = heads.some(
+      (h) => h.patterns && typeof h.patterns === "object" && Object.keys(h.patterns).length > 0,
+    );
     const patterns = hasPatterns
       ? heads.map((h, k) => {
           const out: Record<string, number> = {};
