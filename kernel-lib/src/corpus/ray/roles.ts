@@ -28,4 +28,3 @@ export function vocabularyRoles(tokenizer: TextTokenizer): number[] {
   }
   return codes;
 }
-
