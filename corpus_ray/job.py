@@ -110,10 +110,11 @@ def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", 
         from .shard import analyze_shard
 
         analyzer = Analyzer(files, truncate=truncate, threads=workers)
+        emit("ready", seconds=time.time() - started)
         for s in todo:
             arrived(analyze_shard(analyzer, s, field, pair_field, batch))
     elif todo:
-        _run_ray(files, todo, options, workers, address, arrived, ray_init)
+        _run_ray(files, todo, options, workers, address, arrived, ray_init, started)
     missing = [s["shard"] for s in shards if s["shard"] not in results]
     if missing:
         raise RuntimeError(f"shards {missing[:10]} produced no result")
@@ -123,13 +124,14 @@ def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", 
     return summary
 
 
-def _run_ray(files, todo, options, workers, address, arrived, ray_init):
+def _run_ray(files, todo, options, workers, address, arrived, ray_init, started):
     import ray
 
     here = os.path.dirname(os.path.abspath(__file__))
     if not ray.is_initialized():
         ray.init(address=address, runtime_env={"py_modules": [here]}, log_to_driver=False,
                  **(ray_init or {}))
+    emit("ready", seconds=time.time() - started)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -140,7 +142,7 @@ def _run_ray(files, todo, options, workers, address, arrived, ray_init):
         ShardWorker,
         batch_size=1,
         batch_format="numpy",
-        concurrency=workers,
+        compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=1,
         fn_constructor_kwargs={"files_ref": files_ref, "options": options},
         max_restarts=-1,

@@ -12,7 +12,8 @@ import { writeRayBundle } from "./bundle";
 
 /** A progress event of a Ray corpus job (one per finished shard, plus start and done). */
 export interface RayProgress {
-  event: "start" | "progress" | "done";
+  /** `ready`: Ray is connected (or the one-process engine has its session); `seconds` says when. */
+  event: "start" | "ready" | "progress" | "done";
   /** Shards of the data file (byte ranges of a .txt/.jsonl, row groups of a Parquet file). */
   shards: number;
   /** Shards finished (earlier runs' included). */
