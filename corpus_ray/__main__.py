@@ -1,5 +1,5 @@
 """python -m corpus_ray --bundle DIR --data FILE --out DIR [--address ADDR] [--workers N] [--batch N]
-[--field F] [--pair-field F] [--truncate] [--shard-bytes N] [--local]"""
+[--field F] [--pair-field F] [--truncate] [--max-tokens N] [--restart] [--shard-bytes N] [--local]"""
 import argparse
 import json
 import sys
@@ -19,6 +19,8 @@ def main(argv=None):
     p.add_argument("--field", default="text")
     p.add_argument("--pair-field", default=None)
     p.add_argument("--truncate", action="store_true")
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--restart", action="store_true", help="ignore shards done by an earlier run")
     p.add_argument("--shard-bytes", type=int, default=4 << 20)
     p.add_argument("--local", action="store_true", help="one process, no Ray (same shards and merge)")
     p.add_argument("--fail", default=None, help=argparse.SUPPRESS)  # tests: JSON {"shard", "marker"}
@@ -26,7 +28,7 @@ def main(argv=None):
     try:
         run(a.bundle, a.data, a.out, address=a.address, workers=a.workers, batch=a.batch, field=a.field,
             pair_field=a.pair_field, truncate=a.truncate, shard_bytes=a.shard_bytes, local=a.local,
-            fail=json.loads(a.fail) if a.fail else None)
+            fail=json.loads(a.fail) if a.fail else None, max_tokens=a.max_tokens, restart=a.restart)
     except (BundleError, ValueError, OSError) as e:
         emit("error", message=str(e))
         return 2

@@ -16,7 +16,7 @@ from .bundle import CLS, GRAPH_METRICS, METRICS, PUNCT, SEP, STARTABLE, WORD
 class Analyzer:
     """One onnxruntime session and tokenizer, opened once (per Ray actor)."""
 
-    def __init__(self, files, truncate=False, threads=1):
+    def __init__(self, files, truncate=False, threads=1, max_tokens=None):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -29,7 +29,8 @@ class Analyzer:
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
         self.truncate = truncate
-        self.max = b["maxPositions"]
+        limits = [m for m in (b["maxPositions"], max_tokens) if m is not None]
+        self.max = min(limits) if limits else None
         self.roles = np.asarray(b["roles"], dtype=np.int8)
         self.inputs = {i["name"]: np.int32 if i["dtype"] == "int32" else np.int64 for i in b["inputs"]}
         self.sites = b["sites"]

@@ -64,7 +64,8 @@ class ShardWorker:
 
         files = ray.get(files_ref[0])
         self.options = options
-        self.analyzer = Analyzer(files, truncate=options["truncate"], threads=options["threads"])
+        self.analyzer = Analyzer(files, truncate=options["truncate"], threads=options["threads"],
+                                 max_tokens=options["maxTokens"])
 
     def __call__(self, rows):
         from .shard import analyze_shard
@@ -85,17 +86,20 @@ class ShardWorker:
 
 
 def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", pair_field=None, truncate=False,
-        shard_bytes=SHARD_BYTES, local=False, fail=None, ray_init=None):
+        shard_bytes=SHARD_BYTES, local=False, fail=None, ray_init=None, max_tokens=None, restart=False):
     files = read_files(bundle_dir)
     os.makedirs(out, exist_ok=True)
     shards, file_problems = plan(data, shard_bytes)
     folder = os.path.join(out, "ray-shards")
     os.makedirs(folder, exist_ok=True)
-    done = _done_shards(folder, _job_key(files, data, shard_bytes, field, pair_field, truncate))
+    key = _job_key(files, data, shard_bytes, field, pair_field, [truncate, max_tokens])
+    done = _done_shards(folder, "restart" if restart else key)
+    if restart:
+        _done_shards(folder, key)  # the marker of this run, for the next one
     todo = [s for s in shards if s["shard"] not in done]
     emit("start", shards=len(shards), resumed=len(done), engine="local" if local else "ray", workers=workers)
     options = {"field": field, "pairField": pair_field, "truncate": truncate, "batch": batch, "threads": 1,
-               "fail": fail}
+               "fail": fail, "maxTokens": max_tokens}
     started = time.time()
     results = dict(done)
 
@@ -109,7 +113,7 @@ def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", 
         from .compute import Analyzer
         from .shard import analyze_shard
 
-        analyzer = Analyzer(files, truncate=truncate, threads=workers)
+        analyzer = Analyzer(files, truncate=truncate, threads=workers, max_tokens=max_tokens)
         emit("ready", seconds=time.time() - started)
         for s in todo:
             arrived(analyze_shard(analyzer, s, field, pair_field, batch))

@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSy
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rayCorpusCommand } from "../../kernel-lib/src/corpus/ray/command";
 import { type RayProgress, type RaySummary, runRayCorpus } from "../../kernel-lib/src/corpus/ray/index";
 import { ROOT } from "../cliRunner";
 import { venvPython } from "../pythonEnv";
@@ -226,6 +227,30 @@ describe("the same job in one process", () => {
     expect(again).toEqual(first);
     expect(starts[0]).toMatchObject({ event: "start", resumed: shards.length - Math.floor(shards.length / 2) });
   }, 180_000);
+
+  it("cuts over-long inputs to the model's positions when asked, counting them as truncated", async () => {
+    const cut = await runRayCorpus({
+      source: "tiny-agreement-bert",
+      data: bertData,
+      out: path.join(tmp, "truncate"),
+      local: true,
+      truncate: true,
+      python: venvPython(),
+    });
+    expect(cut.truncated).toBe(clean.skippedBy.tooLong);
+    expect(cut.skippedBy.tooLong).toBeUndefined();
+    expect(cut.inputs).toBe(clean.inputs + clean.skippedBy.tooLong);
+    for (const head of cut.sites[0].heads) expect((head.entropy as { n: number }).n).toBe(cut.inputs);
+  }, 120_000);
+
+  it("refuses local-engine options it has no use for, by name", async () => {
+    await expect(
+      rayCorpusCommand({ source: "tiny-agreement-bert", data: bertData, out: tmp, values: { rows: "parquet" } }),
+    ).rejects.toMatchObject({
+      code: "BAD_INPUT",
+      message: "--rows is not available with --engine ray: the Ray engine writes no per-input rows",
+    });
+  });
 
   it("refuses an encoder-decoder model before any Python runs", async () => {
     await expect(

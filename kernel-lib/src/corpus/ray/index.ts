@@ -46,6 +46,10 @@ export interface RayCorpusOptions {
   pairField?: string;
   /** Cut over-long inputs to the model's positions (counted in `truncated`) instead of skipping them (`skippedBy.tooLong`). */
   truncate?: boolean;
+  /** Token limit (specials included) below the model's positions; default and ceiling: the model's positions. */
+  maxTokens?: number;
+  /** Ignore the shards an earlier run left in DIR/ray-shards and start over. */
+  restart?: boolean;
   /** Python with ray, onnxruntime, tokenizers, numpy, pyarrow; default ATTNLENS_PYTHON, then ./.venv/bin/python, then python3. */
   python?: string;
   /** Bytes of a .txt/.jsonl file per shard (the unit of work and of retry; default 4 MiB). */
@@ -103,6 +107,8 @@ function argsOf(o: RayCorpusOptions, bundle: string): string[] {
   add("--field", o.field);
   add("--pair-field", o.pairField);
   add("--shard-bytes", o.shardBytes);
+  add("--max-tokens", o.maxTokens);
+  if (o.restart) args.push("--restart");
   if (o.truncate) args.push("--truncate");
   if (o.local) args.push("--local");
   return args;
