@@ -82,10 +82,11 @@ def quantile(a, q):
 
 
 def summarize(a):
-    """The summary.json entry of one aggregate; None when no input defined the metric."""
+    """The summary.json entry of one aggregate; nulls (n = 0) when no input defined the metric, as the local engine."""
     n = a["n"]
     if n == 0:
-        return None
+        return {"mean": None, "std": None, "ci95": None, "min": None, "max": None,
+                "quantiles": {q: None for q in QUANTILES}, "n": 0}
     std = math.sqrt(a["m2"] / (n - 1)) if n > 1 else 0.0
     half = 1.96 * std / math.sqrt(n)
     return {"mean": a["mean"], "std": std, "ci95": [a["mean"] - half, a["mean"] + half], "min": a["min"],

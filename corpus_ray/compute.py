@@ -42,14 +42,14 @@ class Analyzer:
         return [s["heads"] for s in self.sites]
 
     def encode(self, text, pair):
-        """(ids, type_ids, special mask, truncated) or None when too long and not truncating."""
+        """(ids, type_ids, special mask, truncated), or the token count when too long and not truncating."""
         a = self.tokenizer.encode(text, add_special_tokens=False)
         b = self.tokenizer.encode(pair, add_special_tokens=False) if pair is not None else None
         full = len(a.ids) + (len(b.ids) if b else 0) + self.tokenizer.num_special_tokens_to_add(b is not None)
         truncated = False
         if self.max is not None and full > self.max:
             if not self.truncate:
-                return None
+                return full
             la, lb = len(a.ids), len(b.ids) if b else 0
             for _ in range(full - self.max):  # longest first; a tie cuts the pair (textTokenizer.ts)
                 if b is not None and lb >= la and lb > 0:

@@ -52,11 +52,14 @@ def write_outputs(out, bundle, data, merged, shards):
             for s, heads in zip(labels, sites)
         ],
     }
+    # The local engine's state.json layout (kernel-lib/src/corpus/aggregate): raw aggregates by metric name.
     state = {
         "version": 1, "engine": "ray", "model": bundle["model"], "data": data,
-        "consumed": merged["lines"], "batches": merged["batches"],
-        "inputs": merged["inputs"], "skippedBy": merged["skippedBy"], "truncated": merged["truncated"],
-        "sites": [{"id": s["id"], "heads": [{"head": h, "metrics": a} for h, a in enumerate(heads)]}
+        "consumed": merged["lines"], "batches": merged["batches"], "complete": True,
+        "inputs": merged["inputs"], "skipped": summary["skipped"], "skippedBy": merged["skippedBy"],
+        "truncated": merged["truncated"], "problems": merged["problems"],
+        "sites": [{"id": s["id"], "stack": s["stack"], "kind": s["kind"], "layer": s["layer"],
+                   "heads": [{"head": h, **a, "patterns": {}} for h, a in enumerate(heads)]}
                   for s, heads in zip(labels, sites)],
         "ray": {"shards": shards},
     }

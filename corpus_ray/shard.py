@@ -8,15 +8,20 @@ from .bundle import METRICS
 from .readers import MAX_PROBLEMS, read_shard
 
 
+# Reasons worded as the local engine words them (kernel-lib/src/corpus/read).
+REASONS = {"empty": "empty line", "undecodable": "bytes that are not UTF-8", "badJson": "not JSON",
+           "missingField": "no text field"}
+
+
 def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32):
     skipped, problems, values = {}, [], []
     lines = inputs = truncated = batches = 0
     pending = []
 
-    def skip(line, reason):
-        skipped[reason] = skipped.get(reason, 0) + 1
+    def skip(line, kind, reason=None):
+        skipped[kind] = skipped.get(kind, 0) + 1
         if len(problems) < MAX_PROBLEMS:
-            problems.append({"line": line, "reason": reason})
+            problems.append({"line": line, "reason": reason or REASONS.get(kind, kind)})
 
     def flush():
         nonlocal batches
@@ -34,8 +39,8 @@ def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32):
             skip(line, "empty")
             continue
         encoded = analyzer.encode(text, pair)
-        if encoded is None:
-            skip(line, "tooLong")
+        if isinstance(encoded, int):
+            skip(line, "tooLong", f"{encoded} tokens, over the limit of {analyzer.max}")
             continue
         if not encoded[0]:
             skip(line, "empty")

@@ -56,6 +56,7 @@ export type { AudioSpec } from "./audio/audioSpec";
 // ── run: execution providers, sessions, feeds, text models, generation ───────────────────────────
 export { Tensor } from "onnxruntime-node";
 export { type OpenOptions, openModel } from "./run/openModel";
+export type { MapsMode } from "./graph/surgery/attentionGraph";
 export { AttentionModel, type RunOptions } from "./run/attentionModel";
 export { type Feeds, type InputSpec, type JsonFeed, tensorFromJson } from "./run/feeds";
 export { DEFAULT_PROVIDERS, KNOWN_PROVIDERS, type ProviderName } from "./run/providers";
@@ -77,6 +78,9 @@ export type {
   Stack,
   TokenInfo,
 } from "./result/types";
+// Lazy maps (issue 14): row blocks and tiles recomputed on demand from queries and keys.
+export type { LazyMode, LazyResult, LazySite, RowBlock, RowSource, Tile, TileRequest } from "./result/lazy";
+export { rowSourceOf } from "./result/rowSource";
 
 // ── analysis: per-head metrics, head similarity, rollout and flow, pattern labels, probes ────────
 export {
@@ -104,6 +108,14 @@ export { type HeadSimilarity, headSimilarity, type SimilarityOptions } from "./a
 export type { Merge } from "./analysis/metrics/clustering";
 export type { LayerRange } from "./analysis/metrics/layers";
 export { type Rollout, type RolloutOptions, rollout } from "./analysis/metrics/rollout";
+export type { BlockOptions, RowContext } from "./analysis/metrics/scale/blocks";
+export {
+  measureSource,
+  type SourceMetrics,
+  type StreamedMetricsOptions,
+  streamSiteMetrics,
+} from "./analysis/metrics/scale/measure";
+export { rolloutSource, type StreamedRolloutOptions } from "./analysis/metrics/scale/rollout";
 export { type AttentionFlow, attentionFlow, FLOW_MAX_EDGES, type FlowOptions } from "./analysis/metrics/flow";
 export { type NormWeightOptions, normWeighted } from "./analysis/metrics/normWeighted";
 export { headPatterns } from "./analysis/patterns/headPatterns";
@@ -128,9 +140,41 @@ export {
 } from "./analysis/probes/runSuite";
 export { suiteSpec } from "./analysis/probes/suiteView";
 
+// ── corpus: per-head statistics over many inputs, streamed, resumable, mergeable ────────────────
+export { analyzeCorpus, type CorpusInputs } from "./corpus/engine/analyzeCorpus";
+export type { CorpusOptions, CorpusProgress, CorpusSummary } from "./corpus/engine/types";
+export type { CorpusTooLong } from "./corpus/engine/tokenLimit";
+export type { CorpusFingerprint, CorpusState } from "./corpus/engine/checkpoint";
+export {
+  type CorpusAggregateJson,
+  type CorpusCounts,
+  type CorpusProblem,
+  type CorpusSiteLabel,
+  type CorpusSiteSummary,
+  mergeCorpusAggregates,
+} from "./corpus/aggregate/corpusAggregate";
+export {
+  CORPUS_METRICS,
+  type CorpusHeadAggregateJson,
+  type CorpusHeadCounts,
+  type CorpusHeadSummary,
+  type CorpusMetric,
+  type CorpusProbeCount,
+} from "./corpus/aggregate/headAggregate";
+export type { CorpusMetricAggregateJson, CorpusMetricStats } from "./corpus/aggregate/metricAggregate";
+export type { CorpusSketchJson } from "./corpus/aggregate/sketch";
+export type { CorpusFields, CorpusReader, CorpusRecord, CorpusText, RecordProblem } from "./corpus/read/types";
+
 // ── output: payload, notebook displays, HTML reports, extraction directories ─────────────────────
 export { encodePayload, type PayloadOptions } from "./output/payload/encode";
 export { PAYLOAD_MAX_BYTES } from "./output/payload/budget";
+export {
+  type TiledInput,
+  TILED_PAYLOAD_MAX_BYTES,
+  type TiledPayloadOptions,
+  tiledPayload,
+  tiledPayloadFrom,
+} from "./output/tiles";
 export { ATTNLENS_MIME, DISPLAY_MAX_BYTES, displayBundle } from "./output/display/bundle";
 export {
   show,
@@ -148,7 +192,9 @@ export type { DisplayBundle, DisplayView, ShowOptions } from "./output/display/t
 export {
   AttentionWidget,
   type TextRunner,
+  type LongInput,
   type WidgetEvents,
+  type WidgetInput,
   type WidgetOptions,
   type WidgetSelection,
   widget,
@@ -167,3 +213,8 @@ export {
   widgetState,
 } from "./output/report/widgetState";
 export { type Extraction, type ReadOptions, readExtraction } from "./output/files/extractionDir";
+export type { CorpusPayloadOptions } from "./output/payload/corpus";
+export type { CorpusInputRow } from "./output/corpus/typical";
+export { corpusBundle, corpusPayload, type ShowCorpusOptions, showCorpus } from "./output/display/corpus";
+export { CorpusWidget, type CorpusWidgetOptions, corpusWidget } from "./output/widget/corpusWidget";
+export { type CorpusReportOptions, exportCorpusReport } from "./output/report/corpusReport";

@@ -3,10 +3,13 @@
  * the attnlens payload, and a DOMWidgetView over `widgets.render`. With the attnlens kernel (comms)
  * it is live: clicks set `selection` (synced to the kernel's `view.selection`), the text box sends
  * its text as a custom message `{event: "run", text}` and the kernel answers with a new payload;
- * the kernel's `error` field is shown above the drawing. When the kernel dies or restarts, the last
+ * the kernel's `error` field is shown above the drawing. Zooming into a long input's overview asks
+ * the kernel for the window's exact weights (`{event: "tile", id, …}`, answered with a float32 buffer;
+ * see tileRequests.ts). When the kernel dies or restarts, the last
  * drawing stays with a notice. `@jupyter-widgets/html-manager` renders its saved state in static pages.
  */
 import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
+import { TileRequests } from "./tileRequests";
 import { type MountedView, mountView } from "./view";
 
 /** The widget module name and version, as they appear in `_model_module` / `_view_module`. */
@@ -56,6 +59,10 @@ export class AttentionView extends DOMWidgetView {
   private readonly drawing = document.createElement("div");
   private readonly status = document.createElement("div");
   private textBox: HTMLFormElement | null = null;
+  private readonly tiles = new TileRequests(
+    (content) => this.send(content),
+    () => this.live(),
+  );
 
   render(): void {
     this.el.classList.add("attnlens-widget");
@@ -68,6 +75,8 @@ export class AttentionView extends DOMWidgetView {
       "color:var(--jp-ui-font-color1,#222)";
     this.el.append(this.textForm(), this.status, this.drawing);
     this.drawing.addEventListener("attnlens:select", (e) => this.selected(e as CustomEvent));
+    // The corpus overview's "open an input": the kernel (corpusWidget) runs it and answers with `opened`.
+    this.drawing.addEventListener("attnlens:run", (e) => this.runInput(e as CustomEvent));
     this.draw();
     this.showStatus();
     // A new payload (the kernel's answer) updates the drawing in place; new options draw it anew.
@@ -77,6 +86,9 @@ export class AttentionView extends DOMWidgetView {
     this.listenTo(this.model, "change:text", this.showText);
     // The widget manager marks models not live when the kernel dies or restarts: keep the drawing.
     this.listenTo(this.model, "comm_live_update", this.showStatus);
+    this.listenTo(this.model, "msg:custom", (content: unknown, buffers?: (ArrayBuffer | ArrayBufferView)[]) =>
+      this.tiles.received(content, buffers ?? []),
+    );
   }
 
   /** Settles when the current drawing is done; lets hosts and tests wait for it. */
@@ -89,6 +101,7 @@ export class AttentionView extends DOMWidgetView {
     const options = { ...(this.model.get("options") ?? {}) };
     const kept = keptSelection(this.model.get("selection"));
     if (kept) options.selection = { ...(options.selection ?? {}), ...kept };
+    options.requestTile = this.tiles.request;
     this.mounted = mountView(this.drawing, this.model.get("payload"), options);
   }
 
@@ -101,6 +114,12 @@ export class AttentionView extends DOMWidgetView {
     if (!this.live()) return;
     this.model.set("selection", e.detail);
     this.touch();
+  }
+
+  private runInput(e: CustomEvent): void {
+    const d = e.detail as { text?: unknown; input?: unknown } | null;
+    if (this.live() && typeof d?.text === "string" && Number.isInteger(d.input))
+      this.send({ event: "run", text: d.text, input: d.input });
   }
 
   private live(): boolean {
@@ -165,6 +184,7 @@ export class AttentionView extends DOMWidgetView {
   }
 
   remove(): this {
+    this.tiles.dispose();
     this.mounted?.dispose();
     this.mounted = null;
     return super.remove();

@@ -3,6 +3,7 @@
  * Node can require this module for the types, the decoder and the spec builders; `render` loads
  * vega-embed lazily with a real dynamic import.
  */
+export * from "./corpus";
 export * from "./data";
 export { ATTNLENS_MIME, WIDGETS_VERSION } from "./mime";
 export * from "./payload";

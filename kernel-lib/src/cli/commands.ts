@@ -1,3 +1,4 @@
+import { corpusCommand } from "./corpus";
 import { demoCommand } from "./demo";
 import { exposeCommand } from "./expose";
 import { extractCommand } from "./extract";
@@ -22,5 +23,6 @@ export const commands: Record<string, Command> = {
   expose: exposeCommand,
   models: modelsCommand,
   metrics: metricsCommand,
+  corpus: corpusCommand,
   report: reportCommand,
 };

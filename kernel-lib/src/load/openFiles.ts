@@ -45,6 +45,7 @@ export async function openModelFile(
       stackHint: options.stackHint,
       inGraphMetrics: options.inGraphMetrics,
       valueNorms: options.valueNorms,
+      maps: options.maps,
     });
     return await openAttentionGraph(graph, { ...options, sessionOptions });
   } catch (e) {

@@ -4,16 +4,21 @@ import { AttnlensError } from "../errors";
 import { measureSession } from "../graph/ingraph/measure";
 import type { InGraphPlan } from "../graph/ingraph/plan";
 import type { MeasureOptions, MeasureResult } from "../graph/ingraph/types";
+import type { CapturePlan } from "../graph/lazy/capture";
 import { type GraphChecks, NO_GRAPH_CHECKS } from "../graph/sites/graphChecks";
 import type { AttentionSite, RejectedSoftmax } from "../graph/sites/types";
+import type { MapsMode } from "../graph/surgery/attentionGraph";
 import type { SiteValueNormPlan } from "../graph/surgery/valueNorms";
 import { looksCausal } from "../result/causality";
 import { idsFromFeeds } from "../result/inputIds";
 import { toBhts, toFloat32 } from "../result/layout";
+import type { LazyResult } from "../result/lazy";
 import { masksFromFeeds } from "../result/masks";
 import type { AttentionResult, ProviderFallback, SiteAttention, SiteValueNorms } from "../result/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
 import { checkIdRanges } from "./idRanges";
+import { ReplaySessions } from "./lazy/replaySessions";
+import { runLazy } from "./lazy/runLazy";
 import { OutputPlan } from "./outputPlan";
 import { checkPastFeeds } from "./pastFeeds";
 import type { OpenedSession } from "./session";
@@ -51,6 +56,12 @@ export class AttentionModel {
     private readonly checks: GraphChecks = NO_GRAPH_CHECKS,
     /** The value-norm outputs per site, when opened with `valueNorms` (graph/surgery/valueNorms.ts). */
     private readonly valueNorms?: readonly SiteValueNormPlan[],
+    /** With `maps: "lazy" | "auto"`: how each site is recomputed on demand (graph/lazy/capture.ts). */
+    private readonly lazy?: {
+      maps: MapsMode;
+      capture: CapturePlan;
+      sessionOptions?: ort.InferenceSession.SessionOptions;
+    },
   ) {}
 
   /** The provider the session runs on. */
@@ -68,6 +79,11 @@ export class AttentionModel {
    * attention size guard) and returns the outputs with each site's attention.
    */
   async run(feeds: Feeds, options: RunOptions = {}): Promise<AttentionResult> {
+    if (this.lazy?.maps === "lazy")
+      throw new AttnlensError(
+        "BAD_INPUT",
+        'this model was opened with maps: "lazy", which outputs no maps: use runLazy(feeds), or open it with maps: "auto"',
+      );
     checkPastFeeds(this.inputs, feeds); // before the generic check: its message says what a cache must be
     validateFeeds(this.inputs, feeds);
     checkIdRanges(this.checks.idTables, feeds);
@@ -141,6 +157,55 @@ export class AttentionModel {
     return { ...measured, provider: this.provider, fallbacks: [...this.fallbacks] };
   }
 
+  /**
+   * Runs the model keeping, per site, what its probabilities are recomputed from (queries, keys,
+   * masks, position bias) instead of the maps: memory O(T·d) per site rather than O(T²). Row
+   * blocks and tiles come from the result's `rows()` / `tile()`. Needs `maps: "lazy" | "auto"`.
+   */
+  async runLazy(feeds: Feeds, options: RunOptions = {}): Promise<LazyResult> {
+    if (!this.lazy)
+      throw new AttnlensError(
+        "BAD_INPUT",
+        'runLazy() needs the captured queries and keys: open the model with openModel(source, { maps: "lazy" }) or { maps: "auto" }',
+      );
+    checkPastFeeds(this.inputs, feeds);
+    validateFeeds(this.inputs, feeds);
+    checkIdRanges(this.checks.idTables, feeds);
+    const wanted = options.sites ? this.selectSites(options.sites) : this.sites;
+    const batch = batchSize(feeds);
+    // Sites held full still return their map: those must fit.
+    const full = new Set(this.lazy.capture.sites.filter((c) => c.mode === "full").map((c) => c.site));
+    const fullSites = wanted.filter((s) => full.has(s.id));
+    if (fullSites.length)
+      checkAttentionSize(fullSites, feeds, batch ?? 1, this.maxAttentionBytes, {
+        inputs: this.inputs,
+        siteShapes: this.checks.siteShapes,
+        outputShapes: this.checks.outputShapes,
+      });
+    this.replays ??= new ReplaySessions(this.opened.provider, this.lazy.sessionOptions);
+    const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
+    return runLazy(
+      {
+        opened: this.opened,
+        capture: this.lazy.capture,
+        replays: this.replays,
+        maxBytes: this.maxAttentionBytes,
+        outputs: this.outputs.filter((n) => !this.sites.some((s) => s.output === n)),
+        common: {
+          provider: this.provider,
+          fallbacks: [...this.fallbacks],
+          masks: masksFromFeeds(feeds, primary),
+          ...idsFromFeeds(feeds, primary),
+        },
+      },
+      feeds,
+      wanted,
+      batch,
+    );
+  }
+
+  private replays?: ReplaySessions;
+
   /** Runs with pre-allocated attention outputs when their dims are known; retries once without. */
   private async runSession(feeds: Feeds, attentionOutputs: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
     const own = Object.fromEntries(this.outputs.map((n) => [n, null]));
@@ -172,6 +237,7 @@ export class AttentionModel {
 
   /** Frees the onnxruntime session. */
   async release(): Promise<void> {
+    await this.replays?.release();
     await this.opened.session.release();
   }
 }

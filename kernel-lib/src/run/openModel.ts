@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { AttnlensError } from "../errors";
 import type { InGraphOptions } from "../graph/ingraph/types";
-import { type AttentionGraph, attentionGraphOf } from "../graph/surgery/attentionGraph";
+import { type AttentionGraph, attentionGraphOf, type MapsMode } from "../graph/surgery/attentionGraph";
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
 import { normalizeProviders } from "./providers";
@@ -34,6 +34,13 @@ export interface OpenOptions {
    * attention (`result.valueNorms`, `normWeighted(result)`; Kobayashi et al. 2020).
    */
   valueNorms?: boolean;
+  /**
+   * How attention maps are held (issue 14). "full" (default): every map is a graph output, for
+   * `run()`. "lazy": queries, keys and side tensors are output instead, fused attention ops stay
+   * fused, and only `runLazy()` works (maps recomputed per row block or tile on demand). "auto":
+   * both `run()` (refused with a pointer to `runLazy` when the maps would not fit) and `runLazy()`.
+   */
+  maps?: MapsMode;
 }
 
 /**
@@ -47,6 +54,7 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
     stackHint: options.stackHint,
     inGraphMetrics: options.inGraphMetrics,
     valueNorms: options.valueNorms,
+    maps: options.maps,
     what,
   });
   const sessionOptions = { ...options.sessionOptions };
@@ -86,5 +94,6 @@ export async function openAttentionGraph(graph: AttentionGraph, options: OpenOpt
     graph.inGraph,
     graph.checks,
     graph.valueNorms?.sites,
+    graph.capture ? { maps: graph.maps, capture: graph.capture, sessionOptions: options.sessionOptions } : undefined,
   );
 }

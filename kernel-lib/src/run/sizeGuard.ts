@@ -143,6 +143,7 @@ export function checkAttentionSize(
     "TOO_LARGE",
     `this run would return ${formatBytes(bytes)} of attention maps (${sites.length} sites, batch ${batch}), over the ${formatBytes(limit)} limit. ` +
       "Lower it with fewer sites (run(feeds, { sites: [...] })), a shorter input or a smaller batch, " +
-      "or raise the limit with openModel(..., { maxAttentionBytes }) if the memory is there.",
+      "raise the limit with openModel(..., { maxAttentionBytes }) if the memory is there, " +
+      'or compute the maps on demand: openModel(..., { maps: "lazy" }) (or "auto") and model.runLazy(feeds), which holds queries and keys instead.',
   );
 }

@@ -12,6 +12,7 @@ import { type ImageInput, isImageInput } from "../image/imageInput";
 import { runImage } from "../image/runImage";
 import type { ModelConfig } from "../load/config";
 import type { ModelFiles } from "../load/layout";
+import type { LazyResult } from "../result/lazy";
 import type { AttentionResult, ProviderFallback } from "../result/types";
 import { type EncodedBatch, encodeBatch } from "../text/batch";
 import { isFeeds, normalizeText, type TextInput } from "../text/textInput";
@@ -20,6 +21,7 @@ import type { RunOptions } from "./attentionModel";
 import { type Engine, type Family, maskOf } from "./engine";
 import type { Feeds, InputSpec } from "./feeds";
 import { type GenerateOptions, type GenerationResult, generateText } from "./generate/textGenerate";
+import { runTextLazy } from "./lazy/textLazy";
 
 /** Options of `TextModel.run`: those of `AttentionModel.run`, plus truncation and generation length. */
 export interface TextRunOptions extends RunOptions {
@@ -155,6 +157,41 @@ export class TextModel {
       masks: { ...result.masks, decoder: maskOf(target.batch) },
       tokens: { source: source.tokens, target: target.tokens },
     };
+  }
+
+  /**
+   * Like run() for text (one string, several, { source, pair, target }) or feeds, but keeps per
+   * site what its probabilities are recomputed from, not the maps: `rows()` and `tile()` give them
+   * on demand (see AttentionModel.runLazy). Needs a model loaded with `maps: "lazy" | "auto"`.
+   */
+  async runLazy(input: TextInput | Feeds, options: TextRunOptions = {}): Promise<LazyResult> {
+    if (isFeeds(input)) {
+      if (this.engine.models.length > 1)
+        throw new AttnlensError(
+          "BAD_INPUT",
+          `${this.info.name} is split into encoder and decoder files: give text, or open each file with openModel() to pass feeds`,
+        );
+      return this.engine.models[0].runLazy(input, options);
+    }
+    if (isImageInput(input as never) || isAudioInput(input as never))
+      throw new AttnlensError("BAD_INPUT", "runLazy takes text or feeds; give images and audio to run()");
+    this.refuseTextForAudio();
+    const text = normalizeText(input as TextInput);
+    if (text.target && this.family !== "encoder-decoder")
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `target is for encoder-decoder models; ${this.info.name} is ${this.family}-only`,
+      );
+    const truncate = options.truncate ?? this.info.truncate;
+    const source = this.encode(text.source, { pairs: text.pair, truncate });
+    const target =
+      text.target && this.family === "encoder-decoder"
+        ? this.encode(text.target, { truncate, decoderInput: true })
+        : null;
+    return runTextLazy(
+      { models: this.engine.models, family: this.family, name: this.info.name, source, target },
+      options,
+    );
   }
 
   /** Greedy generation (decoder-only and encoder-decoder models), collecting each step's attention. */

@@ -16,3 +16,14 @@ export {
   TYPE_NAMES,
   typeOf,
 } from "./selection";
+export {
+  cellsToWindow,
+  MAX_REQUEST_CELLS,
+  type RequestTile,
+  type TileAnswer,
+  type TileRequest,
+  type TokenWindow,
+  ZOOM_CELLS,
+  type ZoomInfo,
+  zoomMatrix,
+} from "./zoom";

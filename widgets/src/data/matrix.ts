@@ -6,6 +6,7 @@ import { mapAt } from "../payload/maps";
 import type { AttentionPayload, EncodedMaps, PayloadProbe, PayloadSite } from "../payload/types";
 import { type AxisTokens, axisTokens } from "./labels";
 import { type HeadChoice, headName, type Selection, siteFor, TYPE_NAMES } from "./selection";
+import type { ZoomInfo } from "./zoom";
 
 export interface MatrixView {
   /** R×C weights (probability mass), row-major. */
@@ -21,6 +22,11 @@ export interface MatrixView {
   measure: string;
   /** A remark shown under the title (pooling, missing maps). */
   note?: string;
+  /**
+   * Set when the cells are a window of one head's map at `bin` tokens per cell (a long input's
+   * pooled overview, or a zoomed window of it): the heatmap can then zoom to finer data.
+   */
+  zoom?: ZoomInfo;
 }
 
 function fuse(maps: EncodedMaps, sample: number, head: HeadChoice): Float32Array {
@@ -101,8 +107,24 @@ export function siteMatrix(payload: AttentionPayload, sel: Selection): MatrixVie
   if (sel.hideSpecial && pooled) notes.push("special tokens cannot be hidden in pooled maps");
   else if (sel.hideSpecial) notes.push("special tokens hidden, rows renormalized");
   const measure = pooled ? "mass (pooled)" : typeof sel.head === "number" ? "weight" : `${sel.head} weight`;
+  // A pooled map of one head, every cell kept: zooming asks for finer data of its windows.
+  const zoomable = pooled && typeof sel.head === "number" && m.R === maps.dims[2] && m.C === maps.dims[3];
+  if (zoomable) notes.push("drag a box or scroll to zoom in");
   return {
     ...m,
+    ...(zoomable
+      ? {
+          zoom: {
+            site: site.id,
+            sample: sel.sample,
+            head: sel.head as number,
+            origin: [0, 0] as [number, number],
+            bin: [maps.bin[0], maps.bin[1]] as [number, number],
+            extent: [site.dims[2], site.dims[3]] as [number, number],
+            from: "overview" as const,
+          },
+        }
+      : {}),
     title: `${TYPE_NAMES[sel.type]} · layer ${site.layer} · ${headName(sel.head)}`,
     measure,
     note: notes.length > 0 ? notes.join("; ") : undefined,

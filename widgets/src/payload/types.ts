@@ -138,6 +138,46 @@ export interface AttentionPayload {
   notes?: string[];
   /** Vision models: the pictures and how the source tokens tile them (the patch-grid view reads it). */
   image?: PayloadImage;
+  /**
+   * Long inputs: finer views of the maps than `maps`, precomputed at a few zoom levels (reports and
+   * static outputs have no kernel to ask). Absent in older payloads and short inputs.
+   */
+  tiles?: PayloadTiles;
+}
+
+/**
+ * A tile pyramid: per zoom level, the maps of chosen (site, sample, head) cut into square tiles of
+ * `size` cells. The heatmap shows the finest level that covers the window the user zoomed to.
+ */
+export interface PayloadTiles {
+  /** Cells per tile side (tiles at the map's last row or column are smaller). */
+  size: number;
+  /** Zoom levels, coarsest first. */
+  levels: PayloadTileLevel[];
+}
+
+export interface PayloadTileLevel {
+  /**
+   * Tokens per cell along [target, source]; [1, 1] = exact weights. Pooled as `EncodedMaps.bin`
+   * says (mean over targets of the summed weight on the sources, so rows sum to 1).
+   */
+  bin: [number, number];
+  tiles: PayloadTile[];
+}
+
+export interface PayloadTile {
+  /** The site's id (`PayloadSite.id`). */
+  site: string;
+  /** Sample index in this payload (0 … samples − 1). */
+  sample: number;
+  head: number;
+  /**
+   * Map row and column (in the site's T × S positions) of the tile's first cell: multiples of
+   * size · bin. The tile covers rows [origin[0], min(T, origin[0] + size · bin[0])), same for columns.
+   */
+  origin: [number, number];
+  /** The tile's cells: dims [1, 1, ty, tx], `bin` equal to the level's, its own scale. */
+  maps: EncodedMaps;
 }
 
 /**

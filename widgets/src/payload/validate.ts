@@ -4,6 +4,7 @@ import {
   type EncodedMaps,
   PAYLOAD_VERSION,
   type PayloadImage,
+  type PayloadTiles,
   type StreamName,
   type TokenStream,
 } from "./types";
@@ -78,7 +79,45 @@ export function decodePayload(value: unknown): AttentionPayload {
     }
   }
   if (p.image) checkImage(p.image, B);
+  if (p.tiles !== undefined) checkTiles(p.tiles, p, B);
   return p;
+}
+
+/** Most tiles a payload may carry (a report's pyramid is a few thousand at most). */
+const MAX_TILES = 100_000;
+
+function checkTiles(tiles: PayloadTiles, p: AttentionPayload, B: number): void {
+  if (!tiles || typeof tiles !== "object" || !Array.isArray(tiles.levels))
+    fail("tiles: expected {size, levels: [...]}");
+  const size = tiles.size;
+  if (!(Number.isInteger(size) && size >= 1)) fail("tiles.size must be an integer ≥ 1");
+  const sites = new Map(p.sites.map((s) => [s.id, s]));
+  let count = 0;
+  tiles.levels.forEach((level, k) => {
+    const [by, bx] = (Array.isArray(level?.bin) ? level.bin : [0, 0]) as [number, number];
+    if (!(Number.isInteger(by) && Number.isInteger(bx) && by >= 1 && bx >= 1))
+      fail(`tiles.levels[${k}].bin must be two integers ≥ 1`);
+    if (!Array.isArray(level.tiles)) fail(`tiles.levels[${k}].tiles must be a list`);
+    count += level.tiles.length;
+    if (count > MAX_TILES) fail(`tiles: more than ${MAX_TILES} tiles`);
+    level.tiles.forEach((tile, i) => {
+      const where = `tiles.levels[${k}].tiles[${i}]`;
+      const site = sites.get(tile?.site);
+      if (!site) fail(`${where}: no site ${String(tile?.site).slice(0, 60)}`);
+      const [, H, T, S] = site.dims;
+      if (!(Number.isInteger(tile.sample) && tile.sample >= 0 && tile.sample < B))
+        fail(`${where}: sample out of range`);
+      if (!(Number.isInteger(tile.head) && tile.head >= 0 && tile.head < H)) fail(`${where}: head out of range`);
+      const [r0, c0] = (Array.isArray(tile.origin) ? tile.origin : [-1, -1]) as [number, number];
+      const ok = (o: number, step: number, n: number) => Number.isInteger(o) && o >= 0 && o < n && o % step === 0;
+      if (!ok(r0, size * by, T) || !ok(c0, size * bx, S))
+        fail(`${where}: origin must be multiples of size·bin inside the site's ${T}×${S} map`);
+      const maps = tile.maps;
+      if (!maps || maps.bin?.[0] !== by || maps.bin?.[1] !== bx) fail(`${where}: maps.bin must equal the level's bin`);
+      if (maps.dims?.[1] !== 1) fail(`${where}: maps must hold one head`);
+      checkMaps(where, maps, 1, Math.min(T - r0, size * by), Math.min(S - c0, size * bx));
+    });
+  });
 }
 
 function checkImage(img: PayloadImage, B: number): void {

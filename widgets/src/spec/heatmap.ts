@@ -127,7 +127,21 @@ export function heatmapSpec(m: MatrixView, options: HeatmapOptions = {}): VlSpec
   const max = options.colorMax ?? m.max;
   const labels = cell >= LABEL_MIN_PX;
   const fontSize = Math.max(7, Math.min(11, Math.floor(cell) - 1));
-  const positionAxis = (title: string) => ({ title, tickMinStep: 1, format: "d", grid: false });
+  const positionAxis = (title: string, axis: MatrixView["rows"]) => {
+    // A zoomable map (long input) is drawn in cells of `bin` tokens: the axis then shows token
+    // positions. Only numbers go into the expression (coerced and checked, never payload text).
+    const bin = Number(axis.bin);
+    const first = Number(axis.positions[0]);
+    const linear = m.zoom && Number.isInteger(bin) && bin >= 1 && Number.isInteger(first);
+    if (!linear) return { title, tickMinStep: 1, format: "d", grid: false };
+    const p0 = first - (axis === m.rows ? w.rows[0] : w.cols[0]) * bin;
+    return {
+      title: bin > 1 ? `${title} · ${bin} tokens per cell` : title,
+      tickMinStep: 1,
+      grid: false,
+      labelExpr: `format(datum.value * ${bin} + ${p0}, 'd')`,
+    };
+  };
   const image: VlSpec = {
     name: "heat_cells",
     data: { name: "raster" },
@@ -137,14 +151,14 @@ export function heatmapSpec(m: MatrixView, options: HeatmapOptions = {}): VlSpec
         field: "x0",
         type: "quantitative",
         scale: { domain: w.cols, nice: false, zero: false },
-        axis: labels ? null : positionAxis("source position (keys)"),
+        axis: labels ? null : positionAxis("source position (keys)", m.cols),
       },
       x2: { field: "x1" },
       y: {
         field: "y0",
         type: "quantitative",
         scale: { domain: w.rows, nice: false, zero: false, reverse: true },
-        axis: labels ? null : positionAxis("target position (queries)"),
+        axis: labels ? null : positionAxis("target position (queries)", m.rows),
       },
       y2: { field: "y1" },
       url: { field: "url", type: "nominal" },

@@ -9,6 +9,7 @@
 import { gridData, metricCells } from "../data/grid";
 import { siteMatrix } from "../data/matrix";
 import { normalizeSelection, type Selection, siteFor } from "../data/selection";
+import { type RequestTile, zoomMatrix } from "../data/zoom";
 import type { AttentionPayload } from "../payload/types";
 import type { ThemeName } from "../spec/theme";
 import { createControls, type ViewName } from "./controls";
@@ -24,6 +25,8 @@ export interface AppOptions {
   theme: ThemeName;
   view?: ViewName;
   selection?: Partial<Selection>;
+  /** Exact tiles of a long input's maps from the host (a live widget's kernel), as the user zooms. */
+  requestTile?: RequestTile;
 }
 
 export interface App {
@@ -77,7 +80,8 @@ export function createApp(host: HTMLElement, first: AttentionPayload, options: A
     },
   });
   const metrics = createMetricPanel(theme, { open });
-  const heatmap = createHeatmapPanel(theme, tooltip);
+  // Zooming into a long input reads the payload shown at that moment (`update` may replace it).
+  const heatmap = createHeatmapPanel(theme, tooltip, (base, w) => zoomMatrix(payload, base, w, options.requestTile));
   const lines = createLinesPanel(theme);
   const probe = createProbePanel(payload, theme, tooltip);
   const controls = createControls(

@@ -2,8 +2,13 @@
  * The heatmap panel: caption, the Vega heatmap, the tooltip, token focus and brush-to-zoom.
  * Switching to a map with the same axes (size and token positions) only swaps the raster, colour-bar
  * and token-label data (no re-embed): new text of the same length redraws in place.
+ * A long input's pooled overview (a matrix with `zoom`) zooms to finer data instead of bigger cells:
+ * a dragged box or the wheel picks a window of the map and `zoomer` supplies its cells (exact tiles
+ * from the host, precomputed tiles, or the overview); the root's data-zoom-window / data-zoom-from
+ * say what is drawn.
  */
 import type { MatrixView } from "../data/matrix";
+import { cellsToWindow, type TokenWindow } from "../data/zoom";
 import { fullWindow, heatmapSpec, labelDatasets, rasterData } from "../spec/heatmap";
 import type { CellWindow } from "../spec/raster";
 import type { ThemeName } from "../spec/theme";
@@ -23,7 +28,10 @@ function axesKey(m: MatrixView): string {
   return `${m.R}×${m.C}|${m.rows.positions.join(",")}|${m.cols.positions.join(",")}`;
 }
 
-export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapPanel {
+/** Supplies the matrix of a window of `base`'s map (`zoomMatrix` bound to the payload and the host). */
+export type Zoomer = (base: MatrixView, window: TokenWindow) => Promise<MatrixView>;
+
+export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip, zoomer?: Zoomer): HeatmapPanel {
   const root = el("div", "attnlens-panel attnlens-heatmap");
   const caption = el("div", "attnlens-caption");
   const sub = el("div", "attnlens-subcaption");
@@ -34,6 +42,10 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
   const host = el("div");
   root.append(caption, sub, reset, host);
   let current: MatrixView | undefined;
+  /** The matrix the app asked for; `current` is a zoomed window of it while `tokenWindow` is set. */
+  let base: MatrixView | undefined;
+  let tokenWindow: TokenWindow | null = null;
+  let zoomGeneration = 0;
   /** Axes of the embedded view, and of the latest draw asked for. */
   let shownKey = "";
   let key = "";
@@ -111,21 +123,88 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
       Math.min(hi, Math.ceil(Math.max(...v))),
     ];
     const next = { cols: clip(b.x, w.cols), rows: clip(b.y, w.rows) };
+    if (current.zoom && zoomer) {
+      const win = cellsToWindow(current.zoom, next.rows, next.cols);
+      if (win.rows[1] - win.rows[0] >= 2 && win.cols[1] - win.cols[0] >= 2) void zoomTo(win);
+      return;
+    }
     if (next.cols[1] - next.cols[0] < 2 || next.rows[1] - next.rows[0] < 2) return;
     zoom = next;
     void draw(current);
   };
   document.addEventListener("pointerup", onPointerUp);
 
+  /** Draws window `win` of the base map from the finest data the zoomer finds. */
+  async function zoomTo(win: TokenWindow): Promise<void> {
+    if (!base?.zoom || !zoomer) return;
+    const [T, S] = base.zoom.extent;
+    if (win.rows[0] <= 0 && win.cols[0] <= 0 && win.rows[1] >= T && win.cols[1] >= S) {
+      resetZoom();
+      return;
+    }
+    const gen = ++zoomGeneration;
+    tokenWindow = win;
+    root.dataset.zooming = "true";
+    const m = await zoomer(base, win);
+    if (gen !== zoomGeneration || disposed) return;
+    current = m;
+    zoom = undefined;
+    key = axesKey(m);
+    await draw(m);
+    if (gen !== zoomGeneration || disposed) return;
+    delete root.dataset.zooming;
+    root.dataset.zoomWindow = `${win.rows[0]},${win.rows[1]},${win.cols[0]},${win.cols[1]}`;
+    root.dataset.zoomFrom = m.zoom?.from ?? "";
+    root.dataset.zoomBin = (m.zoom?.bin ?? [1, 1]).join(",");
+  }
+
+  // The wheel zooms around the pointed cell (2× per notch, settled after a short pause).
+  let wheelFactor = 1;
+  let wheelAt: [number, number] | null = null;
+  let wheelTimer: ReturnType<typeof setTimeout> | undefined;
+  const onWheel = (event: WheelEvent) => {
+    const z = current?.zoom;
+    if (!z || !zoomer || !base?.zoom) return;
+    const cell = cellAt(event);
+    if (!cell) return;
+    event.preventDefault();
+    wheelAt = [z.origin[0] + (cell[0] + 0.5) * z.bin[0], z.origin[1] + (cell[1] + 0.5) * z.bin[1]];
+    wheelFactor *= event.deltaY < 0 ? 0.5 : 2;
+    clearTimeout(wheelTimer);
+    wheelTimer = setTimeout(() => {
+      const at = wheelAt;
+      const f = wheelFactor;
+      wheelFactor = 1;
+      wheelAt = null;
+      if (!at || !base?.zoom || f === 1) return;
+      const [T, S] = base.zoom.extent;
+      const win = tokenWindow ?? { rows: [0, T] as [number, number], cols: [0, S] as [number, number] };
+      const around = (c: number, [a, b]: [number, number], n: number): [number, number] => {
+        const half = Math.max(2, Math.round(((b - a) * f) / 2));
+        const lo = Math.max(0, Math.min(n - 2 * half, Math.round(c) - half));
+        return [lo, Math.min(n, lo + 2 * half)];
+      };
+      void zoomTo({ rows: around(at[0], win.rows, T), cols: around(at[1], win.cols, S) });
+    }, 120);
+  };
+  host.addEventListener("wheel", onWheel, { passive: false });
+
   async function draw(m: MatrixView): Promise<void> {
     const gen = ++generation;
     const w = zoom ?? fullWindow(m);
     const zoomed = w.rows[0] > 0 || w.cols[0] > 0 || w.rows[1] < m.R || w.cols[1] < m.C;
-    reset.hidden = !zoomed;
+    reset.hidden = !zoomed && !tokenWindow;
     const span = (a: MatrixView["rows"], [lo, hi]: [number, number]) => `${a.positions[lo]}–${a.positions[hi - 1]}`;
-    sub.textContent = zoomed
-      ? `zoomed: targets ${span(m.rows, w.rows)}, sources ${span(m.cols, w.cols)} · double-click or reset to see all`
-      : (m.note ?? "rows: target tokens (queries) · columns: source tokens (keys) · drag to zoom");
+    const tokenSpan = (p0: number, [lo, hi]: [number, number]) => `${p0 + lo}–${p0 + hi - 1}`;
+    const start = (a: MatrixView["rows"], z: NonNullable<MatrixView["zoom"]>, axis: 0 | 1) =>
+      (a.positions[0] ?? 0) - z.origin[axis];
+    sub.textContent =
+      tokenWindow && m.zoom
+        ? `zoomed: targets ${tokenSpan(start(m.rows, m.zoom, 0), tokenWindow.rows)}, sources ${tokenSpan(start(m.cols, m.zoom, 1), tokenWindow.cols)}` +
+          ` · ${m.note ?? ""} · double-click or reset to see all`
+        : zoomed
+          ? `zoomed: targets ${span(m.rows, w.rows)}, sources ${span(m.cols, w.cols)} · double-click or reset to see all`
+          : (m.note ?? "rows: target tokens (queries) · columns: source tokens (keys) · drag to zoom");
     const spec = heatmapSpec(m, { theme, window: w, interactive: true, colorMax: m.max });
     delete spec.title;
     const next = await embedSpec(freshBox(host, "attnlens-vega"), spec, theme);
@@ -163,6 +242,16 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
   }
 
   function resetZoom(): void {
+    if (tokenWindow && base) {
+      tokenWindow = null;
+      zoomGeneration++;
+      for (const k of ["zooming", "zoomWindow", "zoomFrom", "zoomBin"]) delete root.dataset[k];
+      current = base;
+      zoom = undefined;
+      key = axesKey(base);
+      void draw(base);
+      return;
+    }
     if (!zoom || !current) return;
     zoom = undefined;
     void draw(current);
@@ -173,6 +262,14 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
     root,
     async show(m) {
       caption.textContent = m.title;
+      base = m;
+      // Zoomed into a long input: the new map (another head) is shown over the same window.
+      const fits = (w: TokenWindow, [T, S]: [number, number]) => w.rows[1] <= T && w.cols[1] <= S;
+      if (tokenWindow && m.zoom && zoomer && fits(tokenWindow, m.zoom.extent)) return zoomTo(tokenWindow);
+      if (tokenWindow) {
+        tokenWindow = null;
+        for (const k of ["zooming", "zoomWindow", "zoomFrom", "zoomBin"]) delete root.dataset[k];
+      }
       const k = axesKey(m);
       current = m;
       if (embedded && k === shownKey && k === key) {
@@ -186,6 +283,7 @@ export function createHeatmapPanel(theme: ThemeName, tooltip: Tooltip): HeatmapP
     },
     dispose() {
       disposed = true;
+      clearTimeout(wheelTimer);
       document.removeEventListener("pointerup", onPointerUp);
       embedded?.finalize();
       embedded = undefined;

@@ -1,5 +1,8 @@
 /** The one entry point hosts call: `render(el, payload, options) → dispose`. */
+import { isCorpusPayload } from "../corpus/validate";
+import { type MountedCorpusView, mountCorpus } from "../corpus/view";
 import type { Selection } from "../data/selection";
+import type { RequestTile } from "../data/zoom";
 import type { AttentionPayload } from "../payload/types";
 import { decodePayload } from "../payload/validate";
 import type { ThemeName } from "../spec/theme";
@@ -15,6 +18,13 @@ export interface RenderOptions {
   view?: ViewName | "patches";
   /** What to show first (default: the first site with maps, head 0, sample 0). */
   selection?: Partial<Selection>;
+  /** Corpus payloads: the metric shown first (default: entropy). */
+  metric?: string;
+  /**
+   * Long inputs: asks the host for the exact weights of a window as the user zooms (a live
+   * widget's kernel). Without it, zooming shows the payload's precomputed tiles or its overview.
+   */
+  requestTile?: RequestTile;
 }
 
 export function detectTheme(): ThemeName {
@@ -52,11 +62,15 @@ export function mount(
   options: RenderOptions = {},
 ): MountedPayloadView {
   let app: App | null = null;
+  let corpus: MountedCorpusView | null = null;
   let disposed = false;
   let dispose = draw(payload);
 
   function draw(p: AttentionPayload): () => void {
     app = null;
+    corpus = null;
+    // A corpus payload (kind "corpus", same MIME type) gets the corpus overview.
+    if (isCorpusPayload(p)) return drawCorpus(p);
     if (options.view === "patches") {
       const sample = options.selection?.sample;
       return renderPatches(element, p, { theme: options.theme, ...(sample !== undefined ? { sample } : {}) });
@@ -79,9 +93,34 @@ export function mount(
     return () => drawn.dispose();
   }
 
+  function drawCorpus(p: unknown): () => void {
+    try {
+      const selection = options.selection as { site?: string; head?: number } | undefined;
+      const drawn = mountCorpus(element, (typeof p === "string" ? JSON.parse(p) : p) as never, {
+        theme: options.theme ?? detectTheme(),
+        metric: options.metric,
+        selection: { site: selection?.site, head: typeof selection?.head === "number" ? selection.head : undefined },
+      });
+      corpus = drawn;
+      return () => drawn.dispose();
+    } catch (e) {
+      const msg = el("div", "attnlens-message", (e as Error).message);
+      element.append(msg);
+      return () => msg.remove();
+    }
+  }
+
   return {
     async update(next) {
       if (disposed) return;
+      if (corpus && isCorpusPayload(next)) {
+        try {
+          await corpus.update(next as never);
+          return;
+        } catch {
+          // drawn anew below, with its error
+        }
+      }
       let checked: AttentionPayload | null = null;
       try {
         checked = app ? decodePayload(next) : null;

@@ -9,7 +9,7 @@
  * target (r = 0..nₜ−1) sits at rank r·(nₛ−1)/(nₜ−1) among the nₛ valid sources, interpolated.
  */
 import { AttnlensError } from "../../errors";
-import type { AttentionResult, SiteAttention, Stack, TokenInfo } from "../../result/types";
+import type { AttentionResult, SiteAttention, SiteLabel, Stack, TokenInfo } from "../../result/types";
 import { type SpecialPositions, segmentsFromSeparators, specialPositions } from "./specialTokens";
 import { type SiteStreams, siteStreams } from "./streams";
 import type { MetricsOptions } from "./types";
@@ -46,6 +46,8 @@ export interface SiteGeometry {
   offset: number;
   streams: SiteStreams;
   samples: SampleGeometry[];
+  /** A row block's geometry (scale/blocks.ts): its sample and first row in the whole site, for messages. */
+  origin?: { sample: number; row: number };
 }
 
 /** Sources visible to target row i (exclusive upper bound). */
@@ -154,6 +156,15 @@ function sampleGeometry(geo: Omit<SiteGeometry, "samples">, b: number, options: 
 /** Validates the site against its streams (dims, masks, tokens) and builds its geometry. */
 export function siteGeometry(result: AttentionResult, site: SiteAttention, options: MetricsOptions = {}): SiteGeometry {
   checkSiteShape(site);
+  return labelGeometry(result, site, options);
+}
+
+/** The geometry of a site known by its label and dims alone (a lazy site: its map is not held). */
+export function labelGeometry(
+  result: AttentionResult,
+  site: SiteLabel & { dims: [number, number, number, number] },
+  options: MetricsOptions = {},
+): SiteGeometry {
   const [B, , T, S] = site.dims;
   const self = site.kind === "self";
   if (self && T > S)

@@ -1,6 +1,6 @@
 /** Choosing the sites of a stack by layer range, with errors that list what exists. */
 import { AttnlensError } from "../../errors";
-import type { AttentionKind, AttentionResult, SiteAttention, Stack } from "../../result/types";
+import type { AttentionKind, SiteAttention, SiteLabel, Stack } from "../../result/types";
 
 /** A range of layers, both ends inclusive. */
 export interface LayerRange {
@@ -10,12 +10,13 @@ export interface LayerRange {
   toLayer?: number;
 }
 
-export function stackSites(
-  result: AttentionResult,
+/** The sites of one stack and kind in layer order, within `range`; a full result's or a row source's. */
+export function stackSites<Site extends SiteLabel & { dims: readonly number[] } = SiteAttention>(
+  result: { sites: readonly Site[] },
   stack: Stack,
   kind: AttentionKind,
   range: LayerRange = {},
-): SiteAttention[] {
+): Site[] {
   const all = result.sites.filter((s) => s.stack === stack && s.kind === kind).sort((a, b) => a.layer - b.layer);
   const from = range.fromLayer ?? Number.NEGATIVE_INFINITY;
   const to = range.toLayer ?? Number.POSITIVE_INFINITY;
@@ -40,6 +41,6 @@ export function stackSites(
 }
 
 /** The stack to use when none is named: the decoder when it has self sites, else the encoder. */
-export function defaultStack(result: AttentionResult): Stack {
+export function defaultStack(result: { sites: readonly SiteLabel[] }): Stack {
   return result.sites.some((s) => s.stack === "decoder" && s.kind === "self") ? "decoder" : "encoder";
 }

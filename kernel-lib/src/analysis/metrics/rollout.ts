@@ -59,7 +59,8 @@ export function fusedLayers(result: AttentionResult, sites: SiteAttention[], opt
   });
 }
 
-function checkSquare(site: SiteAttention): void {
+/** Rollout chains square self maps; a KV-cache site (T < S) cannot be chained. */
+export function checkSquare(site: { id: string; dims: readonly number[] }): void {
   if (site.dims[2] !== site.dims[3]) {
     throw new AttnlensError(
       "BAD_INPUT",
@@ -88,7 +89,8 @@ function selfRollout(maps: Float32Array[], B: number, T: number, residual: numbe
   });
 }
 
-function toFloat32(parts: Float64Array[], size: number): Float32Array {
+/** Per-sample float64 parts as one float32 array, sample after sample. */
+export function toFloat32(parts: Float64Array[], size: number): Float32Array {
   const out = new Float32Array(parts.length * size);
   parts.forEach((p, b) => out.set(p, b * size));
   return out;

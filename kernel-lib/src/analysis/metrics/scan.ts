@@ -29,7 +29,8 @@ export interface SiteScan {
   windows: Float32Array;
 }
 
-function allocateRows(n: number, bt: number): RowMetrics {
+/** RowMetrics for n rows over bt (sample, target) pairs, zero-filled. */
+export function allocateRows(n: number, bt: number): RowMetrics {
   const f = () => new Float32Array(n);
   return {
     entropy: f(),
@@ -109,7 +110,8 @@ export function scanSite(
         const total = sum + masked;
         const negative = sums[at + SIGNS] < 0 && hasNegative(data, base, S); // the sign bit is also set on −0
         if (!(Math.abs(total - 1) <= tolerance) || negative || masked > tolerance) {
-          throw rowError(rowPlace(site.id, b, h, i), total, negative, masked, tolerance);
+          const place = rowPlace(site.id, b + (geo.origin?.sample ?? 0), h, i + (geo.origin?.row ?? 0));
+          throw rowError(place, total, negative, masked, tolerance);
         }
         const n = g.validBefore[limit];
         const entropy = -sums[at + PLOGP] * Math.LN2;

@@ -15,6 +15,8 @@ import { readModelArena } from "../../load/modelFile";
 import { decomposeFusedAttention } from "../fusion/decompose";
 import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
 import type { InGraphOptions } from "../ingraph/types";
+import { type CapturePlan, planCapture } from "../lazy/capture";
+import { lazyGraphBytes } from "../lazy/lazyGraph";
 import { decodeModel, OnnxFormatError } from "../onnx/decode";
 import type { GraphEdit } from "../onnx/encode";
 import type { OnnxModel, ValueInfo } from "../onnx/model";
@@ -40,7 +42,15 @@ export interface AttentionGraphOptions {
    * readModelArena): the edits then reuse it instead of copying the model. It is overwritten.
    */
   arena?: Uint8Array;
+  /**
+   * "full" (default): every site's map is an output. "lazy": what recomputes the maps (queries,
+   * keys, side tensors; graph/lazy/) is output instead and fused ops stay fused. "auto": both.
+   */
+  maps?: MapsMode;
 }
+
+/** How an opened model holds attention maps: all as outputs, recomputed on demand, or both. */
+export type MapsMode = "full" | "lazy" | "auto";
 
 export interface AttentionGraph {
   /** The model with every site's probabilities (and in-graph metrics, when asked) as graph outputs. */
@@ -60,6 +70,10 @@ export interface AttentionGraph {
   externalData: boolean;
   /** What `run` checks feeds against before onnxruntime sees them (embedding sizes, declared site shapes). */
   checks: GraphChecks;
+  /** With `maps: "lazy" | "auto"`: how each site is recomputed, and the values the graph outputs for it. */
+  capture?: CapturePlan;
+  /** The maps mode the bytes were made for. */
+  maps: MapsMode;
 }
 
 /**
@@ -80,7 +94,10 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const inlined = inlineCacheBranch(model, what);
   if (inlined) model = decode(inlined, "the merged decoder's with-past branch");
   // The arena holds the source; the inlined copy lives outside it, so later edits copy instead.
-  const arena = inlined ? undefined : options.arena;
+  const maps = options.maps ?? "full";
+  // A lazy graph is the pre-decomposition model plus outputs: it must outlive the decomposition's edit.
+  const arena = inlined || maps === "lazy" ? undefined : options.arena;
+  const beforeFusion = model;
   const fused = decomposeFusedAttention(model, arena);
   if (fused.bytes) model = decode(fused.bytes, "the decomposed model");
   fused.bytes = null;
@@ -96,7 +113,20 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const checks = graphChecks(model, found.sites);
   const externalData = [...model.graph.initializers.values()].some((t) => t.external);
   const valueNorms = options.valueNorms ? planValueNorms(model, found.sites) : undefined;
-  const bytes = exposeSites(model, found.sites, joinEdits(inGraph?.edit, valueNorms?.edit), arena);
+  const capture = maps === "full" ? undefined : planCapture(model, found.sites);
+  let bytes: Uint8Array;
+  if (maps === "lazy") {
+    if (inGraph || valueNorms)
+      throw new AttnlensError(
+        "BAD_INPUT",
+        'inGraphMetrics and valueNorms read the maps in the graph: open with maps: "full" or "auto"',
+      );
+    const maps = new Set(found.sites.map((s) => s.output));
+    bytes = lazyGraphBytes(beforeFusion, model, lazyOutputs(found.sites, capture as CapturePlan), maps);
+  } else {
+    const lazyEdit: GraphEdit = capture ? { addOutputs: lazyOutputSpecs(model, found.sites, capture) } : {};
+    bytes = exposeSites(model, found.sites, joinEdits(joinEdits(inGraph?.edit, valueNorms?.edit), lazyEdit), arena);
+  }
   if (inGraph) inGraph.edit = {}; // its nodes and constants are in the bytes now
   if (valueNorms) valueNorms.edit = {};
   return {
@@ -110,7 +140,22 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
     valueNorms,
     externalData,
     checks,
+    capture,
+    maps,
   };
+}
+
+/** What a lazy session outputs: the captured values, and the maps of sites held full. */
+function lazyOutputs(sites: readonly AttentionSite[], capture: CapturePlan): string[] {
+  const fullSites = new Set(capture.sites.filter((c) => c.mode === "full").map((c) => c.site));
+  return [...new Set([...capture.outputs, ...sites.filter((s) => fullSites.has(s.id)).map((s) => s.output)])];
+}
+
+/** The captured values as typed outputs, beside the maps ("auto"); those the graph outputs already are left out. */
+function lazyOutputSpecs(model: OnnxModel, sites: readonly AttentionSite[], capture: CapturePlan) {
+  const taken = new Set([...model.graph.outputs.map((o) => o.name), ...sites.map((s) => s.output)]);
+  // Untyped: onnxruntime infers them (a guessed type would be wrong for an int64 mask or shape).
+  return capture.outputs.filter((o) => !taken.has(o)).map((o) => ({ name: o }));
 }
 
 export function decode(bytes: Uint8Array, what: string): OnnxModel {

@@ -14,8 +14,11 @@ import { renderOptions } from "../display/static";
 import { checkSuiteTable, suiteTableHtml } from "../display/suite";
 import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
+import { tiledPayloadFrom } from "../tiles/encode";
+import { isFullResult, type LongInput } from "../widget/tiles";
 import { embedBundle, widgetsBundle } from "./assets";
 import { escapeHtml, type ReportSection, reportHtml, scriptJson, scriptSource, WIDGET_PAGE_CSP } from "./html";
+import { isLongInput, type LongInputOptions, longInputPayload, zoomNotes } from "./long";
 import { WIDGET_STATE_MIME, WIDGET_VIEW_MIME, widgetState } from "./widgetState";
 
 /** One result to report: a bare result, a result with its own title/options, a ready payload, or a probe suite's table. */
@@ -25,8 +28,11 @@ export type ReportInput =
   | { payload: object; title?: string; notes?: string[] }
   | { suite: SuiteTable; title?: string };
 
-/** Options of `exportReport` and `reportDocument`: page title, format, first view, and the payload options. */
-export interface ReportOptions extends PayloadOptions {
+/**
+ * Options of `exportReport` and `reportDocument`: page title, format, first view, the payload options,
+ * and how long inputs are reported (an overview with zoom tiles within `tileBytes`).
+ */
+export interface ReportOptions extends PayloadOptions, LongInputOptions {
   /** Page title (default "attnlens report"). */
   title?: string;
   /** "standalone" (default): widgets bundle + render(); "widget-state": Jupyter widget state + html-manager. */
@@ -76,9 +82,12 @@ export function reportSections(inputs: ReportInput[], options: ReportOptions = {
         `exportReport: input ${i} is not an AttentionResult (from model.run) or {result} / {payload}`,
       );
     }
-    const payload = encodePayload(entry.result, { ...payloadOptions, ...entry.options });
+    const merged = { ...payloadOptions, ...entry.options };
+    const long = isLongInput(entry.result, merged);
+    const payload = long ? longInputPayload(entry.result, merged) : encodePayload(entry.result, merged);
     const title = entry.title ?? payload.title ?? (inputs.length === 1 ? "Attention" : `Result ${i + 1}`);
     const notes = [`${entry.result.sites.length} attention sites · provider ${entry.result.provider}`];
+    if (long) notes.push(...zoomNotes(payload));
     return withView({ title, payload, notes });
   });
 }
@@ -102,17 +111,39 @@ export function reportDocument(inputs: ReportInput | ReportInput[], options: Rep
 
 /** Writes the report; returns where, how big, and how many sections. */
 export async function exportReport(
-  results: ReportInput | ReportInput[],
+  results: ReportInput | LongInput | (ReportInput | LongInput)[],
   file: string,
   options: ReportOptions = {},
 ): Promise<ReportFile> {
   if (typeof file !== "string" || file === "")
     throw new AttnlensError("BAD_INPUT", 'exportReport: give the output path, e.g. "report.html"');
-  const html = reportDocument(results, options);
+  // Lazy results (RowSources) are read here, asynchronously, into ready payloads.
+  const list = await Promise.all((Array.isArray(results) ? results : [results]).map((r) => readLazy(r, options)));
+  const html = reportDocument(list, options);
   const out = path.resolve(file);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, html);
-  return { path: out, bytes: Buffer.byteLength(html), sections: Array.isArray(results) ? results.length : 1 };
+  return { path: out, bytes: Buffer.byteLength(html), sections: list.length };
+}
+
+/** A lazy result (a RowSource without maps) as a ready payload section; other inputs as they are. */
+async function readLazy(input: ReportInput | LongInput, options: ReportOptions): Promise<ReportInput> {
+  const x = input as Partial<LongInput>;
+  if (!(typeof x.tile === "function" && typeof x.rows === "function" && Array.isArray(x.sites)))
+    return input as ReportInput;
+  if (isFullResult(x as LongInput)) return input as ReportInput;
+  const payload = await tiledPayloadFrom(x as LongInput, {
+    title: options.title,
+    samples: options.samples,
+    quantization: options.quantization,
+    metrics: options.metrics || undefined,
+    maxBytes: options.tileBytes,
+  });
+  return {
+    payload,
+    title: payload.title ?? "Attention",
+    notes: [`${x.sites.length} attention sites (lazy)`, ...zoomNotes(payload)],
+  };
 }
 
 /** The same sections as saved Jupyter widget state, drawn by @jupyter-widgets/html-manager. */

@@ -11,6 +11,7 @@ import { AttnlensError } from "../../errors";
 import { type Extraction, readExtraction } from "../files/extractionDir";
 import { encodePayload, type PayloadOptions } from "../payload";
 import type { ReportInput } from "./export";
+import { isLongInput, type LongInputOptions, longInputPayload, zoomNotes } from "./long";
 
 /** Copies per-head metrics and pattern labels from metrics.json into the payload's sites. */
 export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson, file = "metrics.json"): void {
@@ -43,12 +44,15 @@ export function applyMetricsJson(payload: AttentionPayload, metrics: MetricsJson
 
 export function extractionReport(
   dir: string,
-  options: PayloadOptions = {},
+  options: PayloadOptions & LongInputOptions = {},
 ): { input: ReportInput; extraction: Extraction } {
   const extraction = readExtraction(dir);
   const { result, metrics } = extraction;
-  const payload = encodePayload(result, { ...options, ...(metrics ? { metrics: false } : {}) });
+  const chosen = { ...options, ...(metrics ? { metrics: false as const } : {}) };
+  const long = isLongInput(result, chosen);
+  const payload = long ? longInputPayload(result, chosen) : encodePayload(result, chosen);
   const notes = [`${result.sites.length} attention sites · provider ${result.provider}`];
+  if (long) notes.push(...zoomNotes(payload));
   if (metrics) {
     applyMetricsJson(payload, metrics, path.join(dir, "metrics.json"));
     notes.push("metrics from metrics.json", ...(metrics.warnings ?? []));

@@ -7,13 +7,30 @@
  */
 import { AttnlensError } from "../../errors";
 import { currentCommManager } from "../../kernel/comms";
+import { rowSourceOf } from "../../result/rowSource";
 import type { AttentionResult } from "../../result/types";
 import { ATTNLENS_MIME, displayBundle } from "../display/bundle";
 import { type DisplayChannel, kernelChannel } from "../display/channel";
 import { NO_KERNEL_MESSAGE } from "../display/show";
 import type { DisplayBundle, ShowOptions } from "../display/types";
+import { isLongInput } from "../report/long";
 import { checkSelection, checkText, type WidgetSelection } from "./fields";
 import { WidgetModel } from "./protocol";
+import { isFullResult, type LongInput, longInputBundle, TileAnswerer, type TileSource, tileSourceOf } from "./tiles";
+
+/** What a widget shows: a full result, or a long input held as a RowSource (a LazyResult from `runLazy`). */
+export type WidgetInput = AttentionResult | LongInput;
+
+/**
+ * The bundle of either kind of input. A full result longer than 1,024 positions (and no `maxTokens`
+ * or `tokenRange` chosen) is shown as a long input too: an overview whose zooms the kernel answers.
+ */
+function bundleOf(input: WidgetInput, options: ShowOptions): Promise<DisplayBundle> {
+  if (!isFullResult(input)) return longInputBundle(input, options);
+  if (input.sites.length > 0 && isLongInput(input, options))
+    return longInputBundle({ ...input, ...rowSourceOf(input) }, options);
+  return displayBundle(input, options);
+}
 
 export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 /** The labextension's model and view (labextension/src/widget.ts). */
@@ -52,6 +69,15 @@ export class AttentionWidget {
   private readonly listeners: { [K in keyof Events]: Events[K][] } = { select: [], error: [] };
   private pendingText: string | null = null;
   private running: Promise<void> | null = null;
+  private source: TileSource | null = null;
+  /** @internal Answers the front end's `{event: "tile"}` requests from the shown input. */
+  readonly tiles = new TileAnswerer(
+    () => {
+      if (!this.source) throw new Error("this widget holds no maps");
+      return this.source;
+    },
+    (content, buffers) => this.model?.sendCustom(content, buffers),
+  );
 
   /** @internal `widget()` makes these. */
   constructor(
@@ -78,14 +104,23 @@ export class AttentionWidget {
     return this;
   }
 
-  /** Redraws the same output with another result (same options unless given). */
-  async update(result: AttentionResult, options: WidgetOptions = {}): Promise<void> {
+  /** @internal The input zoom requests read from. */
+  hold(input: WidgetInput): void {
+    this.source = tileSourceOf(input);
+  }
+
+  /**
+   * Redraws the same output with another result, full or lazy (same options unless given); zoom
+   * requests then read the new one.
+   */
+  async update(result: WidgetInput, options: WidgetOptions = {}): Promise<void> {
     // Taken before any await: a snapshot's replacement is then sent as the calling cell's message.
     const channel = kernelChannel() ?? this.channel;
     this.options = { ...this.options, ...options };
     const live = this.model?.isOpen ?? false;
     // A live view redraws from the payload alone: no static picture to render (the costly part).
-    const bundle = await displayBundle(result, live ? { ...this.options, fallback: false } : this.options);
+    const bundle = await bundleOf(result, live ? { ...this.options, fallback: false } : this.options);
+    this.hold(result);
     if (live && this.model) {
       if (bundle.tooLarge) throw new AttnlensError("TOO_LARGE", bundle.notes.join("; "));
       this.model.set({ payload: bundle.data[ATTNLENS_MIME], options: optionsOf(bundle), error: null });
@@ -164,12 +199,12 @@ let displays = 0;
  * Shows `result` as a live widget and returns its handle. Await it: the bundle is built
  * asynchronously. Outside a kernel it writes where to go instead and returns an unbound handle.
  */
-export async function widget(result: AttentionResult, options: WidgetOptions = {}): Promise<AttentionWidget> {
+export async function widget(result: WidgetInput, options: WidgetOptions = {}): Promise<AttentionWidget> {
   // Taken before any await: the output then belongs to the calling cell.
   const channel = kernelChannel();
   const comms = currentCommManager();
   const displayId = `attnlens-${process.pid}-${++displays}`;
-  const bundle = await displayBundle(result, options);
+  const bundle = await bundleOf(result, options);
   if (!channel) {
     process.stderr.write(NO_KERNEL_MESSAGE);
     return new AttentionWidget(null, null, displayId, options);
@@ -203,8 +238,12 @@ export async function widget(result: AttentionResult, options: WidgetOptions = {
     },
     onCustom: (content) => {
       const c = content as { event?: unknown; text?: unknown } | null;
+      if (c?.event === "tile") {
+        void view?.tiles.answer(c as Record<string, unknown>);
+        return;
+      }
       if (c?.event !== "run") {
-        view?.fail(`refused a custom message (expected { event: "run", text })`);
+        view?.fail(`refused a custom message (expected { event: "run", text } or { event: "tile", … })`);
         return;
       }
       const problem = checkText(c.text);
@@ -213,6 +252,7 @@ export async function widget(result: AttentionResult, options: WidgetOptions = {
     },
   });
   view = new AttentionWidget(model, channel, displayId, options);
+  view.hold(result);
   send(channel, bundle, displayId, model.id);
   return view;
 }

@@ -4,7 +4,9 @@ export {
   type TextRunner,
   WIDGET_VIEW_MIME,
   type WidgetEvents,
+  type WidgetInput,
   type WidgetOptions,
   widget,
 } from "./attentionWidget";
 export type { WidgetSelection } from "./fields";
+export type { LongInput } from "./tiles";

@@ -1,0 +1,4 @@
+export * from "./corpusAggregate";
+export * from "./headAggregate";
+export * from "./metricAggregate";
+export * from "./sketch";
