@@ -7,7 +7,7 @@
 // start-up is reported apart. Both summaries must be identical, or the
 // entry fails. On a 2-core machine shared with other work the ratio says little: run it on a quiet one.
 // Imports the compiled library (build kernel-lib first) and the project venv (.venv/bin/python).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -84,6 +84,27 @@ export default async function run() {
       return { summary, wall, startup: ready, analysis: done - ready, firstShard: first.seconds - ready, steady };
     };
     const local = await timing({ out: path.join(tmp, "local"), local: true, workers: 1 });
+    // The local TypeScript engine on the same file, without the pattern classifier (the Ray engine has none).
+    const started = Date.now();
+    const cli = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, "kernel-lib/bin/attnlens.js"),
+        "corpus",
+        MODEL,
+        data,
+        "--out",
+        path.join(tmp, "ts"),
+        "--providers",
+        "cpu",
+        "--no-patterns",
+        "--batch",
+        "32",
+      ],
+      { encoding: "utf8" },
+    );
+    if (cli.status !== 0) throw new Error(`attnlens corpus failed: ${cli.stderr}`);
+    const tsWall = (Date.now() - started) / 1000;
     const cluster = await startCluster(python);
     const ray = await timing({ out: path.join(tmp, "ray"), workers: 2, address: cluster.address }).finally(
       cluster.stop,
@@ -103,10 +124,12 @@ export default async function run() {
         { name: "Ray actors up to the first shard done", value: ray.firstShard, unit: "s" },
         { name: "Ray, whole job (bundle and connect included)", value: rate(ray.wall), unit: "inputs/s" },
         { name: "one process, whole job (bundle included)", value: rate(local.wall), unit: "inputs/s" },
+        { name: "local TypeScript engine, whole job (--no-patterns)", value: rate(tsWall), unit: "inputs/s" },
       ],
       ratios: [
         { name: "speed-up, Ray 2 workers over one process (analysis inputs/s)", value: local.analysis / ray.analysis },
         { name: "speed-up, Ray 2 workers over one process (first shard to last)", value: ray.steady / local.steady },
+        { name: "speed-up, Ray whole job over the local TypeScript engine", value: tsWall / ray.wall },
       ],
     };
   } finally {
