@@ -66,7 +66,10 @@ export const corpusCommand: Command = {
     ["--engine local|ray", "run here (default) or on a Ray cluster (--address ADDR)"],
     ["--address ADDR", "the Ray cluster to submit to (--engine ray; default: a Ray instance on this machine)"],
     ["--workers N", "Ray actors, one CPU and one onnxruntime session each (--engine ray; default 2)"],
-    ["--python PY", "the Python with ray, onnxruntime, tokenizers (--engine ray; default ATTNLENS_PYTHON, ./.venv/bin/python)"],
+    [
+      "--python PY",
+      "the Python with ray, onnxruntime, tokenizers (--engine ray; default ATTNLENS_PYTHON, ./.venv/bin/python)",
+    ],
     ["--providers LIST", "execution providers to try in order (default: cuda, webgpu, cpu)"],
     ["--quantized", "prefer the quantized .onnx file of a model directory or Hub repository"],
     ["--offline", "use the Hub cache only, never the network"],
