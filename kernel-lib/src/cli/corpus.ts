@@ -1,7 +1,7 @@
 /** `attnlens corpus SOURCE DATA --out DIR`: per-head statistics over a corpus (docs/corpus.md). */
 import { analyzeCorpus } from "../corpus/engine/analyzeCorpus";
 import type { CorpusOptions, CorpusSummary } from "../corpus/engine/types";
-import { runRayCorpus } from "../corpus/ray/index";
+import { rayCorpusCommand } from "../corpus/ray/command";
 import { loadModel } from "../load/loadModel";
 import { parse, str, UsageError } from "./args";
 import type { Command } from "./commands";
@@ -24,6 +24,8 @@ const OPTIONS = {
   "no-patterns": { type: "boolean" },
   engine: { type: "string" },
   address: { type: "string" },
+  python: { type: "string" },
+  workers: { type: "string" },
   providers: { type: "string" },
   quantized: { type: "boolean" },
   offline: { type: "boolean" },
@@ -42,8 +44,9 @@ export const corpusCommand: Command = {
   name: "corpus",
   usage:
     "attnlens corpus SOURCE DATA --out DIR [--field text] [--pair-field F] [--target-field F] [--batch N]\n" +
-    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--inputs typical|all|none] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]\n" +
-    "         [--engine local|ray [--address ADDR]] [--providers cuda,cpu] [--quantized] [--offline]",
+    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--inputs typical|all|none] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]
+" +
+    "         [--engine local|ray [--address ADDR] [--workers N] [--python PY]] [--providers cuda,cpu] [--quantized] [--offline]",
   summary:
     "per-head statistics of a model over a corpus (DATA: .txt, .jsonl, .parquet or .arrow) → DIR/summary.json " +
     "(mean, std, ci95, quantiles of every metric, pattern counts); resumable",
@@ -71,7 +74,12 @@ export const corpusCommand: Command = {
     ["--restart", "ignore DIR/state.json and start over"],
     ["--no-patterns", "skip the pattern classifier (faster; no pattern counts)"],
     ["--engine local|ray", "run here (default) or on a Ray cluster (--address ADDR)"],
-    ["--address ADDR", "the Ray cluster to submit to (--engine ray)"],
+    ["--address ADDR", "the Ray cluster to submit to (--engine ray; default: a Ray instance on this machine)"],
+    ["--workers N", "Ray actors, one CPU and one onnxruntime session each (--engine ray; default 2)"],
+    [
+      "--python PY",
+      "the Python with ray, onnxruntime, tokenizers (--engine ray; default ATTNLENS_PYTHON, ./.venv/bin/python)",
+    ],
     ["--providers LIST", "execution providers to try in order (default: cuda, webgpu, cpu)"],
     ["--quantized", "prefer the quantized .onnx file of a model directory or Hub repository"],
     ["--offline", "use the Hub cache only, never the network"],
@@ -83,8 +91,9 @@ export const corpusCommand: Command = {
     if (!out) throw new UsageError("--out DIR is required");
     const engine = str(values.engine) ?? "local";
     if (engine !== "local" && engine !== "ray") throw new UsageError(`--engine must be local or ray, not "${engine}"`);
-    if (engine === "ray") return runRayCorpus({ source, data, out, values });
-    if (values.address !== undefined) throw new UsageError("--address is for --engine ray");
+    if (engine === "ray") return rayCorpusCommand({ source, data, out, values });
+    for (const flag of ["address", "python", "workers"] as const)
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --engine ray`);
     const tooLong = str(values["too-long"]);
     if (tooLong !== undefined && tooLong !== "skip" && tooLong !== "truncate")
       throw new UsageError(`--too-long must be skip or truncate, not "${tooLong}"`);
