@@ -53,6 +53,27 @@ describe.each(names)("fixture %s", (name) => {
     await model.release();
   });
 
+  it("returns torch's probabilities when a run reuses a previous result's buffers (poisoned with NaN first)", async () => {
+    const model = await openModel(fx.modelPath, { providers: ["cpu"] });
+    await model.run(fx.feeds); // learns the output dims, so the next runs pre-allocate
+    const previous = await model.run(fx.feeds);
+    for (const s of previous.sites) s.data.fill(Number.NaN);
+    const result = await model.run(fx.feeds, { reuse: previous });
+    let reused = 0;
+    for (const [i, want] of fx.expected.sites.entries()) {
+      const site = result.sites[i];
+      if (previous.sites.some((p) => p.data.buffer === site.data.buffer)) reused++;
+      const ref = fx.reference(want);
+      let maxDiff = 0;
+      for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(site.data[k] - ref[k]));
+      expect(maxDiff, `${site.id} max |Δ|`).toBeLessThanOrEqual(1e-5);
+    }
+    // Outputs attnlens adds, float32 [B, H, T, S], are written in place (bert_like: every site);
+    // the model's own outputs and other layouts (softmax over another axis) come afresh.
+    if (name === "bert_like") expect(reused).toBe(result.sites.length);
+    await model.release();
+  });
+
   it("gives maps whose rows sum to 1, causal maps zero above the diagonal, padding ~0", async () => {
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
     const result = await model.run(fx.feeds);

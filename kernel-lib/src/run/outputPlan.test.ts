@@ -20,4 +20,20 @@ describe("OutputPlan", () => {
     plan.forget(feeds(4));
     expect(plan.fetches(feeds(4), ["p"]).p).toBeNull();
   });
+
+  it("writes into a recycled buffer of exactly the right size, each buffer at most once", () => {
+    const plan = new OutputPlan();
+    plan.learn(feeds(4), ["p", "q"], {
+      p: new ort.Tensor("float32", new Float32Array(32), [1, 2, 4, 4]),
+      q: new ort.Tensor("float32", new Float32Array(32), [1, 2, 4, 4]),
+    });
+    const small = new Float32Array(16);
+    const right = new Float32Array(32);
+    const pool = [small, right];
+    const f = plan.fetches(feeds(4), ["p", "q"], pool);
+    expect(f.p?.data).toBe(right);
+    expect(f.q?.data).not.toBe(right); // the pool had only one buffer of 32 floats
+    expect(f.q?.data).not.toBe(small);
+    expect(pool).toEqual([small]);
+  });
 });

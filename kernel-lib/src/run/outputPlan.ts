@@ -16,13 +16,28 @@ export class OutputPlan {
       .join("|");
   }
 
-  /** Fetches for `names`: a fresh float32 tensor where the dims are known, null elsewhere. */
-  fetches(feeds: Record<string, ort.Tensor>, names: readonly string[]): Record<string, ort.Tensor | null> {
+  /**
+   * Fetches for `names`: a float32 tensor where the dims are known, null elsewhere. The tensor
+   * takes a buffer of exactly its size from `recycled` (removed from it) when one is there, else
+   * fresh memory.
+   */
+  fetches(
+    feeds: Record<string, ort.Tensor>,
+    names: readonly string[],
+    recycled: Float32Array[] = [],
+  ): Record<string, ort.Tensor | null> {
     const plan = this.plans.get(OutputPlan.key(feeds));
     const out: Record<string, ort.Tensor | null> = {};
     for (const n of names) {
       const dims = plan?.get(n);
-      out[n] = dims ? new ort.Tensor("float32", new Float32Array(dims.reduce((a, b) => a * b, 1)), dims) : null;
+      if (!dims) {
+        out[n] = null;
+        continue;
+      }
+      const size = dims.reduce((a, b) => a * b, 1);
+      const i = recycled.findIndex((b) => b.length === size);
+      const data = i >= 0 ? recycled.splice(i, 1)[0] : new Float32Array(size);
+      out[n] = new ort.Tensor("float32", data, dims);
     }
     return out;
   }

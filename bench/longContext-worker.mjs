@@ -1,0 +1,56 @@
+// Child process for bench/longContext.mjs: one measurement in a fresh process, so its peak RSS is
+// its own. argv: <model: bert|llama> <tokens> <mode: plain|exposeQK|lazy>. Prints one JSON line:
+// {rss (bytes, process peak), ms (the timed step), steps: {name: ms}} or {unavailable: reason}.
+import { createRequire } from "node:module";
+import { bertFeeds } from "./common.mjs";
+
+const require = createRequire(import.meta.url);
+const [which, tokensArg, mode] = process.argv.slice(2);
+const tokens = Number(tokensArg);
+const ort = require("onnxruntime-node");
+const testing = require("attnlens/testing");
+const attnlens = require("attnlens");
+
+const bytes = which === "llama" ? testing.llamaLikeModel(testing.LLAMA_ATTENTION) : testing.bertLikeModel(BERT_4096());
+const feeds = bertFeeds(ort, tokens, which === "llama" ? testing.LLAMA_ATTENTION.vocab : undefined);
+const steps = {};
+const timedStep = async (name, f) => {
+  const t = performance.now();
+  const value = await f();
+  steps[name] = performance.now() - t;
+  return value;
+};
+const print = (o) => process.stdout.write(`${JSON.stringify({ rss: process.resourceUsage().maxRSS * 1024, steps, ...o })}\n`);
+
+/** BERT-base with 4,096 positions (BERT's own table stops at 512; only the position table grows). */
+function BERT_4096() {
+  return { ...testing.BERT_BASE, maxPositions: Math.max(testing.BERT_BASE.maxPositions, tokens) };
+}
+
+if (mode === "plain") {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  await timedStep("inference", () => session.run(feeds));
+  print({});
+} else {
+  const model = await attnlens.openModel(bytes, { providers: ["cpu"] });
+  if (typeof model.runLazy !== "function") {
+    print({ unavailable: "AttentionModel.runLazy does not exist yet" });
+    process.exit(0);
+  }
+  const lazy = await timedStep("runLazy", () => model.runLazy(feeds));
+  if (mode === "lazy") {
+    // Metrics for every head (and rollout, where measureRows computes it), streamed per layer.
+    if (typeof attnlens.measureRows === "function") await timedStep("measureRows", () => attnlens.measureRows(lazy));
+    else steps.measureRows = null;
+    const site = lazy.sites[lazy.sites.length - 1].id;
+    // One head's whole map on demand, then a 512 × 512 tile of it.
+    await timedStep("one head's map", () => lazy.rows(site, 0, [0, tokens], [0]));
+    const start = Math.max(0, Math.floor(tokens / 2) - 256);
+    const request = { site, batch: 0, head: 0, rows: [start, start + 512], cols: [0, 512] };
+    await lazy.tile(request); // the first tile pays for session warm-up; the second is the figure
+    await timedStep("512 × 512 tile", () => lazy.tile({ ...request, rows: [start + 1, start + 513] }));
+  }
+  await lazy.release();
+  await model.release();
+  print({});
+}
