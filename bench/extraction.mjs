@@ -42,7 +42,11 @@ export default async function run() {
     const mc = median(c);
     rows.push({ name: `${tokens} tokens: plain inference`, value: ma, unit: "ms (median)" });
     rows.push({ name: `${tokens} tokens: + 144 maps to host`, value: mb, unit: "ms (median)" });
-    rows.push({ name: `${tokens} tokens: + 144 maps into the previous result's buffers`, value: mc, unit: "ms (median)" });
+    rows.push({
+      name: `${tokens} tokens: + 144 maps into the previous result's buffers`,
+      value: mc,
+      unit: "ms (median)",
+    });
     ratios.push({ name: `exposed/plain at ${tokens} tokens`, value: mb / ma, target: TARGET[tokens] });
     ratios.push({ name: `exposed with reuse/plain at ${tokens} tokens`, value: mc / ma, target: null });
     previous = undefined;

@@ -1,17 +1,18 @@
 // Child process for bench/longContext.mjs: one measurement in a fresh process, so its peak RSS is
-// its own. argv: <model: bert|llama> <tokens> <mode: plain|exposeQK|lazy>. Prints one JSON line:
-// {rss (bytes, process peak), ms (the timed step), steps: {name: ms}} or {unavailable: reason}.
+// its own. argv: <model: bert|llama> <tokens> <mode: plain|exposeQK|lazy> <model.onnx>
+// (exposeQK: plain inference and runLazy interleaved in this process, medians of 5). Prints one JSON line:
+// {rss (bytes, process peak), steps: {name: ms}, unavailable?: reason}.
 import { createRequire } from "node:module";
 import { bertFeeds } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
-const [which, tokensArg, mode] = process.argv.slice(2);
+const [which, tokensArg, mode, modelFile] = process.argv.slice(2);
 const tokens = Number(tokensArg);
 const ort = require("onnxruntime-node");
 const testing = require("attnlens/testing");
 const attnlens = require("attnlens");
 
-const bytes = which === "llama" ? testing.llamaLikeModel(testing.LLAMA_ATTENTION) : testing.bertLikeModel(BERT_4096());
+// The parent wrote the model to a file (as a user's model would be): building it costs nothing here.
 const feeds = bertFeeds(ort, tokens, which === "llama" ? testing.LLAMA_ATTENTION.vocab : undefined);
 const steps = {};
 const timedStep = async (name, f) => {
@@ -20,21 +21,38 @@ const timedStep = async (name, f) => {
   steps[name] = performance.now() - t;
   return value;
 };
-const print = (o) => process.stdout.write(`${JSON.stringify({ rss: process.resourceUsage().maxRSS * 1024, steps, ...o })}\n`);
-
-/** BERT-base with 4,096 positions (BERT's own table stops at 512; only the position table grows). */
-function BERT_4096() {
-  return { ...testing.BERT_BASE, maxPositions: Math.max(testing.BERT_BASE.maxPositions, tokens) };
-}
+const print = (o) =>
+  process.stdout.write(`${JSON.stringify({ rss: process.resourceUsage().maxRSS * 1024, steps, ...o })}\n`);
 
 if (mode === "plain") {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const session = await ort.InferenceSession.create(modelFile, { executionProviders: ["cpu"] });
   await timedStep("inference", () => session.run(feeds));
   print({});
 } else {
-  const model = await attnlens.openModel(bytes, { providers: ["cpu"] });
+  const model = await attnlens.openModel(modelFile, { providers: ["cpu"] });
   if (typeof model.runLazy !== "function") {
     print({ unavailable: "AttentionModel.runLazy does not exist yet" });
+    process.exit(0);
+  }
+  if (mode === "exposeQK") {
+    // Plain inference and runLazy, warmed up, then interleaved: medians of 5 each.
+    const plain = await ort.InferenceSession.create(modelFile, { executionProviders: ["cpu"] });
+    await plain.run(feeds);
+    await (await model.runLazy(feeds)).release();
+    const times = { plain: [], lazy: [] };
+    for (let i = 0; i < 5; i++) {
+      let t = performance.now();
+      await plain.run(feeds);
+      times.plain.push(performance.now() - t);
+      t = performance.now();
+      const lazy = await model.runLazy(feeds);
+      times.lazy.push(performance.now() - t);
+      await lazy.release();
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    steps.inference = median(times.plain);
+    steps.runLazy = median(times.lazy);
+    print({});
     process.exit(0);
   }
   const lazy = await timedStep("runLazy", () => model.runLazy(feeds));

@@ -82,7 +82,12 @@ function textInput(tokens) {
   const source = [
     ids.map((id) => {
       const special = id === CLS || id === SEP;
-      return { text: special ? (id === CLS ? "[CLS]" : "[SEP]") : `w${id}`, id, word: special ? null : word++, special };
+      return {
+        text: special ? (id === CLS ? "[CLS]" : "[SEP]") : `w${id}`,
+        id,
+        word: special ? null : word++,
+        special,
+      };
     }),
   ];
   return { masks: masksFromFeeds(feeds, "encoder"), ...idsFromFeeds(feeds, "encoder"), tokens: { source } };
@@ -147,7 +152,11 @@ export default async function run() {
         value: Number(jsPass.toFixed(1)),
         unit: "ms",
       },
-      { name: "row kernel of this run (single-threaded; the pass starts no workers)", value: defaultKernel(), unit: "" },
+      {
+        name: "row kernel of this run (single-threaded; the pass starts no workers)",
+        value: defaultKernel(),
+        unit: "",
+      },
       {
         name: "metric pass throughput",
         value: Number((all.byteLength / 1e6 / (pass / 1000)).toFixed(0)),
@@ -164,7 +173,11 @@ export default async function run() {
         value: Number((pass / set).toFixed(2)),
         target: 4,
       },
-      { name: "per-head metrics only / copy into an existing buffer", value: Number((only / set).toFixed(2)), target: 4 },
+      {
+        name: "per-head metrics only / copy into an existing buffer",
+        value: Number((only / set).toFixed(2)),
+        target: 4,
+      },
     ],
   };
 }

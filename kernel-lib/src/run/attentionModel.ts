@@ -199,7 +199,8 @@ function recyclable(result: AttentionResult | undefined): Float32Array[] {
   const seen = new Set<ArrayBufferLike>();
   const out: Float32Array[] = [];
   for (const { data } of result.sites) {
-    if (!(data instanceof Float32Array) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) continue;
+    if (!(data instanceof Float32Array) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
+      continue;
     if (seen.has(data.buffer)) continue;
     seen.add(data.buffer);
     out.push(data);
