@@ -59,8 +59,10 @@ for (const name of entries) {
     const { title, rows, ratios } = await mod.default();
     console.log(`\n## ${title}  (${name}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     const width = Math.max(...rows.map((r) => r.name.length), 10);
-    for (const r of rows)
-      console.log(`  ${r.name.padEnd(width)}  ${fmt(r.value ?? "not available").padStart(10)} ${r.unit}`);
+    for (const r of rows) {
+      const value = r.value == null ? "not available" : `${fmt(r.value).padStart(10)} ${r.unit}`;
+      console.log(`  ${r.name.padEnd(width)}  ${value}`);
+    }
     for (const r of ratios ?? []) {
       const v = verdict(r);
       summary.push({ entry: name, name: r.name, value: r.value, target: r.target, op: r.op ?? "≤", verdict: v });

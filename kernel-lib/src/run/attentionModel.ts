@@ -28,6 +28,7 @@ export interface RunOptions {
    * A previous result of this model whose maps the caller no longer needs: this run writes its
    * maps into those buffers (where sizes match) instead of fresh memory, which spares the page
    * faults of ~150 MB per BERT-base run at 512 tokens. The previous result's maps are overwritten.
+   * Read by `AttentionModel.run` (so by `TextModel.run` given feeds, not text).
    */
   reuse?: AttentionResult;
 }
