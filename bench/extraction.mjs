@@ -1,8 +1,8 @@
 // Extraction cost on a BERT-base-shaped model (12 layers × 12 heads, hidden 768, random weights
 // made here, not committed): plain inference vs. inference with all 144 maps exposed and copied
 // to the host, at 128 and 512 tokens. Runs alternate between the two sessions so machine noise
-// hits both alike; peak RSS is measured in separate processes. Also: model.run with `reuse` (each
-// run writes into the previous result's buffers: no fresh pages for the maps).
+// hits both alike; peak RSS is measured in separate processes. The same comparison in CPU time
+// follows (steadier than wall time on a shared machine).
 // Targets (issue 14): exposed/plain ≤ 1.05 at 128 tokens, ≤ 1.15 at 512, on the default path.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -25,7 +25,7 @@ async function cpu(f) {
   return (used.user + used.system) / 1000;
 }
 
-/** Medians of plain / exposed / exposed-with-reuse runs, interleaved, at each length. */
+/** Medians of plain / exposed runs, interleaved, at each length. */
 async function compare(ort, bytes, openModel, sessionOptions, clock, runs) {
   const plain = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ["cpu"] });
   const model = await openModel(bytes, { providers: ["cpu"], sessionOptions });
@@ -34,17 +34,14 @@ async function compare(ort, bytes, openModel, sessionOptions, clock, runs) {
     const feeds = bertFeeds(ort, tokens);
     await plain.run(feeds);
     await model.run(feeds);
-    let previous = await model.run(feeds);
+    await model.run(feeds); // the first run learns the output dims; later ones pre-allocate
     const a = [];
     const b = [];
-    const c = [];
     for (let i = 0; i < runs[tokens]; i++) {
       a.push(await clock(() => plain.run(feeds)));
       b.push(await clock(() => model.run(feeds)));
-      c.push(await clock(async () => (previous = await model.run(feeds, { reuse: previous }))));
     }
-    out[tokens] = { plain: median(a), exposed: median(b), reuse: median(c) };
-    previous = undefined;
+    out[tokens] = { plain: median(a), exposed: median(b) };
   }
   await plain.release();
   await model.release();
@@ -63,13 +60,7 @@ export default async function run() {
     const m = byWall[tokens];
     rows.push({ name: `${tokens} tokens: plain inference`, value: m.plain, unit: "ms (median)" });
     rows.push({ name: `${tokens} tokens: + 144 maps to host`, value: m.exposed, unit: "ms (median)" });
-    rows.push({
-      name: `${tokens} tokens: + 144 maps into the previous result's buffers`,
-      value: m.reuse,
-      unit: "ms (median)",
-    });
     ratios.push({ name: `exposed/plain at ${tokens} tokens`, value: m.exposed / m.plain, target: TARGET[tokens] });
-    ratios.push({ name: `exposed with reuse/plain at ${tokens} tokens`, value: m.reuse / m.plain, target: null });
   }
   // The same comparison in CPU time with onnxruntime's threads not spinning (so CPU time is work,
   // not waiting): on a shared machine wall-clock ratios swing by ±0.2; these barely move.
@@ -84,13 +75,7 @@ export default async function run() {
     });
     rows.push({ name: `${tokens} tokens: + 144 maps to host, CPU time`, value: m.exposed, unit: "ms (median)" });
     ratios.push({ name: `exposed/plain CPU time at ${tokens} tokens`, value: m.exposed / m.plain, target: null });
-    ratios.push({
-      name: `exposed with reuse/plain CPU time at ${tokens} tokens`,
-      value: m.reuse / m.plain,
-      target: null,
-    });
   }
-
   for (const mode of ["plain", "exposed"]) {
     const r = spawnSync(process.execPath, [path.join(here, "extraction-worker.mjs"), mode, "512"], {
       encoding: "utf8",

@@ -24,13 +24,6 @@ import { checkAttentionSize, DEFAULT_MAX_ATTENTION_BYTES } from "./sizeGuard";
 export interface RunOptions {
   /** Only these site ids (default: all). Others are still computed by the graph, but not copied. */
   sites?: readonly string[];
-  /**
-   * A previous result of this model whose maps the caller no longer needs: this run writes its
-   * maps into those buffers (where sizes match) instead of fresh memory, which spares the page
-   * faults of ~150 MB per BERT-base run at 512 tokens. The previous result's maps are overwritten.
-   * Read by `AttentionModel.run` (so by `TextModel.run` given feeds, not text).
-   */
-  reuse?: AttentionResult;
 }
 
 /**
@@ -89,7 +82,7 @@ export class AttentionModel {
     const attentionOutputs = [
       ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),
     ].filter((n) => !this.outputs.includes(n));
-    const out = await this.runSession(feeds, attentionOutputs, recyclable(options.reuse));
+    const out = await this.runSession(feeds, attentionOutputs);
     const primary = this.sites.some((s) => s.stack === "encoder") ? "encoder" : "decoder";
     const masks = masksFromFeeds(feeds, primary);
     const sites: SiteAttention[] = wanted.map((site) => {
@@ -149,24 +142,17 @@ export class AttentionModel {
   }
 
   /**
-   * Runs with pre-allocated attention outputs when their dims are known (in `recycled` buffers
-   * where sizes match); retries once without.
+   * Runs with pre-allocated attention outputs (scratch kept between runs, see outputPlan.ts) when
+   * their dims are known; retries once without.
    */
-  private async runSession(
-    feeds: Feeds,
-    attentionOutputs: string[],
-    recycled: Float32Array[] = [],
-  ): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async runSession(feeds: Feeds, attentionOutputs: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
     const own = Object.fromEntries(this.outputs.map((n) => [n, null]));
-    const planned = this.plan.fetches(feeds, attentionOutputs, recycled);
+    const planned = this.plan.fetches(feeds, attentionOutputs);
     const preallocated = Object.values(planned).some((t) => t !== null);
     try {
-      const ran = await this.opened.session.run(feeds, { ...own, ...planned });
-      this.plan.learn(feeds, attentionOutputs, ran);
-      const out: Record<string, ort.OnnxValue> = { ...ran };
-      // onnxruntime-node writes into a pre-allocated output and also returns a copy of it in a new
-      // buffer: keep the pre-allocated one, so a `reuse` chain keeps writing into the same memory.
-      for (const [name, t] of Object.entries(planned)) if (t) out[name] = t;
+      const out = await this.opened.session.run(feeds, { ...own, ...planned });
+      this.plan.release(planned, out); // the maps returned must never be scratch the next run overwrites
+      this.plan.learn(feeds, attentionOutputs, out);
       return out;
     } catch (e) {
       if (preallocated) {
@@ -192,21 +178,6 @@ export class AttentionModel {
   async release(): Promise<void> {
     await this.opened.session.release();
   }
-}
-
-/** The distinct float32 buffers of a result's maps that own their whole ArrayBuffer (safe to overwrite whole). */
-function recyclable(result: AttentionResult | undefined): Float32Array[] {
-  if (!result) return [];
-  const seen = new Set<ArrayBufferLike>();
-  const out: Float32Array[] = [];
-  for (const { data } of result.sites) {
-    if (!(data instanceof Float32Array) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
-      continue;
-    if (seen.has(data.buffer)) continue;
-    seen.add(data.buffer);
-    out.push(data);
-  }
-  return out;
 }
 
 /** The fetched norm outputs as the result's per-site records. */
