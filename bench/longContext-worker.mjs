@@ -29,7 +29,8 @@ if (mode === "plain") {
   await timedStep("inference", () => session.run(feeds));
   print({});
 } else {
-  const model = await attnlens.openModel(modelFile, { providers: ["cpu"] });
+  // maps: "lazy" (the lazy-maps option): queries and keys are captured instead of the maps.
+  const model = await attnlens.openModel(modelFile, { providers: ["cpu"], maps: "lazy" });
   if (typeof model.runLazy !== "function") {
     print({ unavailable: "AttentionModel.runLazy does not exist yet" });
     process.exit(0);
@@ -57,9 +58,13 @@ if (mode === "plain") {
   }
   const lazy = await timedStep("runLazy", () => model.runLazy(feeds));
   if (mode === "lazy") {
-    // Metrics for every head (and rollout, where measureRows computes it), streamed per layer.
-    if (typeof attnlens.measureRows === "function") await timedStep("measureRows", () => attnlens.measureRows(lazy));
-    else steps.measureRows = null;
+    // Metrics for every head, streamed by row blocks (measureSource; measureRows in the brief).
+    const measure = attnlens.measureSource ?? attnlens.measureRows;
+    if (typeof measure === "function") await timedStep("metrics", () => measure(lazy));
+    else steps.metrics = null;
+    // Rollout streamed the same way (BERT's target names it; a decoder's is computed alike).
+    if (typeof attnlens.rolloutSource === "function") await timedStep("rollout", () => attnlens.rolloutSource(lazy));
+    else steps.rollout = null;
     const site = lazy.sites[lazy.sites.length - 1].id;
     // One head's whole map on demand, then a 512 × 512 tile of it.
     await timedStep("one head's map", () => lazy.rows(site, 0, [0, tokens], [0]));
