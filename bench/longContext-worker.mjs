@@ -60,18 +60,21 @@ if (mode === "plain") {
   if (mode === "lazy") {
     // Metrics for every head, streamed by row blocks (measureSource; measureRows in the brief).
     const measure = attnlens.measureSource ?? attnlens.measureRows;
-    if (typeof measure === "function") await timedStep("metrics", () => measure(lazy));
+    if (typeof measure === "function")
+      await timedStep("metrics", () => measure(lazy, lazy)); // the lazy result is its own row context
     else steps.metrics = null;
     // Rollout streamed the same way (BERT's target names it; a decoder's is computed alike).
-    if (typeof attnlens.rolloutSource === "function") await timedStep("rollout", () => attnlens.rolloutSource(lazy));
+    if (typeof attnlens.rolloutSource === "function")
+      await timedStep("rollout", () => attnlens.rolloutSource(lazy, lazy));
     else steps.rollout = null;
     const site = lazy.sites[lazy.sites.length - 1].id;
     // One head's whole map on demand, then a 512 × 512 tile of it.
     await timedStep("one head's map", () => lazy.rows(site, 0, [0, tokens], [0]));
     const start = Math.max(0, Math.floor(tokens / 2) - 256);
     const request = { site, batch: 0, head: 0, rows: [start, start + 512], cols: [0, 512] };
-    await lazy.tile(request); // the first tile pays for session warm-up; the second is the figure
-    await timedStep("512 × 512 tile", () => lazy.tile({ ...request, rows: [start + 1, start + 513] }));
+    await lazy.tile(request); // the first tile pays for session warm-up; the second (another head) is the figure
+    const other = Math.min(1, lazy.sites[lazy.sites.length - 1].dims[1] - 1);
+    await timedStep("512 × 512 tile", () => lazy.tile({ ...request, head: other }));
   }
   await lazy.release();
   await model.release();
