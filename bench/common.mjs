@@ -1,9 +1,13 @@
 // Shared by the benchmark entries (not an entry itself): the BERT-base-shaped model's feeds and
 // timing helpers.
 
-/** One sample of `tokens` deterministic token ids (no padding) for the BERT-shaped model. */
-export function bertFeeds(ort, tokens) {
-  const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(101 + ((i * 7919) % 29000)));
+/**
+ * One sample of `tokens` deterministic token ids (no padding) for the BERT-shaped model, or for
+ * a model with a `vocab`-sized table (ids below `vocab`).
+ */
+export function bertFeeds(ort, tokens, vocab) {
+  const id = vocab ? (i) => (i * 7919) % vocab : (i) => 101 + ((i * 7919) % 29000);
+  const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(id(i)));
   return {
     input_ids: new ort.Tensor("int64", ids, [1, tokens]),
     attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]),

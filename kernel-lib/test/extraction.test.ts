@@ -53,6 +53,23 @@ describe.each(names)("fixture %s", (name) => {
     await model.release();
   });
 
+  it("keeps each result's maps its own when later runs write into the kept scratch outputs", async () => {
+    const model = await openModel(fx.modelPath, { providers: ["cpu"] });
+    await model.run(fx.feeds); // learns the output dims, so the next runs pre-allocate
+    const earlier = await model.run(fx.feeds);
+    for (const s of earlier.sites) s.data.fill(Number.NaN);
+    const later = await model.run(fx.feeds);
+    for (const [i, want] of fx.expected.sites.entries()) {
+      expect(earlier.sites[i].data.every(Number.isNaN), `${want.layer}: earlier map untouched`).toBe(true);
+      const ref = fx.reference(want);
+      const got = later.sites[i].data;
+      let maxDiff = 0;
+      for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(got[k] - ref[k]));
+      expect(maxDiff, `${later.sites[i].id} max |Δ|`).toBeLessThanOrEqual(1e-5);
+    }
+    await model.release();
+  });
+
   it("gives maps whose rows sum to 1, causal maps zero above the diagonal, padding ~0", async () => {
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
     const result = await model.run(fx.feeds);

@@ -206,13 +206,17 @@ export class AttentionModel {
 
   private replays?: ReplaySessions;
 
-  /** Runs with pre-allocated attention outputs when their dims are known; retries once without. */
+  /**
+   * Runs with pre-allocated attention outputs (scratch kept between runs, see outputPlan.ts) when
+   * their dims are known; retries once without.
+   */
   private async runSession(feeds: Feeds, attentionOutputs: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
     const own = Object.fromEntries(this.outputs.map((n) => [n, null]));
     const planned = this.plan.fetches(feeds, attentionOutputs);
     const preallocated = Object.values(planned).some((t) => t !== null);
     try {
       const out = await this.opened.session.run(feeds, { ...own, ...planned });
+      this.plan.release(planned, out); // the maps returned must never be scratch the next run overwrites
       this.plan.learn(feeds, attentionOutputs, out);
       return out;
     } catch (e) {

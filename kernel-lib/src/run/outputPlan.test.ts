@@ -20,4 +20,57 @@ describe("OutputPlan", () => {
     plan.forget(feeds(4));
     expect(plan.fetches(feeds(4), ["p"]).p).toBeNull();
   });
+
+  const learned = (dims: number[], names = ["p"], scratchLimit?: number) => {
+    const plan = new OutputPlan(scratchLimit);
+    const size = dims.reduce((a, b) => a * b, 1);
+    plan.learn(
+      feeds(4),
+      names,
+      Object.fromEntries(names.map((n) => [n, new ort.Tensor("float32", new Float32Array(size), dims)])),
+    );
+    return plan;
+  };
+  const copyOf = (fetches: Record<string, ort.Tensor | null>) =>
+    Object.fromEntries(
+      Object.entries(fetches).map(([n, t]) => [
+        n,
+        new ort.Tensor("float32", Float32Array.from(t?.data as Float32Array), t?.dims ?? []),
+      ]),
+    );
+
+  it("hands the same scratch buffer to consecutive runs of one shape", () => {
+    const plan = learned([1, 2, 4, 4]);
+    const first = plan.fetches(feeds(4), ["p"]);
+    plan.release(first, copyOf(first)); // a binding that copies, as onnxruntime-node does
+    const second = plan.fetches(feeds(4), ["p"]);
+    expect(second.p?.data).toBe(first.p?.data);
+  });
+
+  it("never writes again into a buffer a run returned as its own output", () => {
+    const plan = learned([1, 2, 4, 4]);
+    const first = plan.fetches(feeds(4), ["p"]);
+    plan.release(first, first as Record<string, ort.Tensor>); // a binding that returns the buffer itself
+    expect(plan.fetches(feeds(4), ["p"]).p?.data).not.toBe(first.p?.data);
+  });
+
+  it("gives a run that overlaps another fresh buffers", () => {
+    const plan = learned([1, 2, 4, 4]);
+    const first = plan.fetches(feeds(4), ["p"]);
+    const overlapping = plan.fetches(feeds(4), ["p"]);
+    expect(overlapping.p?.data).not.toBe(first.p?.data);
+    plan.release(overlapping, copyOf(overlapping)); // does not end the first run's hold
+    expect(plan.fetches(feeds(4), ["p"]).p?.data).not.toBe(first.p?.data);
+    plan.release(first, copyOf(first));
+    expect(plan.fetches(feeds(4), ["p"]).p?.data).toBe(first.p?.data);
+  });
+
+  it("keeps no more than its scratch limit between runs", () => {
+    const plan = learned([100], ["a", "b"], 600); // 400 bytes each: the second would exceed 600
+    const first = plan.fetches(feeds(4), ["a", "b"]);
+    plan.release(first, copyOf(first));
+    const second = plan.fetches(feeds(4), ["a", "b"]);
+    expect(second.a?.data).toBe(first.a?.data);
+    expect(second.b?.data).not.toBe(first.b?.data);
+  });
 });

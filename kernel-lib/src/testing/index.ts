@@ -14,6 +14,7 @@ export { seededRandom } from "../util/random";
 export { BERT_BASE, type BertLikeShape, bertLikeModel } from "./construct/bertLike";
 export { type ConstructedModel, type ConstructedSpec, constructedModel } from "./construct/constructedModel";
 export type { HeadDesign, StreamLayout } from "./construct/designedHeads";
+export { LLAMA_ATTENTION, type LlamaLikeShape, llamaLikeModel } from "./construct/llamaLike";
 // Attention maps with known structure.
 export {
   type DesignedOptions,

@@ -13,6 +13,8 @@ export class GraphBuilder extends GraphEmitter {
   constructor(
     private readonly name = "attnlens_constructed",
     opset = 17,
+    /** Other operator sets the graph uses, e.g. { "com.microsoft": 1 }. */
+    private readonly domains: Record<string, number> = {},
   ) {
     super(opset, { fresh: (_kind, hint, n) => `${hint}_${n}`, output: (node, i) => `${node}_output_${i}` });
   }
@@ -50,7 +52,7 @@ export class GraphBuilder extends GraphEmitter {
         outputs: this.outputs,
         initializers: this.initializers,
       },
-      { "": this.opset },
+      { "": this.opset, ...this.domains },
     );
   }
 }
