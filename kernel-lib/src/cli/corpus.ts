@@ -44,8 +44,7 @@ export const corpusCommand: Command = {
   name: "corpus",
   usage:
     "attnlens corpus SOURCE DATA --out DIR [--field text] [--pair-field F] [--target-field F] [--batch N]\n" +
-    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--inputs typical|all|none] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]
-" +
+    "         [--max-tokens N --too-long truncate|skip] [--rows parquet] [--inputs typical|all|none] [--checkpoint-every N] [--limit N] [--restart] [--no-patterns]\n" +
     "         [--engine local|ray [--address ADDR] [--workers N] [--python PY]] [--providers cuda,cpu] [--quantized] [--offline]",
   summary:
     "per-head statistics of a model over a corpus (DATA: .txt, .jsonl, .parquet or .arrow) → DIR/summary.json " +
