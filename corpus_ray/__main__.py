@@ -1,5 +1,6 @@
 """python -m corpus_ray --bundle DIR --data FILE --out DIR [--address ADDR] [--workers N] [--batch N]
-[--field F] [--pair-field F] [--truncate] [--max-tokens N] [--restart] [--shard-bytes N] [--local]"""
+[--field F] [--pair-field F] [--truncate] [--max-tokens N] [--restart] [--shard-bytes N] [--local]
+[--inputs typical|all|none]"""
 import argparse
 import json
 import sys
@@ -22,13 +23,15 @@ def main(argv=None):
     p.add_argument("--max-tokens", type=int, default=None)
     p.add_argument("--restart", action="store_true", help="ignore shards done by an earlier run")
     p.add_argument("--shard-bytes", type=int, default=4 << 20)
+    p.add_argument("--inputs", choices=("typical", "all", "none"), default="typical",
+                   help="DIR/inputs.jsonl: the typical metrics per input, all of them, or no file")
     p.add_argument("--local", action="store_true", help="one process, no Ray (same shards and merge)")
     p.add_argument("--fail", default=None, help=argparse.SUPPRESS)  # tests: JSON {"shard", "marker"}
     a = p.parse_args(argv)
     try:
         run(a.bundle, a.data, a.out, address=a.address, workers=a.workers, batch=a.batch, field=a.field,
             pair_field=a.pair_field, truncate=a.truncate, shard_bytes=a.shard_bytes, local=a.local,
-            fail=json.loads(a.fail) if a.fail else None, max_tokens=a.max_tokens, restart=a.restart)
+            fail=json.loads(a.fail) if a.fail else None, max_tokens=a.max_tokens, restart=a.restart, inputs=a.inputs)
     except (BundleError, ValueError, OSError) as e:
         emit("error", message=str(e))
         return 2

@@ -42,7 +42,9 @@ class Analyzer:
         return [s["heads"] for s in self.sites]
 
     def encode(self, text, pair):
-        """(ids, type_ids, special mask, truncated), or the token count when too long and not truncating."""
+        """(ids, type_ids, special mask, truncated, text measured), or the token count when too long and
+        not truncating. A truncated input's text is cut after its last kept token, as the local engine
+        cuts it (tokenLimit.ts), so DIR/inputs.jsonl shows what was measured."""
         a = self.tokenizer.encode(text, add_special_tokens=False)
         b = self.tokenizer.encode(pair, add_special_tokens=False) if pair is not None else None
         full = len(a.ids) + (len(b.ids) if b else 0) + self.tokenizer.num_special_tokens_to_add(b is not None)
@@ -60,8 +62,9 @@ class Analyzer:
             if b is not None:
                 b.truncate(lb)
             truncated = True
+            text = text[: max((end for _, end in a.offsets), default=0)]
         enc = self.tokenizer.post_process(a, b, add_special_tokens=True)
-        return list(enc.ids), list(enc.type_ids), list(enc.special_tokens_mask), truncated
+        return list(enc.ids), list(enc.type_ids), list(enc.special_tokens_mask), truncated, text
 
     def values(self, encoded):
         """[inputs, sites, heads_max, metrics] float64 (NaN = undefined) for a list of encodings."""
@@ -71,7 +74,7 @@ class Analyzer:
         mask = np.zeros((n, width), dtype=np.int64)
         types = np.zeros((n, width), dtype=np.int64)
         special = np.zeros((n, width), dtype=bool)
-        for r, (i, t, s, _) in enumerate(encoded):
+        for r, (i, t, s, *_) in enumerate(encoded):
             ids[r, : len(i)] = i
             mask[r, : len(i)] = 1
             types[r, : len(t)] = t

@@ -1,8 +1,9 @@
 """The corpus job: plan shards, analyse each (Ray Data actors, or one process), merge, write.
 
-Each finished shard is written to OUT/ray-shards/<k>.json as it arrives, keyed by its shard id: a
-retried shard overwrites its own file, and a rerun of the same job (same bundle, data and shard size)
-skips the shards already there. Progress goes to stdout as `ATTNLENS {json}` lines.
+Each finished shard is written to OUT/ray-shards/<k>.json as it arrives, keyed by its shard id (its
+per-input lines first, to <k>.inputs.jsonl, see inputs.py): a retried shard overwrites its own files,
+and a rerun of the same job (same bundle, data, shard size and inputs mode) skips the shards already
+there. Progress goes to stdout as `ATTNLENS {json}` lines.
 """
 import hashlib
 import json
@@ -10,7 +11,8 @@ import os
 import sys
 import time
 
-from .bundle import read_files
+from . import inputs as inputs_file
+from .bundle import METRICS, read_files
 from .merge import merge_shards, write_outputs
 from .readers import SHARD_BYTES, plan
 
@@ -48,6 +50,9 @@ def _done_shards(folder, key):
 
 
 def _store(folder, result):
+    lines = result.pop("inputLines", None)
+    if lines is not None:  # before <k>.json: a shard counts as done only with its lines stored
+        inputs_file.store_shard(folder, result["shard"], lines)
     path = os.path.join(folder, f"{result['shard']}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(result, f)
@@ -79,27 +84,29 @@ class ShardWorker:
                 open(fail["marker"], "w").close()
                 time.sleep(fail.get("delay", 0))
                 os._exit(1)
-            result = analyze_shard(self.analyzer, shard, o["field"], o["pairField"], o["batch"])
+            result = analyze_shard(self.analyzer, shard, o["field"], o["pairField"], o["batch"], o["inputMetrics"])
             out["shard"].append(int(k))
             out["result"].append(json.dumps(result))
         return out
 
 
 def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", pair_field=None, truncate=False,
-        shard_bytes=SHARD_BYTES, local=False, fail=None, ray_init=None, max_tokens=None, restart=False):
+        shard_bytes=SHARD_BYTES, local=False, fail=None, ray_init=None, max_tokens=None, restart=False,
+        inputs="typical"):
+    input_metrics = inputs_file.metrics_of(inputs, METRICS)
     files = read_files(bundle_dir)
     os.makedirs(out, exist_ok=True)
     shards, file_problems = plan(data, shard_bytes)
     folder = os.path.join(out, "ray-shards")
     os.makedirs(folder, exist_ok=True)
-    key = _job_key(files, data, shard_bytes, field, pair_field, [truncate, max_tokens])
+    key = _job_key(files, data, shard_bytes, field, pair_field, [truncate, max_tokens, inputs])
     done = _done_shards(folder, "restart" if restart else key)
     if restart:
         _done_shards(folder, key)  # the marker of this run, for the next one
     todo = [s for s in shards if s["shard"] not in done]
     emit("start", shards=len(shards), resumed=len(done), engine="local" if local else "ray", workers=workers)
     options = {"field": field, "pairField": pair_field, "truncate": truncate, "batch": batch, "threads": 1,
-               "fail": fail, "maxTokens": max_tokens}
+               "fail": fail, "maxTokens": max_tokens, "inputMetrics": input_metrics}
     started = time.time()
     results = dict(done)
 
@@ -116,13 +123,18 @@ def run(bundle_dir, data, out, address=None, workers=2, batch=32, field="text", 
         analyzer = Analyzer(files, truncate=truncate, threads=workers, max_tokens=max_tokens)
         emit("ready", seconds=time.time() - started)
         for s in todo:
-            arrived(analyze_shard(analyzer, s, field, pair_field, batch))
+            arrived(analyze_shard(analyzer, s, field, pair_field, batch, input_metrics))
     elif todo:
         _run_ray(files, todo, options, workers, address, arrived, ray_init, started)
     missing = [s["shard"] for s in shards if s["shard"] not in results]
     if missing:
         raise RuntimeError(f"shards {missing[:10]} produced no result")
     merged = merge_shards(results, file_problems)
+    # inputs.jsonl before summary.json: the views never pair a new summary with an older run's inputs.
+    if input_metrics:
+        inputs_file.write(out, folder, results)
+    else:
+        inputs_file.remove(out)
     summary = write_outputs(out, files["bundle"], data, merged, len(shards))
     emit("done", inputs=summary["inputs"], skipped=summary["skipped"], seconds=time.time() - started)
     return summary

@@ -56,7 +56,8 @@ def _lines(path, start, end):
             raw = f.readline()
             if not raw:
                 break
-            yield k, raw.rstrip(b"\n").rstrip(b"\r")
+            raw = raw[:-1] if raw.endswith(b"\n") else raw
+            yield k, raw[:-1] if raw.endswith(b"\r") else raw  # one \r, as kernel-lib/src/corpus/read/lines.ts
             k += 1
 
 
@@ -67,17 +68,23 @@ def _decode(raw):
         return None
 
 
+def _decode_line(raw):
+    """A line as the local engine decodes it (TextDecoder, one call per line): a leading BOM dropped."""
+    text = _decode(raw)
+    return text[1:] if text is not None and text.startswith("\ufeff") else text
+
+
 def read_shard(shard, field="text", pair_field=None):
     """Yields (line, text, pair, None) for each input and (line, None, None, reason) for each bad row."""
     kind = shard["kind"]
     if kind == "txt":
         for k, raw in _lines(shard["path"], shard["start"], shard["end"]):
-            text = _decode(raw)
+            text = _decode_line(raw)
             yield (k + 1, None, None, "undecodable") if text is None else (k + 1, text, None, None)
         return
     if kind == "jsonl":
         for k, raw in _lines(shard["path"], shard["start"], shard["end"]):
-            line = _decode(raw)
+            line = _decode_line(raw)
             if line is None:
                 yield k + 1, None, None, "undecodable"
                 continue

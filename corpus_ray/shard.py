@@ -5,6 +5,7 @@ import numpy as np
 
 from . import aggregate
 from .bundle import METRICS
+from .inputs import input_line
 from .readers import MAX_PROBLEMS, read_shard
 
 
@@ -13,8 +14,10 @@ REASONS = {"empty": "empty line", "undecodable": "bytes that are not UTF-8", "ba
            "missingField": "no text field"}
 
 
-def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32):
-    skipped, problems, values = {}, [], []
+def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32, input_metrics=()):
+    """The shard's result; with `input_metrics`, also `inputLines`: its measured inputs' DIR/inputs.jsonl
+    lines (inputs.py), numbered within the shard (the driver adds the lines of the shards before it)."""
+    skipped, problems, values, measured = {}, [], [], []
     lines = inputs = truncated = batches = 0
     pending = []
 
@@ -47,6 +50,7 @@ def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32):
             continue
         inputs += 1
         truncated += encoded[3]
+        measured.append((line - 1, encoded[4]))
         pending.append(encoded)
         if len(pending) == batch:
             flush()
@@ -55,5 +59,11 @@ def analyze_shard(analyzer, shard, field="text", pair_field=None, batch=32):
     table = np.concatenate(values) if values else np.empty((0, len(heads), max(heads), len(METRICS)))
     sites = [[{m: aggregate.of_values(table[:, k, h, j]) for j, m in enumerate(METRICS)} for h in range(H)]
              for k, H in enumerate(heads)]
-    return {"shard": shard["shard"], "lines": lines, "inputs": inputs, "skippedBy": skipped, "truncated": truncated,
-            "problems": problems, "batches": batches, "sites": sites}
+    result = {"shard": shard["shard"], "lines": lines, "inputs": inputs, "skippedBy": skipped,
+              "truncated": truncated, "problems": problems, "batches": batches, "sites": sites}
+    if input_metrics:
+        columns = [METRICS.index(m) for m in input_metrics]
+        ids = [s["id"] for s in analyzer.sites]
+        result["inputLines"] = [input_line(index, text, table[r], ids, heads, input_metrics, columns)
+                                for r, (index, text) in enumerate(measured)]
+    return result

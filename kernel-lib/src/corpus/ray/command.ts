@@ -4,13 +4,13 @@
  * are refused by name rather than ignored.
  */
 import { AttnlensError } from "../../errors";
+import type { CorpusInputsMode } from "../engine/inputsWriter";
 import { runRayCorpus } from "./index";
 
 /** Local-engine options with no meaning on Ray, and why. */
 const UNSUPPORTED: Record<string, string> = {
   "target-field": "the Ray engine analyses encoder-only and decoder-only models",
   rows: "the Ray engine writes no per-input rows",
-  inputs: "the Ray engine writes no DIR/inputs.jsonl (its report shows the distributions, not typical inputs)",
   limit: "the Ray engine reads whole shards",
   "checkpoint-every": "the Ray engine checkpoints every shard (DIR/ray-shards)",
   providers: "the Ray workers run onnxruntime on CPU",
@@ -42,6 +42,9 @@ export async function rayCorpusCommand(o: {
   const tooLong = text(values["too-long"]);
   if (tooLong !== undefined && tooLong !== "skip" && tooLong !== "truncate")
     throw new AttnlensError("BAD_INPUT", `--too-long must be skip or truncate, not "${tooLong}"`);
+  const inputs = text(values.inputs);
+  if (inputs !== undefined && inputs !== "typical" && inputs !== "all" && inputs !== "none")
+    throw new AttnlensError("BAD_INPUT", `--inputs must be typical, all or none, not "${inputs}"`);
   const summary = await runRayCorpus({
     source: o.source,
     data: o.data,
@@ -54,6 +57,7 @@ export async function rayCorpusCommand(o: {
     truncate: tooLong === "truncate",
     maxTokens: whole("max-tokens", values["max-tokens"]),
     restart: values.restart === true,
+    inputs: inputs as CorpusInputsMode | undefined,
     python: text(values.python),
   });
   const why = Object.entries(summary.skippedBy)
@@ -61,7 +65,8 @@ export async function rayCorpusCommand(o: {
     .join(", ");
   process.stdout.write(
     `${summary.inputs} inputs measured on Ray, ${summary.skipped} skipped${why ? ` (${why})` : ""}` +
-      `${summary.truncated ? `, ${summary.truncated} truncated` : ""}; wrote summary.json in ${o.out}\n`,
+      `${summary.truncated ? `, ${summary.truncated} truncated` : ""}; wrote summary.json` +
+      `${inputs === "none" ? "" : " and inputs.jsonl"} in ${o.out}\n`,
   );
   for (const p of summary.problems.slice(0, 5)) process.stderr.write(`attnlens corpus: line ${p.line}: ${p.reason}\n`);
   if (summary.problems.length > 5)

@@ -2,12 +2,14 @@
  * `attnlens corpus SOURCE DATA --out DIR --engine ray [--address ADDR]`: writes the job bundle
  * (bundle.ts) into DIR/ray-bundle, runs the corpus_ray Python package (Ray Data actors with
  * onnxruntime and tokenizers, docs/corpus-ray.md) with the given interpreter, relays its progress,
- * and returns DIR/summary.json — the same file, in the same shape, as the local engine writes.
+ * and returns DIR/summary.json — the same file, in the same shape, as the local engine writes — and,
+ * unless `inputs: "none"`, DIR/inputs.jsonl as the local engine writes it (corpus_ray/inputs.py).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AttnlensError } from "../../errors";
+import type { CorpusInputsMode } from "../engine/inputsWriter";
 import { writeRayBundle } from "./bundle";
 
 /** A progress event of a Ray corpus job (one per finished shard, plus start and done). */
@@ -32,7 +34,7 @@ export interface RayCorpusOptions {
   source: string;
   /** The corpus: .txt (one input a line), .jsonl (a text field), .parquet or .arrow (a text column). */
   data: string;
-  /** Output folder: summary.json, state.json, ray-bundle/ and ray-shards/ (the resume cursor). */
+  /** Output folder: summary.json, state.json, inputs.jsonl, ray-bundle/ and ray-shards/ (the resume cursor). */
   out: string;
   /** Ray address (`ray://host:10001`, `host:6379`, `auto`); default: a local Ray instance. */
   address?: string;
@@ -48,6 +50,12 @@ export interface RayCorpusOptions {
   truncate?: boolean;
   /** Token limit (specials included) below the model's positions; default and ceiling: the model's positions. */
   maxTokens?: number;
+  /**
+   * DIR/inputs.jsonl, each measured input's text and per-head values for the corpus views' typical
+   * inputs (format in docs/corpus.md): "typical" (default) entropy, distance, confidence and sink,
+   * "all" every corpus metric, "none" no file (an earlier run's is removed). Changing it redoes every shard.
+   */
+  inputs?: CorpusInputsMode;
   /** Ignore the shards an earlier run left in DIR/ray-shards and start over. */
   restart?: boolean;
   /** Python with ray, onnxruntime, tokenizers, numpy, pyarrow; default ATTNLENS_PYTHON, then ./.venv/bin/python, then python3. */
@@ -108,6 +116,7 @@ function argsOf(o: RayCorpusOptions, bundle: string): string[] {
   add("--pair-field", o.pairField);
   add("--shard-bytes", o.shardBytes);
   add("--max-tokens", o.maxTokens);
+  add("--inputs", o.inputs);
   if (o.restart) args.push("--restart");
   if (o.truncate) args.push("--truncate");
   if (o.local) args.push("--local");
