@@ -68,10 +68,14 @@ def _decode(raw):
         return None
 
 
+def _no_bom(text):
+    """A leading BOM dropped, as the local engine's TextDecoder drops it from each line and each
+    Parquet / Arrow string (so both engines tokenize, number and show the same text)."""
+    return text[1:] if isinstance(text, str) and text.startswith("\ufeff") else text
+
+
 def _decode_line(raw):
-    """A line as the local engine decodes it (TextDecoder, one call per line): a leading BOM dropped."""
-    text = _decode(raw)
-    return text[1:] if text is not None and text.startswith("\ufeff") else text
+    return _no_bom(_decode(raw))
 
 
 def read_shard(shard, field="text", pair_field=None):
@@ -122,8 +126,9 @@ def _read_table(shard, field, pair_field):
     texts = table.column(field).to_pylist()
     pairs = table.column(pair_field).to_pylist() if pair_field and pair_field in names else [None] * len(texts)
     for k, (text, pair) in enumerate(zip(texts, pairs)):
+        text, pair = _no_bom(text), _no_bom(pair)
         if isinstance(text, bytes):
-            text = _decode(text)
+            text = _no_bom(_decode(text))
             if text is None:
                 yield k + 1, None, None, "undecodable"
                 continue

@@ -6,10 +6,21 @@
  *   1e-6 relative; quantiles within the sketch's relative accuracy; counts and problem lines exact;
  * - a worker process killed and the worker node replaced mid-job: the job completes and gives the
  *   same summary, with every input counted exactly once;
+ * - DIR/inputs.jsonl against the local engine's: the same input numbers and texts in DATA order, values
+ *   within 1e-6 relative; identical after a killed worker and a replaced node, and after a resumed rerun;
  * - a decoder model (causal, start-token sink) against the same reference, and a rerun that resumes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +90,52 @@ function reference(bundle: string, family: string, data: string): Reference {
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-9);
+
+interface InputLine {
+  input: number;
+  text: string;
+  values: Record<string, Record<string, (number | null)[]>>;
+}
+
+const inputLines = (dir: string): InputLine[] =>
+  readFileSync(path.join(dir, "inputs.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+
+/**
+ * Ray's DIR/inputs.jsonl against the local engine's: the same lines in the same order, the same texts,
+ * the same sites and metrics, values within 1e-6 relative (1e-7 absolute near 0). Both sides round to 7
+ * significant digits, so float32 noise that straddles a rounding boundary moves a value by one unit in
+ * the 7th digit: under 1e-6 of it.
+ */
+function expectSameInputs(ray: InputLine[], local: InputLine[]): number {
+  expect(ray.map((l) => l.input)).toEqual(local.map((l) => l.input));
+  let compared = 0;
+  ray.forEach((r, i) => {
+    const l = local[i];
+    expect(r.text, `input ${l.input}`).toBe(l.text);
+    expect(Object.keys(r.values)).toEqual(Object.keys(l.values));
+    for (const [site, metrics] of Object.entries(l.values)) {
+      expect(Object.keys(r.values[site]).sort()).toEqual(Object.keys(metrics).sort());
+      for (const [metric, heads] of Object.entries(metrics)) {
+        const got = r.values[site][metric];
+        expect(got.length).toBe(heads.length);
+        heads.forEach((want, h) => {
+          const where = `input ${l.input} ${site} head ${h} ${metric}`;
+          if (want == null) return expect(got[h], where).toBeNull();
+          const x = got[h];
+          if (x == null) throw new Error(`${where}: null, local ${want}`);
+          expect(Math.abs(x - want), where).toBeLessThanOrEqual(
+            Math.max(1e-6 * Math.max(Math.abs(x), Math.abs(want)), 1e-7),
+          );
+          compared++;
+        });
+      }
+    }
+  });
+  return compared;
+}
 
 /** Every head's every metric against numpy on the reference's per-input values. */
 function expectMatches(summary: RaySummary, ref: Reference): void {
@@ -198,6 +255,18 @@ describe("the Ray corpus engine on a two-node cluster", () => {
       });
     });
     expect(compared).toBeGreaterThan(100);
+    // DIR/inputs.jsonl (default --inputs typical on both): every measured input, numbered in DATA.
+    const rayInputs = inputLines(path.join(tmp, "clean"));
+    expect(rayInputs.length).toBe(clean.inputs);
+    expect(rayInputs.map((l) => l.input)).toContain(99); // line 100, just before the undecodable line 101
+    expect(rayInputs.map((l) => l.input)).not.toContain(100);
+    expect(Object.keys(rayInputs[0].values[clean.sites[0].id]).sort()).toEqual([
+      "confidence",
+      "distance",
+      "entropy",
+      "sink",
+    ]);
+    expect(expectSameInputs(rayInputs, inputLines(out))).toBeGreaterThan(clean.inputs * 10);
   }, 120_000);
 
   it("completes with every input counted once when a worker is killed and the node replaced mid-job", async () => {
@@ -229,6 +298,10 @@ describe("the Ray corpus engine on a two-node cluster", () => {
     const { engine: _a, ...rest } = summary;
     const { engine: _b, ...expected } = clean;
     expect(rest).toEqual(expected);
+    // A retried shard's lines replace the first try's: the file is the clean run's, byte for byte.
+    expect(readFileSync(path.join(out, "inputs.jsonl"), "utf8")).toBe(
+      readFileSync(path.join(tmp, "clean", "inputs.jsonl"), "utf8"),
+    );
     for (const site of summary.sites)
       for (const head of site.heads) expect((head.entropy as { n: number }).n).toBe(bertReference.inputs);
   }, 300_000);
@@ -249,6 +322,7 @@ describe("the same job in one process", () => {
       python: venvPython(),
     };
     const first = await runRayCorpus(options);
+    const firstInputs = readFileSync(path.join(out, "inputs.jsonl"), "utf8");
     expectMatches(first, reference(path.join(out, "ray-bundle"), "decoder", gptData));
     // The tokenizer starts every input with <|endoftext|>: a start token, so sink mass is there to compare.
     expect((first.sites[0].heads[0].sink as { mean: number }).mean).toBeGreaterThan(0);
@@ -257,18 +331,27 @@ describe("the same job in one process", () => {
     const starts: RayProgress[] = [];
     const again = await runRayCorpus({ ...options, onProgress: (e) => starts.push(e) });
     expect(again).toEqual(first);
+    // The kept shards' lines come from their stored files, the redone ones' from the new run.
+    expect(readFileSync(path.join(out, "inputs.jsonl"), "utf8")).toBe(firstInputs);
     expect(starts[0]).toMatchObject({ event: "start", resumed: shards.length - Math.floor(shards.length / 2) });
   }, 180_000);
 
-  it("cuts over-long inputs to the model's positions when asked, counting them as truncated", async () => {
+  it("cuts over-long inputs to the model's positions when asked, counting them as truncated; --inputs none writes no inputs.jsonl", async () => {
+    const out = path.join(tmp, "truncate");
+    // An earlier run's file must go: its inputs would be ranked against this run's summary.
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, "inputs.jsonl"), '{"input": 0, "text": "old", "values": {}}\n');
     const cut = await runRayCorpus({
       source: "tiny-agreement-bert",
       data: bertData,
-      out: path.join(tmp, "truncate"),
+      out,
       local: true,
       truncate: true,
+      inputs: "none",
       python: venvPython(),
     });
+    expect(existsSync(path.join(out, "inputs.jsonl"))).toBe(false);
+    expect(readdirSync(path.join(out, "ray-shards")).filter((f) => f.endsWith(".inputs.jsonl"))).toEqual([]);
     expect(cut.truncated).toBe(clean.skippedBy.tooLong);
     expect(cut.skippedBy.tooLong).toBeUndefined();
     expect(cut.inputs).toBe(clean.inputs + clean.skippedBy.tooLong);
@@ -282,6 +365,12 @@ describe("the same job in one process", () => {
       code: "BAD_INPUT",
       message: "--rows is not available with --engine ray: the Ray engine writes no per-input rows",
     });
+  });
+
+  it("refuses an --inputs mode it does not know, by name", async () => {
+    await expect(
+      rayCorpusCommand({ source: "tiny-agreement-bert", data: bertData, out: tmp, values: { inputs: "some" } }),
+    ).rejects.toMatchObject({ code: "BAD_INPUT", message: '--inputs must be typical, all or none, not "some"' });
   });
 
   it("refuses an encoder-decoder model before any Python runs", async () => {
