@@ -85,6 +85,9 @@ def write(out, folder, results):
     offset = 0
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         for key in sorted(results):
+            if not os.path.exists(shard_file(folder, key)):
+                raise OSError(f"{shard_file(folder, key)} is missing (shard {key}'s input lines): "
+                              "rerun with --restart to start over")
             with open(shard_file(folder, key), encoding="utf-8") as part:
                 for raw in part:
                     line = json.loads(raw)
