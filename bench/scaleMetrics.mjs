@@ -8,7 +8,7 @@
 // (b) In a child process (scaleMetrics-worker.mjs): every per-head metric and rollout of a
 //     BERT-base-shaped map set at 4,096 tokens from a lazily computed RowSource; peak RSS
 //     target ≤ 3 GiB. SCALE_ROLLOUT_LAYERS=n rolls out n layers only (the full 12 take minutes:
-//     11 products of 4,096² matrices, 0.8 T multiply-adds).
+//     11 products of 4,096² matrices, 0.8 T multiply-adds); SCALE_SKIP_LONG=1 skips (b).
 // Imports the compiled library: build kernel-lib first.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -67,19 +67,42 @@ export default async function run() {
   const rows = [
     { name: `${TOKENS} tokens: plain inference`, value: m.inference, unit: "ms (median)" },
     { name: `${TOKENS} tokens: plain inference, CPU time`, value: m.inferenceCpu, unit: "ms (median)" },
-    { name: `${TOKENS} tokens: host rollout (12 layers, onnxruntime host path)`, value: m.rollout, unit: "ms (median)" },
+    {
+      name: `${TOKENS} tokens: host rollout (12 layers, onnxruntime host path)`,
+      value: m.rollout,
+      unit: "ms (median)",
+    },
     { name: `${TOKENS} tokens: host rollout, CPU time`, value: m.rolloutCpu, unit: "ms (median)" },
-    { name: `${TOKENS} tokens: host rollout, WebAssembly path (kernel "wasm")`, value: m.rolloutWasm, unit: "ms (median)" },
-    { name: `${TOKENS} tokens: host rollout, WebAssembly path, CPU time`, value: m.rolloutWasmCpu, unit: "ms (median)" },
+    {
+      name: `${TOKENS} tokens: host rollout, WebAssembly path (kernel "wasm")`,
+      value: m.rolloutWasm,
+      unit: "ms (median)",
+    },
+    {
+      name: `${TOKENS} tokens: host rollout, WebAssembly path, CPU time`,
+      value: m.rolloutWasmCpu,
+      unit: "ms (median)",
+    },
     { name: `${TOKENS} tokens: rolloutSource (streamed)`, value: m.streamedRollout, unit: "ms (median)" },
     { name: `${TOKENS} tokens: analyzeResult (full maps)`, value: m.full, unit: "ms (median)" },
     { name: `${TOKENS} tokens: measureSource (streamed)`, value: m.streamed, unit: "ms (median)" },
   ];
   const ratios = [
     { name: `host rollout / inference at ${TOKENS} tokens (wall)`, value: m.rollout / m.inference, target: 0.1 },
-    { name: `host rollout / inference at ${TOKENS} tokens (CPU time)`, value: m.rolloutCpu / m.inferenceCpu, target: 0.1 },
+    {
+      name: `host rollout / inference at ${TOKENS} tokens (CPU time)`,
+      value: m.rolloutCpu / m.inferenceCpu,
+      target: 0.1,
+    },
     { name: `streamed / full metrics at ${TOKENS} tokens`, value: m.streamed / m.full },
   ];
+  if (process.env.SCALE_SKIP_LONG === "1") {
+    return {
+      title: "Metrics at scale: host rollout, streamed metrics (BERT-base shape, CPU; 4,096 tokens skipped)",
+      rows,
+      ratios,
+    };
+  }
   const layers = Number(process.env.SCALE_ROLLOUT_LAYERS ?? 12);
   const child = spawnSync(
     process.execPath,

@@ -17,13 +17,14 @@ import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
 import { type SiteGeometry, siteGeometry } from "./geometry";
-import { defaultStack, type LayerRange, stackSites } from "./layers";
 import { checkedHeadSums, fuseAndCheckOnOrt } from "./host/rolloutHost";
 import { rolloutStepOnOrt } from "./host/rolloutStep";
-import { multiply, residualAdjusted } from "./residual";
+import { defaultStack, type LayerRange, stackSites } from "./layers";
+import { multiply, multiplyJs, residualAdjusted } from "./residual";
 import { scanSite } from "./scan";
 import type { MetricsOptions } from "./types";
 import { checkSiteShape, DEFAULT_TOLERANCE } from "./validate";
+import { wasmMultiply } from "./wasm/matmul";
 
 export interface RolloutOptions extends MetricsOptions, LayerRange {
   /** Default: the decoder when it has self sites, else the encoder. */
@@ -61,7 +62,8 @@ export function fusedLayers(result: AttentionResult, sites: SiteAttention[], opt
   return sites.map((s) => {
     const geo = siteGeometry(result, s, options);
     const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-    const fast = options.kernel === undefined ? fuseAndCheckOnOrt(s, geo, tolerance, options.fusion, options.heads) : null;
+    const fast =
+      options.kernel === undefined ? fuseAndCheckOnOrt(s, geo, tolerance, options.fusion, options.heads) : null;
     if (fast) return fast;
     scanSite(s, geo, tolerance, 0, options.kernel);
     return fuseWithGeometry(s, geo, options.fusion, options.heads).data;
@@ -138,13 +140,29 @@ function sharedGeometry(
   return geo;
 }
 
+/**
+ * The product of the reference path: `kernel: "js"` the float64 loop (multiplyJs), `"wasm"` the
+ * WebAssembly kernel (JavaScript without it), default `multiply` (onnxruntime first).
+ */
+function productOf(kernel: RolloutOptions["kernel"]): typeof multiply {
+  if (kernel === "js") return multiplyJs;
+  if (kernel === "wasm") return (a, b, n, k, m) => wasmMultiply(a, b, n, k, m) ?? multiplyJs(a, b, n, k, m);
+  return multiply;
+}
+
 /** Rollout of the self layers alone: [B, T, T] per sample as Float64Array. */
-function selfRollout(maps: Float32Array[], B: number, T: number, residual: number): Float64Array[] {
+function selfRollout(
+  maps: Float32Array[],
+  B: number,
+  T: number,
+  residual: number,
+  product: typeof multiply = multiply,
+): Float64Array[] {
   return Array.from({ length: B }, (_, b) => {
     let r: Float64Array | null = null;
     for (const fused of maps) {
       const a = residualAdjusted(fused, b, T, residual);
-      r = r ? multiply(a, r, T, T, T) : a;
+      r = r ? product(a, r, T, T, T) : a;
     }
     return r as Float64Array;
   });
@@ -173,7 +191,7 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
   if (crossSites.length === 0) {
     const data =
       (options.kernel === undefined ? selfRolloutOnOrt(result, selfSites, options, residual) : null) ??
-      toFloat32(selfRollout(fusedLayers(result, selfSites, options), B, T, residual), T * T);
+      toFloat32(selfRollout(fusedLayers(result, selfSites, options), B, T, residual, productOf(options.kernel)), T * T);
     return { stack, layers, fusion, dims: [B, T, T], data };
   }
   const encoderSites = stackSites(result, "encoder", "self", options.encoderLayers ?? {});

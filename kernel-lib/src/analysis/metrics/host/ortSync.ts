@@ -40,7 +40,8 @@ function loadNative(): { binding: Binding; Tensor: TensorClass } | null {
   try {
     const binding = require("onnxruntime-node/dist/binding") as Binding;
     const { Tensor } = require("onnxruntime-node") as { Tensor: TensorClass };
-    if (typeof binding?.binding?.InferenceSession !== "function" || typeof binding.initOrt !== "function") return native;
+    if (typeof binding?.binding?.InferenceSession !== "function" || typeof binding.initOrt !== "function")
+      return native;
     binding.initOrt();
     native = { binding, Tensor };
   } catch {

@@ -47,7 +47,12 @@ describe("rollout's host work on onnxruntime", () => {
   it("fuses heads as fuseWithGeometry does (causal, padded, every fusion, a head subset)", () => {
     const dims: Dims = [2, 4, 9, 9];
     const site = randomSite("decoder", "self", 0, { dims, seed: 7, causal: true, lengths: [9, 6] });
-    const result: AttentionResult = { sites: [site], provider: "cpu", fallbacks: [], masks: { decoder: maskOf([9, 6], 9) } };
+    const result: AttentionResult = {
+      sites: [site],
+      provider: "cpu",
+      fallbacks: [],
+      masks: { decoder: maskOf([9, 6], 9) },
+    };
     const geo = siteGeometry(result, site, {});
     for (const fusion of ["mean", "max", "min"] as Fusion[]) {
       for (const heads of [undefined, [3, 1]]) {
@@ -61,7 +66,9 @@ describe("rollout's host work on onnxruntime", () => {
   it("gives the reference rollout (multiplyJs, scanSite) within 1e-6", () => {
     const T = 11;
     const lengths = [11, 7];
-    const enc = [0, 1, 2, 3].map((l) => randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 60 + l, lengths }));
+    const enc = [0, 1, 2, 3].map((l) =>
+      randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 60 + l, lengths }),
+    );
     const dec = [0, 1, 2].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, T, T], seed: 80 + l, lengths, causal: true }),
     );
@@ -82,22 +89,50 @@ describe("rollout's host work on onnxruntime", () => {
 
   it("refuses the rows scanSite refuses, with its message", () => {
     const T = 6;
+    /** Moves `mass` from weight `from` to weight `to` of the same row (the row still sums to 1). */
+    const move = (from: number, to: number, mass: number) => (d: Float32Array) => {
+      d[from] -= mass;
+      d[to] += mass;
+    };
     const breakers: [string, (d: Float32Array) => void][] = [
-      ["NaN", (d) => (d[2 * T + 1] = Number.NaN)],
-      ["infinite", (d) => (d[T + 3] = Number.POSITIVE_INFINITY)],
-      ["sum", (d) => (d[3 * T] += 0.25)],
-      ["negative", (d) => ((d[4 * T] -= 0.5), (d[4 * T + 1] += 0.5))],
-      ["masked mass", (d) => ((d[T * T + 5] = 0.2), (d[T * T] -= 0.2))], // head 1, row 0: source 5 is padding
-      ["future mass", (d) => ((d[2 * T * T + T + 4] = 0.1), (d[2 * T * T + T] -= 0.1))],
+      [
+        "NaN",
+        (d) => {
+          d[2 * T + 1] = Number.NaN;
+        },
+      ],
+      [
+        "infinite",
+        (d) => {
+          d[T + 3] = Number.POSITIVE_INFINITY;
+        },
+      ],
+      [
+        "sum",
+        (d) => {
+          d[3 * T] += 0.25;
+        },
+      ],
+      ["negative", move(4 * T, 4 * T + 1, 0.5)],
+      ["masked mass", move(T * T, T * T + 5, 0.2)], // head 1, row 0: source 5 is padding
+      ["future mass", move(2 * T * T + T, 2 * T * T + T + 4, 0.1)], // head 2, row 1 (causal): source 4 is in its future
     ];
     for (const [what, breakRow] of breakers) {
       const causal = what === "future mass";
       const site = randomSite("encoder", "self", 0, { dims: [1, 3, T, T], seed: 9, lengths: [5], causal });
       breakRow(site.data);
-      const result: AttentionResult = { sites: [site], provider: "cpu", fallbacks: [], masks: { encoder: maskOf([5], T) } };
+      const result: AttentionResult = {
+        sites: [site],
+        provider: "cpu",
+        fallbacks: [],
+        masks: { encoder: maskOf([5], T) },
+      };
       const want = thrown(() => rollout(result, { kernel: "js" }));
       expect(want, what).toMatch(/site encoder\.self\.0, sample 0, head \d, target row \d/);
-      expect(thrown(() => rollout(result)), what).toBe(want);
+      expect(
+        thrown(() => rollout(result)),
+        what,
+      ).toBe(want);
     }
   });
 });

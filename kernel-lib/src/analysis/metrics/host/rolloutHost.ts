@@ -10,7 +10,7 @@
  */
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import type { SiteAttention } from "../../../result/types";
-import { type Fusion, chosenHeads } from "../aggregate";
+import { chosenHeads, type Fusion } from "../aggregate";
 import { type SiteGeometry, visibleLimit } from "../geometry";
 import { rowError, rowPlace } from "../validate";
 import { syncSession } from "./ortSync";
@@ -41,15 +41,32 @@ export function ortMultiply(a: Float32Array, b: Float32Array, n: number, k: numb
  * gives it); the mean over heads is a product with the head weights (chosen heads 1, others 0).
  */
 function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
-  const ints = (name: string, v: number[]) => ({ name, dataType: INT64, dims: [v.length], data: BigInt64Array.from(v, BigInt) });
+  const ints = (name: string, v: number[]) => ({
+    name,
+    dataType: INT64,
+    dims: [v.length],
+    data: BigInt64Array.from(v, BigInt),
+  });
   const nodes: NodeSpec[] = [
     { name: "sums", opType: "MatMul", inputs: ["x", "columns"], outputs: ["sums"] },
-    { name: "min", opType: "ReduceMin", inputs: ["x"], outputs: ["rowMin"], attributes: { axes: { ints: [3] }, keepdims: { i: 0 } } },
+    {
+      name: "min",
+      opType: "ReduceMin",
+      inputs: ["x"],
+      outputs: ["rowMin"],
+      attributes: { axes: { ints: [3] }, keepdims: { i: 0 } },
+    },
   ];
   if (rowHidden) {
     nodes.push(
       { name: "hide", opType: "Mul", inputs: ["x", "hidden"], outputs: ["xh"] },
-      { name: "masked", opType: "ReduceSum", inputs: ["xh", "axis3"], outputs: ["masked"], attributes: { keepdims: { i: 0 } } },
+      {
+        name: "masked",
+        opType: "ReduceSum",
+        inputs: ["xh", "axis3"],
+        outputs: ["masked"],
+        attributes: { keepdims: { i: 0 } },
+      },
     );
   }
   if (fusion === "mean") {
@@ -60,7 +77,13 @@ function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
   } else {
     nodes.push(
       { name: "heads", opType: "Gather", inputs: ["x", "heads"], outputs: ["xs"], attributes: { axis: { i: 1 } } },
-      { name: "fuse", opType: REDUCER[fusion], inputs: ["xs"], outputs: ["fused"], attributes: { axes: { ints: [1] }, keepdims: { i: 0 } } },
+      {
+        name: "fuse",
+        opType: REDUCER[fusion],
+        inputs: ["xs"],
+        outputs: ["fused"],
+        attributes: { axes: { ints: [1] }, keepdims: { i: 0 } },
+      },
     );
   }
   const outputs = ["sums", "rowMin", ...(rowHidden ? ["masked"] : []), "fused"];

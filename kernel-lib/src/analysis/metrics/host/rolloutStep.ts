@@ -8,8 +8,8 @@
  */
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import { type SampleGeometry, type SiteGeometry, visibleLimit } from "../geometry";
-import { ortMultiply, residualAdjustedOf } from "./rolloutHost";
 import { syncSession } from "./ortSync";
+import { ortMultiply, residualAdjustedOf } from "./rolloutHost";
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -88,7 +88,9 @@ export function rolloutStepOnOrt(
   const [, , T] = geo.dims;
   if (geo.samples[b].validTargets === T) {
     const visible = visibleOf(geo, b);
-    const session = syncSession(`step:${prev ? 1 : 0}:${visible ? 1 : 0}`, () => stepGraph(prev !== null, visible !== null));
+    const session = syncSession(`step:${prev ? 1 : 0}:${visible ? 1 : 0}`, () =>
+      stepGraph(prev !== null, visible !== null),
+    );
     if (!session) return null;
     const feeds: Parameters<typeof session.run>[0] = {
       raw: { data: raw.subarray(b * T * T, (b + 1) * T * T), dims: [T, T] },
