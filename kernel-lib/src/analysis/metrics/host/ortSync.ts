@@ -23,11 +23,14 @@ interface Binding {
 }
 type TensorClass = new (type: string, data: Float32Array | BigInt64Array, dims: readonly number[]) => unknown;
 
-/** A cached session: named float32 (or int64) inputs in, float32 outputs out. */
+/**
+ * A cached session: named float32 (or int64) inputs in, float32 outputs out; null when onnxruntime
+ * fails the run (e.g. cannot allocate), so callers take their reference path instead.
+ */
 export interface SyncSession {
   run(
     feeds: Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>,
-  ): Record<string, Float32Array>;
+  ): Record<string, Float32Array> | null;
 }
 
 let native: { binding: Binding; Tensor: TensorClass } | null | undefined;
@@ -76,11 +79,16 @@ export function syncSession(key: string, graph: () => GraphSpec): SyncSession | 
           const tensors: Record<string, unknown> = {};
           for (const [name, f] of Object.entries(feeds))
             tensors[name] = new ort.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.dims);
-          const out = s.run(tensors, Object.fromEntries(outputs.map((o) => [o, null])), {});
+          let out: ReturnType<NativeSession["run"]>;
+          try {
+            out = s.run(tensors, Object.fromEntries(outputs.map((o) => [o, null])), {});
+          } catch {
+            return null;
+          }
           const got: Record<string, Float32Array> = {};
           for (const o of outputs) {
             const d = out[o]?.data;
-            if (!(d instanceof Float32Array)) throw new Error(`host session ${key}: output ${o} is not float32`);
+            if (!(d instanceof Float32Array)) return null;
             got[o] = d;
           }
           return got;

@@ -31,7 +31,7 @@ export function ortMultiply(a: Float32Array, b: Float32Array, n: number, k: numb
     outputs: [{ name: "c", elemType: FLOAT, shape: ["n", "m"] }],
     initializers: [],
   }));
-  return s ? s.run({ a: { data: a, dims: [n, k] }, b: { data: b, dims: [k, m] } }).c : null;
+  return s?.run({ a: { data: a, dims: [n, k] }, b: { data: b, dims: [k, m] } })?.c ?? null;
 }
 
 /**
@@ -176,7 +176,9 @@ export function checkedHeadSums(
     for (const h of chosen) weights[h] += 1; // a head listed twice counts twice, as in fuseWithGeometry
     feeds.headWeights = { data: weights, dims: [1, H] };
   } else feeds.heads = { data: BigInt64Array.from(chosen, (h) => BigInt(h)), dims: [chosen.length] };
-  const { sums, rowMin, masked, fused } = session.run(feeds);
+  const got = session.run(feeds);
+  if (!got) return null;
+  const { sums, rowMin, masked, fused } = got;
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     for (let h = 0; h < H; h++) {

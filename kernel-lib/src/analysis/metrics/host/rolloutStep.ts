@@ -99,8 +99,9 @@ export function rolloutStepOnOrt(
     };
     if (visible) feeds.visible = { data: visible, dims: [T, T] };
     if (prev) feeds.prev = { data: prev, dims: [T, T] };
-    const { out, sums } = session.run(feeds);
-    if (sums.every((s) => s > 0 && s < Number.POSITIVE_INFINITY)) return out;
+    const got = session.run(feeds);
+    if (!got) return null;
+    if (got.sums.every((s) => s > 0 && s < Number.POSITIVE_INFINITY)) return got.out;
   }
   const a = residualAdjustedOf(raw, geo, b, residual);
   return prev ? ortMultiply(a, prev, T, T, T) : a;
