@@ -70,7 +70,6 @@ export function syncSession(key: string, graph: () => GraphSpec): SyncSession | 
       s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
         executionProviders: [{ name: "cpu" }],
         graphOptimizationLevel: "all",
-        ...(process.env.ATTNLENS_HOST_THREADS ? { intraOpNumThreads: Number(process.env.ATTNLENS_HOST_THREADS) } : {}),
         extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
       const outputs = spec.outputs.map((o) => o.name);
