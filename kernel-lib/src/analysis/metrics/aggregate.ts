@@ -26,13 +26,8 @@ export interface FuseOptions extends MetricsOptions {
   heads?: number[];
 }
 
-export function fuseWithGeometry(
-  site: SiteAttention,
-  geo: SiteGeometry,
-  fusion: Fusion = "mean",
-  heads?: number[],
-): FusedMap {
-  const [B, H, T, S] = geo.dims;
+/** The heads to fuse (default: all H), checked: one clear error for an empty list or a head out of range. */
+export function chosenHeads(site: { id: string }, H: number, heads?: number[]): number[] {
   const chosen = heads ?? Array.from({ length: H }, (_, h) => h);
   if (chosen.length === 0 || chosen.some((h) => !Number.isInteger(h) || h < 0 || h >= H)) {
     throw new AttnlensError(
@@ -40,6 +35,17 @@ export function fuseWithGeometry(
       `site ${site.id}: heads ${JSON.stringify(heads)} must be a non-empty list of integers in [0, ${H})`,
     );
   }
+  return chosen;
+}
+
+export function fuseWithGeometry(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  fusion: Fusion = "mean",
+  heads?: number[],
+): FusedMap {
+  const [B, H, T, S] = geo.dims;
+  const chosen = chosenHeads(site, H, heads);
   const data = new Float32Array(B * T * S);
   const row = new Float64Array(S);
   const weights = site.data;

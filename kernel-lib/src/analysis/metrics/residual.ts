@@ -1,3 +1,4 @@
+import { ortMultiply } from "./host/rolloutHost";
 import { wasmMultiply } from "./wasm/matmul";
 
 /**
@@ -21,10 +22,14 @@ export function residualAdjusted(fused: Float32Array, b: number, T: number, resi
 }
 
 /**
- * C = A·B for row-major A [n×k] and B [k×m]: on the WebAssembly SIMD kernel (wasm/matmul.ts,
- * float32 sums, 20–40× faster) where the runtime has it, else `multiplyJs`.
+ * C = A·B for row-major A [n×k] and B [k×m]: on onnxruntime's CPU MatMul (host/rolloutHost.ts,
+ * multi-threaded, FMA) where onnxruntime-node is there, else the WebAssembly SIMD kernel
+ * (wasm/matmul.ts) where the runtime has it, else `multiplyJs`. Float32 operands and sums on both
+ * fast paths (every term of rollout's products is non-negative: nothing cancels).
  */
 export function multiply(a: Float64Array, bm: Float64Array, n: number, k: number, m: number): Float64Array {
+  const onOrt = ortMultiply(Float32Array.from(a), Float32Array.from(bm), n, k, m);
+  if (onOrt) return Float64Array.from(onOrt);
   return wasmMultiply(a, bm, n, k, m) ?? multiplyJs(a, bm, n, k, m);
 }
 

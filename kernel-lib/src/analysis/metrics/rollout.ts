@@ -16,12 +16,15 @@
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
-import { siteGeometry } from "./geometry";
+import { type SiteGeometry, siteGeometry } from "./geometry";
+import { checkedHeadSums, fuseAndCheckOnOrt } from "./host/rolloutHost";
+import { rolloutStepOnOrt } from "./host/rolloutStep";
 import { defaultStack, type LayerRange, stackSites } from "./layers";
-import { multiply, residualAdjusted } from "./residual";
+import { multiply, multiplyJs, residualAdjusted } from "./residual";
 import { scanSite } from "./scan";
 import type { MetricsOptions } from "./types";
-import { DEFAULT_TOLERANCE } from "./validate";
+import { checkSiteShape, DEFAULT_TOLERANCE } from "./validate";
+import { wasmMultiply } from "./wasm/matmul";
 
 export interface RolloutOptions extends MetricsOptions, LayerRange {
   /** Default: the decoder when it has self sites, else the encoder. */
@@ -50,11 +53,19 @@ export interface Rollout {
   cross?: { dims: [number, number, number]; data: Float32Array; encoderLayers: number[] };
 }
 
-/** Fused Āℓ of each site, [B, T, S] float32, after the full input checks (validate.ts). */
+/**
+ * Fused Āℓ of each site, [B, T, S] float32, after the full input checks (validate.ts). By default
+ * the row checks and the fusion run in one onnxruntime pass (host/rolloutHost.ts); an explicit
+ * `kernel`, or no onnxruntime, takes the reference path (scanSite, then fuseWithGeometry).
+ */
 export function fusedLayers(result: AttentionResult, sites: SiteAttention[], options: RolloutOptions): Float32Array[] {
   return sites.map((s) => {
     const geo = siteGeometry(result, s, options);
-    scanSite(s, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
+    const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+    const fast =
+      options.kernel === undefined ? fuseAndCheckOnOrt(s, geo, tolerance, options.fusion, options.heads) : null;
+    if (fast) return fast;
+    scanSite(s, geo, tolerance, 0, options.kernel);
     return fuseWithGeometry(s, geo, options.fusion, options.heads).data;
   });
 }
@@ -77,13 +88,81 @@ export function residualWeight(residual: number | undefined): number {
   return residual;
 }
 
+/**
+ * Rollout of the self layers alone, [B, T, T] float32, on onnxruntime (host/rolloutHost.ts): row
+ * checks and head fusion in one graph per site, Â straight from the fused sums, products on its
+ * MatMul (float32 operands and sums, as the WebAssembly kernel). Null where onnxruntime is unavailable.
+ */
+function selfRolloutOnOrt(
+  result: AttentionResult,
+  sites: SiteAttention[],
+  options: RolloutOptions,
+  residual: number,
+): Float32Array | null {
+  const [B, , T] = sites[0].dims;
+  const layers: { raw: Float32Array; geo: SiteGeometry }[] = [];
+  const shared = new Map<string, SiteGeometry>();
+  for (const s of sites) {
+    const geo = sharedGeometry(result, s, options, shared);
+    const raw = checkedHeadSums(s, geo, options.tolerance ?? DEFAULT_TOLERANCE, options.fusion, options.heads);
+    if (!raw) return null;
+    layers.push({ raw, geo });
+  }
+  const out = new Float32Array(B * T * T);
+  for (let b = 0; b < B; b++) {
+    let r: Float32Array | null = null;
+    for (const { raw, geo } of layers) {
+      r = rolloutStepOnOrt(raw, geo, b, residual, r);
+      if (!r) return null;
+    }
+    out.set(r as Float32Array, b * T * T);
+  }
+  return out;
+}
+
+/**
+ * siteGeometry, computed once for sites that share stack, kind, causality and [B, ·, T, S]: its
+ * samples depend on nothing else (streams come from the stack and kind; the tables from T and S).
+ */
+function sharedGeometry(
+  result: AttentionResult,
+  site: SiteAttention,
+  options: RolloutOptions,
+  shared: Map<string, SiteGeometry>,
+): SiteGeometry {
+  checkSiteShape(site);
+  const [B, , T, S] = site.dims;
+  const key = `${site.stack}|${site.kind}|${site.causal}|${B}|${T}|${S}`;
+  const known = shared.get(key);
+  if (known) return { ...known, id: site.id, dims: site.dims };
+  const geo = siteGeometry(result, site, options);
+  shared.set(key, geo);
+  return geo;
+}
+
+/**
+ * The product of the reference path: `kernel: "js"` the float64 loop (multiplyJs), `"wasm"` the
+ * WebAssembly kernel (JavaScript without it), default `multiply` (onnxruntime first).
+ */
+function productOf(kernel: RolloutOptions["kernel"]): typeof multiply {
+  if (kernel === "js") return multiplyJs;
+  if (kernel === "wasm") return (a, b, n, k, m) => wasmMultiply(a, b, n, k, m) ?? multiplyJs(a, b, n, k, m);
+  return multiply;
+}
+
 /** Rollout of the self layers alone: [B, T, T] per sample as Float64Array. */
-function selfRollout(maps: Float32Array[], B: number, T: number, residual: number): Float64Array[] {
+function selfRollout(
+  maps: Float32Array[],
+  B: number,
+  T: number,
+  residual: number,
+  product: typeof multiply = multiply,
+): Float64Array[] {
   return Array.from({ length: B }, (_, b) => {
     let r: Float64Array | null = null;
     for (const fused of maps) {
       const a = residualAdjusted(fused, b, T, residual);
-      r = r ? multiply(a, r, T, T, T) : a;
+      r = r ? product(a, r, T, T, T) : a;
     }
     return r as Float64Array;
   });
@@ -110,8 +189,10 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
   const layers = selfSites.map((s) => s.layer);
   const crossSites = stack === "decoder" ? stackSites(result, "decoder", "cross", options) : [];
   if (crossSites.length === 0) {
-    const r = selfRollout(fusedLayers(result, selfSites, options), B, T, residual);
-    return { stack, layers, fusion, dims: [B, T, T], data: toFloat32(r, T * T) };
+    const data =
+      (options.kernel === undefined ? selfRolloutOnOrt(result, selfSites, options, residual) : null) ??
+      toFloat32(selfRollout(fusedLayers(result, selfSites, options), B, T, residual, productOf(options.kernel)), T * T);
+    return { stack, layers, fusion, dims: [B, T, T], data };
   }
   const encoderSites = stackSites(result, "encoder", "self", options.encoderLayers ?? {});
   encoderSites.forEach(checkSquare);

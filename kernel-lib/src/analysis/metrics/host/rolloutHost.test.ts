@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { AttentionResult, SiteAttention } from "../../../result/types";
+import { randomSite } from "../../../testing/syntheticMaps";
+import { seededRandom } from "../../../util/random";
+import { type Fusion, fuseWithGeometry } from "../aggregate";
+import { siteGeometry } from "../geometry";
+import { multiplyJs } from "../residual";
+import { rollout } from "../rollout";
+import { fuseAndCheckOnOrt, ortMultiply } from "./rolloutHost";
+
+type Dims = [number, number, number, number];
+
+const maskOf = (lengths: number[], T: number) => ({
+  data: Uint8Array.from(lengths.flatMap((n) => Array.from({ length: T }, (_, j) => (j < n ? 1 : 0)))),
+  dims: [lengths.length, T] as [number, number],
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let k = 0; k < a.length; k++) d = Math.max(d, Math.abs(a[k] - b[k]));
+  return d;
+}
+
+/** The error message a call throws, or "" when it returns. */
+function thrown(f: () => unknown): string {
+  try {
+    f();
+    return "";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe("rollout's host work on onnxruntime", () => {
+  it("multiplies like the float64 JavaScript reference (non-square, odd sizes)", () => {
+    const rand = seededRandom(5);
+    const [n, k, m] = [37, 53, 29];
+    const a = Float32Array.from({ length: n * k }, () => rand() / k);
+    const b = Float32Array.from({ length: k * m }, () => rand());
+    const got = ortMultiply(a, b, n, k, m);
+    expect(got).not.toBeNull(); // onnxruntime-node is a dependency: the fast path must be taken here
+    const want = multiplyJs(Float64Array.from(a), Float64Array.from(b), n, k, m);
+    expect(maxDiff(got as Float32Array, want)).toBeLessThan(1e-6);
+  });
+
+  it("fuses heads as fuseWithGeometry does (causal, padded, every fusion, a head subset)", () => {
+    const dims: Dims = [2, 4, 9, 9];
+    const site = randomSite("decoder", "self", 0, { dims, seed: 7, causal: true, lengths: [9, 6] });
+    const result: AttentionResult = {
+      sites: [site],
+      provider: "cpu",
+      fallbacks: [],
+      masks: { decoder: maskOf([9, 6], 9) },
+    };
+    const geo = siteGeometry(result, site, {});
+    for (const fusion of ["mean", "max", "min"] as Fusion[]) {
+      for (const heads of [undefined, [3, 1]]) {
+        const got = fuseAndCheckOnOrt(site, geo, 1e-3, fusion, heads);
+        expect(got).not.toBeNull();
+        expect(maxDiff(got as Float32Array, fuseWithGeometry(site, geo, fusion, heads).data)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("gives the reference rollout (multiplyJs, scanSite) within 1e-6", () => {
+    const T = 11;
+    const lengths = [11, 7];
+    const enc = [0, 1, 2, 3].map((l) =>
+      randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 60 + l, lengths }),
+    );
+    const dec = [0, 1, 2].map((l) =>
+      randomSite("decoder", "self", l, { dims: [2, 2, T, T], seed: 80 + l, lengths, causal: true }),
+    );
+    const cases: [SiteAttention[], AttentionResult["masks"], object][] = [
+      [enc, { encoder: maskOf(lengths, T) }, {}],
+      [enc, { encoder: maskOf(lengths, T) }, { residual: 0.3, fusion: "max", heads: [2, 0] }],
+      [enc, { encoder: maskOf(lengths, T) }, { residual: 0, fusion: "min", fromLayer: 1 }],
+      [dec, { decoder: maskOf(lengths, T) }, { residual: 0.7 }],
+    ];
+    for (const [sites, masks, options] of cases) {
+      const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks };
+      const fast = rollout(result, options);
+      const reference = rollout(result, { ...options, kernel: "js" });
+      expect(fast.dims).toEqual(reference.dims);
+      expect(maxDiff(fast.data, reference.data)).toBeLessThan(1e-6);
+    }
+  });
+
+  it("refuses the rows scanSite refuses, with its message", () => {
+    const T = 6;
+    /** Moves `mass` from weight `from` to weight `to` of the same row (the row still sums to 1). */
+    const move = (from: number, to: number, mass: number) => (d: Float32Array) => {
+      d[from] -= mass;
+      d[to] += mass;
+    };
+    const breakers: [string, (d: Float32Array) => void][] = [
+      [
+        "NaN",
+        (d) => {
+          d[2 * T + 1] = Number.NaN;
+        },
+      ],
+      [
+        "infinite",
+        (d) => {
+          d[T + 3] = Number.POSITIVE_INFINITY;
+        },
+      ],
+      [
+        "sum",
+        (d) => {
+          d[3 * T] += 0.25;
+        },
+      ],
+      ["negative", move(4 * T, 4 * T + 1, 0.5)],
+      ["masked mass", move(T * T, T * T + 5, 0.2)], // head 1, row 0: source 5 is padding
+      ["future mass", move(2 * T * T + T, 2 * T * T + T + 4, 0.1)], // head 2, row 1 (causal): source 4 is in its future
+    ];
+    for (const [what, breakRow] of breakers) {
+      const causal = what === "future mass";
+      const site = randomSite("encoder", "self", 0, { dims: [1, 3, T, T], seed: 9, lengths: [5], causal });
+      breakRow(site.data);
+      const result: AttentionResult = {
+        sites: [site],
+        provider: "cpu",
+        fallbacks: [],
+        masks: { encoder: maskOf([5], T) },
+      };
+      const want = thrown(() => rollout(result, { kernel: "js" }));
+      expect(want, what).toMatch(/site encoder\.self\.0, sample 0, head \d, target row \d/);
+      expect(
+        thrown(() => rollout(result)),
+        what,
+      ).toBe(want);
+    }
+  });
+});
