@@ -38,6 +38,12 @@ export interface SiteCapture {
   /** The replay chain (canonical names: equal chains give equal models); typed when first fed (replayModel). */
   replay?: ReplayChain;
   inputs?: ReplayInput[];
+  /**
+   * For a site the export decomposed, how the lazy session computes the model's own outputs: its
+   * score path one head at a time, or as exported (the reason says why; that layer then holds all
+   * its heads' scores while it runs).
+   */
+  modelPath?: { perHead: true } | { perHead: false; reason: string };
 }
 
 /** A score chain to replay: product ─► between ─► Softmax ("probs"), inputs named by ReplayInput.slot. */

@@ -122,7 +122,17 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
         'inGraphMetrics and valueNorms read the maps in the graph: open with maps: "full" or "auto"',
       );
     const maps = new Set(found.sites.map((s) => s.output));
-    bytes = lazyGraphBytes(beforeFusion, model, lazyOutputs(found.sites, capture as CapturePlan), maps);
+    const plan = capture as CapturePlan;
+    const lazySites = new Set(plan.sites.filter((c) => c.mode === "lazy").map((c) => c.site));
+    const perHead = found.sites
+      .filter((s) => lazySites.has(s.id))
+      .map((s) => ({ site: s.id, softmax: s.node, heads: s.heads }));
+    const lazy = lazyGraphBytes(beforeFusion, model, lazyOutputs(found.sites, plan), maps, perHead);
+    bytes = lazy.bytes;
+    for (const c of plan.sites) {
+      const outcome = lazy.perHead.get(c.site);
+      if (outcome) c.modelPath = outcome === "per-head" ? { perHead: true } : { perHead: false, reason: outcome };
+    }
   } else {
     const lazyEdit: GraphEdit = capture ? { addOutputs: lazyOutputSpecs(model, found.sites, capture) } : {};
     bytes = exposeSites(model, found.sites, joinEdits(joinEdits(inGraph?.edit, valueNorms?.edit), lazyEdit), arena);
