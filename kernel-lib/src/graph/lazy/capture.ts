@@ -44,6 +44,11 @@ export interface SiteCapture {
    * its heads' scores while it runs).
    */
   modelPath?: { perHead: true } | { perHead: false; reason: string };
+  /**
+   * Set where a side tensor is shared with an earlier site's (graph/lazy/sharedSides.ts): pairs of
+   * graph values whose shapes must agree at run time for the shared tensor to be this site's.
+   */
+  sameShapes?: [string, string][];
 }
 
 /** A score chain to replay: product ─► between ─► Softmax ("probs"), inputs named by ReplayInput.slot. */

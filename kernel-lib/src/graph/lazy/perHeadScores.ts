@@ -131,12 +131,13 @@ export function perHeadScores(
   // of axis 1, once each is seen as rank 4 the way broadcasting sees it (ones prepended; a
   // Reshape, so no copy). Their ranks need not be known statically.
   const one = int64("one", [1]);
-  const ones4 = int64("ones4", [1, 1, 1, 1]);
   const perHead = new Map<string, (h: number) => string>();
   const sliced = (x: string, id: string) => {
     let x4 = x;
     if (rankOf(index, x) !== 4) {
-      const padded = node("Concat", [ones4, node("Shape", [x], `shape_${id}`)], `padded_${id}`, { axis: { i: 0 } });
+      const padded = node("Concat", [int64("ones4", [1, 1, 1, 1]), node("Shape", [x], `shape_${id}`)], `padded_${id}`, {
+        axis: { i: 0 },
+      });
       const shape4 = node("Slice", [padded, int64("minus4", [-4]), int64("end", [2 ** 53])], `shape4_${id}`);
       x4 = node("Reshape", [x, shape4], `rank4_${id}`);
     }

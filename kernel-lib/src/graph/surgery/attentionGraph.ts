@@ -17,8 +17,10 @@ import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
 import type { InGraphOptions } from "../ingraph/types";
 import { type CapturePlan, planCapture } from "../lazy/capture";
 import { lazyGraphBytes } from "../lazy/lazyGraph";
+import { shareSides } from "../lazy/sharedSides";
 import { decodeModel, OnnxFormatError } from "../onnx/decode";
 import type { GraphEdit } from "../onnx/encode";
+import { GraphIndex } from "../onnx/graphIndex";
 import type { OnnxModel, ValueInfo } from "../onnx/model";
 import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
@@ -114,6 +116,8 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const externalData = [...model.graph.initializers.values()].some((t) => t.external);
   const valueNorms = options.valueNorms ? planValueNorms(model, found.sites) : undefined;
   const capture = maps === "full" ? undefined : planCapture(model, found.sites);
+  // Layers whose decompositions build the same mask hold it once.
+  if (capture) shareSides(new GraphIndex(model.graph), capture);
   let bytes: Uint8Array;
   if (maps === "lazy") {
     if (inGraph || valueNorms)
