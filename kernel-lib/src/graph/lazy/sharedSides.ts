@@ -7,8 +7,9 @@
  * Two side tensors are the same when their producing subgraphs are the same ops, attributes and
  * constant values down to graph inputs, reading activations only through Shape. Where those Shape
  * leaves read different tensors (layer 3's queries, not layer 0's), the capture keeps the first
- * layer's mask and names the pairs whose shapes must agree; runLazy checks them on the fetched
- * tensors before any mask is used, and refuses the run (never a wrong mask) if they do not.
+ * layer's mask and names the pairs of Shape outputs that must agree; runLazy fetches them (a few
+ * int64 each), compares them before any mask is used, and refuses the run (never a wrong mask)
+ * if they differ.
  */
 import { createHash } from "node:crypto";
 import type { GraphIndex } from "../onnx/graphIndex";
@@ -19,7 +20,7 @@ const MAX_NODES = 400;
 
 interface Signature {
   key: string;
-  /** Tensors read through Shape, in the order the walk met them. */
+  /** The Shape nodes' outputs (small int64 vectors), in the order the walk met them. */
   shapeOf: string[];
 }
 
@@ -29,7 +30,6 @@ export function shareSides(index: GraphIndex, plan: CapturePlan): void {
   const memo = new Map<string, Signature | null>();
   for (const c of plan.sites) {
     if (c.mode !== "lazy") continue;
-    const captured = new Set((c.inputs ?? []).filter((i) => !i.constant).map((i) => i.value));
     for (const input of c.inputs ?? []) {
       if (input.role !== "side" || input.constant) continue;
       const sig = signature(index, input.value, memo);
@@ -40,15 +40,11 @@ export function shareSides(index: GraphIndex, plan: CapturePlan): void {
         continue;
       }
       if (seen.value === input.value) continue;
-      // Every differing Shape leaf must be a tensor this site captures (its queries or keys), so the
-      // run can compare it with the first layer's before trusting the shared mask.
+      // Differing Shape leaves are fetched (a few int64 each) and compared before the shared mask is trusted.
       const pairs: [string, string][] = [];
-      const ok = sig.shapeOf.every((x, i) => {
-        if (x === seen.shapeOf[i]) return true;
-        pairs.push([x, seen.shapeOf[i]]);
-        return captured.has(x);
+      sig.shapeOf.forEach((x, i) => {
+        if (x !== seen.shapeOf[i]) pairs.push([x, seen.shapeOf[i]]);
       });
-      if (!ok) continue;
       input.value = seen.value;
       c.sameShapes = [...(c.sameShapes ?? []), ...pairs];
     }
@@ -88,8 +84,7 @@ function signature(index: GraphIndex, value: string, memo: Map<string, Signature
     else if (RANDOM.has(node.opType)) sig = null;
     else if (node.opType === "Shape" && node.domain === "") {
       const spec = nodeSpecOf(node);
-      sig =
-        typeof spec === "string" ? null : { key: `Shape${JSON.stringify(spec.attributes)}`, shapeOf: [node.inputs[0]] };
+      sig = typeof spec === "string" ? null : { key: `Shape${JSON.stringify(spec.attributes)}`, shapeOf: [v] };
     } else {
       const spec = nodeSpecOf(node);
       const parts = typeof spec === "string" ? null : node.inputs.map((i) => (i ? walk(i) : { key: "", shapeOf: [] }));

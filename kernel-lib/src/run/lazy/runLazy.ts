@@ -113,7 +113,7 @@ export async function runLazy(
 
 /**
  * A side tensor shared between layers (one mask for all) is theirs only if the shapes it was built
- * from agree: refuse the run, naming the values, rather than replay a layer with another's mask.
+ * from (Shape outputs, fetched) agree: refuse the run, naming the values, rather than replay a layer with another's mask.
  */
 function checkSharedSides(
   sites: readonly AttentionSite[],
@@ -122,11 +122,11 @@ function checkSharedSides(
 ): void {
   for (const s of sites)
     for (const [a, b] of captures.get(s.id)?.sameShapes ?? []) {
-      const [x, y] = [out[a] as ort.Tensor, out[b] as ort.Tensor];
-      if (x.dims.join("x") !== y.dims.join("x"))
+      const [x, y] = [Array.from(out[a].data as BigInt64Array), Array.from(out[b].data as BigInt64Array)];
+      if (x.join(",") !== y.join(","))
         throw new AttnlensError(
           "RUN_FAILED",
-          `site ${s.id} shares a mask with an earlier layer built from ${b} [${y.dims}], but its own ${a} is [${x.dims}]: open the model with maps: "full"`,
+          `site ${s.id} shares a mask with an earlier layer's, built from the shape [${y}] (${b}), but its own is [${x}] (${a}): open the model with maps: "full"`,
         );
     }
 }
