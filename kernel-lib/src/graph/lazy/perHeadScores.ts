@@ -57,7 +57,7 @@ export function perHeadScores(
   keep: ReadonlySet<string>,
 ): PerHeadPlan {
   const as = (reason: string): PerHeadPlan => ({ kind: "as-exported", reason });
-  if (opset < 11) return as(`opset ${opset} has no Slice with tensor inputs`);
+  if (opset < 12) return as(`opset ${opset} has no int64 Min (the head index of a broadcast side tensor)`);
   if (heads < 2) return as("its head count is not known from the graph");
   const path = findScorePath(index, softmax.inputs[0]);
   if (!path) return as("no QKᵀ product was found behind its Softmax");
@@ -108,29 +108,28 @@ export function perHeadScores(
     nodes.push({ name: o, opType, inputs, outputs: [o], ...(attributes ? { attributes } : {}) });
     return o;
   };
+  const ones = Array(heads).fill(1);
+  /** `x` split into H pieces of one along axis 0 or 1 (Split's sizes are an input from opset 13). */
+  const split = (x: string, axis: number, outs: string[]) =>
+    nodes.push({
+      name: `${outs[0]}/split`,
+      opType: "Split",
+      inputs: opset >= 13 ? [x, int64("ones", ones)] : [x],
+      outputs: outs,
+      attributes: { axis: { i: axis }, ...(opset >= 13 ? {} : { split: { ints: ones } }) },
+    });
   // Queries: exactly H heads (Split fails at run time otherwise, never a silently wrong concat).
   const qHeads = Array.from({ length: heads }, (_, h) => `${tag}/q${h}`);
-  nodes.push(
-    opset >= 13
-      ? {
-          name: `${tag}/split`,
-          opType: "Split",
-          inputs: [q, int64("ones", Array(heads).fill(1))],
-          outputs: qHeads,
-          attributes: { axis: { i: 1 } },
-        }
-      : {
-          name: `${tag}/split`,
-          opType: "Split",
-          inputs: [q],
-          outputs: qHeads,
-          attributes: { axis: { i: 1 }, split: { ints: Array(heads).fill(1) } },
-        },
-  );
-  // Keys, values and side tensors hold H heads or one broadcast head: head h reads min(h, dim − 1)
-  // of axis 1, once each is seen as rank 4 the way broadcasting sees it (ones prepended; a
-  // Reshape, so no copy). Their ranks need not be known statically.
+  split(q, 1, qHeads);
+  // Keys, values and side tensors hold H heads or one broadcast head on axis 1, once each is seen
+  // as rank 4 the way broadcasting sees it (ones prepended; a Reshape, so no copy): head h reads
+  // index h · min(dim − 1, 1). Their ranks need not be known statically. The H start and end
+  // indices are computed and split once per tensor, leaving one Slice per head.
   const one = int64("one", [1]);
+  const range = int64(
+    "range",
+    Array.from({ length: heads }, (_, h) => h),
+  );
   const perHead = new Map<string, (h: number) => string>();
   const sliced = (x: string, id: string) => {
     let x4 = x;
@@ -142,12 +141,14 @@ export function perHeadScores(
       x4 = node("Reshape", [x, shape4], `rank4_${id}`);
     }
     const dim = node("Slice", [node("Shape", [x4], `shape4of_${id}`), one, int64("two", [2])], `dim_${id}`);
-    const last = node("Sub", [dim, one], `last_${id}`);
-    perHead.set(x, (h) => {
-      const start = node("Min", [int64(`h${h}`, [h]), last], `start_${id}_${h}`);
-      const end = node("Add", [start, one], `end_${id}_${h}`);
-      return node("Slice", [x4, start, end, one], `${id}_${h}`);
-    });
+    const step = node("Min", [node("Sub", [dim, one], `last_${id}`), one], `step_${id}`);
+    const starts = node("Mul", [range, step], `starts_${id}`);
+    const ends = node("Add", [starts, one], `ends_${id}`);
+    const start = qHeads.map((_, h) => `${tag}/start_${id}_${h}`);
+    const end = qHeads.map((_, h) => `${tag}/end_${id}_${h}`);
+    split(starts, 0, start);
+    split(ends, 0, end);
+    perHead.set(x, (h) => node("Slice", [x4, start[h], end[h], one], `${id}_${h}`));
   };
   sliced(kT, "k");
   if (!perHead.has(v)) sliced(v, "v");
@@ -178,7 +179,7 @@ export function perHeadScores(
     outputs: [pv.outputs[0]],
     attributes: { axis: { i: 1 } },
   });
-  // int64(`h${h}`) is asked once per sliced tensor: one initializer per name.
+  // Shared constants (ones, one, two …) are asked once per tensor: one initializer per name.
   const unique = new Map(initializers.map((t) => [t.name, t]));
   return {
     kind: "per-head",
