@@ -38,6 +38,17 @@ export interface SiteCapture {
   /** The replay chain (canonical names: equal chains give equal models); typed when first fed (replayModel). */
   replay?: ReplayChain;
   inputs?: ReplayInput[];
+  /**
+   * For a site the export decomposed, how the lazy session computes the model's own outputs: its
+   * score path one head at a time, or as exported (the reason says why; that layer then holds all
+   * its heads' scores while it runs).
+   */
+  modelPath?: { perHead: true } | { perHead: false; reason: string };
+  /**
+   * Set where a side tensor is shared with an earlier site's (graph/lazy/sharedSides.ts): pairs of
+   * graph values whose shapes must agree at run time for the shared tensor to be this site's.
+   */
+  sameShapes?: [string, string][];
 }
 
 /** A score chain to replay: product ─► between ─► Softmax ("probs"), inputs named by ReplayInput.slot. */

@@ -9,6 +9,9 @@
  * repeated KV heads) is added beside them; its products, Softmax and ·V are left out. Layouts
  * onnxruntime's CPU kernels do not implement (MultiHeadAttention with packed QKV or KV) are
  * replaced by their decomposition, as `maps: "full"` does.
+ *
+ * Sites the export already decomposed (MatMul → … → Softmax → MatMul) have their score path
+ * written one head at a time (perHeadScores.ts), so onnxruntime never holds a layer's whole scores.
  */
 
 import { fusedAttentionOp } from "../fusion/fusedOps";
@@ -18,17 +21,20 @@ import { GraphIndex } from "../onnx/graphIndex";
 import { defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import { rankOf } from "../onnx/shapeEval";
 import { typedOutput } from "../surgery/exposeSites";
+import { type PerHeadSite, perHeadEdit } from "./perHeadScores";
 
 /**
  * `original`: the model before fused ops were decomposed; `decomposed`: after (sites and `wanted`
- * values are named in it). Returns the original's bytes with the wanted values as outputs.
+ * values are named in it). Returns the original's bytes with the wanted values as outputs, and per
+ * site in `perHead` "per-head" or why its exported score path was kept.
  */
 export function lazyGraphBytes(
   original: OnnxModel,
   decomposed: OnnxModel,
   wanted: readonly string[],
   maps: ReadonlySet<string> = new Set(),
-): Uint8Array {
+  perHead: readonly PerHeadSite[] = [],
+): { bytes: Uint8Array; perHead: Map<string, string> } {
   const { nodes, initializers, replaced } = decompositions(original);
   const have = new Set<string>([
     ...original.graph.inputs.map((v) => v.name),
@@ -64,15 +70,17 @@ export function lazyGraphBytes(
   const kept = ordered.filter((n) => !n.outputs.some((o) => o && have.has(o)));
   const outIndex = new GraphIndex(decomposed.graph);
   const existing = new Set(original.graph.outputs.map((o) => o.name));
-  return editModel(original, {
-    replaceNodes: new Map([...replaced].map(([i, r]) => [i, r.nodes])),
+  const heads = perHeadEdit(new GraphIndex(original.graph), defaultOpset(original), perHead, new Set(wanted));
+  const bytes = editModel(original, {
+    replaceNodes: new Map([...heads.replace, ...[...replaced].map(([i, r]) => [i, r.nodes] as const)]),
     addNodes: kept,
-    addInitializers: [...addInits, ...[...replaced.values()].flatMap((r) => r.initializers)],
+    addInitializers: [...addInits, ...[...replaced.values()].flatMap((r) => r.initializers), ...heads.initializers],
     // Maps are typed as exposeSites types them; captured values are left for onnxruntime to infer.
     addOutputs: wanted
       .filter((w) => !existing.has(w))
       .map((w) => (maps.has(w) ? typedOutput(outIndex, w) : { name: w })),
   });
+  return { bytes, perHead: heads.outcome };
 }
 
 interface Emitted {

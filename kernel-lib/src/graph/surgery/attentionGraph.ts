@@ -17,8 +17,10 @@ import { type InGraphPlan, planInGraphMetrics } from "../ingraph/plan";
 import type { InGraphOptions } from "../ingraph/types";
 import { type CapturePlan, planCapture } from "../lazy/capture";
 import { lazyGraphBytes } from "../lazy/lazyGraph";
+import { shareSides } from "../lazy/sharedSides";
 import { decodeModel, OnnxFormatError } from "../onnx/decode";
 import type { GraphEdit } from "../onnx/encode";
+import { GraphIndex } from "../onnx/graphIndex";
 import type { OnnxModel, ValueInfo } from "../onnx/model";
 import { discoverSites } from "../sites/discover";
 import { type GraphChecks, graphChecks } from "../sites/graphChecks";
@@ -114,6 +116,8 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
   const externalData = [...model.graph.initializers.values()].some((t) => t.external);
   const valueNorms = options.valueNorms ? planValueNorms(model, found.sites) : undefined;
   const capture = maps === "full" ? undefined : planCapture(model, found.sites);
+  // Layers whose decompositions build the same mask hold it once.
+  if (capture) shareSides(new GraphIndex(model.graph), capture);
   let bytes: Uint8Array;
   if (maps === "lazy") {
     if (inGraph || valueNorms)
@@ -122,7 +126,17 @@ export function attentionGraph(source: Uint8Array, options: AttentionGraphOption
         'inGraphMetrics and valueNorms read the maps in the graph: open with maps: "full" or "auto"',
       );
     const maps = new Set(found.sites.map((s) => s.output));
-    bytes = lazyGraphBytes(beforeFusion, model, lazyOutputs(found.sites, capture as CapturePlan), maps);
+    const plan = capture as CapturePlan;
+    const lazySites = new Set(plan.sites.filter((c) => c.mode === "lazy").map((c) => c.site));
+    const perHead = found.sites
+      .filter((s) => lazySites.has(s.id))
+      .map((s) => ({ site: s.id, softmax: s.node, heads: s.heads }));
+    const lazy = lazyGraphBytes(beforeFusion, model, lazyOutputs(found.sites, plan), maps, perHead);
+    bytes = lazy.bytes;
+    for (const c of plan.sites) {
+      const outcome = lazy.perHead.get(c.site);
+      if (outcome) c.modelPath = outcome === "per-head" ? { perHead: true } : { perHead: false, reason: outcome };
+    }
   } else {
     const lazyEdit: GraphEdit = capture ? { addOutputs: lazyOutputSpecs(model, found.sites, capture) } : {};
     bytes = exposeSites(model, found.sites, joinEdits(joinEdits(inGraph?.edit, valueNorms?.edit), lazyEdit), arena);

@@ -39,6 +39,7 @@ export async function runLazy(
     const c = captures.get(s.id);
     if (c?.mode === "lazy") {
       for (const i of c.inputs ?? []) if (!i.constant) fetch.add(i.value);
+      for (const pair of c.sameShapes ?? []) for (const v of pair) fetch.add(v);
     } else fetch.add(s.output);
   }
   let out: ort.InferenceSession.OnnxValueMapType;
@@ -50,6 +51,7 @@ export async function runLazy(
       `onnxruntime (${ctx.opened.provider}) failed to run the model: ${firstLine(e)}`,
     );
   }
+  checkSharedSides(sites, captures, out);
   const counted = new Set<string>();
   const probed = new Map<string, readonly number[]>();
   const held: HeldSite[] = [];
@@ -107,6 +109,26 @@ export async function runLazy(
       outputs[name] = { type: t.type, dims: [...t.dims], data: t.data as AttentionResult["outputs"][string]["data"] };
   }
   return lazyResultOf(held, ctx, outputs);
+}
+
+/**
+ * A side tensor shared between layers (one mask for all) is theirs only if the shapes it was built
+ * from (Shape outputs, fetched) agree: refuse the run, naming the values, rather than replay a layer with another's mask.
+ */
+function checkSharedSides(
+  sites: readonly AttentionSite[],
+  captures: Map<string, SiteCapture>,
+  out: ort.InferenceSession.OnnxValueMapType,
+): void {
+  for (const s of sites)
+    for (const [a, b] of captures.get(s.id)?.sameShapes ?? []) {
+      const [x, y] = [Array.from(out[a].data as BigInt64Array), Array.from(out[b].data as BigInt64Array)];
+      if (x.join(",") !== y.join(","))
+        throw new AttnlensError(
+          "RUN_FAILED",
+          `site ${s.id} shares a mask with an earlier layer's, built from the shape [${y}] (${b}), but its own is [${x}] (${a}): open the model with maps: "full"`,
+        );
+    }
 }
 
 /** The replay chain's ops (with attributes) and its inputs' shapes (and shape values): what decides the output's dims. */
