@@ -9,6 +9,17 @@ import { providersOption, str, UsageError } from "./args";
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** The flags every command that loads a model takes (read by `loadOptions`). */
+export const MODEL_OPTIONS = {
+  providers: { type: "string" },
+  truncate: { type: "boolean" },
+  quantized: { type: "boolean" },
+  offline: { type: "boolean" },
+  "cache-dir": { type: "string" },
+  revision: { type: "string" },
+  "max-download-bytes": { type: "string" },
+} as const;
+
 export const EXTRACT_OPTIONS = {
   feeds: { type: "string" },
   features: { type: "string" },
@@ -20,13 +31,7 @@ export const EXTRACT_OPTIONS = {
   "target-file": { type: "string" },
   generate: { type: "string" },
   out: { type: "string" },
-  providers: { type: "string" },
-  truncate: { type: "boolean" },
-  quantized: { type: "boolean" },
-  offline: { type: "boolean" },
-  "cache-dir": { type: "string" },
-  revision: { type: "string" },
-  "max-download-bytes": { type: "string" },
+  ...MODEL_OPTIONS,
 } as const;
 
 export function loadOptions(values: Values): LoadOptions {

@@ -18,20 +18,14 @@ import type { Stack } from "../result/types";
 import { formatBytes } from "../util/bytes";
 import { parse, str, UsageError } from "./args";
 import type { Command } from "./commands";
-import { loadOptions } from "./extractText";
+import { loadOptions, MODEL_OPTIONS } from "./extractText";
 import { readTexts } from "./textSources";
 
 const OPTIONS = {
   text: { type: "string" },
   "text-file": { type: "string" },
   out: { type: "string" },
-  providers: { type: "string" },
-  truncate: { type: "boolean" },
-  quantized: { type: "boolean" },
-  offline: { type: "boolean" },
-  "cache-dir": { type: "string" },
-  revision: { type: "string" },
-  "max-download-bytes": { type: "string" },
+  ...MODEL_OPTIONS,
   rollout: { type: "boolean" },
   stack: { type: "string" },
   "no-report": { type: "boolean" },

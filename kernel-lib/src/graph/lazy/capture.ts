@@ -14,7 +14,7 @@ import { GraphIndex } from "../onnx/graphIndex";
 import { attrInt, defaultOpset, type OnnxModel, type OnnxNode } from "../onnx/model";
 import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
-import { findScorePath } from "../sites/scorePath";
+import { findScorePath, SCORE_ELEMENTWISE, SCORE_RESHAPES } from "../sites/scorePath";
 import type { AttentionSite } from "../sites/types";
 import { nodeSpecOf, tensorSpecOf } from "./nodeSpecs";
 
@@ -82,24 +82,7 @@ export interface CapturePlan {
 }
 
 /** Ops a replay can run on a row block: they keep the last two axes (target, source) where they are. */
-const ROW_SAFE = new Set([
-  "Add",
-  "Sub",
-  "Mul",
-  "Div",
-  "Where",
-  "Cast",
-  "Reshape",
-  "Unsqueeze",
-  "Squeeze",
-  "Identity",
-  "Clip",
-  "Max",
-  "Min",
-  "Tanh",
-  "Expand",
-  "Neg",
-]);
+const ROW_SAFE: ReadonlySet<string> = new Set([...SCORE_ELEMENTWISE, ...SCORE_RESHAPES]);
 const PRODUCTS = new Set(["MatMul", "Einsum", "FusedMatMul", "MatMulInteger", "Gemm"]);
 
 export function planCapture(model: OnnxModel, sites: readonly AttentionSite[]): CapturePlan {

@@ -21,24 +21,11 @@ import type { GraphIndex } from "../onnx/graphIndex";
 import type { OnnxNode } from "../onnx/model";
 import { DataType } from "../onnx/schema";
 import { rankOf } from "../onnx/shapeEval";
-import { findScorePath } from "../sites/scorePath";
+import { findScorePath, SCORE_ELEMENTWISE } from "../sites/scorePath";
 import { nodeSpecOf } from "./nodeSpecs";
 
 /** Element-wise ops a per-head copy computes the same way: no axis of theirs names the head. */
-const ELEMENTWISE = new Set([
-  "Add",
-  "Sub",
-  "Mul",
-  "Div",
-  "Where",
-  "Cast",
-  "Identity",
-  "Clip",
-  "Max",
-  "Min",
-  "Tanh",
-  "Neg",
-]);
+const ELEMENTWISE = SCORE_ELEMENTWISE;
 
 /** The nodes that replace one site's score path, or why the path stays as exported. */
 export type PerHeadPlan =

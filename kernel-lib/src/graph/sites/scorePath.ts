@@ -5,26 +5,25 @@
 import type { GraphIndex } from "../onnx/graphIndex";
 import type { OnnxNode } from "../onnx/model";
 
-/** Ops that may sit between QKᵀ and the Softmax: scaling, masks, position bias, reshapes, casts. */
-const SCORE_PASSTHROUGH = new Set([
+/** Element-wise ops on scores (scaling, masks, position bias, casts, soft-capping): no axis is named. */
+export const SCORE_ELEMENTWISE: ReadonlySet<string> = new Set([
   "Add",
   "Sub",
   "Mul",
   "Div",
   "Where",
   "Cast",
-  "Reshape",
-  "Unsqueeze",
-  "Squeeze",
-  "Transpose",
   "Identity",
   "Clip",
   "Max",
   "Min",
   "Tanh",
-  "Expand",
   "Neg",
 ]);
+/** Shape ops on scores that keep the last two axes (target, source) where they are. */
+export const SCORE_RESHAPES: ReadonlySet<string> = new Set(["Reshape", "Unsqueeze", "Squeeze", "Expand"]);
+/** Ops that may sit between QKᵀ and the Softmax: scaling, masks, position bias, reshapes, casts. */
+const SCORE_PASSTHROUGH = new Set([...SCORE_ELEMENTWISE, ...SCORE_RESHAPES, "Transpose"]);
 /** Ops that may sit between the Softmax and the product with values. */
 const PROB_PASSTHROUGH = new Set([
   "Cast",
