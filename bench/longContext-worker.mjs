@@ -63,10 +63,17 @@ if (mode === "plain") {
     if (typeof measure === "function")
       await timedStep("metrics", () => measure(lazy, lazy)); // the lazy result is its own row context
     else steps.metrics = null;
-    // Rollout streamed the same way (BERT's target names it; a decoder's is computed alike).
-    if (typeof attnlens.rolloutSource === "function")
-      await timedStep("rollout", () => attnlens.rolloutSource(lazy, lazy));
-    else steps.rollout = null;
+    // Rollout and the zoomable view are part of BERT's target only (the Llama target names metrics
+    // and a head's map); rollout streams one layer's head mean at a time, the view is the report's
+    // pooled overview plus its zoom tiles within the 20 MB budget.
+    if (which === "bert") {
+      if (typeof attnlens.rolloutSource === "function")
+        await timedStep("rollout", () => attnlens.rolloutSource(lazy, lazy));
+      else steps.rollout = null;
+      if (typeof attnlens.tiledPayloadFrom === "function")
+        await timedStep("zoomable view", () => attnlens.tiledPayloadFrom(lazy, { metrics: false }));
+      else steps["zoomable view"] = null;
+    }
     const site = lazy.sites[lazy.sites.length - 1].id;
     // One head's whole map on demand, then a 512 × 512 tile of it.
     await timedStep("one head's map", () => lazy.rows(site, 0, [0, tokens], [0]));

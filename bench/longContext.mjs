@@ -11,7 +11,7 @@
 // The lazy parts feature-detect AttentionModel.runLazy (opened with maps: "lazy") and the streamed
 // metrics and rollout (attnlens.measureSource or measureRows, rolloutSource): where one is missing
 // the row says "not available" and its target counts as MISSED, never as met. The zoomable view
-// of the BERT target (tiles precomputed for a report) is not measured here yet.
+// of the BERT target is the report's overview plus zoom tiles (tiledPayloadFrom).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -71,23 +71,29 @@ function lazyMaps() {
     ["llama", 8192, TARGETS.llamaRss, "Llama-like 8,192 tokens: runLazy + metrics for every head + a head's map"],
   ]) {
     const m = measure(model, tokens, "lazy");
-    // Every part must exist for the target to count: runLazy, metrics (and rollout for BERT), rows, tile.
-    const complete = !m.unavailable && m.steps.metrics != null && (model !== "bert" || m.steps.rollout != null);
+    // Every part must exist for the target to count: runLazy, metrics (and rollout and the view for BERT), rows, tile.
+    const complete =
+      !m.unavailable &&
+      m.steps.metrics != null &&
+      (model !== "bert" || (m.steps.rollout != null && m.steps["zoomable view"] != null));
     rows.push(rss(what, m));
     if (m.unavailable) rows.push({ name: `${what}: not available`, value: m.unavailable, unit: "" });
-    for (const step of ["runLazy", "metrics", "rollout", "one head's map", "512 × 512 tile"])
+    const parts = model === "bert" ? ["runLazy", "metrics", "rollout", "zoomable view"] : ["runLazy", "metrics"];
+    for (const step of [...parts, "one head's map", "512 × 512 tile"])
       rows.push(ms(`${model} ${tokens}: ${step}`, m.steps?.[step]));
     ratios.push({
       name: `${model} ${tokens} tokens peak RSS (GB), every part present`,
       value: complete ? m.rss / GB : null,
       target: target / GB,
     });
-    ratios.push({
-      name: `${model} ${tokens} tokens: 512 × 512 tile (ms)`,
-      value: m.steps?.["512 × 512 tile"] ?? null,
-      target: TARGETS.tileMs,
-      op: "<",
-    });
+    // The issue's tile target sits with the BERT-base shape; the Llama tile is reported as a row.
+    if (model === "bert")
+      ratios.push({
+        name: `${model} ${tokens} tokens: 512 × 512 tile (ms)`,
+        value: m.steps?.["512 × 512 tile"] ?? null,
+        target: TARGETS.tileMs,
+        op: "<",
+      });
   }
   return { rows, ratios };
 }
