@@ -4,10 +4,11 @@
  * is checked, and what is wrong is named with its place in the file.
  */
 import type { CorpusSite, CorpusStats } from "@attnlens/widgets";
+import type { CorpusMetric } from "../../corpus/aggregate/headAggregate";
 import { AttnlensError } from "../../errors";
 
-/** The per-head metrics of a corpus run, in the order the views list them. */
-export const CORPUS_METRICS = [
+/** The engine's per-head metrics (CORPUS_METRICS), in the order the views list them. */
+const METRIC_ORDER: readonly CorpusMetric[] = [
   "entropy",
   "normalizedEntropy",
   "distance",
@@ -20,7 +21,7 @@ export const CORPUS_METRICS = [
   "previous",
   "next",
   "punctuation",
-] as const;
+];
 
 const QUANTILES = ["0.05", "0.25", "0.5", "0.75", "0.95"] as const;
 
@@ -32,7 +33,7 @@ export interface CorpusSummary {
   inputs: number;
   skipped: number;
   truncated?: number;
-  /** Metrics present in the file, in CORPUS_METRICS order. */
+  /** Metrics present in the file, in METRIC_ORDER. */
   metrics: string[];
   sites: CorpusSite[];
 }
@@ -83,12 +84,12 @@ export function readCorpusSummary(json: unknown, file = "summary.json"): CorpusS
   const raw = j.sites as Record<string, unknown>[];
   for (const site of raw)
     for (const h of (Array.isArray(site?.heads) ? site.heads : []) as Record<string, unknown>[])
-      for (const m of CORPUS_METRICS) {
+      for (const m of METRIC_ORDER) {
         const st = h && Object.hasOwn(h, m) ? (h[m] as Record<string, unknown> | null) : null;
         if (st && typeof st === "object" && st.n !== 0 && st.mean !== null) present.add(m);
       }
-  const metrics = CORPUS_METRICS.filter((m) => present.has(m));
-  if (metrics.length === 0) bad(file, "sites[].heads[]", `has none of the metrics ${CORPUS_METRICS.join(", ")}`);
+  const metrics = METRIC_ORDER.filter((m) => present.has(m));
+  if (metrics.length === 0) bad(file, "sites[].heads[]", `has none of the metrics ${METRIC_ORDER.join(", ")}`);
   const sites = raw.map((site, i): CorpusSite => {
     const where = `sites[${i}]`;
     if (!site || typeof site !== "object") bad(file, where, "is not an object");
