@@ -10,14 +10,14 @@ import { AttnlensError } from "../../errors";
 import { readInsideDir } from "../files/insideDir";
 import { CORPUS_PER_HEAD, type CorpusPayloadOptions, encodeCorpusPayload } from "../payload/corpus";
 import { readInputRows } from "./inputsJsonl";
-import { type CorpusSummary, readCorpusSummary } from "./summaryJson";
+import { type CorpusSummaryTable, readCorpusSummary } from "./summaryJson";
 import { type CorpusInputRow, TypicalInputs } from "./typical";
 
 /** The per-input file the typical / atypical lists read. */
 export const CORPUS_INPUTS_FILE = "inputs.jsonl";
 
 /** Reads and checks DIR/summary.json. */
-export function readCorpusSummaryFile(dir: string): CorpusSummary {
+export function readCorpusSummaryFile(dir: string): CorpusSummaryTable {
   const file = path.join(dir, "summary.json");
   if (!existsSync(file))
     throw new AttnlensError(
@@ -35,7 +35,11 @@ export function readCorpusSummaryFile(dir: string): CorpusSummary {
 }
 
 /** Typical / atypical inputs from rows given in memory (a summary passed as an object). */
-export function examplesFromRows(summary: CorpusSummary, rows: Iterable<CorpusInputRow>, perHead = CORPUS_PER_HEAD) {
+export function examplesFromRows(
+  summary: CorpusSummaryTable,
+  rows: Iterable<CorpusInputRow>,
+  perHead = CORPUS_PER_HEAD,
+) {
   const typical = new TypicalInputs(summary.sites, summary.metrics, perHead);
   const all: CorpusInputRow[] = [];
   for (const row of rows) {

@@ -3,7 +3,7 @@
  * docs/corpus.md) into the corpus payload's site table. The file may come from anyone: every field
  * is checked, and what is wrong is named with its place in the file.
  */
-import type { CorpusSite, CorpusStats } from "@attnlens/widgets";
+import type { CorpusPayload, CorpusSite, CorpusStats } from "@attnlens/widgets";
 import type { CorpusMetric } from "../../corpus/aggregate/headAggregate";
 import { AttnlensError } from "../../errors";
 
@@ -25,18 +25,11 @@ const METRIC_ORDER: readonly CorpusMetric[] = [
 
 const QUANTILES = ["0.05", "0.25", "0.5", "0.75", "0.95"] as const;
 
-/** summary.json as the views need it. */
-export interface CorpusSummary {
-  model?: string;
-  data?: string;
-  engine?: string;
-  inputs: number;
-  skipped: number;
-  truncated?: number;
-  /** Metrics present in the file, in METRIC_ORDER. */
-  metrics: string[];
-  sites: CorpusSite[];
-}
+/** summary.json as the views need it: the corpus payload's run fields and site table (metrics in METRIC_ORDER). */
+export type CorpusSummaryTable = Pick<
+  CorpusPayload,
+  "model" | "data" | "engine" | "inputs" | "skipped" | "truncated" | "metrics" | "sites"
+>;
 
 function bad(file: string, where: string, what: string): never {
   throw new AttnlensError(
@@ -72,7 +65,7 @@ function readStats(file: string, where: string, raw: unknown): CorpusStats | nul
 }
 
 /** Checks and converts the parsed summary.json; `file` names it in errors. */
-export function readCorpusSummary(json: unknown, file = "summary.json"): CorpusSummary {
+export function readCorpusSummary(json: unknown, file = "summary.json"): CorpusSummaryTable {
   const j = json as Record<string, unknown>;
   if (!j || typeof j !== "object" || Array.isArray(j)) bad(file, "the file", "is not a JSON object");
   if (j.version !== 1) bad(file, "version", `is ${JSON.stringify(j.version)}, this attnlens reads version 1`);

@@ -6,7 +6,7 @@
 import type { CorpusPayload } from "@attnlens/widgets";
 import { AttnlensError } from "../../errors";
 import { corpusPayloadFromDir, examplesFromRows } from "../corpus/corpusDir";
-import { type CorpusSummary, readCorpusSummary } from "../corpus/summaryJson";
+import { type CorpusSummaryTable, readCorpusSummary } from "../corpus/summaryJson";
 import type { CorpusInputRow } from "../corpus/typical";
 import { type CorpusPayloadOptions, encodeCorpusPayload } from "../payload/corpus";
 import { escapeHtml } from "../report/html";
@@ -42,7 +42,7 @@ function cell(s: { mean: number; std: number } | null | undefined): string {
 }
 
 /** The static fallback: one table row per head, mean ± std of the first metrics and the commonest pattern. */
-export function corpusTableHtml(p: CorpusPayload | CorpusSummary): string {
+export function corpusTableHtml(p: CorpusSummaryTable): string {
   const metrics = p.metrics.slice(0, 5);
   const head = `<tr><th>site</th><th>head</th>${metrics.map((m) => `<th>${escapeHtml(m)}</th>`).join("")}<th>pattern</th></tr>`;
   const rows = p.sites.flatMap((s) =>

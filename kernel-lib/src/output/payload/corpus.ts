@@ -6,7 +6,7 @@
  */
 import type { CorpusClusters, CorpusExamples, CorpusInput, CorpusPayload, CorpusSite } from "@attnlens/widgets";
 import { clusterCorpusHeads, defaultClusterCount } from "../../analysis/metrics/corpusClusters";
-import type { CorpusSummary } from "../corpus/summaryJson";
+import type { CorpusSummaryTable } from "../corpus/summaryJson";
 import type { CorpusInputRow, TypicalInputs } from "../corpus/typical";
 
 /** Options of the corpus payload: title, clusters, and the bounds on the typical / atypical inputs embedded. */
@@ -34,7 +34,10 @@ export const CORPUS_MAX_BYTES = 2 * 1024 * 1024;
 
 const round = (x: number | null) => (x === null ? null : Number(x.toPrecision(6)));
 
-function clustersOf(summary: CorpusSummary, k: number | undefined): { clusters: CorpusClusters; cluster: number[][] } {
+function clustersOf(
+  summary: CorpusSummaryTable,
+  k: number | undefined,
+): { clusters: CorpusClusters; cluster: number[][] } {
   const refs = summary.sites.flatMap((s, row) =>
     Array.from({ length: s.heads }, (_, head) => [row, head] as [number, number]),
   );
@@ -64,7 +67,7 @@ function clustersOf(summary: CorpusSummary, k: number | undefined): { clusters: 
  * names — and `typical` the lists it kept; without them the payload has no examples.
  */
 export function encodeCorpusPayload(
-  summary: CorpusSummary,
+  summary: CorpusSummaryTable,
   options: CorpusPayloadOptions = {},
   examples?: { typical: TypicalInputs; rows: Map<number, CorpusInputRow> },
 ): CorpusPayload {
