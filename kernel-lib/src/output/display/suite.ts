@@ -4,6 +4,7 @@
  * the text table. Group, suite and site names come from the user's suite and model: all escaped.
  */
 import type { SuiteTable } from "../../analysis/probes/runSuite";
+import { pText, sampleTestLine } from "../../analysis/probes/summary";
 import { suiteSpec } from "../../analysis/probes/suiteView";
 import { AttnlensError } from "../../errors";
 import { escapeHtml } from "../report/html";
@@ -36,13 +37,15 @@ export function suiteTableHtml(table: SuiteTable, shown = 8): string {
         (r) =>
           `<tr><td>${escapeHtml(r.site)}</td><td>${r.head}</td><td>${r.holds}/${r.total}</td>` +
           `<td>${f(r.fraction, 2)}</td><td>${f(r.low, 2)}–${f(r.high, 2)}</td>` +
-          `<td>${f(r.meanWeight, 3)}</td><td>${f(r.meanOther, 3)}</td></tr>`,
+          `<td>${f(r.meanWeight, 3)}</td><td>${f(r.meanOther, 3)}</td>` +
+          `<td>${pText(r.p)}</td><td>${pText(r.pAdjusted)}</td></tr>`,
       );
     return [
       `<h3>${escapeHtml(g.group)} · ${g.sentences} sentences</h3>`,
       '<table class="attnlens-suite"><thead><tr><th>site</th><th>head</th><th>holds</th><th>fraction</th>' +
-        "<th>95% CI</th><th>weight</th><th>other</th></tr></thead>",
+        "<th>95% CI</th><th>weight</th><th>other</th><th>p</th><th>Holm p</th></tr></thead>",
       `<tbody>${rows.join("")}</tbody></table>`,
+      `<p class="attnlens-notes">${escapeHtml(sampleTestLine(g.test))}</p>`,
     ].join("\n");
   });
   return [
@@ -50,6 +53,20 @@ export function suiteTableHtml(table: SuiteTable, shown = 8): string {
     ...groups,
     "</div>",
   ].join("\n");
+}
+
+/**
+ * The suite's heatmap (suiteSpec) rendered to a static SVG, or why not (too large, vega failed).
+ * Vega's SVG renderer escapes every text it draws, so user names stay text.
+ */
+export async function suiteSvg(table: SuiteTable): Promise<{ svg: string } | { note: string }> {
+  try {
+    const svg = await specSvg(suiteSpec(table));
+    if (Buffer.byteLength(svg) <= STATIC_MAX_BYTES) return { svg };
+    return { note: "static image left out (too large)" };
+  } catch (e) {
+    return { note: `static image left out: ${(e as Error).message}` };
+  }
 }
 
 /** The display bundle of a suite table: HTML table, static SVG heatmap and text. */
@@ -61,13 +78,9 @@ export async function suiteBundle(table: SuiteTable, options: SuiteShowOptions =
     "text/html": suiteTableHtml(table, options.shown),
   };
   if (options.fallback !== false) {
-    try {
-      const svg = await specSvg(suiteSpec(table));
-      if (Buffer.byteLength(svg) <= STATIC_MAX_BYTES) data["image/svg+xml"] = svg;
-      else notes.push("static image left out (too large)");
-    } catch (e) {
-      notes.push(`static image left out: ${(e as Error).message}`);
-    }
+    const view = await suiteSvg(table);
+    if ("svg" in view) data["image/svg+xml"] = view.svg;
+    else notes.push(view.note);
   }
   return { data, metadata: {}, notes };
 }

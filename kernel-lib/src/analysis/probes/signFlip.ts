@@ -1,0 +1,53 @@
+/**
+ * The test across sentences: a paired sign-flip permutation test. Each sentence gives one paired
+ * difference d_i (weight to the right word − weight to the distractor, or weight − chance); under
+ * "the head does not tell them apart" swapping the two labels in a sentence only flips the sign of
+ * d_i, so every sign pattern is as likely as the observed one. The statistic is Σ d_i (the mean
+ * difference times n); the p-value is one-sided (large = in the rule's direction).
+ * Exact over all 2ⁿ sign patterns when n ≤ 14, else seeded random patterns from the same mulberry32
+ * generator as the position test (the numpy reference in probeSamples.test.ts replays them).
+ */
+import { seededRandom } from "../../util/random";
+import { DEFAULT_SEED, EXACT_LIMIT, PERMUTATIONS } from "./stats";
+
+/** Observed and flipped sums this close count as ties (extreme): float32 weights are not exact. */
+const TIE = 1e-9;
+
+/** One head's test across sentences. */
+export interface SignFlipTest {
+  /** One-sided p-value: share of sign patterns whose Σ ε_i d_i is at least the observed Σ d_i. */
+  p: number;
+  /** Sign patterns compared: 2ⁿ (exact) or the random ones. */
+  permutations: number;
+  exact: boolean;
+}
+
+/**
+ * Paired sign-flip permutation test of Σ d_i > 0. Exact: p = #{ε ∈ {±1}ⁿ : Σ ε_i d_i ≥ Σ d_i} / 2ⁿ
+ * (the observed pattern included). Random: each of `PERMUTATIONS` patterns draws ε_i = −1 when the
+ * generator gives < 0.5 (i in order), p = (1 + #≥) / (1 + PERMUTATIONS). No sentence: p = 1.
+ */
+export function signFlipTest(differences: ArrayLike<number>, seed = DEFAULT_SEED): SignFlipTest {
+  const d = Array.from(differences);
+  const n = d.length;
+  if (n === 0) return { p: 1, permutations: 0, exact: true };
+  const observed = d.reduce((s, x) => s + x, 0);
+  const total = 2 ** n;
+  if (total <= EXACT_LIMIT) {
+    let extreme = 0;
+    for (let mask = 0; mask < total; mask++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += mask & (1 << i) ? -d[i] : d[i];
+      if (s >= observed - TIE) extreme++;
+    }
+    return { p: extreme / total, permutations: total, exact: true };
+  }
+  const random = seededRandom(seed);
+  let extreme = 0;
+  for (let r = 0; r < PERMUTATIONS; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += random() < 0.5 ? -d[i] : d[i];
+    if (s >= observed - TIE) extreme++;
+  }
+  return { p: (1 + extreme) / (1 + PERMUTATIONS), permutations: PERMUTATIONS, exact: false };
+}
