@@ -34,7 +34,13 @@ export function sentenceDifference(
   chance: number,
 ): number {
   const o = other ?? 0;
-  return kind === "moreThan" ? weight - o : kind === "lessThan" ? o - weight : kind === "atLeast" ? weight - chance : chance - weight;
+  return kind === "moreThan"
+    ? weight - o
+    : kind === "lessThan"
+      ? o - weight
+      : kind === "atLeast"
+        ? weight - chance
+        : chance - weight;
 }
 
 /**
@@ -52,7 +58,12 @@ export function headRates(
     groups.set(key, [...(groups.get(key) ?? []), o]);
   }
   const lists = [...groups.values()];
-  const tests = lists.map((list) => signFlipTest(list.map((o) => o.difference), seed));
+  const tests = lists.map((list) =>
+    signFlipTest(
+      list.map((o) => o.difference),
+      seed,
+    ),
+  );
   const adjusted = holm(tests.map((t) => t.p));
   const heads = lists.map((list, i): ProbeHeadRate => {
     const { site, layer, head } = list[0].match;

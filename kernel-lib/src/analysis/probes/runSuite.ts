@@ -10,8 +10,8 @@ import type { AttentionResult } from "../../result/types";
 import { COMPARISON_MARGIN, type ProbeOptions, probe } from "./probe";
 import { type HeadOutcome, headRates } from "./rates";
 import { DEFAULT_SEED } from "./stats";
-import { pText, sampleTestLine } from "./summary";
 import type { ProbeSuite } from "./suites";
+import { pText, sampleTestLine } from "./summary";
 import type { ProbeHeadRate, ProbeSampleTest } from "./types";
 
 /** Anything that turns a text into attention (a loaded model). */

@@ -28,7 +28,9 @@ function rateLine(r: ProbeHeadRate): string {
 
 /** The test across sentences in one line (exported for the suite table's text). */
 export function sampleTestLine(t: ProbeSampleTest): string {
-  const perms = t.exact ? `exact, up to ${t.permutations} sign patterns` : `${t.permutations} sign patterns, seed ${t.seed}`;
+  const perms = t.exact
+    ? `exact, up to ${t.permutations} sign patterns`
+    : `${t.permutations} sign patterns, seed ${t.seed}`;
   return `p: one-sided sign-flip permutation test of ${t.statistic} over up to ${t.sentences} sentences (${perms} per head); Holm correction over ${t.comparisons} heads`;
 }
 

@@ -4,8 +4,8 @@
  * the text table. Group, suite and site names come from the user's suite and model: all escaped.
  */
 import type { SuiteTable } from "../../analysis/probes/runSuite";
-import { pText, sampleTestLine } from "../../analysis/probes/summary";
 import { suiteSpec } from "../../analysis/probes/suiteView";
+import { pText, sampleTestLine } from "../../analysis/probes/summary";
 import { AttnlensError } from "../../errors";
 import { escapeHtml } from "../report/html";
 import { STATIC_MAX_BYTES } from "./bundle";
