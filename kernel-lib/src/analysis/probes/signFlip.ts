@@ -24,8 +24,9 @@ export interface SignFlipTest {
 
 /**
  * Paired sign-flip permutation test of Σ d_i > 0. Exact: p = #{ε ∈ {±1}ⁿ : Σ ε_i d_i ≥ Σ d_i} / 2ⁿ
- * (the observed pattern included). Random: each of `PERMUTATIONS` patterns draws ε_i = −1 when the
- * generator gives < 0.5 (i in order), p = (1 + #≥) / (1 + PERMUTATIONS). No sentence: p = 1.
+ * (the observed pattern included). Random: each of `PERMUTATIONS` patterns takes one 32-bit draw
+ * k = 2³² · random() per 32 sentences, ε_i = −1 where bit (i mod 32) of k is set; p = (1 + #≥) /
+ * (1 + PERMUTATIONS). No sentence: p = 1.
  */
 export function signFlipTest(differences: ArrayLike<number>, seed = DEFAULT_SEED): SignFlipTest {
   const d = Array.from(differences);
@@ -44,9 +45,14 @@ export function signFlipTest(differences: ArrayLike<number>, seed = DEFAULT_SEED
   }
   const random = seededRandom(seed);
   let extreme = 0;
+  let bits = 0;
   for (let r = 0; r < PERMUTATIONS; r++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += random() < 0.5 ? -d[i] : d[i];
+    for (let i = 0; i < n; i++) {
+      // one 32-bit draw gives 32 signs: the generator's output is k / 2³², so k is exact
+      if (i % 32 === 0) bits = random() * 4294967296;
+      s += (bits >>> (i % 32)) & 1 ? -d[i] : d[i];
+    }
     if (s >= observed - TIE) extreme++;
   }
   return { p: (1 + extreme) / (1 + PERMUTATIONS), permutations: PERMUTATIONS, exact: false };
