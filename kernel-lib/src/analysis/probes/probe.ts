@@ -133,6 +133,17 @@ export class Probe {
     this.results.forEach((result, input) => {
       heads.push(...evaluateHeads(result, { ...this.scope, from, to, other }).heads.map((e) => ({ ...e, input })));
     });
+    // A NaN compares false everywhere: both tests would count too few extreme arrangements (NaN
+    // observed: p = 0). The row holds every visible source, the named words included.
+    const bad = heads.find((e) => !e.row.every(Number.isFinite) || !Number.isFinite(e.match.weight));
+    if (bad) {
+      const { site, head, sample } = bad.match;
+      const where = `${this.results.length > 1 ? `result ${bad.input}, ` : ""}site ${site} head ${head} sample ${sample}`;
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `probe: ${where} has a non-finite attention weight (NaN or ∞); check the maps with validateResult(result) before probing`,
+      );
+    }
     const tests = heads.map((e) => permutationTest(e.row, e.target, e.other, STATISTICS[rule.kind], this.scope.seed));
     const adjusted = holm(tests.map((t) => t.p));
     return heads.map((e, i) => {

@@ -70,7 +70,7 @@ export interface ProbeHeadRate {
    * for atMost), in probability; > 0 = in the rule's direction.
    */
   meanDifference: number;
-  /** One-sided sign-flip permutation p-value of that difference over this head's sentences. */
+  /** One-sided sign-flip permutation p-value of that difference over this head's sentences (≥ 1/2ⁿ: one sentence gives at best 1/2). */
   p: number;
   /** `p` after Holm's correction over the heads tested (`ProbeSampleTest.comparisons`). */
   pAdjusted: number;
