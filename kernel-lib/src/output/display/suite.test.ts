@@ -120,8 +120,14 @@ describe("probe suite display and report", () => {
       expect(page).toContain(`<h2>suite ${ESCAPED}</h2>`);
       expect(page).toContain(`<h3>${ESCAPED} · 3 sentences</h3>`);
       expect(page).toContain('<table class="attnlens-suite">');
+      // the synchronous page has no picture
+      expect(page).not.toContain('<figure class="attnlens-suite-view">');
     }
     const standalone = reportDocument([{ suite: table }, sampleResult({ layers: 1, heads: 2 })]);
+    // the standalone page's notes say where the picture is drawn
+    expect(standalone).toContain(
+      "<li>heatmap left out: reportDocument builds the page synchronously; exportReport draws it</li>",
+    );
     // The result still gets its view; the suite section has none.
     expect(standalone.match(/data-attnlens-payload=/g)).toHaveLength(1);
   });

@@ -76,7 +76,8 @@ function suiteSection(input: { suite: SuiteTable; title?: string }, views: Suite
   checkSuiteTable(input.suite, "exportReport");
   const notes = [`probe suite · ${input.suite.groups.length} groups`];
   const view = views.get(input.suite);
-  if (view && "note" in view) notes.push(view.note);
+  if (!view) notes.push("heatmap left out: reportDocument builds the page synchronously; exportReport draws it");
+  else if ("note" in view) notes.push(view.note);
   const figure = view && "svg" in view ? `<figure class="attnlens-suite-view">${view.svg}</figure>\n` : "";
   return { title: input.title ?? input.suite.suite, payload: null, notes, html: figure + suiteTableHtml(input.suite) };
 }
