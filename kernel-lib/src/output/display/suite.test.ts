@@ -97,6 +97,12 @@ describe("probe suite display and report", () => {
     const html = bundle.data["text/html"] as string;
     expect(html).not.toContain("<img");
     expect(html).toContain(ESCAPED);
+    // notebooks pick HTML over SVG: the picture is inline in the HTML too, above the table
+    expect(html.indexOf(svg)).toBeGreaterThan(0);
+    expect(html.indexOf(svg)).toBeLessThan(html.indexOf('<table class="attnlens-suite">'));
+    const bare = await suiteBundle(table, { fallback: false });
+    expect(bare.data["image/svg+xml"]).toBeUndefined();
+    expect(bare.data["text/html"]).not.toContain("<svg");
     const expected = recount();
     let nonzero = 0;
     for (const [group, counts] of expected) {
@@ -121,7 +127,7 @@ describe("probe suite display and report", () => {
       expect(page).toContain(`<h3>${ESCAPED} · 3 sentences</h3>`);
       expect(page).toContain('<table class="attnlens-suite">');
       // the synchronous page has no picture
-      expect(page).not.toContain('<figure class="attnlens-suite-view">');
+      expect(page).not.toContain('<figure class="attnlens-suite-view"');
     }
     const standalone = reportDocument([{ suite: table }, sampleResult({ layers: 1, heads: 2 })]);
     // the standalone page's notes say where the picture is drawn
@@ -254,7 +260,7 @@ describe("the suite's heatmap in exportReport's page", () => {
         page.indexOf(`<h2>lean ${ESCAPED}</h2>`),
         page.indexOf('<table class="attnlens-suite">'),
       );
-      const svg = /<figure class="attnlens-suite-view">(<svg[\s\S]*?<\/svg>)<\/figure>/.exec(section)?.[1] ?? "";
+      const svg = /<figure class="attnlens-suite-view"[^>]*>(<svg[\s\S]*?<\/svg>)<\/figure>/.exec(section)?.[1] ?? "";
       expect(svg, format).not.toBe("");
       expect(svg).not.toMatch(/<script|<img|<foreignObject|<image|href=|url\((?!#)/i); // nothing to run or fetch
       expect(svg).toContain(ESCAPED); // the hostile group's panel title, as text

@@ -16,7 +16,7 @@ import type { DisplayBundle } from "./types";
 export interface SuiteShowOptions {
   /** Heads listed per group in the HTML table, best first (default 8; the picture shows all). */
   shown?: number;
-  /** The static heatmap: an SVG (default) or none. */
+  /** The heatmap: an SVG, also inline in the HTML (default), or none. */
   fallback?: "svg" | false;
 }
 
@@ -69,18 +69,25 @@ export async function suiteSvg(table: SuiteTable): Promise<{ svg: string } | { n
   }
 }
 
-/** The display bundle of a suite table: HTML table, static SVG heatmap and text. */
+/** The rendered heatmap as HTML: the SVG inline (no script draws it), on a light ground in dark themes too. */
+export function suiteFigure(svg: string): string {
+  return `<figure class="attnlens-suite-view" style="margin:8px 0;overflow-x:auto;background:#fff">${svg}</figure>\n`;
+}
+
+/**
+ * The display bundle of a suite table: HTML (the heatmap inline above the table: notebooks prefer
+ * HTML to SVG, so a picture only in image/svg+xml would not show), the static SVG heatmap, and text.
+ */
 export async function suiteBundle(table: SuiteTable, options: SuiteShowOptions = {}): Promise<DisplayBundle> {
   checkSuiteTable(table, "showSuite");
   const notes: string[] = [];
+  const view = options.fallback !== false ? await suiteSvg(table) : null;
+  if (view && "note" in view) notes.push(view.note);
+  const svg = view && "svg" in view ? view.svg : null;
   const data: Record<string, unknown> = {
     "text/plain": String(table),
-    "text/html": suiteTableHtml(table, options.shown),
+    "text/html": (svg ? suiteFigure(svg) : "") + suiteTableHtml(table, options.shown),
   };
-  if (options.fallback !== false) {
-    const view = await suiteSvg(table);
-    if ("svg" in view) data["image/svg+xml"] = view.svg;
-    else notes.push(view.note);
-  }
+  if (svg) data["image/svg+xml"] = svg;
   return { data, metadata: {}, notes };
 }

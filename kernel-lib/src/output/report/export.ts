@@ -11,7 +11,7 @@ import type { SuiteTable } from "../../analysis/probes/runSuite";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { renderOptions } from "../display/static";
-import { checkSuiteTable, suiteSvg, suiteTableHtml } from "../display/suite";
+import { checkSuiteTable, suiteFigure, suiteSvg, suiteTableHtml } from "../display/suite";
 import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { tiledPayloadFrom } from "../tiles/encode";
@@ -78,7 +78,7 @@ function suiteSection(input: { suite: SuiteTable; title?: string }, views: Suite
   const view = views.get(input.suite);
   if (!view) notes.push("heatmap left out: reportDocument builds the page synchronously; exportReport draws it");
   else if ("note" in view) notes.push(view.note);
-  const figure = view && "svg" in view ? `<figure class="attnlens-suite-view">${view.svg}</figure>\n` : "";
+  const figure = view && "svg" in view ? suiteFigure(view.svg) : "";
   return { title: input.title ?? input.suite.suite, payload: null, notes, html: figure + suiteTableHtml(input.suite) };
 }
 

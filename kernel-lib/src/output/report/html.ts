@@ -72,7 +72,6 @@ h1 { font-size: 20px; margin: 4px 0; } h2 { font-size: 16px; margin: 8px 0 4px; 
 .attnlens-error { color: #b00020; white-space: pre-wrap; }
 .attnlens-suite { border-collapse: collapse; font-size: 12px; margin: 4px 0 16px; }
 .attnlens-suite th, .attnlens-suite td { border-bottom: 1px solid var(--rule); padding: 2px 8px; text-align: right; }
-.attnlens-suite-view { margin: 8px 0; overflow-x: auto; background: #fff; }
 `;
 
 const BOOT = `
