@@ -52,7 +52,7 @@ function rows(H: number, N: number, seed: number, target: number, lean: number[]
   });
 }
 
-const NUMPY_REFERENCE = String.raw`
+const NUMPY_REFERENCE = `
 import itertools, json, sys
 import numpy as np
 
