@@ -33,7 +33,7 @@ export function suiteSpec(table: SuiteTable, options: { theme?: ThemeName } = {}
     })),
   );
   const position = {
-    x: { field: "head", type: "ordinal", title: "head" },
+    x: { field: "head", type: "ordinal", title: "head", axis: { labelAngle: 0 } },
     y: { field: "site", type: "ordinal", title: "site", sort: { field: "layer" } },
   };
   return {
@@ -43,7 +43,22 @@ export function suiteSpec(table: SuiteTable, options: { theme?: ThemeName } = {}
       subtitle: `${SIGNIFICANT_MARK} prefers the right word across sentences: sign-flip test, Holm p < ${SUITE_ALPHA} over each group's heads`,
     },
     data: { values },
-    facet: { column: { field: "group", type: "nominal", title: null } },
+    // One panel per group, stacked, the group's name above its panel: side by side, long group
+    // names (wider than a 4-head panel) ran into each other.
+    facet: {
+      row: {
+        field: "group",
+        type: "nominal",
+        title: null,
+        header: {
+          labelAngle: 0,
+          labelOrient: "top",
+          labelAnchor: "start",
+          labelAlign: "left",
+          labelFontWeight: "bold",
+        },
+      },
+    },
     spec: {
       width: { step: 22 },
       height: { step: 22 },
