@@ -129,7 +129,14 @@ export type {
 } from "./analysis/patterns/types";
 export { type Probe, type ProbeOptions, probe } from "./analysis/probes/probe";
 export type { TokenSelector } from "./analysis/probes/select";
-export type { ProbeHeadRate, ProbeMatch, ProbeResult, ProbeRule, ProbeTest } from "./analysis/probes/types";
+export type {
+  ProbeHeadRate,
+  ProbeMatch,
+  ProbeResult,
+  ProbeRule,
+  ProbeSampleTest,
+  ProbeTest,
+} from "./analysis/probes/types";
 export { agreementSuite, type ProbeSuite, pronounSuite, type SuiteCase } from "./analysis/probes/suites";
 export {
   runProbeSuite,

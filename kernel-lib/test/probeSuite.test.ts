@@ -1,7 +1,8 @@
 /**
  * The ready probe suites on the demo model tiny-agreement-bert, checked against its card's torch
  * measurements (heads.json, held-out data): the documented heads top each group's table and hold
- * in (nearly) every sentence; heads torch found at or below a coin flip for the class stay there.
+ * in (nearly) every sentence and pass the sign-flip test across sentences after Holm's correction;
+ * heads torch found at or below a coin flip for the class stay there and do not pass it.
  * The view is a Vega-Lite spec that vega-lite compiles.
  */
 import { readFileSync } from "node:fs";
@@ -74,11 +75,15 @@ describe("probe suites on tiny-agreement-bert", () => {
         );
         expect(got?.fraction).toBeGreaterThanOrEqual(0.8);
         if (r.win_rate === 1) expect(got?.holds).toBe(want.sentences);
+        // the preference holds across the sentences: significant after Holm over the group's 16 heads
+        expect(got?.pAdjusted, `${want.group}: layer ${r.layer} head ${r.head}\n${text}`).toBeLessThan(0.05);
       }
+      expect(g?.test).toMatchObject({ comparisons: 16, sentences: want.sentences, statistic: "weight − other" });
       want.torchWins.forEach((row, l) =>
         row.forEach((wins, h) => {
-          if (wins < 0.5)
-            expect(rate(l, h)?.fraction, `${want.group}: layer ${l} head ${h}\n${text}`).toBeLessThanOrEqual(0.5);
+          if (wins >= 0.5) return;
+          expect(rate(l, h)?.fraction, `${want.group}: layer ${l} head ${h}\n${text}`).toBeLessThanOrEqual(0.5);
+          expect(rate(l, h)?.pAdjusted, `${want.group}: layer ${l} head ${h}\n${text}`).toBeGreaterThanOrEqual(0.05);
         }),
       );
     }

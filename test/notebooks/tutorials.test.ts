@@ -146,6 +146,10 @@ const CLAIMS: Record<string, (stdout: string) => void> = {
     // the ready pronoun suite: the documented class heads hold in all 10 sentences of their group
     expect(out).toMatch(/pronoun → animate antecedent, 10 sentences:[\s\S]*?encoder\.self\.3 h3 +10\/10/);
     expect(out).toMatch(/pronoun → inanimate antecedent, 10 sentences:[\s\S]*?encoder\.self\.1 h3 +10\/10/);
+    // the sign-flip test across the 10 sentences, Holm over 16 heads: the animate-class head passes, the inanimate one does not
+    const significant = /pronoun → animate antecedent: (\d+) of 16 heads significant after Holm: (.*)$/m.exec(out);
+    expect(significant?.[2].split(", ")).toContain("encoder.self.3 h3");
+    expect(significant?.[2].split(", ")).not.toContain("encoder.self.1 h3");
   },
   "07-your-own-model": (out) => {
     expect(out).toMatch(/offline mode: .* is not in the cache/);

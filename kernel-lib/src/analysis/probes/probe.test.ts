@@ -114,6 +114,24 @@ describe("probes", () => {
     );
     expect(() => probe(result).from("it").atLeast(0.2)).toThrow(/name both words first/);
   });
+
+  it("refuses a non-finite weight instead of calling it significant", () => {
+    const site = result.sites[1];
+    const broken = { ...result, sites: [result.sites[0], { ...site, data: Float32Array.from(site.data) }] };
+    broken.sites[1].data[(2 * N + IT) * N + STREET] = Number.NaN; // head 2, row "it", column "street"
+    expect(() => probe([result, broken]).from("it").to("animal").moreThan("street")).toThrow(
+      expect.objectContaining({
+        code: "BAD_INPUT",
+        message:
+          "probe: result 1, site encoder.self.1 head 2 sample 0 has a non-finite attention weight (NaN or ∞); check the maps with validateResult(result) before probing",
+      }),
+    );
+    // a NaN anywhere in the row the tests shuffle is refused too, even if the named words are finite
+    expect(() => probe([result, broken]).from("it").to("animal").atLeast(0.5)).toThrow(
+      /result 1, site encoder\.self\.1 head 2/,
+    );
+    expect(probe([result, broken]).inHeads(0, 1).from("it").to("animal").atLeast(0.5).checked).toBe(8);
+  });
 });
 
 describe("probes on cross attention", () => {

@@ -6,14 +6,15 @@
  *   probe([result1, result2, …]).from("it").to("animal").moreThan("street")   // many sentences
  * Each step returns a new Probe (they can be shared and branched); a rule evaluates it across
  * every chosen site, sample and head and returns the heads where it holds, each with its chance
- * level, effect size and a permutation p-value (Holm-corrected over the heads searched), and per
- * head the fraction of sentences where it holds with a Wilson interval.
+ * level, effect size and a permutation p-value over positions (Holm-corrected over the heads
+ * searched), and per head the fraction of sentences where it holds with a Wilson interval and a
+ * sign-flip permutation p-value over the sentences (Holm-corrected over the heads).
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention } from "../../result/types";
 import type { MetricsOptions } from "../metrics/types";
 import { type EvaluatedHead, evaluateHeads, type ProbeScope } from "./evaluate";
-import { headRates } from "./rates";
+import { headRates, sentenceDifference } from "./rates";
 import { describeSelector, type TokenSelector } from "./select";
 import { DEFAULT_SEED, holm, permutationTest, type Statistic } from "./stats";
 import { summarize } from "./summary";
@@ -120,7 +121,9 @@ export class Probe {
   }
 
   /** Evaluates every chosen head of every result, with chance, effect and permutation p-values. */
-  private score(rule: ProbeRule): Array<{ match: ProbeMatch; holds: boolean; permutations: number; exact: boolean }> {
+  private score(
+    rule: ProbeRule,
+  ): Array<{ match: ProbeMatch; holds: boolean; difference: number; permutations: number; exact: boolean }> {
     const { from, to } = this.scope;
     if (from === undefined || to === undefined) {
       throw new AttnlensError("BAD_INPUT", 'probe: name both words first, e.g. probe(result).from("it").to("animal")');
@@ -130,6 +133,17 @@ export class Probe {
     this.results.forEach((result, input) => {
       heads.push(...evaluateHeads(result, { ...this.scope, from, to, other }).heads.map((e) => ({ ...e, input })));
     });
+    // A NaN compares false everywhere: both tests would count too few extreme arrangements (NaN
+    // observed: p = 0). The row holds every visible source, the named words included.
+    const bad = heads.find((e) => !e.row.every(Number.isFinite) || !Number.isFinite(e.match.weight));
+    if (bad) {
+      const { site, head, sample } = bad.match;
+      const where = `${this.results.length > 1 ? `result ${bad.input}, ` : ""}site ${site} head ${head} sample ${sample}`;
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `probe: ${where} has a non-finite attention weight (NaN or ∞); check the maps with validateResult(result) before probing`,
+      );
+    }
     const tests = heads.map((e) => permutationTest(e.row, e.target, e.other, STATISTICS[rule.kind], this.scope.seed));
     const adjusted = holm(tests.map((t) => t.p));
     return heads.map((e, i) => {
@@ -155,7 +169,8 @@ export class Probe {
             : rule.kind === "moreThan"
               ? m.weight - o > margin
               : o - m.weight > margin;
-      return { match, holds, permutations: tests[i].permutations, exact: tests[i].exact };
+      const difference = sentenceDifference(rule.kind, m.weight, m.other, chance);
+      return { match, holds, difference, permutations: tests[i].permutations, exact: tests[i].exact };
     });
   }
 
@@ -179,10 +194,19 @@ export class Probe {
       correction: "holm",
       comparisons: scored.length,
     };
-    const heads = headRates(scored);
+    const { heads, test: sampleTest } = headRates(scored, rule.kind, this.scope.seed);
     const text = ruleText(this.scope.from as TokenSelector, this.scope.to as TokenSelector, rule);
-    const summary = summarize(text, matches, scored.length, test, heads, this.results.length);
-    return { rule: text, matches, checked: scored.length, test, heads, summary, toString: () => summary };
+    const summary = summarize(text, matches, scored.length, test, heads, sampleTest, this.results.length);
+    return {
+      rule: text,
+      matches,
+      checked: scored.length,
+      test,
+      heads,
+      sampleTest,
+      summary,
+      toString: () => summary,
+    };
   }
 }
 

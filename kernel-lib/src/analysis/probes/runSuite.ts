@@ -1,14 +1,18 @@
 /**
  * Running a probe suite on a model: each sentence is run and probed (`from` → `to` more than
  * → `other`), and per group every head gets the fraction of sentences where it prefers the right
- * word, with a Wilson interval and the mean weights — the per-head table of issue #12.
+ * word, with a Wilson interval and the mean weights, and a sign-flip permutation test over the
+ * group's sentences of (weight to the right word − weight to the distractor), Holm-corrected over
+ * the group's heads — the per-head table of issue #12.
  */
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { COMPARISON_MARGIN, type ProbeOptions, probe } from "./probe";
 import { type HeadOutcome, headRates } from "./rates";
+import { DEFAULT_SEED } from "./stats";
 import type { ProbeSuite } from "./suites";
-import type { ProbeHeadRate } from "./types";
+import { pText, sampleTestLine } from "./summary";
+import type { ProbeHeadRate, ProbeSampleTest } from "./types";
 
 /** Anything that turns a text into attention (a loaded model). */
 export interface SuiteModel {
@@ -16,11 +20,13 @@ export interface SuiteModel {
   run(text: string): Promise<AttentionResult>;
 }
 
-/** One group of a suite's table: its sentences and every head's rate, best first. */
+/** One group of a suite's table: its sentences, every head's rate and test, best first. */
 export interface SuiteGroup {
   group: string;
   sentences: number;
   heads: ProbeHeadRate[];
+  /** The sign-flip test of weight − other over the group's sentences; Holm over the group's heads. */
+  test: ProbeSampleTest;
 }
 
 /** A suite's per-head table. */
@@ -47,22 +53,28 @@ export async function runProbeSuite(
   suite: ProbeSuite,
   options: SuiteOptions = {},
 ): Promise<SuiteTable> {
-  const { margin = COMPARISON_MARGIN, shown = 8, ...probeOptions } = options;
+  const { margin = COMPARISON_MARGIN, shown = 8, seed = DEFAULT_SEED, ...metrics } = options;
+  const probeOptions = { ...metrics, seed };
   if (suite.cases.length === 0) throw new AttnlensError("BAD_INPUT", `probe suite "${suite.name}" has no sentences`);
   const outcomes = new Map<string, HeadOutcome[]>();
   for (const c of suite.cases) {
     const result = await model.run(c.text);
     const found = probe(result, probeOptions).from(c.from).to(c.to).moreThan(c.other, margin);
     const list = outcomes.get(c.group) ?? [];
+    // One sentence, one sample: each head's rate is that sentence's outcome.
     for (const h of found.heads) {
-      list.push({ match: { ...h, weight: h.meanWeight, other: h.meanOther }, holds: h.holds > 0 });
+      list.push({
+        match: { ...h, weight: h.meanWeight, other: h.meanOther },
+        holds: h.holds > 0,
+        difference: h.meanDifference,
+      });
     }
     outcomes.set(c.group, list);
   }
   const groups = [...outcomes].map(([group, list]) => ({
     group,
     sentences: suite.cases.filter((c) => c.group === group).length,
-    heads: headRates(list),
+    ...headRates(list, "moreThan", seed),
   }));
   const table = { suite: suite.name, margin, groups };
   return { ...table, toString: () => suiteText(table, shown) };
@@ -72,15 +84,16 @@ function suiteText(table: Omit<SuiteTable, "toString">, shown: number): string {
   const lines = [`${table.suite} (a head holds where it prefers the right word by more than ${table.margin}):`];
   for (const g of table.groups) {
     lines.push(`  ${g.group}, ${g.sentences} sentences:`);
-    lines.push("    head              holds  fraction  95% CI       weight  other");
+    lines.push("    head              holds  fraction  95% CI       weight  other  p        Holm p");
     for (const r of g.heads.slice(0, shown)) {
       const name = `${r.site} h${r.head}`.padEnd(17);
       const count = `${r.holds}/${r.total}`.padStart(6);
       const ci = `${r.low.toFixed(2)}–${r.high.toFixed(2)}`;
       lines.push(
-        `    ${name} ${count}  ${r.fraction.toFixed(2).padStart(8)}  ${ci.padEnd(11)}  ${r.meanWeight.toFixed(3)}   ${(r.meanOther ?? 0).toFixed(3)}`,
+        `    ${name} ${count}  ${r.fraction.toFixed(2).padStart(8)}  ${ci.padEnd(11)}  ${r.meanWeight.toFixed(3)}   ${(r.meanOther ?? 0).toFixed(3)}  ${pText(r.p).padEnd(7)}  ${pText(r.pAdjusted)}`,
       );
     }
+    lines.push(`    ${sampleTestLine(g.test)}`);
   }
   return lines.join("\n");
 }

@@ -64,6 +64,38 @@ export interface ProbeHeadRate {
   /** Mean weight, and mean comparison weight (null without a comparison), over the sentences. */
   meanWeight: number;
   meanOther: number | null;
+  /**
+   * Effect across sentences: the mean paired difference the sentence test uses (`ProbeSampleTest.statistic`:
+   * weight − other for moreThan, other − weight for lessThan, weight − chance for atLeast, chance − weight
+   * for atMost), in probability; > 0 = in the rule's direction.
+   */
+  meanDifference: number;
+  /** One-sided sign-flip permutation p-value of that difference over this head's sentences (≥ 1/2ⁿ: one sentence gives at best 1/2). */
+  p: number;
+  /** `p` after Holm's correction over the heads tested (`ProbeSampleTest.comparisons`). */
+  pAdjusted: number;
+}
+
+/**
+ * The test across sentences behind `ProbeHeadRate.p`: per head, the sentences' paired differences
+ * d_i (right word − distractor, or weight − chance) with their signs flipped at random; under "the
+ * head does not tell the two apart" every sign pattern is as likely as the observed one.
+ */
+export interface ProbeSampleTest {
+  /** Always "sign-flip permutation over sentences" (results × samples). */
+  method: "sign-flip permutation over sentences";
+  /** The paired difference in words, e.g. "weight − other"; the test statistic is its sum over sentences. */
+  statistic: string;
+  /** Sentences of the head with the most (heads skip sentences where a word is missing). */
+  sentences: number;
+  /** Sign patterns per head: all 2ⁿ when n ≤ 14 (exact), else this many seeded random ones. */
+  permutations: number;
+  exact: boolean;
+  seed: number;
+  /** Multiple-comparison correction: Holm's step-down (family-wise error rate). */
+  correction: "holm";
+  /** Heads tested, the family Holm corrects over. */
+  comparisons: number;
 }
 
 /** What a probe found: the rule in words, the heads where it holds, how many were checked, and a summary. */
@@ -76,8 +108,13 @@ export interface ProbeResult {
   checked: number;
   /** The permutation test and correction behind each match's `p` / `pAdjusted`. */
   test: ProbeTest;
-  /** Per head, the fraction of sentences where the rule holds (Wilson 95 % interval), best first. */
+  /**
+   * Per head, the fraction of sentences where the rule holds (Wilson 95 % interval) and the test across
+   * sentences (p, Holm-adjusted p), best first.
+   */
   heads: ProbeHeadRate[];
+  /** The sign-flip test across sentences and correction behind each head's `p` / `pAdjusted`. */
+  sampleTest: ProbeSampleTest;
   /** A readable summary: the rule, the count, the strongest matches with effect and p-value, the correction. */
   summary: string;
   /** The summary. */

@@ -5,6 +5,7 @@
  */
 import type { SuiteTable } from "../../analysis/probes/runSuite";
 import { suiteSpec } from "../../analysis/probes/suiteView";
+import { pText, sampleTestLine } from "../../analysis/probes/summary";
 import { AttnlensError } from "../../errors";
 import { escapeHtml } from "../report/html";
 import { STATIC_MAX_BYTES } from "./bundle";
@@ -15,7 +16,7 @@ import type { DisplayBundle } from "./types";
 export interface SuiteShowOptions {
   /** Heads listed per group in the HTML table, best first (default 8; the picture shows all). */
   shown?: number;
-  /** The static heatmap: an SVG (default) or none. */
+  /** The heatmap: an SVG, also inline in the HTML (default), or none. */
   fallback?: "svg" | false;
 }
 
@@ -36,13 +37,15 @@ export function suiteTableHtml(table: SuiteTable, shown = 8): string {
         (r) =>
           `<tr><td>${escapeHtml(r.site)}</td><td>${r.head}</td><td>${r.holds}/${r.total}</td>` +
           `<td>${f(r.fraction, 2)}</td><td>${f(r.low, 2)}–${f(r.high, 2)}</td>` +
-          `<td>${f(r.meanWeight, 3)}</td><td>${f(r.meanOther, 3)}</td></tr>`,
+          `<td>${f(r.meanWeight, 3)}</td><td>${f(r.meanOther, 3)}</td>` +
+          `<td>${pText(r.p)}</td><td>${pText(r.pAdjusted)}</td></tr>`,
       );
     return [
       `<h3>${escapeHtml(g.group)} · ${g.sentences} sentences</h3>`,
       '<table class="attnlens-suite"><thead><tr><th>site</th><th>head</th><th>holds</th><th>fraction</th>' +
-        "<th>95% CI</th><th>weight</th><th>other</th></tr></thead>",
+        "<th>95% CI</th><th>weight</th><th>other</th><th>p</th><th>Holm p</th></tr></thead>",
       `<tbody>${rows.join("")}</tbody></table>`,
+      `<p class="attnlens-notes">${escapeHtml(sampleTestLine(g.test))}</p>`,
     ].join("\n");
   });
   return [
@@ -52,22 +55,39 @@ export function suiteTableHtml(table: SuiteTable, shown = 8): string {
   ].join("\n");
 }
 
-/** The display bundle of a suite table: HTML table, static SVG heatmap and text. */
+/**
+ * The suite's heatmap (suiteSpec) rendered to a static SVG, or why not (too large, vega failed).
+ * Vega's SVG renderer escapes every text it draws, so user names stay text.
+ */
+export async function suiteSvg(table: SuiteTable): Promise<{ svg: string } | { note: string }> {
+  try {
+    const svg = await specSvg(suiteSpec(table));
+    if (Buffer.byteLength(svg) <= STATIC_MAX_BYTES) return { svg };
+    return { note: "static image left out (too large)" };
+  } catch (e) {
+    return { note: `static image left out: ${(e as Error).message}` };
+  }
+}
+
+/** The rendered heatmap as HTML: the SVG inline (no script draws it), on a light ground in dark themes too. */
+export function suiteFigure(svg: string): string {
+  return `<figure class="attnlens-suite-view" style="margin:8px 0;overflow-x:auto;background:#fff">${svg}</figure>\n`;
+}
+
+/**
+ * The display bundle of a suite table: HTML (the heatmap inline above the table: notebooks prefer
+ * HTML to SVG, so a picture only in image/svg+xml would not show), the static SVG heatmap, and text.
+ */
 export async function suiteBundle(table: SuiteTable, options: SuiteShowOptions = {}): Promise<DisplayBundle> {
   checkSuiteTable(table, "showSuite");
   const notes: string[] = [];
+  const view = options.fallback !== false ? await suiteSvg(table) : null;
+  if (view && "note" in view) notes.push(view.note);
+  const svg = view && "svg" in view ? view.svg : null;
   const data: Record<string, unknown> = {
     "text/plain": String(table),
-    "text/html": suiteTableHtml(table, options.shown),
+    "text/html": (svg ? suiteFigure(svg) : "") + suiteTableHtml(table, options.shown),
   };
-  if (options.fallback !== false) {
-    try {
-      const svg = await specSvg(suiteSpec(table));
-      if (Buffer.byteLength(svg) <= STATIC_MAX_BYTES) data["image/svg+xml"] = svg;
-      else notes.push("static image left out (too large)");
-    } catch (e) {
-      notes.push(`static image left out: ${(e as Error).message}`);
-    }
-  }
+  if (svg) data["image/svg+xml"] = svg;
   return { data, metadata: {}, notes };
 }

@@ -11,7 +11,7 @@ import type { SuiteTable } from "../../analysis/probes/runSuite";
 import { AttnlensError } from "../../errors";
 import type { AttentionResult } from "../../result/types";
 import { renderOptions } from "../display/static";
-import { checkSuiteTable, suiteTableHtml } from "../display/suite";
+import { checkSuiteTable, suiteFigure, suiteSvg, suiteTableHtml } from "../display/suite";
 import type { DisplayView } from "../display/types";
 import { encodePayload, type PayloadOptions } from "../payload";
 import { tiledPayloadFrom } from "../tiles/encode";
@@ -57,19 +57,47 @@ function isResult(x: ReportInput): x is AttentionResult {
   return Array.isArray((x as AttentionResult).sites) && "provider" in x;
 }
 
-/** The sections of a report: each input encoded (with the report's payload options under its own). */
-export function reportSections(inputs: ReportInput[], options: ReportOptions = {}): ReportSection[] {
+/** Suite heatmaps rendered ahead of the (synchronous) page build: the SVG, or why it is left out. */
+export type SuiteViews = ReadonlyMap<SuiteTable, { svg: string } | { note: string }>;
+
+/** Renders the heatmap of every suite among the inputs (vega renders asynchronously). */
+export async function renderSuiteViews(inputs: ReportInput[]): Promise<SuiteViews> {
+  const views = new Map<SuiteTable, { svg: string } | { note: string }>();
+  for (const input of inputs) {
+    if (!("suite" in input) || !input.suite || views.has(input.suite)) continue;
+    checkSuiteTable(input.suite, "exportReport");
+    views.set(input.suite, await suiteSvg(input.suite));
+  }
+  return views;
+}
+
+/** A suite's section: its heatmap (when rendered) above the per-head table; the SVG is inline, no script draws it. */
+function suiteSection(input: { suite: SuiteTable; title?: string }, views: SuiteViews): ReportSection {
+  checkSuiteTable(input.suite, "exportReport");
+  const notes = [`probe suite · ${input.suite.groups.length} groups`];
+  const view = views.get(input.suite);
+  if (!view) notes.push("heatmap left out: reportDocument builds the page synchronously; exportReport draws it");
+  else if ("note" in view) notes.push(view.note);
+  const figure = view && "svg" in view ? suiteFigure(view.svg) : "";
+  return { title: input.title ?? input.suite.suite, payload: null, notes, html: figure + suiteTableHtml(input.suite) };
+}
+
+/**
+ * The sections of a report: each input encoded (with the report's payload options under its own);
+ * suites with their heatmap when `views` has it (exportReport renders them first).
+ */
+export function reportSections(
+  inputs: ReportInput[],
+  options: ReportOptions = {},
+  views: SuiteViews = new Map(),
+): ReportSection[] {
   const { title: _t, format: _f, view, site, head, sample, ...payloadOptions } = options;
   const withView = (section: ReportSection): ReportSection => {
     if (view === undefined && site === undefined && head === undefined && sample === undefined) return section;
     return { ...section, render: renderOptions(section.payload as AttentionPayload, { view, site, head, sample }) };
   };
   return inputs.map((input, i) => {
-    if ("suite" in input && input.suite) {
-      checkSuiteTable(input.suite, "exportReport");
-      const notes = [`probe suite · ${input.suite.groups.length} groups`];
-      return { title: input.title ?? input.suite.suite, payload: null, notes, html: suiteTableHtml(input.suite) };
-    }
+    if ("suite" in input && input.suite) return suiteSection(input, views);
     if ("payload" in input && input.payload) {
       return withView({ title: input.title ?? `Result ${i + 1}`, payload: input.payload, notes: input.notes });
     }
@@ -92,11 +120,18 @@ export function reportSections(inputs: ReportInput[], options: ReportOptions = {
   });
 }
 
-/** The report page's HTML text. */
+/**
+ * The report page's HTML text. Synchronous, so a probe suite's section has its table only;
+ * `exportReport` also draws the suite's heatmap (rendered before the page is built).
+ */
 export function reportDocument(inputs: ReportInput | ReportInput[], options: ReportOptions = {}): string {
+  return pageOf(inputs, options, new Map());
+}
+
+function pageOf(inputs: ReportInput | ReportInput[], options: ReportOptions, views: SuiteViews): string {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0) throw new AttnlensError("BAD_INPUT", "exportReport: nothing to report (no results given)");
-  const sections = reportSections(list, options);
+  const sections = reportSections(list, options, views);
   const title = options.title ?? "attnlens report";
   const generator = `attnlens ${VERSION}`;
   if (options.format === "widget-state") return widgetStateHtml(title, sections, generator);
@@ -119,7 +154,8 @@ export async function exportReport(
     throw new AttnlensError("BAD_INPUT", 'exportReport: give the output path, e.g. "report.html"');
   // Lazy results (RowSources) are read here, asynchronously, into ready payloads.
   const list = await Promise.all((Array.isArray(results) ? results : [results]).map((r) => readLazy(r, options)));
-  const html = reportDocument(list, options);
+  // Suite heatmaps are rendered here, asynchronously, so the page shows them without any script.
+  const html = pageOf(list, options, await renderSuiteViews(list));
   const out = path.resolve(file);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, html);

@@ -14,7 +14,7 @@ export interface ReportSection {
   notes?: string[];
   /** Options for this section's `render` besides the theme (view tab, first selection). */
   render?: Record<string, unknown>;
-  /** Ready, escaped HTML shown instead of a payload's view (a probe suite's table). */
+  /** Ready, escaped HTML shown instead of a payload's view (a probe suite's heatmap as inline SVG, and its table). */
   html?: string;
 }
 
