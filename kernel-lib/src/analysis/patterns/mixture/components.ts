@@ -38,17 +38,23 @@ export function studentQuantile(z: number, nu: number): number {
   );
 }
 
+/** The cells a local window holds (a width-1 window is fitted as these: fitMixture.ts). */
+const CELLS = ["diagonal", "previous", "next"];
+
 /**
- * The label with the head's other components, e.g. "previous+next+sink": the label first when it
- * is a component, then the other patterns by weight, then the sink. A head whose label is not
- * among its pattern components (a "mixed" head; a width-1 "local" head, fitted as diagonal,
- * previous and next) is named by its components ("previous+next"); a "vertical" head's sink is
- * its label.
+ * The label with the head's other components, e.g. "previous+next+sink": the label first, then the
+ * other patterns by weight, then the sink. The cells inside a "local" head's window are part of
+ * the label, except when the window (width 1) was fitted as its cells and several of them passed:
+ * such a head, like a "mixed" one, is named by its components ("previous+next"). A "vertical"
+ * head's sink is its label.
  */
 export function combinedLabel(label: PatternLabel, components: PatternComponent[]): string {
   const patterns = components.filter((c) => c.pattern !== "sink").map((c) => c.pattern as string);
+  const cells = patterns.filter((p) => CELLS.includes(p));
+  const split = label === "local" && !patterns.includes("local") && cells.length >= 2;
+  const inside = label === "local" && !split ? CELLS : [];
+  const others = patterns.filter((p) => p !== label && !inside.includes(p));
   const sink = label !== "vertical" && components.some((c) => c.pattern === "sink") ? ["sink"] : [];
-  const named = label === "vertical" || patterns.length === 0 || patterns.includes(label);
-  const parts = named ? [label, ...patterns.filter((p) => p !== label)] : patterns;
-  return [...parts, ...sink].join("+");
+  const head = split || (label === "mixed" && others.length > 0) ? [] : [label];
+  return [...head, ...others, ...sink].join("+");
 }
