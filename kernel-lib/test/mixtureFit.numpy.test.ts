@@ -1,9 +1,10 @@
 /**
  * The mixture fit (src/analysis/patterns/mixture) against a numpy reference written from the
  * problem statement in docs/metrics.md ("Mixtures"): dense templates built row by row from their
- * definitions, the least squares min ‖(A − U) − Σₖ wₖ(Tₖ − U)‖² over w ≥ 0, Σw ≤ 1 solved by brute
- * force over active sets (every subset, with and without Σw = 1 binding; the best feasible one),
- * and the block-sandwich standard errors. Same float32 maps, same templates; the fit works from
+ * definitions, rows grouped by which templates are defined, per group the least squares
+ * min ‖(A − U) − Σₖ wₖ(Tₖ − U)‖² over w ≥ 0, Σw ≤ 1 solved by brute force over active sets (every
+ * subset, with and without Σw = 1 binding; the best feasible one), the groups' weights averaged by
+ * their rows, and the block-sandwich standard errors of that average. Same float32 maps, same templates; the fit works from
  * row statistics and geometry, the reference from the dense rows. Causal and bidirectional, one
  * and two samples, segments, induction targets, strip columns, the local window.
  */
@@ -21,6 +22,9 @@ import { WINDOW_MAX } from "../src/analysis/patterns/thresholds";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
 import { dirichletRow } from "../src/testing/nullMaps";
 import { seededRandom } from "../src/util/random";
+
+/** Rows a template or a row class needs (the fit's minRows). */
+const MIN_ROWS = 3;
 
 const REFERENCE = String.raw`
 import itertools, json, sys
@@ -44,54 +48,73 @@ def sets(name, b, i, n, w, strip):
     if name == "sink": return [c for c in strip[b] if c < n]
     raise ValueError(name)
 
-out = []
-for head in case["heads"]:
-    h, names, w, strip = head["head"], head["templates"], head["window"], head["strip"]
-    X, y, blk = [], [], []
-    for b in range(B):
-        for i in range(T):
-            n = i + 1 if causal else S
-            if n < 2: continue
-            u = np.full(n, 1.0 / n)
-            cols = []
-            for name in names:
-                s = sets(name, b, i, n, w, strip)
-                t = u.copy()
-                if s:
-                    t = np.zeros(n); t[s] = 1.0 / len(s)
-                cols.append(t - u)
-            X.append(np.stack(cols, axis=1)); y.append(A[b, h, i, :n] - u)
-            blk += [(b * T + i) * blocks // (B * T)] * n
-    X, y, blk = np.concatenate(X), np.concatenate(y), np.array(blk)
-    K = len(names)
+def brute(X, y):
+    K = X.shape[1]
     best, best_w = np.inf, np.zeros(K)
     for r in range(K + 1):
         for P in itertools.combinations(range(K), r):
             P = list(P)
-            cands = []
+            cands = [np.zeros(0)]
             if P:
-                cands.append(np.linalg.lstsq(X[:, P], y, rcond=None)[0])
+                cands = [np.linalg.lstsq(X[:, P], y, rcond=None)[0]]
                 G = X[:, P].T @ X[:, P]
                 M = np.block([[G, np.ones((len(P), 1))], [np.ones((1, len(P))), np.zeros((1, 1))]])
                 cands.append(np.linalg.solve(M, np.concatenate([X[:, P].T @ y, [1.0]]))[:-1])
-            else:
-                cands.append(np.zeros(0))
             for z in cands:
                 if np.any(z < -1e-12) or z.sum() > 1 + 1e-12: continue
                 wv = np.zeros(K); wv[P] = z
                 f = np.sum((y - X @ wv) ** 2)
                 if f < best - 1e-15: best, best_w = f, wv
-    F = [k for k in range(K) if best_w[k] > 0]
-    se = np.zeros(K)
-    if F:
-        XF = X[:, F]
-        resid = y - X @ best_w
-        scores = [XF[blk == g].T @ resid[blk == g] for g in range(blocks) if np.any(blk == g)]
-        nb = len(scores)
-        meat = sum(np.outer(g, g) for g in scores) * (nb / (nb - 1) if nb > 1 else 1)
-        Ginv = np.linalg.inv(XF.T @ XF)
-        se[F] = np.sqrt(np.diag(Ginv @ meat @ Ginv))
-    out.append({"weights": best_w.tolist(), "errors": se.tolist()})
+    return best_w
+
+min_rows = case["minRows"]
+out = []
+for head in case["heads"]:
+    h, names, w, strip = head["head"], case["candidates"], head["window"], head["strip"]
+    K = len(names)
+    rows = []  # (mask, block, centred columns n×K, centred row)
+    informative = np.zeros(K)
+    for b in range(B):
+        for i in range(T):
+            n = i + 1 if causal else S
+            if n < 2: continue
+            u = np.full(n, 1.0 / n)
+            cols, mask = [], 0
+            for k, name in enumerate(names):
+                s = sets(name, b, i, n, w, strip)
+                t = u.copy()
+                if s:
+                    t = np.zeros(n); t[s] = 1.0 / len(s); mask |= 1 << k
+                    if len(s) < n: informative[k] += 1
+                cols.append(t - u)
+            rows.append((mask, (b * T + i) * blocks // (B * T), np.stack(cols, axis=1), A[b, h, i, :n] - u))
+    usable = informative >= min_rows
+    masks = {}
+    for r in rows: masks.setdefault(r[0], []).append(r)
+    kept = [rs for rs in masks.values() if len(rs) >= min_rows]
+    N = sum(len(rs) for rs in kept)
+    weights = np.zeros(K)
+    infl = np.zeros((blocks, K))
+    for rs in kept:
+        X = np.concatenate([r[2] for r in rs]); y = np.concatenate([r[3] for r in rs])
+        blk = np.concatenate([[r[1]] * len(r[3]) for r in rs])
+        mask = rs[0][0]
+        use = [k for k in range(K) if mask >> k & 1 and usable[k] and np.any(X[:, k] != 0)]
+        wc = np.zeros(K)
+        if use: wc[use] = brute(X[:, use], y)
+        share = len(rs) / N
+        weights += share * wc
+        F = [k for k in use if wc[k] > 0]
+        if F:
+            resid = y - X @ wc
+            Hinv = np.linalg.inv(X[:, F].T @ X[:, F])
+            for g in range(blocks):
+                sel = blk == g
+                if np.any(sel): infl[g, F] += share * (Hinv @ (X[sel][:, F].T @ resid[sel]))
+    used = sorted({r[1] for r in rows})
+    nb = len(used)
+    se = np.sqrt((infl[used] ** 2).sum(axis=0) * (nb / (nb - 1) if nb > 1 else 1))
+    out.append({"weights": dict(zip(names, weights.tolist())), "errors": dict(zip(names, se.tolist()))})
 print(json.dumps(out))
 `;
 
@@ -239,18 +262,11 @@ describe("mixture fit against a numpy brute-force reference", () => {
       const geo = siteGeometry(result, site, options);
       const scan = scanSite(site, geo, 1e-3, WINDOW_MAX);
       const mixtures = new SiteMixtures(site, geo, scan);
-      const fits = headEvidence(site, geo, scan).map((ev, h) =>
-        mixtures.fit(h, { strip: ev.strip, window: c.window, label: labelHead(ev).label, minRows: 1 }),
+      const evidence = headEvidence(site, geo, scan);
+      const fits = evidence.map((ev, h) =>
+        mixtures.fit(h, { strip: ev.strip, window: c.window, label: labelHead(ev).label, minRows: MIN_ROWS }),
       );
-      const heads = fits.map((f, h) => ({
-        head: h,
-        templates: f.templates,
-        window: c.window,
-        strip: [] as number[][],
-      }));
-      headEvidence(site, geo, scan).forEach((ev, h) => {
-        heads[h].strip = ev.strip;
-      });
+      const heads = evidence.map((ev, h) => ({ head: h, window: c.window, strip: ev.strip }));
       // Every template the case can measure was fitted.
       const want = [
         "diagonal",
@@ -262,6 +278,7 @@ describe("mixture fit against a numpy brute-force reference", () => {
       ];
       for (const f of fits) expect(f.templates.filter((t) => t !== "sink")).toEqual(want);
       expect(fits.some((f) => f.templates.includes("sink"))).toBe(true);
+      const candidates = [...want, "sink"];
       const input = JSON.stringify({
         dims: site.dims,
         data: Array.from(site.data),
@@ -269,21 +286,26 @@ describe("mixture fit against a numpy brute-force reference", () => {
         ids: c.induction ? ids : ids.map(() => null),
         segments: c.segments ? segments : segments.map(() => null),
         heads,
+        candidates,
+        minRows: MIN_ROWS,
       });
       const dir = mkdtempSync(path.join(os.tmpdir(), "attnlens-mixture-"));
       const file = path.join(dir, "case.json");
       writeFileSync(file, input);
-      let ref: { weights: number[]; errors: number[] }[];
+      let ref: { weights: Record<string, number>; errors: Record<string, number> }[];
       try {
         ref = JSON.parse(runPython(REFERENCE, [file]));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
       fits.forEach((f, h) => {
-        f.weights.forEach((w, k) => {
-          expect([h, f.templates[k], w]).toEqual([h, f.templates[k], expect.closeTo(ref[h].weights[k], 5)]);
-          expect([h, f.templates[k], f.errors[k]]).toEqual([h, f.templates[k], expect.closeTo(ref[h].errors[k], 4)]);
-        });
+        for (const name of candidates) {
+          const k = f.templates.indexOf(name as (typeof f.templates)[number]);
+          const w = k >= 0 ? f.weights[k] : 0;
+          const e = k >= 0 ? f.errors[k] : 0;
+          expect([h, name, w]).toEqual([h, name, expect.closeTo(ref[h].weights[name], 5)]);
+          expect([h, name, e]).toEqual([h, name, expect.closeTo(ref[h].errors[name], 4)]);
+        }
       });
     });
   }

@@ -6,9 +6,12 @@
  * the rest. (One sink template, not one per column: its weight is the strip's total mass, however
  * the head splits it between [CLS] and [SEP], and a column seen by few rows adds no parameter.) The model of row aᵢ is
  *   aᵢ ≈ uᵢ + Σₖ wₖ·(tₖ(i) − uᵢ),  wₖ ≥ 0,  Σₖ wₖ ≤ 1   (uniform weight 1 − Σₖ wₖ),
- * fitted by least squares over all valid rows with nᵢ ≥ 2 at once (one w per head). A template
- * not defined on a row (no previous source, no induction target, no segments, a strip column the
- * row cannot see) is uniform there: its centred column is 0 on that row.
+ * fitted by least squares. A template not defined on a row (no previous source, no induction
+ * target, no segments, no strip column the row can see) is uniform there. Rows are grouped by
+ * which templates are defined on them (row classes: an induction head's rows with and without an
+ * earlier occurrence of the current token); each class is fitted on its own and the head's weight
+ * of a template is the classes' weights averaged by their rows: the mean share of a row it
+ * explains (solveClasses.ts).
  *
  * Least squares rather than EM because it is cheap: the templates are sparse, so the normal
  * equations come from the row statistics the metric pass already has and from the geometry,
@@ -17,8 +20,8 @@
  * On an exact mixture a·template + s·column + ε·uniform it returns a and s exactly.
  *
  * The rows are summed in the same contiguous blocks as the bootstrap (evidence.ts); the weights'
- * standard errors are the block sandwich G⁻¹·(Σ_B g_B g_Bᵀ)·G⁻¹·nb/(nb − 1), g_B = b_B − G_B·w, so
- * components.ts can tell a component from noise without refitting anything.
+ * standard errors are the block sandwich (solveClasses.ts), so components.ts can tell a component
+ * from noise without refitting anything.
  */
 import type { SiteAttention } from "../../../result/types";
 import type { SiteGeometry } from "../../metrics/geometry";
@@ -26,7 +29,7 @@ import type { SiteScan } from "../../metrics/scan";
 import { type InductionTargets, inductionTargets } from "../induction";
 import { TALLY_BLOCKS } from "../tally";
 import type { PatternLabel, PositionalPattern } from "../types";
-import { simplexLeastSquares, solveInPlace } from "./simplexLeastSquares";
+import { type RowClass, solveClasses } from "./solveClasses";
 
 /** A fitted template: a positional pattern, or "sink": uniform over the strip columns the row can see. */
 export type MixtureTemplate = Exclude<PositionalPattern, "vertical"> | "sink";
@@ -112,8 +115,8 @@ export class SiteMixtures {
     const K = candidates.length;
     const KK = K * K;
     const nb = this.blocks;
-    const gram = new Float64Array(nb * KK);
-    const rhs = new Float64Array(nb * K);
+    // Sums per row class (which templates are defined on the row: a bit mask), per block.
+    const classes = new Map<number, RowClass>();
     const blockRows = new Float64Array(nb);
     const informative = new Float64Array(K);
     const w = request.window ?? 0;
@@ -225,6 +228,15 @@ export class SiteMixtures {
           }
           return count;
         };
+        let mask = 0;
+        for (let k = 0; k < K; k++) if (size[k] > 0) mask |= 1 << k;
+        let sums = classes.get(mask);
+        if (!sums) {
+          sums = { mask, rows: 0, gram: new Float64Array(nb * KK), rhs: new Float64Array(nb * K) };
+          classes.set(mask, sums);
+        }
+        sums.rows++;
+        const { gram, rhs } = sums;
         const go = blk * KK;
         const bo = blk * K;
         for (let k = 0; k < K; k++) {
@@ -240,108 +252,6 @@ export class SiteMixtures {
         }
       }
     }
-    return solveFit(candidates, gram, rhs, informative, request, used, blockRows);
+    return solveClasses(candidates, [...classes.values()], informative, request, used, blockRows);
   }
-}
-
-/** Solves the summed normal equations on the templates seen on enough rows, then the standard errors. */
-function solveFit(
-  candidates: MixtureTemplate[],
-  gram: Float64Array,
-  rhs: Float64Array,
-  informative: Float64Array,
-  request: MixtureRequest,
-  used: number,
-  blockRows: Float64Array,
-): MixtureFit {
-  const nb = blockRows.length;
-  const K = candidates.length;
-  const keep: number[] = [];
-  const G = new Float64Array(K * K);
-  const b = new Float64Array(K);
-  for (let B = 0; B < nb; B++) {
-    for (let x = 0; x < K * K; x++) G[x] += gram[B * K * K + x];
-    for (let k = 0; k < K; k++) b[k] += rhs[B * K + k];
-  }
-  for (let k = 0; k < K; k++) if (informative[k] >= request.minRows && G[k * K + k] > 0) keep.push(k);
-  const n = keep.length;
-  // The solver's variables: the kept templates, then the uniform template (zero row and column).
-  const N = n + 1;
-  const Gs = new Float64Array(N * N);
-  const bs = new Float64Array(N);
-  keep.forEach((k, r) => {
-    keep.forEach((l, c) => {
-      Gs[r * N + c] = G[k * K + l];
-    });
-    bs[r] = b[k];
-  });
-  const solved = simplexLeastSquares(Gs, bs, N, n);
-  const weights = keep.map((_, r) => solved[r]);
-  const errors = sandwich(keep, weights, gram, rhs, G, K, blockRows);
-  const templates = keep.map((k) => candidates[k]);
-  return {
-    templates,
-    weights,
-    errors: weights.map((_, r) => errors.of(r)),
-    uniform: Math.max(0, 1 - weights.reduce((s, x) => s + x, 0)),
-    window: templates.includes("local") ? request.window : null,
-    rows: used,
-    blocks: blockRows.reduce((n, r) => n + (r > 0 ? 1 : 0), 0),
-  };
-}
-
-/**
- * Block-sandwich standard errors of the free (non-zero) weights: for weight r,
- * √(vᵀ M v) with v = G_FF⁻¹·e_r and M = Σ_B g_B g_Bᵀ·nb/(nb − 1), g_B = b_B − G_B·w over F.
- * Weights at 0 (on the boundary) get 0.
- */
-function sandwich(
-  keep: number[],
-  weights: number[],
-  gram: Float64Array,
-  rhs: Float64Array,
-  G: Float64Array,
-  K: number,
-  blockRows: Float64Array,
-) {
-  const free = keep.map((k, r) => ({ k, r })).filter((x) => weights[x.r] > 0);
-  const F = free.length;
-  const scores: Float64Array[] = [];
-  for (let B = 0; B < blockRows.length; B++) {
-    if (blockRows[B] === 0) continue;
-    const g = new Float64Array(F);
-    free.forEach(({ k }, a) => {
-      let s = rhs[B * K + k];
-      keep.forEach((l, c) => {
-        s -= gram[B * K * K + k * K + l] * weights[c];
-      });
-      g[a] = s;
-    });
-    scores.push(g);
-  }
-  const blocksUsed = scores.length;
-  const factor = blocksUsed > 1 ? blocksUsed / (blocksUsed - 1) : 1;
-  return {
-    /** The standard error of weight r (0 at the boundary). */
-    of(r: number): number {
-      const e = new Float64Array(F);
-      const a = free.findIndex((x) => x.r === r);
-      if (a < 0) return 0;
-      e[a] = 1;
-      const A = new Float64Array(F * F);
-      free.forEach(({ k }, a) => {
-        free.forEach(({ k: l }, c) => {
-          A[a * F + c] = G[k * K + l];
-        });
-      });
-      if (!solveInPlace(A, e, F)) return Number.POSITIVE_INFINITY;
-      let q = 0;
-      for (const g of scores) {
-        let d = 0;
-        for (let a = 0; a < F; a++) d += g[a] * e[a];
-        q += d * d;
-      }
-      return Math.sqrt(q * factor);
-    },
-  };
 }
