@@ -171,7 +171,7 @@ export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
  * or beats uniform attention by PATTERN_LLR_MIN on the rows as they are or without the sink (a
  * window that chance explains as well would only soak up noise: null maps give it 0.5 and more).
  */
-function mixtureRequest(ev: HeadEvidence, core: LabelCore): MixtureRequest {
+export function mixtureRequest(ev: HeadEvidence, core: LabelCore): MixtureRequest {
   const w = core.window;
   const beats = (t: Tally | undefined) => t !== undefined && t.logLikelihoodRatio() >= PATTERN_LLR_MIN;
   const window =

@@ -63,16 +63,50 @@ export interface MixtureRequest {
   minRows: number;
 }
 
-/** How a template's set is given on a row: one cell, the window, the segment, or a list (targets, strip columns). */
-const CELL = 0;
-const LIST = 1;
-const WINDOW = 2;
-const BLOCK = 3;
+/** Template codes (the row loop compares numbers, not strings); the sink is always the last template. */
+const CODE: Record<MixtureTemplate, number> = {
+  diagonal: 0,
+  previous: 1,
+  next: 2,
+  induction: 3,
+  local: 4,
+  block: 5,
+  sink: 6,
+};
+
+/**
+ * Head-independent counts of one sample, per row i: the segment's size, and per width w the
+ * window's size and its overlap with the segment (valid visible sources). Computed once per site.
+ */
+interface SampleCounts {
+  block: Int32Array;
+  /** [i · (W + 1) + w] */
+  window: Int32Array;
+  windowBlock: Int32Array;
+}
+
+/**
+ * The positional templates' part of every row, which depends on the geometry only (shared by all
+ * heads fitted with the same templates): per row (b·T + i), which templates are defined (a bit
+ * mask), their sizes |Sₖ|, and the centred Gram entries |Sₖ ∩ Sₗ|/(|Sₖ||Sₗ|) − 1/nᵢ (P × P).
+ */
+interface PositionalRows {
+  mask: Int32Array;
+  size: Float64Array;
+  gram: Float64Array;
+  /** Rows each template is informative on (0 < |Sₖ| < nᵢ). */
+  informative: Float64Array;
+}
+
+function positionalKey(templates: MixtureTemplate[], w: number): string {
+  return `${templates.join(",")}|${w}`;
+}
 
 /** The fit's per-site state: geometry-level tables shared by every head. */
 export class SiteMixtures {
   private readonly induction: (InductionTargets | null)[];
   private readonly blocks: number;
+  private readonly counts: SampleCounts[];
 
   constructor(
     private readonly site: SiteAttention,
@@ -84,6 +118,49 @@ export class SiteMixtures {
       geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null,
     );
     this.blocks = Math.min(TALLY_BLOCKS, B * T);
+    this.counts = geo.samples.map((_, b) => this.sampleCounts(b));
+  }
+
+  private sampleCounts(b: number): SampleCounts {
+    const { geo } = this;
+    const [, , T, S] = geo.dims;
+    const W = this.scan.windowWidths;
+    const g = geo.samples[b];
+    const block = new Int32Array(T);
+    const window = new Int32Array(T * (W + 1));
+    const windowBlock = new Int32Array(T * (W + 1));
+    if (!geo.self) return { block, window, windowBlock };
+    const valid = g.sourceValid;
+    const seg = g.sourceSegment;
+    // Segment sizes come from the chunks (valid runs of one segment), as in the metric pass.
+    for (let i = 0; i < T; i++) {
+      const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+      const p = i + geo.offset;
+      const own = g.targetSegment && seg ? g.targetSegment[i] : -1;
+      if (own >= 0) {
+        for (let c = 0; c < g.chunkValid.length; c++) {
+          if (!g.chunkValid[c] || g.chunkSegment[c] !== own) continue;
+          block[i] += Math.max(0, Math.min(g.breaks[c + 1], limit) - g.breaks[c]);
+        }
+      }
+      let size = p < limit ? valid[p] : 0;
+      let both = p < limit && own >= 0 && seg !== null && seg[p] === own ? valid[p] : 0;
+      for (let w = 1; w <= W; w++) {
+        const lo = p - w;
+        const hi = p + w;
+        if (lo >= 0 && lo < limit) {
+          size += valid[lo];
+          if (own >= 0 && seg !== null && seg[lo] === own) both += valid[lo];
+        }
+        if (hi < limit) {
+          size += valid[hi];
+          if (own >= 0 && seg !== null && seg[hi] === own) both += valid[hi];
+        }
+        window[i * (W + 1) + w] = size;
+        windowBlock[i * (W + 1) + w] = both;
+      }
+    }
+    return { block, window, windowBlock };
   }
 
   /**
@@ -106,6 +183,121 @@ export class SiteMixtures {
     return list;
   }
 
+  private readonly positional = new Map<string, PositionalRows>();
+  private readonly classSums = new Map<string, Map<number, Float64Array>>();
+
+  /**
+   * The positional Gram sums per row class and block (nb × P × P each), for heads whose sink is
+   * visible from the same row of each sample on (`firstSinkRow`, T: never): those sums depend on
+   * the geometry only, so heads sharing them (every head with a [CLS]/[SEP] or start-token strip)
+   * add them once instead of row by row.
+   */
+  private positionalClasses(key: string, pos: PositionalRows, P: number, sink: number, firstSinkRow: number[]) {
+    const full = `${key}|${firstSinkRow.join(",")}`;
+    const cached = this.classSums.get(full);
+    if (cached) return cached;
+    const [B, , T] = this.geo.dims;
+    const nb = this.blocks;
+    const PP = P * P;
+    const out = new Map<number, Float64Array>();
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < T; i++) {
+        if (this.scan.rows.sources[b * T + i] < 2) continue;
+        const t = b * T + i;
+        const mask = pos.mask[t] | (sink >= 0 && i >= firstSinkRow[b] ? 1 << sink : 0);
+        let sums = out.get(mask);
+        if (!sums) {
+          sums = new Float64Array(nb * PP);
+          out.set(mask, sums);
+        }
+        const at = Math.floor((t * nb) / (B * T)) * PP;
+        for (let x = 0; x < PP; x++) sums[at + x] += pos.gram[t * PP + x];
+      }
+    }
+    this.classSums.set(full, out);
+    return out;
+  }
+
+  /** The positional rows for these templates and window width (cached per site). */
+  private positionalRows(templates: MixtureTemplate[], w: number): PositionalRows {
+    const key = positionalKey(templates, w);
+    const cached = this.positional.get(key);
+    if (cached) return cached;
+    const { geo } = this;
+    const [B, , T, S] = geo.dims;
+    const W = this.scan.windowWidths;
+    const P = templates.length;
+    const codes = templates.map((t) => CODE[t]);
+    const out: PositionalRows = {
+      mask: new Int32Array(B * T),
+      size: new Float64Array(B * T * P),
+      gram: new Float64Array(B * T * P * P),
+      informative: new Float64Array(P),
+    };
+    const size = new Float64Array(P);
+    const at = new Int32Array(P);
+    for (let b = 0; b < B; b++) {
+      const g = geo.samples[b];
+      const valid = g.sourceValid;
+      const seg = g.sourceSegment;
+      const induction = this.induction[b];
+      const counts = this.counts[b];
+      for (let i = 0; i < T; i++) {
+        const n = this.scan.rows.sources[b * T + i];
+        if (n < 2) continue;
+        const t = b * T + i;
+        const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+        const p = i + geo.offset;
+        const own = g.targetSegment ? g.targetSegment[i] : -1;
+        const from = induction ? induction.start[p] : 0;
+        const to = induction ? induction.start[p + 1] : 0;
+        /** Whether valid visible source x is in template l's set. */
+        const contains = (l: number, x: number): boolean => {
+          const c = codes[l];
+          if (c <= 2) return x === at[l];
+          if (c === 4) return Math.abs(x - p) <= w;
+          if (c === 5) return seg !== null && seg[x] === own;
+          for (let q = from; q < to; q++) if (induction?.at[q] === x) return true;
+          return false;
+        };
+        let mask = 0;
+        for (let k = 0; k < P; k++) {
+          const c = codes[k];
+          size[k] = 0;
+          if (c <= 2) {
+            at[k] = p - (c === 1 ? 1 : 0) + (c === 2 ? 1 : 0);
+            if (at[k] >= 0 && at[k] < limit && valid[at[k]]) size[k] = 1;
+          } else if (c === 3) size[k] = to - from;
+          else if (c === 4) size[k] = counts.window[i * (W + 1) + w];
+          else if (own >= 0 && seg) size[k] = counts.block[i];
+          if (size[k] > 0) mask |= 1 << k;
+          if (size[k] > 0 && size[k] < n) out.informative[k]++;
+          out.size[t * P + k] = size[k];
+        }
+        out.mask[t] = mask;
+        for (let k = 0; k < P; k++) {
+          if (size[k] === 0) continue;
+          for (let l = k; l < P; l++) {
+            if (size[l] === 0) continue;
+            let both = 0;
+            if (l === k) both = size[k];
+            else if (codes[k] <= 2) both = contains(l, at[k]) ? 1 : 0;
+            else if (codes[l] <= 2) both = contains(k, at[l]) ? 1 : 0;
+            else if (codes[k] === 3 || codes[l] === 3) {
+              const other = codes[k] === 3 ? l : k;
+              for (let q = from; q < to; q++) if (induction && contains(other, induction.at[q])) both++;
+            } else both = counts.windowBlock[i * (W + 1) + w]; // the window and the segment
+            const v = both / (size[k] * size[l]) - 1 / n;
+            out.gram[(t * P + k) * P + l] = v;
+            out.gram[(t * P + l) * P + k] = v;
+          }
+        }
+      }
+    }
+    this.positional.set(key, out);
+    return out;
+  }
+
   fit(head: number, request: MixtureRequest): MixtureFit {
     const [B, H, T, S] = this.geo.dims;
     const { geo, scan } = this;
@@ -115,22 +307,29 @@ export class SiteMixtures {
     const K = candidates.length;
     const KK = K * K;
     const nb = this.blocks;
+    const W = scan.windowWidths;
+    const w = request.window ?? 0;
+    const sink = candidates[K - 1] === "sink" ? K - 1 : -1;
+    const P = sink >= 0 ? K - 1 : K;
+    const codes = Int8Array.from(candidates, (c) => CODE[c]);
+    const pos = this.positionalRows(candidates.slice(0, P), w);
+    // The row of each sample from which the sink is visible (a causal row sees columns < i + offset + 1).
+    const firstSinkRow = request.strip.map((cols, b) => {
+      const valid = geo.samples[b].sourceValid;
+      let first = T;
+      for (const c of cols) if (valid[c]) first = Math.min(first, geo.causal ? Math.max(0, c - geo.offset) : 0);
+      return first;
+    });
+    const positional = this.positionalClasses(positionalKey(candidates.slice(0, P), w), pos, P, sink, firstSinkRow);
     // Sums per row class (which templates are defined on the row: a bit mask), per block.
     const classes = new Map<number, RowClass>();
     const blockRows = new Float64Array(nb);
     const informative = new Float64Array(K);
-    const w = request.window ?? 0;
-    const W = scan.windowWidths;
-    // Per row: each template's set (kind; the cell, or the list's members in `members`), size and mass (size 0: not defined).
-    const kind = new Int8Array(K);
-    const at = new Int32Array(K);
-    const size = new Float64Array(K);
+    informative.set(pos.informative);
     const mass = new Float64Array(K);
-    const members: number[][] = candidates.map(() => []);
-    candidates.forEach((c, k) => {
-      kind[k] = c === "local" ? WINDOW : c === "block" ? BLOCK : c === "induction" || c === "sink" ? LIST : CELL;
-    });
+    const columns = new Int32Array(8);
     let used = 0;
+    let last: RowClass | null = null;
     for (let b = 0; b < B; b++) {
       const g = geo.samples[b];
       const valid = g.sourceValid;
@@ -141,114 +340,98 @@ export class SiteMixtures {
         const n = rows.sources[b * T + i];
         if (n < 2) continue;
         used++;
+        const t = b * T + i;
         const r = (b * H + head) * T + i;
         const base = r * S;
-        const blk = Math.floor(((b * T + i) * nb) / (B * T));
+        const blk = Math.floor((t * nb) / (B * T));
         blockRows[blk]++;
         const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
         const p = i + geo.offset;
         const own = g.targetSegment ? g.targetSegment[i] : -1;
-        const cell = (k: number, x: number, m: number) => {
-          if (!Number.isFinite(m)) return;
-          at[k] = x;
-          size[k] = 1;
-          mass[k] = m;
-        };
-        const list = (k: number, xs: number[]) => {
+        const from = induction ? induction.start[p] : 0;
+        const to = induction ? induction.start[p + 1] : 0;
+        let mask = pos.mask[t];
+        const sizeAt = t * P;
+        // The head's masses on its positional templates (where defined).
+        for (let k = 0; k < P; k++) {
+          if (pos.size[sizeAt + k] === 0) continue;
+          const c = codes[k];
+          if (c === 0) mass[k] = rows.self[r];
+          else if (c === 1) mass[k] = rows.previous[r];
+          else if (c === 2) mass[k] = rows.next[r];
+          else if (c === 3) {
+            let m = 0;
+            for (let q = from; q < to; q++) m += data[base + (induction as InductionTargets).at[q]];
+            mass[k] = m;
+          } else if (c === 4) mass[k] = scan.windows[r * W + w - 1];
+          else mass[k] = rows.segment[r];
+        }
+        // The sink: the strip columns this row can see.
+        let sinkSize = 0;
+        if (sink >= 0) {
           let m = 0;
-          for (const x of xs) m += data[base + x];
-          size[k] = xs.length;
-          mass[k] = m;
-        };
-        for (let k = 0; k < K; k++) {
-          size[k] = 0;
-          switch (candidates[k]) {
-            case "diagonal":
-              cell(k, p, rows.self[r]);
-              break;
-            case "previous":
-              cell(k, p - 1, rows.previous[r]);
-              break;
-            case "next":
-              cell(k, p + 1, rows.next[r]);
-              break;
-            case "sink": {
-              const cols = members[k];
-              cols.length = 0;
-              for (const c of strip) if (c < limit && valid[c]) cols.push(c);
-              list(k, cols);
-              break;
-            }
-            case "induction": {
-              const targets = members[k];
-              targets.length = 0;
-              if (induction)
-                for (let q = induction.start[p]; q < induction.start[p + 1]; q++) targets.push(induction.at[q]);
-              list(k, targets);
-              break;
-            }
-            case "local": {
-              let count = 0;
-              for (let j = Math.max(0, p - w); j <= Math.min(limit - 1, p + w); j++) count += valid[j];
-              size[k] = count;
-              mass[k] = scan.windows[r * W + w - 1];
-              break;
-            }
-            case "block":
-              if (own >= 0 && seg && Number.isFinite(rows.segment[r])) {
-                let count = 0;
-                for (let j = 0; j < limit; j++) if (valid[j] && seg[j] === own) count++;
-                size[k] = count;
-                mass[k] = rows.segment[r];
-              }
-              break;
+          for (let q = 0; q < strip.length; q++) {
+            const c = strip[q];
+            if (c >= limit || !valid[c]) continue;
+            columns[sinkSize++] = c;
+            m += data[base + c];
+          }
+          mass[sink] = m;
+          if (sinkSize > 0) {
+            mask |= 1 << sink;
+            if (sinkSize < n) informative[sink]++;
           }
         }
-        /** Whether source x (valid, visible) is in template l's set on this row. */
-        const contains = (l: number, x: number): boolean => {
-          if (kind[l] === CELL) return x === at[l];
-          if (kind[l] === WINDOW) return Math.abs(x - p) <= w;
-          if (kind[l] === BLOCK) return seg !== null && seg[x] === own;
-          return members[l].includes(x);
-        };
-        /** |Sₖ ∩ Sₗ| on this row (both defined): count the smaller explicit set's members in the other. */
-        const overlap = (k: number, l: number): number => {
-          if (kind[k] > kind[l]) return overlap(l, k);
-          if (k === l) return size[k];
-          if (kind[k] === CELL) return contains(l, at[k]) ? 1 : 0;
-          if (kind[k] === LIST) {
-            let count = 0;
-            for (const x of members[k]) if (contains(l, x)) count++;
-            return count;
-          }
-          // The window and the segment.
-          let count = 0;
-          for (let j = Math.max(0, p - w); j <= Math.min(limit - 1, p + w); j++) {
-            if (valid[j] && seg !== null && seg[j] === own) count++;
-          }
-          return count;
-        };
-        let mask = 0;
-        for (let k = 0; k < K; k++) if (size[k] > 0) mask |= 1 << k;
-        let sums = classes.get(mask);
+        let sums: RowClass | undefined = last !== null && last.mask === mask ? last : classes.get(mask);
         if (!sums) {
           sums = { mask, rows: 0, gram: new Float64Array(nb * KK), rhs: new Float64Array(nb * K) };
+          // The geometry's part of this class's Gram sums, added once (positionalClasses).
+          const shared = positional.get(mask);
+          if (shared) {
+            for (let blkAt = 0; blkAt < nb; blkAt++) {
+              for (let k = 0; k < P; k++) {
+                for (let l = 0; l < P; l++) sums.gram[blkAt * KK + k * K + l] = shared[(blkAt * P + k) * P + l];
+              }
+            }
+          }
           classes.set(mask, sums);
         }
+        last = sums;
         sums.rows++;
         const { gram, rhs } = sums;
         const go = blk * KK;
         const bo = blk * K;
-        for (let k = 0; k < K; k++) {
-          if (size[k] === 0) continue;
-          if (size[k] < n) informative[k]++;
-          rhs[bo + k] += mass[k] / size[k] - 1 / n;
-          for (let l = k; l < K; l++) {
-            if (size[l] === 0) continue;
-            const v = overlap(k, l) / (size[k] * size[l]) - 1 / n;
-            gram[go + k * K + l] += v;
-            if (l !== k) gram[go + l * K + k] += v;
+        const un = 1 / n;
+        for (let k = 0; k < P; k++) {
+          const sk = pos.size[sizeAt + k];
+          if (sk !== 0) rhs[bo + k] += mass[k] / sk - un;
+        }
+        if (sinkSize === 0) continue;
+        rhs[bo + sink] += mass[sink] / sinkSize - un;
+        gram[go + sink * K + sink] += 1 / sinkSize - un;
+        for (let l = 0; l < P; l++) {
+          const sl = pos.size[sizeAt + l];
+          if (sl === 0) continue;
+          // |strip ∩ Sₗ|: the strip's columns in template l's set on this row.
+          const c = codes[l];
+          let both = 0;
+          for (let q = 0; q < sinkSize; q++) {
+            const x = columns[q];
+            let hit: boolean;
+            if (c === 0) hit = x === p;
+            else if (c === 1) hit = x === p - 1;
+            else if (c === 2) hit = x === p + 1;
+            else if (c === 4) hit = Math.abs(x - p) <= w;
+            else if (c === 5) hit = seg !== null && seg[x] === own;
+            else {
+              hit = false;
+              for (let e = from; e < to && !hit; e++) hit = (induction as InductionTargets).at[e] === x;
+            }
+            if (hit) both++;
           }
+          const v = both / (sinkSize * sl) - un;
+          gram[go + sink * K + l] += v;
+          gram[go + l * K + sink] += v;
         }
       }
     }

@@ -51,24 +51,30 @@ export function solveInPlace(A: Float64Array, rhs: Float64Array, n: number): boo
  * The minimizer of ½·wᵀGw − bᵀw on the face {w_P free, Σ_P w = 1, the rest 0}: the KKT system
  * [G_PP 1; 1ᵀ 0]·[z; μ] = [b_P; 1]. Writes z into `z` (zeros off P); returns μ, NaN when singular.
  */
-function solveFace(G: Float64Array, b: Float64Array, K: number, active: number[], z: Float64Array): number {
+function solveFace(
+  G: Float64Array,
+  b: Float64Array,
+  K: number,
+  active: number[],
+  z: Float64Array,
+  scratch: Float64Array,
+): number {
   const n = active.length + 1;
-  const A = new Float64Array(n * n);
-  const rhs = new Float64Array(n);
-  active.forEach((k, r) => {
-    active.forEach((l, c) => {
-      A[r * n + c] = G[k * K + l];
-    });
+  // scratch holds the (K + 1)² system and its K + 1 right-hand side.
+  const A = scratch.subarray(0, n * n);
+  const rhs = scratch.subarray(n * n, n * n + n);
+  A.fill(0);
+  for (let r = 0; r < n - 1; r++) {
+    const k = active[r];
+    for (let c = 0; c < n - 1; c++) A[r * n + c] = G[k * K + active[c]];
     A[r * n + n - 1] = 1;
     A[(n - 1) * n + r] = 1;
     rhs[r] = b[k];
-  });
+  }
   rhs[n - 1] = 1;
   z.fill(0);
   if (!solveInPlace(A, rhs, n)) return Number.NaN;
-  active.forEach((k, r) => {
-    z[k] = rhs[r];
-  });
+  for (let r = 0; r < n - 1; r++) z[active[r]] = rhs[r];
   return rhs[n - 1];
 }
 
@@ -79,6 +85,7 @@ function solveFace(G: Float64Array, b: Float64Array, K: number, active: number[]
 export function simplexLeastSquares(G: Float64Array, b: Float64Array, K: number, start: number): Float64Array {
   const w = new Float64Array(K);
   const z = new Float64Array(K);
+  const scratch = new Float64Array((K + 1) * (K + 2));
   w[start] = 1;
   let active = [start];
   let scale = 0;
@@ -104,7 +111,7 @@ export function simplexLeastSquares(G: Float64Array, b: Float64Array, K: number,
     active.push(enter);
     // Solve on the face; when a weight would turn negative, step to the boundary and drop it.
     for (let inner = 0; inner < MAX_STEPS; inner++) {
-      if (Number.isNaN(solveFace(G, b, K, active, z))) return w;
+      if (Number.isNaN(solveFace(G, b, K, active, z, scratch))) return w;
       if (active.every((k) => z[k] > 0)) {
         w.set(z);
         break;

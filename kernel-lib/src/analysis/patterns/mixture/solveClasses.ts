@@ -12,7 +12,7 @@
  * influences times nb/(nb − 1): the block sandwich, by class.
  */
 import type { MixtureFit, MixtureRequest, MixtureTemplate } from "./fitMixture";
-import { simplexLeastSquares, solveInPlace } from "./simplexLeastSquares";
+import { simplexLeastSquares } from "./simplexLeastSquares";
 
 /** One row class: which templates are defined (bit k for template k), its rows, and its per-block sums. */
 export interface RowClass {
@@ -24,15 +24,38 @@ export interface RowClass {
   rhs: Float64Array;
 }
 
-/** H⁻¹ of an F×F matrix (null when singular). */
+/** H⁻¹ of an F×F matrix by Gauss–Jordan with partial pivoting (H is overwritten; null when singular). */
 function inverse(H: Float64Array, F: number): Float64Array | null {
   const out = new Float64Array(F * F);
-  const column = new Float64Array(F);
+  for (let r = 0; r < F; r++) out[r * F + r] = 1;
   for (let c = 0; c < F; c++) {
-    column.fill(0);
-    column[c] = 1;
-    if (!solveInPlace(H.slice(), column, F)) return null;
-    for (let r = 0; r < F; r++) out[r * F + c] = column[r];
+    let pivot = c;
+    for (let r = c + 1; r < F; r++) if (Math.abs(H[r * F + c]) > Math.abs(H[pivot * F + c])) pivot = r;
+    if (!(Math.abs(H[pivot * F + c]) > 0)) return null;
+    if (pivot !== c) {
+      for (let k = 0; k < F; k++) {
+        let t = H[c * F + k];
+        H[c * F + k] = H[pivot * F + k];
+        H[pivot * F + k] = t;
+        t = out[c * F + k];
+        out[c * F + k] = out[pivot * F + k];
+        out[pivot * F + k] = t;
+      }
+    }
+    const d = H[c * F + c];
+    for (let k = 0; k < F; k++) {
+      H[c * F + k] /= d;
+      out[c * F + k] /= d;
+    }
+    for (let r = 0; r < F; r++) {
+      if (r === c) continue;
+      const f = H[r * F + c];
+      if (f === 0) continue;
+      for (let k = 0; k < F; k++) {
+        H[r * F + k] -= f * H[c * F + k];
+        out[r * F + k] -= f * out[c * F + k];
+      }
+    }
   }
   return out;
 }
