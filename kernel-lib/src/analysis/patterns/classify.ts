@@ -3,10 +3,11 @@
  * it was seen on enough rows, and its template beats uniform attention by PATTERN_LLR_MIN nats
  * per row (calibrated on null maps); among candidates the likeliest template wins (ties in the
  * order of POSITIONAL). When the head has a sink (strip columns with ≥ COMPONENT_MIN of the mass),
- * the label is read on the rows with the sink set aside, and the head is that pattern + sink.
+ * the label is read on the rows with the sink set aside (the label describes the non-sink part).
  * With no candidate: "broad" (mean normalized entropy ≥ BROAD_MIN and no anti-pattern), then
  * "sparse" (chance-corrected max weight ≥ SPARSE_MIN on rows with enough sources, else
- * ≥ SPARSE_MIN_SHORT on all rows), else "mixed".
+ * ≥ SPARSE_MIN_SHORT on all rows), else "mixed". The head's components and combined label come
+ * from its mixture fit over all templates (mixture/), once per head, not per bootstrap resample.
  */
 import type { HeadEvidence, PatternTallies } from "./evidence";
 import { combinedLabel, mixtureComponents } from "./mixture/components";
