@@ -1,7 +1,9 @@
 // Where analyzeResult's time goes (the profile behind issue 12's figure, see analysisShare.mjs):
 // on the same 144 maps of the BERT-base shape, each stage of analyzeResult timed on its own, per
 // site, medians over runs, next to the model's plain inference: the metric pass (WebAssembly row
-// kernel + checks), the head means, the pattern evidence pass and the labels with their bootstrap.
+// kernel + checks), the head means, the pattern evidence pass, the labels with their bootstrap, and
+// the mixture fit (every head over all templates, patterns/mixture/; analyzeResult runs it inside
+// classifyHead, timed apart here).
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +22,9 @@ export default async function run() {
   const { scanSite } = require(path.join(DIST, "metrics", "scan.js"));
   const { summarizeHeads } = require(path.join(DIST, "metrics", "headMetrics.js"));
   const { headEvidence } = require(path.join(DIST, "patterns", "evidence.js"));
-  const { classifyHead } = require(path.join(DIST, "patterns", "classify.js"));
+  const { classifyHead, labelHead, mixtureRequest } = require(path.join(DIST, "patterns", "classify.js"));
+  const { SiteMixtures } = require(path.join(DIST, "patterns", "mixture", "fitMixture.js"));
+  const { mixtureComponents } = require(path.join(DIST, "patterns", "mixture", "components.js"));
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
   const model = await openModel(bytes, { providers: ["cpu"] });
@@ -36,9 +40,10 @@ export default async function run() {
       "head means": [],
       "pattern evidence": [],
       "labels + bootstrap": [],
+      "mixture fit": [],
     };
     for (let r = 0; r <= RUNS[tokens]; r++) {
-      const part = { scan: 0, heads: 0, evidence: 0, labels: 0 };
+      const part = { scan: 0, heads: 0, evidence: 0, labels: 0, mixture: 0 };
       for (const site of result.sites) {
         let scan;
         let ev;
@@ -47,6 +52,11 @@ export default async function run() {
         part.heads += await timed(() => (sink += summarizeHeads(scan.rows, site.dims).length));
         part.evidence += await timed(() => (ev = headEvidence(site, geo, scan)));
         part.labels += await timed(() => ev.forEach((e, h) => (sink += classifyHead(h, e).support)));
+        const requests = ev.map((e) => mixtureRequest(e, labelHead(e)));
+        part.mixture += await timed(() => {
+          const mixtures = new SiteMixtures(site, geo, scan);
+          requests.forEach((q, h) => (sink += mixtureComponents(mixtures.fit(h, q)).length));
+        });
       }
       const inference = await timed(() => plain.run(feeds));
       if (r === 0) continue; // warm-up
@@ -55,6 +65,7 @@ export default async function run() {
       t["head means"].push(part.heads);
       t["pattern evidence"].push(part.evidence);
       t["labels + bootstrap"].push(part.labels);
+      t["mixture fit"].push(part.mixture);
     }
     const mi = median(t.inference);
     for (const [name, v] of Object.entries(t)) {

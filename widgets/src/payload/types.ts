@@ -70,7 +70,7 @@ export interface HeadPatternLabel {
   label: string;
   /** The label's score in [0, 1]. */
   confidence: number;
-  /** The label with its sink, e.g. "previous+sink" (absent in older payloads: show `label`). */
+  /** The label with the head's other components, e.g. "previous+sink", "previous+next" (absent in older payloads: show `label`). */
   combined?: string;
   /** Share of bootstrap resamples giving the same label, in [0, 1]. */
   support?: number;

@@ -3,12 +3,15 @@
  * it was seen on enough rows, and its template beats uniform attention by PATTERN_LLR_MIN nats
  * per row (calibrated on null maps); among candidates the likeliest template wins (ties in the
  * order of POSITIONAL). When the head has a sink (strip columns with ≥ COMPONENT_MIN of the mass),
- * the label is read on the rows with the sink set aside, and the head is that pattern + sink.
+ * the label is read on the rows with the sink set aside (the label describes the non-sink part).
  * With no candidate: "broad" (mean normalized entropy ≥ BROAD_MIN and no anti-pattern), then
  * "sparse" (chance-corrected max weight ≥ SPARSE_MIN on rows with enough sources, else
- * ≥ SPARSE_MIN_SHORT on all rows), else "mixed".
+ * ≥ SPARSE_MIN_SHORT on all rows), else "mixed". The head's components and combined label come
+ * from its mixture fit over all templates (mixture/), once per head, not per bootstrap resample.
  */
 import type { HeadEvidence, PatternTallies } from "./evidence";
+import { combinedLabel, mixtureComponents } from "./mixture/components";
+import type { MixtureRequest, SiteMixtures } from "./mixture/fitMixture";
 import type { TallySummary as Tally } from "./tally";
 import {
   ANTI_MAX,
@@ -164,13 +167,32 @@ export function labelHead(ev: HeadEvidence<Tally>): LabelCore {
   return { label, confidence, scores, window, components: sink, anti, llr: null };
 }
 
-/** The label of one head with its uncertainty, mixture and strip (see labelHead and uncertainty.ts). */
-export function classifyHead(head: number, ev: HeadEvidence): HeadPattern {
+/**
+ * What the mixture fit takes from the label: the strip, and the local window when it is the label
+ * or beats uniform attention by PATTERN_LLR_MIN on the rows as they are or without the sink (a
+ * window that chance explains as well would only soak up noise: null maps give it 0.5 and more).
+ */
+export function mixtureRequest(ev: HeadEvidence, core: LabelCore): MixtureRequest {
+  const w = core.window;
+  const beats = (t: Tally | undefined) => t !== undefined && t.logLikelihoodRatio() >= PATTERN_LLR_MIN;
+  const window =
+    w !== null && (core.label === "local" || beats(ev.windows[w - 1]) || beats(ev.rest.windows[w - 1])) ? w : null;
+  return { strip: ev.strip, window, label: core.label, minRows: minimumRows(ev.rows) };
+}
+
+/**
+ * The label of one head with its uncertainty, mixture and strip (see labelHead and uncertainty.ts).
+ * With the site's `mixtures`, the components are the head's fit over all templates at once
+ * (mixture/fitMixture.ts, fitted once: the bootstrap resamples the label only); without, the
+ * label's pattern and the sink columns.
+ */
+export function classifyHead(head: number, ev: HeadEvidence, mixtures?: SiteMixtures): HeadPattern {
   const core = labelHead(ev);
   const { support, interval } = labelUncertainty(ev, core, head);
-  const hasSink = core.components.some((c) => c.pattern === "sink");
+  const components = mixtures ? mixtureComponents(mixtures.fit(head, mixtureRequest(ev, core))) : core.components;
+  const hasSink = components.some((c) => c.pattern === "sink");
   const strip = core.label === "vertical" || hasSink ? ev.strip : ev.strip.map(() => []);
-  const combined = hasSink && core.label !== "vertical" ? `${core.label}+sink` : core.label;
-  const { label, confidence, scores, window, components, anti, llr } = core;
+  const combined = combinedLabel(core.label, components);
+  const { label, confidence, scores, window, anti, llr } = core;
   return { head, label, confidence, scores, window, strip, combined, components, anti, llr, support, interval };
 }

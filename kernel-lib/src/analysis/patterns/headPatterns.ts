@@ -7,12 +7,14 @@ import type { MetricsOptions } from "../metrics/types";
 import { DEFAULT_TOLERANCE } from "../metrics/validate";
 import { classifyHead } from "./classify";
 import { headEvidence } from "./evidence";
+import { SiteMixtures } from "./mixture/fitMixture";
 import { WINDOW_MAX } from "./thresholds";
 import type { HeadPattern } from "./types";
 
 /** Classifies heads from an existing pass (what `analyzeResult` does, to read the weights once); the pass must record WINDOW_MAX windows. */
 export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadPattern[] {
-  return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev));
+  const mixtures = new SiteMixtures(site, geo, scan);
+  return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev, mixtures));
 }
 
 /**

@@ -49,3 +49,9 @@ export const COMPONENT_MIN = 0.15;
 export const WINDOW_MAX_SHARE = 2 / 3;
 /** Bootstrap resamples for a label's support and its score's interval (seeded, see uncertainty.ts). */
 export const BOOTSTRAP_RESAMPLES = 24;
+/**
+ * A mixture component is reported only when its weight stands this far out of the noise: at least
+ * the Student t quantile at this normal quantile (blocks − 1 degrees of freedom) times its
+ * block-sandwich standard error (mixture/). Set on null maps: ≤ 2 % of null heads get a component.
+ */
+export const COMPONENT_Z = 3.5;

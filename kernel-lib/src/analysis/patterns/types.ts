@@ -26,9 +26,15 @@ export interface HeadPattern {
   window: number | null;
   /** Source positions of the vertical strip, per sample (ascending); empty lists when none. */
   strip: number[][];
-  /** The label with its sink, e.g. "previous+sink" (the label alone when the head has no sink component). */
+  /**
+   * The label with the head's other components, e.g. "previous+sink", "diagonal+previous+sink"; a
+   * "mixed" head with pattern components is named by them ("previous+next"). See mixture/components.ts.
+   */
   combined: string;
-  /** The head as a mixture: the label's pattern and the sink columns, each weight ≥ COMPONENT_MIN (largest first). */
+  /**
+   * The head as a mixture of all templates (mixture/): each template whose weight — the mean share of
+   * a row it explains — is ≥ COMPONENT_MIN and stands out of the noise (COMPONENT_Z), largest first.
+   */
   components: PatternComponent[];
   /** Patterns the head avoids (score ≤ ANTI_MAX), e.g. "block" for a head on the other sentence. */
   anti: PositionalPattern[];
@@ -40,7 +46,7 @@ export interface HeadPattern {
   interval: [number, number];
 }
 
-/** One component of a head's mixture: a pattern (or the sink columns) and its share of the mass. */
+/** One component of a head's mixture: a pattern (or the sink: the strip columns) and its weight (mean share of a row). */
 export interface PatternComponent {
   pattern: PositionalPattern | "sink";
   weight: number;

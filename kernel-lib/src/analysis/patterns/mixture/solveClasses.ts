@@ -1,0 +1,165 @@
+/**
+ * The mixture fit's second half: each row class (the rows on which the same templates are
+ * defined) is solved on its own, and the head's weights are the classes' weights averaged by their
+ * rows, so each weight is the mean share of a row that its template explains. An induction head
+ * that parks on the start token where the current token has no earlier occurrence is then
+ * "induction ≈ the share of rows with one + sink ≈ the share without", not a compromise between
+ * the two (one weight for all rows would be neither).
+ *
+ * Standard errors: the average is a smooth function of the blocks' sums, so each block's influence
+ * on it is Σ_c (n_c/N)·H_c⁻¹·g_{c,B} (H_c the class's Gram matrix on its non-zero weights, g_{c,B}
+ * = b_{c,B} − G_{c,B}·w_c its block's score), and the variance is the sum of the squared
+ * influences times nb/(nb − 1): the block sandwich, by class.
+ */
+import type { MixtureFit, MixtureRequest, MixtureTemplate } from "./fitMixture";
+import { simplexLeastSquares } from "./simplexLeastSquares";
+
+/** One row class: which templates are defined (bit k for template k), its rows, and its per-block sums. */
+export interface RowClass {
+  mask: number;
+  rows: number;
+  /** Per block, the K×K sums Σᵢ ⟨tₖ − uᵢ, tₗ − uᵢ⟩ (row-major). */
+  gram: Float64Array;
+  /** Per block, the K sums Σᵢ ⟨aᵢ − uᵢ, tₖ − uᵢ⟩. */
+  rhs: Float64Array;
+}
+
+/** H⁻¹ of an F×F matrix by Gauss–Jordan with partial pivoting (H is overwritten; null when singular). */
+function inverse(H: Float64Array, F: number): Float64Array | null {
+  const out = new Float64Array(F * F);
+  for (let r = 0; r < F; r++) out[r * F + r] = 1;
+  for (let c = 0; c < F; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < F; r++) if (Math.abs(H[r * F + c]) > Math.abs(H[pivot * F + c])) pivot = r;
+    if (!(Math.abs(H[pivot * F + c]) > 0)) return null;
+    if (pivot !== c) {
+      for (let k = 0; k < F; k++) {
+        let t = H[c * F + k];
+        H[c * F + k] = H[pivot * F + k];
+        H[pivot * F + k] = t;
+        t = out[c * F + k];
+        out[c * F + k] = out[pivot * F + k];
+        out[pivot * F + k] = t;
+      }
+    }
+    const d = H[c * F + c];
+    for (let k = 0; k < F; k++) {
+      H[c * F + k] /= d;
+      out[c * F + k] /= d;
+    }
+    for (let r = 0; r < F; r++) {
+      if (r === c) continue;
+      const f = H[r * F + c];
+      if (f === 0) continue;
+      for (let k = 0; k < F; k++) {
+        H[r * F + k] -= f * H[c * F + k];
+        out[r * F + k] -= f * out[c * F + k];
+      }
+    }
+  }
+  return out;
+}
+
+/** Fits one class: its weights (length K) and, per block, its score mapped through H⁻¹ (nb × K). */
+function solveClass(rc: RowClass, K: number, nb: number, usable: (k: number) => boolean) {
+  const KK = K * K;
+  const G = new Float64Array(KK);
+  const b = new Float64Array(K);
+  for (let B = 0; B < nb; B++) {
+    for (let x = 0; x < KK; x++) G[x] += rc.gram[B * KK + x];
+    for (let k = 0; k < K; k++) b[k] += rc.rhs[B * K + k];
+  }
+  const keep: number[] = [];
+  for (let k = 0; k < K; k++) if ((rc.mask >> k) & 1 && usable(k) && G[k * K + k] > 0) keep.push(k);
+  // The solver's variables: the kept templates, then the uniform template (zero row and column).
+  const N = keep.length + 1;
+  const Gs = new Float64Array(N * N);
+  const bs = new Float64Array(N);
+  keep.forEach((k, r) => {
+    keep.forEach((l, c) => {
+      Gs[r * N + c] = G[k * K + l];
+    });
+    bs[r] = b[k];
+  });
+  const solved = simplexLeastSquares(Gs, bs, N, N - 1);
+  const w = new Float64Array(K);
+  keep.forEach((k, r) => {
+    w[k] = solved[r];
+  });
+  const free = keep.filter((k) => w[k] > 0);
+  const F = free.length;
+  const influence = new Float64Array(nb * K);
+  const H = new Float64Array(F * F);
+  free.forEach((k, r) => {
+    free.forEach((l, c) => {
+      H[r * F + c] = G[k * K + l];
+    });
+  });
+  const Hinv = F > 0 ? inverse(H, F) : null;
+  if (Hinv) {
+    const g = new Float64Array(F);
+    for (let B = 0; B < nb; B++) {
+      free.forEach((k, r) => {
+        let s = rc.rhs[B * K + k];
+        for (const l of keep) s -= rc.gram[B * KK + k * K + l] * w[l];
+        g[r] = s;
+      });
+      free.forEach((k, r) => {
+        let v = 0;
+        for (let c = 0; c < F; c++) v += Hinv[r * F + c] * g[c];
+        influence[B * K + k] = v;
+      });
+    }
+  } else if (F > 0) {
+    // A singular Gram matrix on the non-zero weights: their errors cannot be told, so none passes.
+    for (const k of free) influence[k] = Number.POSITIVE_INFINITY;
+  }
+  return { w, keep, influence };
+}
+
+/** The head's fit from its row classes (see the file comment). */
+export function solveClasses(
+  candidates: MixtureTemplate[],
+  classes: RowClass[],
+  informative: Float64Array,
+  request: MixtureRequest,
+  used: number,
+  blockRows: Float64Array,
+): MixtureFit {
+  const K = candidates.length;
+  const nb = blockRows.length;
+  // Classes of fewer rows than a pattern needs are left out of the average.
+  const kept = classes.filter((c) => c.rows >= request.minRows);
+  const total = kept.reduce((s, c) => s + c.rows, 0);
+  const weights = new Float64Array(K);
+  const influence = new Float64Array(nb * K);
+  const fitted = new Set<number>();
+  for (const rc of kept) {
+    const share = rc.rows / total;
+    const one = solveClass(rc, K, nb, (k) => informative[k] >= request.minRows);
+    for (const k of one.keep) fitted.add(k);
+    for (let k = 0; k < K; k++) weights[k] += share * one.w[k];
+    for (let x = 0; x < nb * K; x++) influence[x] += share * one.influence[x];
+  }
+  let blocks = 0;
+  for (const r of blockRows) if (r > 0) blocks++;
+  const factor = blocks > 1 ? blocks / (blocks - 1) : 1;
+  const order = [...fitted].sort((a, b) => a - b);
+  const errors = order.map((k) => {
+    if (weights[k] === 0) return 0;
+    let q = 0;
+    for (let B = 0; B < nb; B++) if (blockRows[B] > 0) q += influence[B * K + k] ** 2;
+    return Math.sqrt(q * factor);
+  });
+  const templates = order.map((k) => candidates[k]);
+  const list = order.map((k) => weights[k]);
+  return {
+    templates,
+    weights: list,
+    errors,
+    uniform: Math.max(0, 1 - list.reduce((s, x) => s + x, 0)),
+    window: templates.includes("local") ? request.window : null,
+    rows: used,
+    blocks,
+  };
+}
