@@ -45,6 +45,11 @@ export interface RowAccumulators {
    * not visible) and at the first visible source (NaN when there is none).
    */
   points: Float32Array;
+  /**
+   * 4 floats per row: the mass on the sample's [CLS], [SEP]/EOS, punctuation and start/sink
+   * positions below the row's visible limit (NaN when the sample has no special positions).
+   */
+  masses: Float32Array;
   /** W floats per row: the mass within |j − pᵢ| ≤ w over visible sources, w = 1 … W. */
   windows: Float32Array;
   /** W: min(windowWidths, S − 1) on self sites, 0 on cross sites. */
@@ -104,7 +109,14 @@ function referenceSums(pass: RowPass, g: SampleGeometry, r: number, i: number) {
   pass.out.sums.set(scratch, r * ACC_SIZE);
 }
 
-/** The JavaScript reads of row r's points and window masses. */
+/** Σ of row `base`'s weights at the listed positions below `limit` (the list ascending), in float64. */
+function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {
+  let m = 0;
+  for (let k = 0; k < list.length && list[k] < limit; k++) m += data[base + list[k]];
+  return m;
+}
+
+/** The JavaScript reads of row r's points, special-token masses and window masses. */
 function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number) {
   const { geo, out } = pass;
   const data = pass.site.data;
@@ -119,6 +131,13 @@ function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number)
   out.points[at + 1] = geo.self && p >= 1 && valid[p - 1] ? data[base + p - 1] : Number.NaN;
   out.points[at + 2] = geo.self && p + 1 < limit && valid[p + 1] ? data[base + p + 1] : Number.NaN;
   out.points[at + 3] = g.firstSource >= 0 && g.firstSource < limit ? data[base + g.firstSource] : Number.NaN;
+  const special = g.special;
+  if (special) {
+    out.masses[at] = massAt(data, base, special.cls, limit);
+    out.masses[at + 1] = massAt(data, base, special.sep, limit);
+    out.masses[at + 2] = massAt(data, base, special.punctuation, limit);
+    out.masses[at + 3] = massAt(data, base, special.sink, limit);
+  }
   if (W === 0) return;
   let mass = valid[p] ? data[base + p] : 0;
   for (let w = 1; w <= W; w++) {
@@ -186,6 +205,7 @@ export function siteAccumulators(
   const out: RowAccumulators = {
     sums: new Float64Array(B * H * T * ACC_SIZE),
     points: new Float32Array(B * H * T * 4).fill(Number.NaN),
+    masses: new Float32Array(B * H * T * 4).fill(Number.NaN),
     windows: new Float32Array(B * H * T * W),
     windowWidths: W,
   };

@@ -3,7 +3,7 @@
  * (finite, sums to 1, no mass on masked or future sources). The row sums come from
  * rowAccumulators.ts (the WebAssembly SIMD kernel, or the JavaScript one); this file turns them
  * into metrics and checks them; the kernels also read the single weights (self, previous, next,
- * first, window masses) while each row is in cache; the special-token masses are read here.
+ * first, window masses) and the special-token masses while each row is in cache.
  * No allocation per row.
  *
  * Each row's visible sources are split at pᵢ's ceiling, split, so the distances come from sums
@@ -55,12 +55,6 @@ function markPadding(rows: RowMetrics, r: number): void {
   for (const key of ROW_METRIC_KEYS) rows[key][r] = Number.NaN;
 }
 
-function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {
-  let m = 0;
-  for (let k = 0; k < list.length && list[k] < limit; k++) m += data[base + list[k]];
-  return m;
-}
-
 function hasNegative(data: Float32Array, base: number, length: number): boolean {
   for (let k = base; k < base + length; k++) if (data[k] < 0) return true;
   return false;
@@ -82,11 +76,17 @@ export function scanSite(
   const data = site.data;
   const rows = allocateRows(B * H * T, B * T);
   const ln = lnTable(S);
-  const { sums, points, windows, windowWidths: W } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
+  const {
+    sums,
+    points,
+    masses,
+    windows,
+    windowWidths: W,
+  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
   const argmax = new Int32Array(B * H * T).fill(-1);
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
-    const { targetSegment, position, special } = g;
+    const { targetSegment, position } = g;
     for (let i = 0; i < T; i++)
       rows.sources[b * T + i] = g.targetValid[i] ? g.validBefore[geo.causal ? Math.min(S, i + geo.offset + 1) : S] : 0;
     for (let h = 0; h < H; h++) {
@@ -125,10 +125,10 @@ export function scanSite(
         rows.previous[r] = points[4 * r + 1];
         rows.next[r] = points[4 * r + 2];
         rows.first[r] = points[4 * r + 3];
-        rows.cls[r] = special ? massAt(data, base, special.cls, limit) : Number.NaN;
-        rows.sep[r] = special ? massAt(data, base, special.sep, limit) : Number.NaN;
-        rows.punctuation[r] = special ? massAt(data, base, special.punctuation, limit) : Number.NaN;
-        rows.sink[r] = special ? massAt(data, base, special.sink, limit) : Number.NaN;
+        rows.cls[r] = masses[4 * r];
+        rows.sep[r] = masses[4 * r + 1];
+        rows.punctuation[r] = masses[4 * r + 2];
+        rows.sink[r] = masses[4 * r + 3];
         rows.segment[r] = ownSegment >= 0 ? sums[at + SEGMENT] : Number.NaN;
       }
     }

@@ -89,6 +89,7 @@ function kernelSums(site: SiteAttention, result: AttentionResult): Float64Array 
   const out = {
     sums: new Float64Array(B * H * T * ACC_SIZE),
     points: new Float32Array(B * H * T * 4),
+    masses: new Float32Array(B * H * T * 4),
     windows: new Float32Array(0),
   };
   for (let b = 0; b < B; b++) {

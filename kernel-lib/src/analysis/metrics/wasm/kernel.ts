@@ -5,8 +5,9 @@
  * not validate): the metric pass then runs the JavaScript kernel.
  *
  * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [points: rows × 4
- * floats] [windows: rows × W floats] [row info: T × 3 int32] [pieces: count × 3 int32] [data:
- * rows × S floats, + 16 bytes that the last row's masked tail load may read].
+ * floats] [masses: rows × 4 floats] [windows: rows × W floats] [row info: T × ROW_INFO int32]
+ * [pieces: count × 3 int32] [special-token lists] [source mask: S bytes] [data: rows × S floats,
+ * + 16 bytes that the last row's masked tail load may read].
  */
 import { ACC_SIZE } from "../runKernel";
 import { KERNEL_WASM_BASE64 } from "./kernelModule";
@@ -20,8 +21,12 @@ export interface KernelExports {
   __heap_base: { value: number };
   scan_rows(...args: KernelArgs): void;
 }
-/** data, rows, t0, T, S, rowInfo, pieces, out, points, windows, W, self: byte offsets, counts and flags, as metrics_kernel.c takes them. */
+/** data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses, windows, W, self: byte offsets, counts and flags, as metrics_kernel.c takes them. */
 export type KernelArgs = [
+  number,
+  number,
+  number,
+  number,
   number,
   number,
   number,
@@ -56,10 +61,16 @@ export function decodeBase64(text: string): Uint8Array {
 
 /** One sample's geometry for the kernel, built by pieces.ts. */
 export interface SampleTables {
-  /** Per target row: first piece, piece count, split = ⌈pᵢ⌉. */
+  /** Per target row (ROW_INFO int32): first piece, piece count, split = ⌈pᵢ⌉, visible limit. */
   info: Int32Array;
   /** Per piece: from, to, flags. */
   pieces: Int32Array;
+  /** The special-token lists (pieces.ts, specialTable). */
+  special: Int32Array;
+  /** The source mask (1 = valid), S bytes. */
+  valid: Uint8Array;
+  /** The first valid source, −1 when none. */
+  firstSource: number;
   /** Self-attention rows (pᵢ = split): the kernel reads the weights around pᵢ. */
   self: boolean;
 }
@@ -70,6 +81,8 @@ export interface RowOutputs {
   sums: Float64Array;
   /** 4 floats per row. */
   points: Float32Array;
+  /** 4 floats per row: [CLS], [SEP], punctuation and sink mass. */
+  masses: Float32Array;
   /** W floats per row. */
   windows: Float32Array;
 }
@@ -81,12 +94,17 @@ export class KernelMemory {
   private f32 = new Float32Array(0);
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
+  private u8 = new Uint8Array(0);
   private T = 0;
   private S = 0;
   private W = 0;
   private self = 0;
   private outAt = 0;
   private pointsAt = 0;
+  private massesAt = 0;
+  private specialAt = 0;
+  private validAt = 0;
+  private firstSource = -1;
   private windowsAt = 0;
   private infoAt = 0;
   private piecesAt = 0;
@@ -105,10 +123,14 @@ export class KernelMemory {
     this.self = tables.self ? 1 : 0;
     this.outAt = align16(this.base);
     this.pointsAt = this.outAt + align16(rows * ACC_SIZE * 8);
-    this.windowsAt = this.pointsAt + align16(rows * 4 * 4);
+    this.massesAt = this.pointsAt + align16(rows * 4 * 4);
+    this.windowsAt = this.massesAt + align16(rows * 4 * 4);
     this.infoAt = this.windowsAt + align16(rows * W * 4);
     this.piecesAt = this.infoAt + align16(tables.info.length * 4);
-    this.dataAt = this.piecesAt + align16(tables.pieces.length * 4);
+    this.specialAt = this.piecesAt + align16(tables.pieces.length * 4);
+    this.validAt = this.specialAt + align16(tables.special.length * 4);
+    this.dataAt = this.validAt + align16(tables.valid.length);
+    this.firstSource = tables.firstSource;
     const end = this.dataAt + rows * S * 4 + 16;
     const memory = this.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
@@ -116,9 +138,12 @@ export class KernelMemory {
       this.f32 = new Float32Array(memory.buffer);
       this.f64 = new Float64Array(memory.buffer);
       this.i32 = new Int32Array(memory.buffer);
+      this.u8 = new Uint8Array(memory.buffer);
     }
     this.i32.set(tables.info, this.infoAt >> 2);
     this.i32.set(tables.pieces, this.piecesAt >> 2);
+    this.i32.set(tables.special, this.specialAt >> 2);
+    this.u8.set(tables.valid, this.validAt);
   }
 
   /** Copies rows [first, first + rows) of `data` in; returns the kernel's arguments for them (row first is target row t0). */
@@ -133,8 +158,12 @@ export class KernelMemory {
       S,
       this.infoAt,
       this.piecesAt,
+      this.specialAt,
+      this.validAt,
+      this.firstSource,
       this.outAt,
       this.pointsAt,
+      this.massesAt,
       this.windowsAt,
       this.W,
       this.self,
@@ -147,6 +176,8 @@ export class KernelMemory {
     out.sums.set(this.f64.subarray(at, at + rows * ACC_SIZE), outRow * ACC_SIZE);
     const points = this.pointsAt >> 2;
     out.points.set(this.f32.subarray(points, points + rows * 4), outRow * 4);
+    const masses = this.massesAt >> 2;
+    out.masses.set(this.f32.subarray(masses, masses + rows * 4), outRow * 4);
     const windows = this.windowsAt >> 2;
     const W = this.W;
     if (W > 0) out.windows.set(this.f32.subarray(windows, windows + rows * W), outRow * W);

@@ -1,7 +1,8 @@
 /**
  * One sample's rows as pieces for the WebAssembly kernel: the same walk as the JavaScript row pass
  * (rowAccumulators.ts) — chunks of valid or masked sources, the visible part of each split at
- * ⌈pᵢ⌉, the rest masked — written once per sample and shared by all its heads.
+ * ⌈pᵢ⌉, the rest masked — written once per sample and shared by all its heads, with the
+ * sample's special-token positions (the kernel sums their masses while the row is in L1).
  */
 import type { SampleGeometry, SiteGeometry } from "../geometry";
 import type { SampleTables } from "./kernel";
@@ -11,9 +12,12 @@ export const PIECE_LEFT = 1;
 export const PIECE_SEGMENT = 2;
 export const PIECE_MASKED = 4;
 
+/** Int32 per target row in SampleTables.info: first piece, piece count, split = ⌈pᵢ⌉, visible limit. */
+export const ROW_INFO = 4;
+
 export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
   const [, , T, S] = geo.dims;
-  const info = new Int32Array(3 * T);
+  const info = new Int32Array(ROW_INFO * T);
   const pieces: number[] = [];
   let count = 0;
   let rowStart = 0;
@@ -29,7 +33,7 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
   };
   for (let i = 0; i < T; i++) {
     rowStart = count;
-    info[3 * i] = count;
+    info[ROW_INFO * i] = count;
     if (!g.targetValid[i]) continue;
     const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
     const split = Math.ceil(g.position[i]);
@@ -44,8 +48,35 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
       add(mid, end, segment);
       add(Math.max(c0, end), c1, PIECE_MASKED);
     }
-    info[3 * i + 1] = count - rowStart;
-    info[3 * i + 2] = split;
+    info[ROW_INFO * i + 1] = count - rowStart;
+    info[ROW_INFO * i + 2] = split;
+    info[ROW_INFO * i + 3] = limit;
   }
-  return { info, pieces: Int32Array.from(pieces), self: geo.self };
+  return {
+    info,
+    pieces: Int32Array.from(pieces),
+    special: specialTable(g),
+    valid: g.sourceValid,
+    firstSource: g.firstSource,
+    self: geo.self,
+  };
+}
+
+/**
+ * The sample's special-token lists for the kernel: [has lists, then the counts and the lists of
+ * [CLS], [SEP]/EOS, punctuation, start/sink] (ascending, as specialPositions gives them).
+ */
+export function specialTable(g: SampleGeometry): Int32Array {
+  const special = g.special;
+  if (!special) return new Int32Array(5);
+  const lists = [special.cls, special.sep, special.punctuation, special.sink];
+  const table = new Int32Array(5 + lists.reduce((n, l) => n + l.length, 0));
+  table[0] = 1;
+  let at = 5;
+  lists.forEach((list, k) => {
+    table[1 + k] = list.length;
+    table.set(list, at);
+    at += list.length;
+  });
+  return table;
 }
