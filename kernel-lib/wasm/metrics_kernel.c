@@ -236,15 +236,32 @@ static void special_masses(const float *row, const int32_t *special, int limit, 
 }
 
 /*
- * points gets 4 floats per row, masses 4 and windows W (0 unless `self`: self-attention rows,
- * where pᵢ = split; on cross rows the first three points are NaN).
+ * Whether float32 rounding could flip one of the row checks (validate.ts), or the row fails them
+ * or has a sign bit set: then the JavaScript kernel redoes the row (rowAccumulators.ts; the same
+ * test as its nearOrFailing, whose Math.max differs from this max only on NaN, where both flag).
  */
-__attribute__((export_name("scan_rows"))) void scan_rows(const float *data, int rows, int t0, int T, int S,
+static int near_or_failing(const double *acc, double tolerance, double margin) {
+  if (acc[SIGNS] < 0) return 1;
+  const double masked = acc[MASKED];
+  const double total = acc[SUM] + masked;
+  const double off = __builtin_fabs(total - 1);
+  return !(off < tolerance - margin * (total > 1 ? total : 1)) ||
+         !(masked < tolerance - margin * (masked > tolerance ? masked : tolerance));
+}
+
+/*
+ * points gets 4 floats per row, masses 4 and windows W (0 unless `self`: self-attention rows,
+ * where pᵢ = split; on cross rows the first three points are NaN); redo the numbers (within the
+ * call) of the rows to redo in float64 (near_or_failing). Returns how many.
+ */
+__attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int rows, int t0, int T, int S,
                                                          const int32_t *rowInfo, const int32_t *pieces,
                                                          const int32_t *special, const uint8_t *valid, int firstSource,
                                                          double *out, float *points, float *masses, float *windows,
-                                                         int W, int self) {
+                                                         int W, int self, double tolerance, double margin,
+                                                         int32_t *redo) {
   int t = t0;
+  int redone = 0;
   for (int r = 0; r < rows; r++, out += ACC_SIZE, points += 4, masses += 4, windows += W) {
     const float *row = data + (long)r * S;
     const int32_t *info = rowInfo + 4 * t;
@@ -285,6 +302,8 @@ __attribute__((export_name("scan_rows"))) void scan_rows(const float *data, int 
       for (int k = 0; k < 4; k++) points[k] = masses[k] = __builtin_nanf("");
       for (int w = 0; w < W; w++) windows[w] = 0.0f;
     }
+    if (info[1] > 0 && near_or_failing(out, tolerance, margin)) redo[redone++] = r;
     if (++t == T) t = 0;
   }
+  return redone;
 }

@@ -4,8 +4,8 @@
  * reused by every call. `null` where WebAssembly or its 128-bit SIMD is missing (the module does
  * not validate): the metric pass then runs the JavaScript kernel.
  *
- * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [points: rows × 4
- * floats] [masses: rows × 4 floats] [windows: rows × W floats] [row info: T × ROW_INFO int32]
+ * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [redo: rows int32]
+ * [points: rows × 4 floats] [masses: rows × 4 floats] [windows: rows × W floats] [row info: T × ROW_INFO int32]
  * [pieces: count × 3 int32] [special-token lists] [source mask: S bytes] [data: rows × S floats,
  * + 16 bytes that the last row's masked tail load may read].
  */
@@ -19,10 +19,18 @@ export interface WasmMemory {
 }
 export interface KernelExports {
   __heap_base: { value: number };
-  scan_rows(...args: KernelArgs): void;
+  /** Returns how many rows the JavaScript kernel must redo (their numbers at `redo`). */
+  scan_rows(...args: KernelArgs): number;
 }
-/** data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses, windows, W, self: byte offsets, counts and flags, as metrics_kernel.c takes them. */
+/**
+ * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
+ * windows, W, self, tolerance, margin, redo: byte offsets, counts, flags and the checks'
+ * tolerance and margin, as metrics_kernel.c takes them.
+ */
 export type KernelArgs = [
+  number,
+  number,
+  number,
   number,
   number,
   number,
@@ -100,6 +108,9 @@ export class KernelMemory {
   private W = 0;
   private self = 0;
   private outAt = 0;
+  private redoAt = 0;
+  private tolerance = 0;
+  private margin = 0;
   private pointsAt = 0;
   private massesAt = 0;
   private specialAt = 0;
@@ -115,14 +126,21 @@ export class KernelMemory {
     private readonly base: number,
   ) {}
 
-  /** Room for chunks of up to `rows` rows of S sources with W window masses, and the sample's tables written. */
-  setSample(tables: SampleTables, T: number, S: number, W: number, rows: number): void {
+  /**
+   * Room for chunks of up to `rows` rows of S sources with W window masses, and the sample's
+   * tables written. Rows whose checks (validate.ts) fail or are within `margin` (relative) of
+   * `tolerance` are listed for a redo (by default every row: tolerance 0).
+   */
+  setSample(tables: SampleTables, T: number, S: number, W: number, rows: number, tolerance = 0, margin = 0): void {
     this.T = T;
     this.S = S;
     this.W = W;
     this.self = tables.self ? 1 : 0;
+    this.tolerance = tolerance;
+    this.margin = margin;
     this.outAt = align16(this.base);
-    this.pointsAt = this.outAt + align16(rows * ACC_SIZE * 8);
+    this.redoAt = this.outAt + align16(rows * ACC_SIZE * 8);
+    this.pointsAt = this.redoAt + align16(rows * 4);
     this.massesAt = this.pointsAt + align16(rows * 4 * 4);
     this.windowsAt = this.massesAt + align16(rows * 4 * 4);
     this.infoAt = this.windowsAt + align16(rows * W * 4);
@@ -167,7 +185,15 @@ export class KernelMemory {
       this.windowsAt,
       this.W,
       this.self,
+      this.tolerance,
+      this.margin,
+      this.redoAt,
     ];
+  }
+
+  /** The numbers (within the last call) of the `count` rows it listed for a redo. */
+  redoRows(count: number): Int32Array {
+    return this.i32.subarray(this.redoAt >> 2, (this.redoAt >> 2) + count);
   }
 
   /** Copies the results of the last `rows` rows out, into `out` from row `outRow`. */
@@ -195,10 +221,14 @@ export class WasmRowKernel {
     this.memory = new KernelMemory(memory, exports.__heap_base.value);
   }
 
-  /** Accumulates rows [first, first + rows) of `data` (row first is target row t0) into `out` at the same rows. */
-  run(data: Float32Array, first: number, rows: number, t0: number, out: RowOutputs): void {
-    this.exports.scan_rows(...this.memory.load(data, first, rows, t0));
+  /**
+   * Accumulates rows [first, first + rows) of `data` (row first is target row t0) into `out` at
+   * the same rows; appends the rows to redo (setSample) to `redo`, as row numbers of `data`.
+   */
+  run(data: Float32Array, first: number, rows: number, t0: number, out: RowOutputs, redo?: number[]): void {
+    const count = this.exports.scan_rows(...this.memory.load(data, first, rows, t0));
     this.memory.read(rows, out, first);
+    if (redo && count > 0) for (const r of this.memory.redoRows(count)) redo.push(first + r);
   }
 }
 
