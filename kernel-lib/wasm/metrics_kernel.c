@@ -236,6 +236,16 @@ static void special_masses(const float *row, const int32_t *special, int limit, 
 }
 
 /*
+ * Adds the row's weights at the sample's candidate columns (columns = [n, then n columns
+ * ascending]: the strip candidates known before the pass) below its visible limit into the
+ * head's column masses, in double, rows in order: what the pattern pass's strip shares sum.
+ */
+static void column_masses(const float *row, const int32_t *columns, int limit, double *mass) {
+  const int n = columns[0];
+  for (int k = 0; k < n && columns[1 + k] < limit; k++) mass[k] += row[columns[1 + k]];
+}
+
+/*
  * Whether float32 rounding could flip one of the row checks (validate.ts), or the row fails them
  * or has a sign bit set: then the JavaScript kernel redoes the row (rowAccumulators.ts; the same
  * test as its nearOrFailing, whose Math.max differs from this max only on NaN, where both flag).
@@ -252,15 +262,19 @@ static int near_or_failing(const double *acc, double tolerance, double margin) {
 /*
  * points gets 4 floats per row, masses 4 and windows W (0 unless `self`: self-attention rows,
  * where pᵢ = split; on cross rows the first three points are NaN); redo the numbers (within the
- * call) of the rows to redo in float64 (near_or_failing). Returns how many.
+ * call) of the rows to redo in float64 (near_or_failing); columnMass, per head of the sample (row
+ * 0 of this call is in head h0), the candidate column masses (column_masses). Returns how many
+ * rows to redo.
  */
 __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int rows, int t0, int T, int S,
                                                          const int32_t *rowInfo, const int32_t *pieces,
                                                          const int32_t *special, const uint8_t *valid, int firstSource,
                                                          double *out, float *points, float *masses, float *windows,
                                                          int W, int self, double tolerance, double margin,
-                                                         int32_t *redo) {
+                                                         int32_t *redo, const int32_t *columns, double *columnMass,
+                                                         int h0) {
   int t = t0;
+  int h = h0;
   int redone = 0;
   for (int r = 0; r < rows; r++, out += ACC_SIZE, points += 4, masses += 4, windows += W) {
     const float *row = data + (long)r * S;
@@ -298,12 +312,16 @@ __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int r
     if (info[1] > 0) {
       row_points(row, valid, firstSource, info[3], split, self, W, points, windows);
       special_masses(row, special, info[3], masses);
+      column_masses(row, columns, info[3], columnMass + h * columns[0]);
     } else { /* a padding row */
       for (int k = 0; k < 4; k++) points[k] = masses[k] = __builtin_nanf("");
       for (int w = 0; w < W; w++) windows[w] = 0.0f;
     }
     if (info[1] > 0 && near_or_failing(out, tolerance, margin)) redo[redone++] = r;
-    if (++t == T) t = 0;
+    if (++t == T) {
+      t = 0;
+      h++;
+    }
   }
   return redone;
 }

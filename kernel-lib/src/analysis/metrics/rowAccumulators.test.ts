@@ -209,8 +209,46 @@ describe("WebAssembly row kernel against the JavaScript kernel", () => {
       compareAccumulators(c, wasm.sums, js.sums);
       expect(wasm.points, c.label).toEqual(js.points);
       expect(wasm.masses, c.label).toEqual(js.masses);
+      expect(wasm.columnMass, c.label).toEqual(js.columnMass);
       expect(wasm.windows, c.label).toEqual(js.windows);
     }
+  });
+
+  it("sums each head's weights on the strip candidates known before the pass, as a naive loop does", () => {
+    let checked = 0;
+    for (let seed = 3000; seed < 3080; seed++) {
+      const c = randomCase(seed);
+      const [B, H, T, S] = c.site.dims;
+      const geo = siteGeometry(c.result, c.site, c.options);
+      for (const kernel of ["wasm", "js"] as const) {
+        const { columnMass } = siteAccumulators(c.site, geo, DEFAULT_TOLERANCE, 0, kernel);
+        for (let b = 0; b < B; b++) {
+          const g = geo.samples[b];
+          // the first valid source, [CLS], [SEP] and sink positions, each once, ascending
+          const want = [
+            ...new Set([
+              ...(g.firstSource >= 0 ? [g.firstSource] : []),
+              ...(g.special?.cls ?? []),
+              ...(g.special?.sep ?? []),
+              ...(g.special?.sink ?? []),
+            ]),
+          ].sort((x, y) => x - y);
+          expect([...columnMass[b].columns], c.label).toEqual(want);
+          for (let h = 0; h < H; h++) {
+            want.forEach((col, k) => {
+              let m = 0;
+              for (let i = 0; i < T; i++) {
+                const limit = c.site.causal ? Math.min(S, i + S - T + 1) : S;
+                if (geo.samples[b].targetValid[i] && col < limit) m += c.site.data[((b * H + h) * T + i) * S + col];
+              }
+              expect(columnMass[b].mass[h * want.length + k], `${c.label} ${kernel} b${b} h${h} column ${col}`).toBe(m);
+              checked++;
+            });
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 
   it("gives the same row metrics", () => {

@@ -34,7 +34,7 @@ import {
 } from "./runKernel";
 import type { MetricsKernel } from "./types";
 import { type RowOutputs, type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
-import { sampleTables } from "./wasm/pieces";
+import { candidateColumns, sampleTables } from "./wasm/pieces";
 
 /** Per row of a site, (b·H + h)·T + t; padding rows: sums 0, points NaN, windows 0. */
 export interface RowAccumulators {
@@ -54,6 +54,21 @@ export interface RowAccumulators {
   windows: Float32Array;
   /** W: min(windowWidths, S − 1) on self sites, 0 on cross sites. */
   windowWidths: number;
+  /** Per sample: each head's mass on the strip candidates known before the pass (ColumnMass). */
+  columnMass: ColumnMass[];
+}
+
+/**
+ * One sample's column masses: for each head h and each column c of `columns` (the first valid
+ * source and the [CLS], [SEP] and sink positions, ascending, each once: the strip candidates
+ * known before the pass, wasm/pieces.ts candidateColumns), Σᵢ aᵢc over the sample's valid target
+ * rows i that see c (c < the row's visible limit), in float64 with rows in ascending order, at
+ * mass[h · columns.length + k]. Read while each row is in cache, so the strip search
+ * (patterns/strip.ts) need not read these columns through the maps again.
+ */
+export interface ColumnMass {
+  columns: Int32Array;
+  mass: Float64Array;
 }
 
 /** Bytes of weights per WebAssembly call on this thread (copied in, then read from cache). */
@@ -147,6 +162,16 @@ function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number)
   }
 }
 
+/** The JavaScript reads of row r's weights on the candidate columns, added to its head's column masses. */
+function referenceColumns(pass: RowPass, b: number, h: number, r: number, i: number) {
+  const { geo, out } = pass;
+  const S = geo.dims[3];
+  const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+  const { columns, mass } = out.columnMass[b];
+  const at = h * columns.length;
+  for (let k = 0; k < columns.length && columns[k] < limit; k++) mass[at + k] += pass.site.data[r * S + columns[k]];
+}
+
 /** Rows [first, first + rows), chunk by chunk; the rows to redo appended to `redo`. */
 function runRows(
   wasm: WasmRowKernel,
@@ -173,12 +198,14 @@ function runSample(wasm: WasmRowKernel, pass: RowPass, b: number, tolerance: num
   const W = out.windowWidths;
   const tables = sampleTables(geo, geo.samples[b]);
   try {
-    wasm.memory.setSample(tables, T, S, W, Math.max(1, Math.floor(CHUNK_BYTES / (4 * S))), tolerance, CHECK_MARGIN);
+    const rows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
+    wasm.memory.setSample(tables, { T, S, W, H, rows }, tolerance, CHECK_MARGIN);
   } catch (e) {
     if (e instanceof RangeError) return false;
     throw e;
   }
   runRows(wasm, pass.site.data, b * H * T, H * T, T, S, out, redo);
+  out.columnMass[b].mass.set(wasm.memory.columnMass());
   return true;
 }
 
@@ -201,6 +228,10 @@ export function siteAccumulators(
     masses: new Float32Array(B * H * T * 4).fill(Number.NaN),
     windows: new Float32Array(B * H * T * W),
     windowWidths: W,
+    columnMass: geo.samples.map((g) => {
+      const columns = candidateColumns(g).subarray(1);
+      return { columns, mass: new Float64Array(H * columns.length) };
+    }),
   };
   const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
   const wasm = kernel === "wasm" ? wasmRowKernel() : null;
@@ -224,6 +255,7 @@ export function siteAccumulators(
         if (!g.targetValid[i]) continue;
         referencePoints(pass, g, r, i);
         referenceSums(pass, g, r, i);
+        referenceColumns(pass, b, h, r, i);
       }
     }
   }

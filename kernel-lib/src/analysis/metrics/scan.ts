@@ -14,7 +14,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "./geometry";
 import { lnTable } from "./logTable";
-import { siteAccumulators } from "./rowAccumulators";
+import { type ColumnMass, siteAccumulators } from "./rowAccumulators";
 import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
 import { type MetricsKernel, ROW_METRIC_KEYS, type RowMetrics } from "./types";
 import { rowError, rowPlace } from "./validate";
@@ -27,6 +27,11 @@ export interface SiteScan {
   windowWidths: number;
   /** Mass within |j − pᵢ| ≤ w over visible sources, [B, H, T, windowWidths] for w = 1 … windowWidths. */
   windows: Float32Array;
+  /**
+   * Per sample, each head's mass on the strip candidates known before the pass (first valid
+   * source, [CLS], [SEP], sink positions), summed as the strip search sums them: see ColumnMass.
+   */
+  columnMass: ColumnMass[];
 }
 
 /** RowMetrics for n rows over bt (sample, target) pairs, zero-filled. */
@@ -91,6 +96,7 @@ export function scanSite(
     masses,
     windows,
     windowWidths: W,
+    columnMass,
   } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
   const argmax = new Int32Array(B * H * T).fill(-1);
   const { entropy, normalizedEntropy, distance, signedDistance, confidence, segment } = rows;
@@ -143,5 +149,5 @@ export function scanSite(
   // the single weights, as the kernels read them (NaN on padding rows)
   copyPoints(points, 4, [rows.self, rows.previous, rows.next, rows.first]);
   copyPoints(masses, 4, [rows.cls, rows.sep, rows.punctuation, rows.sink]);
-  return { rows, argmax, windowWidths: W, windows };
+  return { rows, argmax, windowWidths: W, windows, columnMass };
 }

@@ -93,7 +93,7 @@ function kernelSums(site: SiteAttention, result: AttentionResult): Float64Array 
     windows: new Float32Array(0),
   };
   for (let b = 0; b < B; b++) {
-    wasm.memory.setSample(sampleTables(geo, geo.samples[b]), T, S, 0, H * T);
+    wasm.memory.setSample(sampleTables(geo, geo.samples[b]), { T, S, W: 0, H, rows: H * T });
     wasm.run(site.data, b * H * T, H * T, 0, out);
   }
   return out.sums;

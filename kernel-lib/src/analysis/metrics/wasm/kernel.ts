@@ -6,8 +6,9 @@
  *
  * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [redo: rows int32]
  * [points: rows × 4 floats] [masses: rows × 4 floats] [windows: rows × W floats] [row info: T × ROW_INFO int32]
- * [pieces: count × 3 int32] [special-token lists] [source mask: S bytes] [data: rows × S floats,
- * + 16 bytes that the last row's masked tail load may read].
+ * [pieces: count × 3 int32] [special-token lists] [candidate columns] [column masses: heads ×
+ * columns doubles] [source mask: S bytes] [data: rows × S floats, + 16 bytes that the last row's
+ * masked tail load may read].
  */
 import { ACC_SIZE } from "../runKernel";
 import { KERNEL_WASM_BASE64 } from "./kernelModule";
@@ -24,10 +25,13 @@ export interface KernelExports {
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
- * windows, W, self, tolerance, margin, redo: byte offsets, counts, flags and the checks'
- * tolerance and margin, as metrics_kernel.c takes them.
+ * windows, W, self, tolerance, margin, redo, columns, columnMass, h0: byte offsets, counts,
+ * flags and the checks' tolerance and margin, as metrics_kernel.c takes them.
  */
 export type KernelArgs = [
+  number,
+  number,
+  number,
   number,
   number,
   number,
@@ -75,6 +79,8 @@ export interface SampleTables {
   pieces: Int32Array;
   /** The special-token lists (pieces.ts, specialTable). */
   special: Int32Array;
+  /** The strip candidates known before the pass: [n, then n columns ascending] (pieces.ts, candidateColumns). */
+  columns: Int32Array;
   /** The source mask (1 = valid), S bytes. */
   valid: Uint8Array;
   /** The first valid source, −1 when none. */
@@ -97,6 +103,15 @@ export interface RowOutputs {
 
 const align16 = (n: number) => (n + 15) & ~15;
 
+/** One sample's shape for the kernel's memory: T targets, S sources, W window widths, H heads, rows per chunk. */
+export interface SampleDims {
+  T: number;
+  S: number;
+  W: number;
+  H: number;
+  rows: number;
+}
+
 /** A kernel instance's linear memory, laid out for one sample at a time. */
 export class KernelMemory {
   private f32 = new Float32Array(0);
@@ -115,6 +130,10 @@ export class KernelMemory {
   private massesAt = 0;
   private specialAt = 0;
   private validAt = 0;
+  private columnsAt = 0;
+  private columnMassAt = 0;
+  private columnCount = 0;
+  private heads = 0;
   private firstSource = -1;
   private windowsAt = 0;
   private infoAt = 0;
@@ -128,11 +147,15 @@ export class KernelMemory {
 
   /**
    * Room for chunks of up to `rows` rows of S sources with W window masses, and the sample's
-   * tables written. Rows whose checks (validate.ts) fail or are within `margin` (relative) of
-   * `tolerance` are listed for a redo (by default every row: tolerance 0).
+   * tables written; its H heads' column masses set to 0. Rows whose checks (validate.ts) fail or
+   * are within `margin` (relative) of `tolerance` are listed for a redo (by default every row:
+   * tolerance 0).
    */
-  setSample(tables: SampleTables, T: number, S: number, W: number, rows: number, tolerance = 0, margin = 0): void {
+  setSample(tables: SampleTables, dims: SampleDims, tolerance = 0, margin = 0): void {
+    const { T, S, W, H, rows } = dims;
     this.T = T;
+    this.heads = H;
+    this.columnCount = tables.columns[0];
     this.S = S;
     this.W = W;
     this.self = tables.self ? 1 : 0;
@@ -146,7 +169,9 @@ export class KernelMemory {
     this.infoAt = this.windowsAt + align16(rows * W * 4);
     this.piecesAt = this.infoAt + align16(tables.info.length * 4);
     this.specialAt = this.piecesAt + align16(tables.pieces.length * 4);
-    this.validAt = this.specialAt + align16(tables.special.length * 4);
+    this.columnsAt = this.specialAt + align16(tables.special.length * 4);
+    this.columnMassAt = this.columnsAt + align16(tables.columns.length * 4);
+    this.validAt = this.columnMassAt + align16(H * this.columnCount * 8);
     this.dataAt = this.validAt + align16(tables.valid.length);
     this.firstSource = tables.firstSource;
     const end = this.dataAt + rows * S * 4 + 16;
@@ -161,7 +186,15 @@ export class KernelMemory {
     this.i32.set(tables.info, this.infoAt >> 2);
     this.i32.set(tables.pieces, this.piecesAt >> 2);
     this.i32.set(tables.special, this.specialAt >> 2);
+    this.i32.set(tables.columns, this.columnsAt >> 2);
+    this.f64.fill(0, this.columnMassAt >> 3, (this.columnMassAt >> 3) + H * this.columnCount);
     this.u8.set(tables.valid, this.validAt);
+  }
+
+  /** The column masses summed so far: [H × columns] doubles, head-major (a view into the module's memory). */
+  columnMass(): Float64Array {
+    const at = this.columnMassAt >> 3;
+    return this.f64.subarray(at, at + this.heads * this.columnCount);
   }
 
   /** Copies rows [first, first + rows) of `data` in; returns the kernel's arguments for them (row first is target row t0). */
@@ -188,6 +221,9 @@ export class KernelMemory {
       this.tolerance,
       this.margin,
       this.redoAt,
+      this.columnsAt,
+      this.columnMassAt,
+      Math.floor(first / this.T) % Math.max(1, this.heads),
     ];
   }
 

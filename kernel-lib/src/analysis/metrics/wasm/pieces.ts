@@ -56,10 +56,24 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
     info,
     pieces: Int32Array.from(pieces),
     special: specialTable(g),
+    columns: candidateColumns(g),
     valid: g.sourceValid,
     firstSource: g.firstSource,
     self: geo.self,
   };
+}
+
+/**
+ * The strip candidates known before the pass (patterns/strip.ts adds the frequent argmax columns
+ * after it): the first valid source and the [CLS], [SEP] and sink positions, each once,
+ * ascending, as [n, then the n columns]. The kernel sums each head's weights on them.
+ */
+export function candidateColumns(g: SampleGeometry): Int32Array {
+  const set = new Set<number>();
+  if (g.firstSource >= 0) set.add(g.firstSource);
+  for (const list of [g.special?.cls, g.special?.sep, g.special?.sink]) for (const j of list ?? []) set.add(j);
+  const columns = [...set].sort((x, y) => x - y);
+  return Int32Array.from([columns.length, ...columns]);
 }
 
 /**
