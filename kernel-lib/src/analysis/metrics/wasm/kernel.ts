@@ -25,10 +25,11 @@ export interface KernelExports {
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
- * windows, W, self, tolerance, margin, redo, columns, columnMass, h0: byte offsets, counts,
- * flags and the checks' tolerance and margin, as metrics_kernel.c takes them.
+ * windows, W, self, tolerance, margin, redo, columns, columnMass, h0, allValid: byte offsets,
+ * counts, flags and the checks' tolerance and margin, as metrics_kernel.c takes them.
  */
 export type KernelArgs = [
+  number,
   number,
   number,
   number,
@@ -85,6 +86,8 @@ export interface SampleTables {
   valid: Uint8Array;
   /** The first valid source, −1 when none. */
   firstSource: number;
+  /** No source of the sample is masked. */
+  allValid: boolean;
   /** Self-attention rows (pᵢ = split): the kernel reads the weights around pᵢ. */
   self: boolean;
 }
@@ -135,6 +138,7 @@ export class KernelMemory {
   private columnCount = 0;
   private heads = 0;
   private firstSource = -1;
+  private allValid = 0;
   private windowsAt = 0;
   private infoAt = 0;
   private piecesAt = 0;
@@ -174,6 +178,7 @@ export class KernelMemory {
     this.validAt = this.columnMassAt + align16(H * this.columnCount * 8);
     this.dataAt = this.validAt + align16(tables.valid.length);
     this.firstSource = tables.firstSource;
+    this.allValid = tables.allValid ? 1 : 0;
     const end = this.dataAt + rows * S * 4 + 16;
     const memory = this.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
@@ -224,6 +229,7 @@ export class KernelMemory {
       this.columnsAt,
       this.columnMassAt,
       Math.floor(first / this.T) % Math.max(1, this.heads),
+      this.allValid,
     ];
   }
 

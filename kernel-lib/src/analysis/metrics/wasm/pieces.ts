@@ -59,6 +59,7 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
     columns: candidateColumns(g),
     valid: g.sourceValid,
     firstSource: g.firstSource,
+    allValid: g.validBefore[S] === S,
     self: geo.self,
   };
 }
