@@ -18,17 +18,25 @@ export const ROW_INFO = 4;
 export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
   const [, , T, S] = geo.dims;
   const info = new Int32Array(ROW_INFO * T);
-  const pieces: number[] = [];
+  // from, to, flags per piece; grown by doubling (rows usually have a few pieces)
+  let pieces = new Int32Array(9 * T + 3);
   let count = 0;
   let rowStart = 0;
   const add = (from: number, to: number, flags: number) => {
     if (to <= from) return;
     // merge with the previous piece when it ends here with the same flags (chunks also split at segments)
-    if (count > 0 && pieces[3 * count - 2] === from && pieces[3 * count - 1] === flags && rowStart < count) {
+    if (count > rowStart && pieces[3 * count - 2] === from && pieces[3 * count - 1] === flags) {
       pieces[3 * count - 2] = to;
       return;
     }
-    pieces.push(from, to, flags);
+    if (3 * count + 3 > pieces.length) {
+      const grown = new Int32Array(2 * pieces.length);
+      grown.set(pieces);
+      pieces = grown;
+    }
+    pieces[3 * count] = from;
+    pieces[3 * count + 1] = to;
+    pieces[3 * count + 2] = flags;
     count++;
   };
   for (let i = 0; i < T; i++) {
@@ -54,7 +62,7 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
   }
   return {
     info,
-    pieces: Int32Array.from(pieces),
+    pieces: pieces.subarray(0, 3 * count),
     special: specialTable(g),
     columns: candidateColumns(g),
     valid: g.sourceValid,
