@@ -12,9 +12,11 @@
  * earliest index winning ties, −1 when a visible weight has its sign bit set, Σa left of the split,
  * Σa over masked sources, Σa over the own segment, Σa·(j − split) and its left part. Σa·j and its
  * left part (SUM_J, LEFT_SUM_J) are the JavaScript kernel's intermediates for the offsets; the
- * metric pass reads the offsets only, so they are not summed here and read NaN. points and windows
- * get the single weights and window masses (row_points), masses the special-token masses
- * (special_masses): every read of a single weight is done here, while the row is in L1.
+ * metric pass reads the offsets only, so they are not summed here and read NaN. points get the
+ * single weights (row_points), windows the window masses (window_pass), masses the special-token
+ * masses (special_masses), columnMass each head's mass on the strip candidates (column_masses):
+ * every read of a single weight is done here, while the row is in cache, and the rows the
+ * JavaScript kernel must redo are listed (near_or_failing).
  *
  * Precision: each lane sums at most BLOCK terms of one sign in float32 before the block is added
  * into float64. The offsets Σa·(j − split) are summed directly (a term never cancels another), so
@@ -29,8 +31,8 @@
  *
  * Each visible piece is read once (piece_sums): the linear sums, max, signs and logs in one loop.
  * V8 keeps its accumulators in registers and reloads a few constants from the stack, which costs
- * less than the second read of the former two-pass loop. The loop is bound by its floating-point
- * operations (about 17 per 4 weights, 11 of them and a division for log₂), not by memory.
+ * less than the second read of the former two-pass loop. The loop is bound by its vector
+ * operations (about 19 per 4 weights, a division and a dozen of them for log₂), not by memory.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
