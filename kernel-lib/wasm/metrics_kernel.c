@@ -3,21 +3,25 @@
  * Built by build.mjs into src/analysis/metrics/wasm/kernelModule.ts; loaded by src/analysis/metrics/wasm/kernel.ts.
  *
  * One call walks `rows` consecutive rows of S floats. Row r is target row t = (t0 + r) mod T of its
- * sample; rowInfo[3t .. 3t+2] = (first piece, piece count, split = ⌈pᵢ⌉) and each piece is
- * (from, to, flags) over the row's sources: a visible run left of the split (PIECE_LEFT), in the
- * row's own segment (PIECE_SEGMENT), or masked / future sources (PIECE_MASKED: summed only).
+ * sample; rowInfo[4t .. 4t+3] = (first piece, piece count, split = ⌈pᵢ⌉, visible limit) and each
+ * piece is (from, to, flags) over the row's sources: a visible run left of the split (PIECE_LEFT),
+ * in the row's own segment (PIECE_SEGMENT), or masked / future sources (PIECE_MASKED: summed only).
  * The geometry is shared by all heads of a sample, so the tables cover T rows, not H·T.
  *
- * out gets ACC_SIZE doubles per row, in runKernel.ts's layout (Σa, Σa·j, Σa·log₂a, max, argmax
- * with the earliest index winning ties, −1 when a visible weight has its sign bit set, Σa and Σa·j
- * left of the split) and then Σa over masked sources, Σa over the own segment, Σa·(j − split) and
- * its left part; points and windows the single weights and window masses (row_points).
+ * out gets ACC_SIZE doubles per row, in runKernel.ts's layout: Σa, Σa·log₂a, max, argmax with the
+ * earliest index winning ties, −1 when a visible weight has its sign bit set, Σa left of the split,
+ * Σa over masked sources, Σa over the own segment, Σa·(j − split) and its left part. Σa·j and its
+ * left part (SUM_J, LEFT_SUM_J) are the JavaScript kernel's intermediates for the offsets; the
+ * metric pass reads the offsets only, so they are not summed here and read NaN. points get the
+ * single weights (row_points), windows the window masses (window_pass), masses the special-token
+ * masses (special_masses), columnMass each head's mass on the strip candidates (column_masses):
+ * every read of a single weight is done here, while the row is in cache, and the rows the
+ * JavaScript kernel must redo are listed (near_or_failing).
  *
  * Precision: each lane sums at most BLOCK terms of one sign in float32 before the block is added
- * into float64. Σa·j and Σa·(j − split) are both summed (a term never cancels another), so each is
- * good to float32 rounding: Σa·j is exact-looking for a head that reads token 0, the offsets for a
- * head that reads its neighbours (where Σa·j − split·Σa would cancel). Right of the split only the
- * offsets are summed and Σa·j = split·Σa + Σa·(j − split) adds two non-negative terms.
+ * into float64. The offsets Σa·(j − split) are summed directly (a term never cancels another), so
+ * they are good to float32 rounding even for a head that reads its neighbours, where
+ * Σa·j − split·Σa would cancel.
  *
  * log₂a = e + log₂m with m in [√½, √2) (so a weight near 1 keeps its relative precision), and
  * log₂m = 2·atanh(s)/ln 2, s = (m − 1)/(m + 1), |s| ≤ 0.172, as s times a minimax quadratic in s²
@@ -25,9 +29,10 @@
  * the 1e-6 agreement needs). Zero gives log₂ = −127 and a·log₂a = 0; denormals are taken as
  * normal, as in logTable.ts. A row with any sign bit set goes to the JavaScript kernel.
  *
- * Each piece is read twice, both times from L1: the linear sums, max and signs, then the logs.
- * One loop with all of it needs more than the 16 vector registers V8 allocates on x64, and the
- * accumulators it spills to the stack then cost more than the second read.
+ * Each visible piece is read once (piece_sums): the linear sums, max, signs and logs in one loop.
+ * V8 keeps its accumulators in registers and reloads a few constants from the stack, which costs
+ * less than the second read of the former two-pass loop. The loop is bound by its vector
+ * operations (about 19 per 4 weights, a division and a dozen of them for log₂), not by memory.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -78,92 +83,82 @@ static double masked_sum(const float *row, int from, int to) {
   return hsum(total);
 }
 
-/* Σa·log₂a over [from, to) */
-static double plogp_sum(const float *row, int from, int to) {
-  v128_t total = wasm_f64x2_const_splat(0.0);
-  int j = from;
-  while (to - j >= 4) {
-    int n = (to - j) >> 2;
-    if (n > BLOCK) n = BLOCK;
-    v128_t h = wasm_f32x4_const_splat(0.0f);
-#pragma clang loop unroll(disable)
-    for (int k = 0; k < n; k++, j += 4) {
-      const v128_t a = wasm_v128_load(row + j);
-      h = wasm_f32x4_add(h, wasm_f32x4_mul(a, log2_f32x4(a)));
-    }
-    total = widen_add(total, h);
-  }
-  if (j < to) {
-    const v128_t a = wasm_v128_and(wasm_v128_load(row + j), first_lanes(to - j));
-    total = widen_add(total, wasm_f32x4_mul(a, log2_f32x4(a)));
-  }
-  return hsum(total);
-}
-
 /*
- * Σa, Σa·(j − split) and, with `left`, Σa·j over [from, to); the largest bit pattern.
- * `left` is a constant at each call, so this is two loops. The index vector holds absolute j on
- * the left, j − split on the right: both ≥ 0 and exact in float32.
+ * One visible piece [from, to): Σa, Σa·(j − split), Σa·log₂a in one read, and the largest bit
+ * pattern. The index vector holds j − split, exact in float32 (|j − split| < 2²⁴), so the same
+ * loop serves pieces left and right of the split; the sums are those of the former two-pass
+ * kernel lane for lane and block for block (the same float32 operations in the same order), so
+ * its results are unchanged to the bit.
  *
  * The unsigned max of the bit patterns is the largest weight when no sign bit is set (non-negative
  * floats order like their bits); any sign bit (a negative weight, or −0) makes it ≥ 2³¹, which
  * tells the caller to leave the row to the JavaScript kernel. One operation does max and signs.
+ *
+ * *seen gets where to look for the max's first index: each lane remembers the start of the last
+ * block that raised its max, which holds that lane's first occurrence of its final max (a later
+ * equal weight does not raise it); the smallest such start over the lanes that hold the piece's
+ * max is at or before its first index, and usually within one block of it.
  */
-static inline uint32_t linear_sums(const float *row, int from, int to, int split, int left, double *sums) {
-  v128_t dsum = wasm_f64x2_const_splat(0.0), dsumj = dsum, doff = dsum;
+static inline uint32_t piece_sums(const float *row, int from, int to, int split, double *sums, int *seen) {
+  v128_t dsum = wasm_f64x2_const_splat(0.0), doff = dsum, dlog = dsum;
   v128_t vmax = wasm_i32x4_const_splat(0);
-  v128_t vj = wasm_f32x4_convert_i32x4(
-      wasm_i32x4_add(wasm_i32x4_splat(left ? from : from - split), wasm_i32x4_const(0, 1, 2, 3)));
-  const v128_t vsplit = wasm_f32x4_splat((float)split);
+  v128_t raised = wasm_i32x4_splat(from);
+  v128_t vj = wasm_f32x4_convert_i32x4(wasm_i32x4_add(wasm_i32x4_splat(from - split), wasm_i32x4_const(0, 1, 2, 3)));
   const v128_t four = wasm_f32x4_const_splat(4.0f);
   int j = from;
   while (to - j >= 4) {
     int n = (to - j) >> 2;
     if (n > BLOCK) n = BLOCK;
-    v128_t s = wasm_f32x4_const_splat(0.0f), sj = s, o = s;
+    const v128_t before = vmax;
+    const v128_t start = wasm_i32x4_splat(j);
+    v128_t s = wasm_f32x4_const_splat(0.0f), o = s, h = s;
 #pragma clang loop unroll(disable)
     for (int k = 0; k < n; k++, j += 4) {
       const v128_t a = wasm_v128_load(row + j);
       vmax = wasm_u32x4_max(vmax, a);
       s = wasm_f32x4_add(s, a);
-      if (left) {
-        sj = wasm_f32x4_add(sj, wasm_f32x4_mul(a, vj));
-        o = wasm_f32x4_add(o, wasm_f32x4_mul(a, wasm_f32x4_sub(vj, vsplit)));
-      } else {
-        o = wasm_f32x4_add(o, wasm_f32x4_mul(a, vj));
-      }
+      o = wasm_f32x4_add(o, wasm_f32x4_mul(a, vj));
       vj = wasm_f32x4_add(vj, four);
+      h = wasm_f32x4_add(h, wasm_f32x4_mul(a, log2_f32x4(a)));
     }
+    raised = wasm_v128_bitselect(start, raised, wasm_i32x4_ne(vmax, before));
     dsum = widen_add(dsum, s);
-    if (left) dsumj = widen_add(dsumj, sj);
     doff = widen_add(doff, o);
+    dlog = widen_add(dlog, h);
   }
   if (j < to) {
     const v128_t a = wasm_v128_and(wasm_v128_load(row + j), first_lanes(to - j));
+    const v128_t before = vmax;
     vmax = wasm_u32x4_max(vmax, a);
+    raised = wasm_v128_bitselect(wasm_i32x4_splat(j), raised, wasm_i32x4_ne(vmax, before));
     dsum = widen_add(dsum, a);
-    if (left) {
-      dsumj = widen_add(dsumj, wasm_f32x4_mul(a, vj));
-      doff = widen_add(doff, wasm_f32x4_mul(a, wasm_f32x4_sub(vj, vsplit)));
-    } else {
-      doff = widen_add(doff, wasm_f32x4_mul(a, vj));
-    }
+    doff = widen_add(doff, wasm_f32x4_mul(a, vj));
+    dlog = widen_add(dlog, wasm_f32x4_mul(a, log2_f32x4(a)));
   }
   sums[SUM] = hsum(dsum);
   sums[OFFSET] = hsum(doff);
-  sums[SUM_J] = left ? hsum(dsumj) : (double)split * sums[SUM] + sums[OFFSET];
+  sums[PLOGP] = hsum(dlog);
   uint32_t lanes[4];
+  int32_t starts[4];
   wasm_v128_store(lanes, vmax);
+  wasm_v128_store(starts, raised);
   uint32_t top = lanes[0];
   for (int k = 1; k < 4; k++)
     if (lanes[k] > top) top = lanes[k];
+  int at = to;
+  for (int k = 0; k < 4; k++)
+    if (lanes[k] == top && starts[k] < at) at = starts[k];
+  *seen = at;
   return top;
 }
 
-/* The first j in [from, to) with row[j] == value (value is the piece's max, so there is one). */
-static int first_index_of(const float *row, int from, int to, float value) {
+/*
+ * The first j in [at, to) with row[j] == value (value is the piece's max, so there is one; `at`
+ * is at or before it, see piece_sums); `from` when there is none (a NaN max: the row fails).
+ */
+static int first_index_of(const float *row, int from, int at, int to, float value) {
   const v128_t target = wasm_f32x4_splat(value);
-  int j = from;
+  int j = at;
   for (; to - j >= 4; j += 4) {
     const int hit = wasm_i32x4_bitmask(wasm_f32x4_eq(wasm_v128_load(row + j), target));
     if (hit) return j + __builtin_ctz(hit);
@@ -173,22 +168,20 @@ static int first_index_of(const float *row, int from, int to, float value) {
   return from;
 }
 
-/* Adds one visible piece into acc; returns the bit pattern of its max (≥ 2³¹: a sign bit was set). */
-static uint32_t visible_piece(const float *row, int from, int to, int split, int flags, double *acc) {
+/*
+ * Adds one visible piece into acc; returns the bit pattern of its max (≥ 2³¹: a sign bit was set)
+ * and in *seen where its first index is searched from (piece_sums).
+ */
+static uint32_t visible_piece(const float *row, int from, int to, int split, int flags, double *acc, int *seen) {
   double sums[ACC_SIZE];
-  uint32_t top;
+  const uint32_t top = piece_sums(row, from, to, split, sums, seen);
   if (flags & PIECE_LEFT) {
-    top = linear_sums(row, from, to, split, 1, sums);
     acc[LEFT_SUM] += sums[SUM];
-    acc[LEFT_SUM_J] += sums[SUM_J];
     acc[LEFT_OFFSET] += sums[OFFSET];
-  } else {
-    top = linear_sums(row, from, to, split, 0, sums);
   }
   acc[SUM] += sums[SUM];
-  acc[SUM_J] += sums[SUM_J];
   acc[OFFSET] += sums[OFFSET];
-  acc[PLOGP] += plogp_sum(row, from, to);
+  acc[PLOGP] += sums[PLOGP];
   if (flags & PIECE_SEGMENT) acc[SEGMENT] += sums[SUM];
   return top;
 }
@@ -201,63 +194,184 @@ static inline float float_of(uint32_t bits) {
   return x.f;
 }
 
-/* Whether source j is visible: in a piece that is not masked. Pieces are in source order. */
-static inline int visible(const int32_t *piece, int count, int j) {
-  for (int c = 0; c < count && piece[3 * c] <= j; c++)
-    if (j < piece[3 * c + 1]) return !(piece[3 * c + 2] & PIECE_MASKED);
-  return 0;
+/*
+ * The single weights the metric pass reads besides the sums, while the row is in L1: the weights
+ * at p, p − 1, p + 1 (self sites; NaN where that source is not visible) and at the first visible
+ * source. Source j is visible when valid[j] (the sample's source mask) and j < limit.
+ */
+static void row_points(const float *row, const uint8_t *valid, int first, int limit, int p, int self, float *points) {
+  const float nan = __builtin_nanf("");
+  points[0] = self && valid[p] ? row[p] : nan;
+  points[1] = self && p >= 1 && valid[p - 1] ? row[p - 1] : nan;
+  points[2] = self && p + 1 < limit && valid[p + 1] ? row[p + 1] : nan;
+  points[3] = first >= 0 && first < limit ? row[first] : nan;
 }
 
 /*
- * The single weights the metric pass reads besides the sums, while the row is in L1: into
- * points, the weights at p, p − 1, p + 1 (self sites; NaN where that source is not visible)
- * and at the first visible source; into windows, the mass within |j − p| ≤ w over visible
- * sources for w = 1 … W, summed in double in the order of rowAccumulators.ts's referencePoints,
- * with one cursor walking the pieces left of p and one right of it.
+ * The window masses of one row: the mass within |j − p| ≤ w over visible sources for w = 1 … W,
+ * summed in double in the order of rowAccumulators.ts's referencePoints (p, then for each w the
+ * left source before the right one).
  */
-static void row_points(const float *row, const int32_t *piece, int count, int p, int self, int W, float *points,
-                       float *windows) {
-  const float nan = __builtin_nanf("");
-  if (count == 0) { /* a padding row */
-    for (int k = 0; k < 4; k++) points[k] = nan;
-    for (int w = 0; w < W; w++) windows[w] = 0.0f;
-    return;
-  }
-  points[0] = self && visible(piece, count, p) ? row[p] : nan;
-  points[1] = self && p >= 1 && visible(piece, count, p - 1) ? row[p - 1] : nan;
-  points[2] = self && visible(piece, count, p + 1) ? row[p + 1] : nan;
-  points[3] = nan;
-  for (int c = 0; c < count; c++)
-    if (!(piece[3 * c + 2] & PIECE_MASKED)) {
-      points[3] = row[piece[3 * c]];
-      break;
-    }
-  if (W == 0) return;
-  double mass = visible(piece, count, p) ? row[p] : 0.0;
-  int lo = count - 1; /* the last piece starting at or before p − w */
-  int hi = 0;         /* the first piece ending after p + w */
+static void row_windows(const float *row, const uint8_t *valid, int limit, int p, int W, float *windows) {
+  double mass = valid[p] ? row[p] : 0.0;
   for (int w = 1; w <= W; w++) {
     const int l = p - w, r = p + w;
-    while (lo >= 0 && piece[3 * lo] > l) lo--;
-    if (l >= 0 && lo >= 0 && l < piece[3 * lo + 1] && !(piece[3 * lo + 2] & PIECE_MASKED)) mass += row[l];
-    while (hi < count && piece[3 * hi + 1] <= r) hi++;
-    if (hi < count && piece[3 * hi] <= r && !(piece[3 * hi + 2] & PIECE_MASKED)) mass += row[r];
+    if (l >= 0 && valid[l]) mass += row[l];
+    if (r < limit && valid[r]) mass += row[r];
     windows[w - 1] = (float)mass;
   }
 }
 
 /*
- * points gets 4 floats per row and windows W (0 unless `self`: self-attention rows, where pᵢ = split;
- * on cross rows the first three points are NaN).
+ * The same sums for up to four rows whose windows see every source they cover (`right`: both
+ * sides; else the left side only, a causal row), interleaved: each row's sum is a chain of 2W
+ * dependent additions in the same order as row_windows, and four chains side by side hide
+ * each other's latency (one chain at a time made the windows a fifth of the pass at 128 tokens).
  */
-__attribute__((export_name("scan_rows"))) void scan_rows(const float *data, int rows, int t0, int T, int S,
-                                                         const int32_t *rowInfo, const int32_t *pieces,
-                                                         double *out, float *points, float *windows, int W,
-                                                         int self) {
+static inline void group_windows(const float *const *row, const int *p, float *const *out, int n, int W, int right) {
+  if (n < 4) {
+    for (int k = 0; k < n; k++) {
+      const float *x = row[k];
+      const int q = p[k];
+      double m = x[q];
+      for (int w = 1; w <= W; w++) {
+        m += x[q - w];
+        if (right) m += x[q + w];
+        out[k][w - 1] = (float)m;
+      }
+    }
+    return;
+  }
+  const float *x0 = row[0], *x1 = row[1], *x2 = row[2], *x3 = row[3];
+  const int q0 = p[0], q1 = p[1], q2 = p[2], q3 = p[3];
+  float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
+  double m0 = x0[q0], m1 = x1[q1], m2 = x2[q2], m3 = x3[q3];
+  for (int w = 1; w <= W; w++) {
+    m0 += x0[q0 - w];
+    m1 += x1[q1 - w];
+    m2 += x2[q2 - w];
+    m3 += x3[q3 - w];
+    if (right) {
+      m0 += x0[q0 + w];
+      m1 += x1[q1 + w];
+      m2 += x2[q2 + w];
+      m3 += x3[q3 + w];
+    }
+    o0[w - 1] = (float)m0;
+    o1[w - 1] = (float)m1;
+    o2[w - 1] = (float)m2;
+    o3[w - 1] = (float)m3;
+  }
+}
+
+/*
+ * The window masses of a call's rows (self sites, W > 0): rows whose window covers only visible
+ * sources (a sample without masked sources, p − W ≥ 0, and p + W below the limit or nothing
+ * right of p visible) in groups of four of the same kind; the others one by one.
+ */
+static void window_pass(const float *data, int rows, int t0, int T, int S, const int32_t *rowInfo,
+                        const uint8_t *valid, int allValid, int W, float *windows) {
+  const float *row[4];
+  int p[4];
+  float *out[4];
+  int n = 0, right = 0;
   int t = t0;
-  for (int r = 0; r < rows; r++, out += ACC_SIZE, points += 4, windows += W) {
+  for (int r = 0; r < rows; r++) {
+    const int32_t *info = rowInfo + 4 * t;
+    const float *x = data + (long)r * S;
+    float *o = windows + (long)r * W;
+    const int q = info[2], limit = info[3];
+    int kind = -1;
+    if (info[1] > 0 && allValid && q - W >= 0) kind = q + W < limit ? 1 : limit == q + 1 ? 0 : -1;
+    if (kind < 0) {
+      if (info[1] > 0)
+        row_windows(x, valid, limit, q, W, o);
+      else
+        for (int w = 0; w < W; w++) o[w] = 0.0f; /* a padding row */
+    } else {
+      if (n > 0 && kind != right) {
+        group_windows(row, p, out, n, W, right);
+        n = 0;
+      }
+      row[n] = x;
+      p[n] = q;
+      out[n] = o;
+      right = kind;
+      if (++n == 4) {
+        group_windows(row, p, out, n, W, right);
+        n = 0;
+      }
+    }
+    if (++t == T) t = 0;
+  }
+  if (n > 0) group_windows(row, p, out, n, W, right);
+}
+
+/*
+ * Σa over each special-token list — [CLS], [SEP]/EOS, punctuation, start/sink — of the sample
+ * (special = [has lists, 4 counts, then the lists, ascending]), positions below the row's visible
+ * limit, summed in double in list order as scan.ts's massAt sums them; NaN without lists.
+ */
+static void special_masses(const float *row, const int32_t *special, int limit, float *masses) {
+  if (!special[0]) {
+    for (int k = 0; k < 4; k++) masses[k] = __builtin_nanf("");
+    return;
+  }
+  const int32_t *list = special + 5;
+  for (int k = 0; k < 4; k++) {
+    const int n = special[1 + k];
+    double m = 0.0;
+    for (int q = 0; q < n && list[q] < limit; q++) m += row[list[q]];
+    masses[k] = (float)m;
+    list += n;
+  }
+}
+
+/*
+ * Adds the row's weights at the sample's candidate columns (columns = [n, then n columns
+ * ascending]: the strip candidates known before the pass) below its visible limit into the
+ * head's column masses, in double, rows in order: what the pattern pass's strip shares sum.
+ */
+static void column_masses(const float *row, const int32_t *columns, int limit, double *mass) {
+  const int n = columns[0];
+  for (int k = 0; k < n && columns[1 + k] < limit; k++) mass[k] += row[columns[1 + k]];
+}
+
+/*
+ * Whether float32 rounding could flip one of the row checks (validate.ts), or the row fails them
+ * or has a sign bit set: then the JavaScript kernel redoes the row (rowAccumulators.ts; the same
+ * test as its nearOrFailing, whose Math.max differs from this max only on NaN, where both flag).
+ */
+static int near_or_failing(const double *acc, double tolerance, double margin) {
+  if (acc[SIGNS] < 0) return 1;
+  const double masked = acc[MASKED];
+  const double total = acc[SUM] + masked;
+  const double off = __builtin_fabs(total - 1);
+  return !(off < tolerance - margin * (total > 1 ? total : 1)) ||
+         !(masked < tolerance - margin * (masked > tolerance ? masked : tolerance));
+}
+
+/*
+ * points gets 4 floats per row, masses 4 and windows W (0 unless `self`: self-attention rows,
+ * where pᵢ = split; on cross rows the first three points are NaN); redo the numbers (within the
+ * call) of the rows to redo in float64 (near_or_failing); columnMass, per head of the sample (row
+ * 0 of this call is in head h0), the candidate column masses (column_masses); allValid: the
+ * sample has no masked source (window_pass). Returns how many rows to redo.
+ */
+__attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int rows, int t0, int T, int S,
+                                                         const int32_t *rowInfo, const int32_t *pieces,
+                                                         const int32_t *special, const uint8_t *valid, int firstSource,
+                                                         double *out, float *points, float *masses, float *windows,
+                                                         int W, int self, double tolerance, double margin,
+                                                         int32_t *redo, const int32_t *columns, double *columnMass,
+                                                         int h0, int allValid) {
+  int t = t0;
+  int h = h0;
+  int redone = 0;
+  if (W > 0) window_pass(data, rows, t0, T, S, rowInfo, valid, allValid, W, windows);
+  for (int r = 0; r < rows; r++, out += ACC_SIZE, points += 4, masses += 4) {
     const float *row = data + (long)r * S;
-    const int32_t *info = rowInfo + 3 * t;
+    const int32_t *info = rowInfo + 4 * t;
     for (int k = 0; k < ACC_SIZE; k++) out[k] = 0.0;
     out[MAX] = -1.0;
     const int split = info[2];
@@ -265,25 +379,41 @@ __attribute__((export_name("scan_rows"))) void scan_rows(const float *data, int 
     const int32_t *piece = first;
     const int32_t *top = 0;
     uint32_t best = 0;
+    int bestSeen = 0;
     for (int c = 0; c < info[1]; c++, piece += 3) {
       if (piece[2] & PIECE_MASKED) {
         out[MASKED] += masked_sum(row, piece[0], piece[1]);
         continue;
       }
-      const uint32_t max = visible_piece(row, piece[0], piece[1], split, piece[2], out);
+      int seen;
+      const uint32_t max = visible_piece(row, piece[0], piece[1], split, piece[2], out, &seen);
       /* pieces arrive left to right: a later piece needs a strictly larger value */
       if (!top || max > best) {
         best = max;
         top = piece;
+        bestSeen = seen;
       }
     }
     if (best >= 0x80000000u) {
       out[SIGNS] = -1;
     } else if (top) {
       out[MAX] = float_of(best);
-      out[ARGMAX] = first_index_of(row, top[0], top[1], float_of(best));
+      out[ARGMAX] = first_index_of(row, top[0], bestSeen, top[1], float_of(best));
     }
-    row_points(row, first, info[1], split, self, W, points, windows);
-    if (++t == T) t = 0;
+    /* the JavaScript kernel's intermediates, which the metric pass does not read (see the top) */
+    out[SUM_J] = out[LEFT_SUM_J] = __builtin_nan("");
+    if (info[1] > 0) {
+      row_points(row, valid, firstSource, info[3], split, self, points);
+      special_masses(row, special, info[3], masses);
+      column_masses(row, columns, info[3], columnMass + h * columns[0]);
+    } else { /* a padding row */
+      for (int k = 0; k < 4; k++) points[k] = masses[k] = __builtin_nanf("");
+    }
+    if (info[1] > 0 && near_or_failing(out, tolerance, margin)) redo[redone++] = r;
+    if (++t == T) {
+      t = 0;
+      h++;
+    }
   }
+  return redone;
 }

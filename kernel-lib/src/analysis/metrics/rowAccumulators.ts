@@ -10,9 +10,10 @@
  *   missing, and the reference the tests hold the other to.
  *
  * Rows where the float32 blocks could change what the checks decide (total or masked mass within
- * CHECK_MARGIN of the tolerance, or failing), or where a weight has its sign bit set, are redone by
- * the JavaScript kernel: both kernels accept and reject the same rows, with the same messages.
- * The single weights (points, windows) are the same floats from both.
+ * CHECK_MARGIN of the tolerance, or failing), or where a weight has its sign bit set, are listed
+ * by the WebAssembly kernel and redone by the JavaScript one: both kernels accept and reject the
+ * same rows, with the same messages. The single weights (points, special-token masses, windows)
+ * are the same floats from both.
  */
 import { AttnlensError } from "../../errors";
 import type { SiteAttention } from "../../result/types";
@@ -28,13 +29,12 @@ import {
   MAX,
   OFFSET,
   SEGMENT,
-  SIGNS,
   SUM,
   SUM_J,
 } from "./runKernel";
 import type { MetricsKernel } from "./types";
 import { type RowOutputs, type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
-import { sampleTables } from "./wasm/pieces";
+import { candidateColumns, sampleTables } from "./wasm/pieces";
 
 /** Per row of a site, (b·H + h)·T + t; padding rows: sums 0, points NaN, windows 0. */
 export interface RowAccumulators {
@@ -45,10 +45,30 @@ export interface RowAccumulators {
    * not visible) and at the first visible source (NaN when there is none).
    */
   points: Float32Array;
+  /**
+   * 4 floats per row: the mass on the sample's [CLS], [SEP]/EOS, punctuation and start/sink
+   * positions below the row's visible limit (NaN when the sample has no special positions).
+   */
+  masses: Float32Array;
   /** W floats per row: the mass within |j − pᵢ| ≤ w over visible sources, w = 1 … W. */
   windows: Float32Array;
   /** W: min(windowWidths, S − 1) on self sites, 0 on cross sites. */
   windowWidths: number;
+  /** Per sample: each head's mass on the strip candidates known before the pass (ColumnMass). */
+  columnMass: ColumnMass[];
+}
+
+/**
+ * One sample's column masses: for each head h and each column c of `columns` (the first valid
+ * source and the [CLS], [SEP] and sink positions, ascending, each once: the strip candidates
+ * known before the pass, wasm/pieces.ts candidateColumns), Σᵢ aᵢc over the sample's valid target
+ * rows i that see c (c < the row's visible limit), in float64 with rows in ascending order, at
+ * mass[h · columns.length + k]. Read while each row is in cache, so the strip search
+ * (patterns/strip.ts) need not read these columns through the maps again.
+ */
+export interface ColumnMass {
+  columns: Int32Array;
+  mass: Float64Array;
 }
 
 /** Bytes of weights per WebAssembly call on this thread (copied in, then read from cache). */
@@ -104,7 +124,14 @@ function referenceSums(pass: RowPass, g: SampleGeometry, r: number, i: number) {
   pass.out.sums.set(scratch, r * ACC_SIZE);
 }
 
-/** The JavaScript reads of row r's points and window masses. */
+/** Σ of row `base`'s weights at the listed positions below `limit` (the list ascending), in float64. */
+function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {
+  let m = 0;
+  for (let k = 0; k < list.length && list[k] < limit; k++) m += data[base + list[k]];
+  return m;
+}
+
+/** The JavaScript reads of row r's points, special-token masses and window masses. */
 function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number) {
   const { geo, out } = pass;
   const data = pass.site.data;
@@ -119,6 +146,13 @@ function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number)
   out.points[at + 1] = geo.self && p >= 1 && valid[p - 1] ? data[base + p - 1] : Number.NaN;
   out.points[at + 2] = geo.self && p + 1 < limit && valid[p + 1] ? data[base + p + 1] : Number.NaN;
   out.points[at + 3] = g.firstSource >= 0 && g.firstSource < limit ? data[base + g.firstSource] : Number.NaN;
+  const special = g.special;
+  if (special) {
+    out.masses[at] = massAt(data, base, special.cls, limit);
+    out.masses[at + 1] = massAt(data, base, special.sep, limit);
+    out.masses[at + 2] = massAt(data, base, special.punctuation, limit);
+    out.masses[at + 3] = massAt(data, base, special.sink, limit);
+  }
   if (W === 0) return;
   let mass = valid[p] ? data[base + p] : 0;
   for (let w = 1; w <= W; w++) {
@@ -128,19 +162,17 @@ function referencePoints(pass: RowPass, g: SampleGeometry, r: number, i: number)
   }
 }
 
-/** Whether float32 rounding could flip one of the row checks (validate.ts), or the row fails them. */
-function nearOrFailing(sums: Float64Array, at: number, tolerance: number): boolean {
-  if (sums[at + SIGNS] < 0) return true;
-  const masked = sums[at + MASKED];
-  const total = sums[at + SUM] + masked;
-  const off = Math.abs(total - 1);
-  return (
-    !(off < tolerance - CHECK_MARGIN * Math.max(1, total)) ||
-    !(masked < tolerance - CHECK_MARGIN * Math.max(tolerance, masked))
-  );
+/** The JavaScript reads of row r's weights on the candidate columns, added to its head's column masses. */
+function referenceColumns(pass: RowPass, b: number, h: number, r: number, i: number) {
+  const { geo, out } = pass;
+  const S = geo.dims[3];
+  const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
+  const { columns, mass } = out.columnMass[b];
+  const at = h * columns.length;
+  for (let k = 0; k < columns.length && columns[k] < limit; k++) mass[at + k] += pass.site.data[r * S + columns[k]];
 }
 
-/** Rows [first, first + rows), chunk by chunk. */
+/** Rows [first, first + rows), chunk by chunk; the rows to redo appended to `redo`. */
 function runRows(
   wasm: WasmRowKernel,
   data: Float32Array,
@@ -149,24 +181,31 @@ function runRows(
   T: number,
   S: number,
   out: RowOutputs,
+  redo: number[],
 ) {
   const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
-  for (let r = first; r < first + rows; r += chunk) wasm.run(data, r, Math.min(chunk, first + rows - r), r % T, out);
+  for (let r = first; r < first + rows; r += chunk)
+    wasm.run(data, r, Math.min(chunk, first + rows - r), r % T, out, redo);
 }
 
-/** Sample b on the WebAssembly kernel; false when memory could not grow to it. */
-function runSample(wasm: WasmRowKernel, pass: RowPass, b: number): boolean {
+/**
+ * Sample b on the WebAssembly kernel: the rows it leaves to the JavaScript kernel (checks near
+ * or failing, a sign bit) in `redo`; false when memory could not grow to it.
+ */
+function runSample(wasm: WasmRowKernel, pass: RowPass, b: number, tolerance: number, redo: number[]): boolean {
   const { geo, out } = pass;
   const [, H, T, S] = geo.dims;
   const W = out.windowWidths;
   const tables = sampleTables(geo, geo.samples[b]);
   try {
-    wasm.memory.setSample(tables, T, S, W, Math.max(1, Math.floor(CHUNK_BYTES / (4 * S))));
+    const rows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
+    wasm.memory.setSample(tables, { T, S, W, H, rows }, tolerance, CHECK_MARGIN);
   } catch (e) {
     if (e instanceof RangeError) return false;
     throw e;
   }
-  runRows(wasm, pass.site.data, b * H * T, H * T, T, S, out);
+  runRows(wasm, pass.site.data, b * H * T, H * T, T, S, out, redo);
+  out.columnMass[b].mass.set(wasm.memory.columnMass());
   return true;
 }
 
@@ -186,8 +225,13 @@ export function siteAccumulators(
   const out: RowAccumulators = {
     sums: new Float64Array(B * H * T * ACC_SIZE),
     points: new Float32Array(B * H * T * 4).fill(Number.NaN),
+    masses: new Float32Array(B * H * T * 4).fill(Number.NaN),
     windows: new Float32Array(B * H * T * W),
     windowWidths: W,
+    columnMass: geo.samples.map((g) => {
+      const columns = candidateColumns(g).subarray(1);
+      return { columns, mass: new Float64Array(H * columns.length) };
+    }),
   };
   const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
   const wasm = kernel === "wasm" ? wasmRowKernel() : null;
@@ -197,15 +241,21 @@ export function siteAccumulators(
       'metrics kernel "wasm": this runtime has no WebAssembly with 128-bit SIMD; leave options.kernel unset or pass "js"',
     );
   }
+  const redo: number[] = [];
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
-    const kernelRan = wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, pass, b);
+    redo.length = 0;
+    if (wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, pass, b, tolerance, redo)) {
+      for (const r of redo) referenceSums(pass, g, r, r % T);
+      continue;
+    }
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
         const r = (b * H + h) * T + i;
         if (!g.targetValid[i]) continue;
-        if (!kernelRan) referencePoints(pass, g, r, i);
-        if (!kernelRan || nearOrFailing(out.sums, r * ACC_SIZE, tolerance)) referenceSums(pass, g, r, i);
+        referencePoints(pass, g, r, i);
+        referenceSums(pass, g, r, i);
+        referenceColumns(pass, b, h, r, i);
       }
     }
   }

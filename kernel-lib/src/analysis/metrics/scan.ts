@@ -3,7 +3,7 @@
  * (finite, sums to 1, no mass on masked or future sources). The row sums come from
  * rowAccumulators.ts (the WebAssembly SIMD kernel, or the JavaScript one); this file turns them
  * into metrics and checks them; the kernels also read the single weights (self, previous, next,
- * first, window masses) while each row is in cache; the special-token masses are read here.
+ * first, window masses) and the special-token masses while each row is in cache.
  * No allocation per row.
  *
  * Each row's visible sources are split at pᵢ's ceiling, split, so the distances come from sums
@@ -14,7 +14,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "./geometry";
 import { lnTable } from "./logTable";
-import { siteAccumulators } from "./rowAccumulators";
+import { type ColumnMass, siteAccumulators } from "./rowAccumulators";
 import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
 import { type MetricsKernel, ROW_METRIC_KEYS, type RowMetrics } from "./types";
 import { rowError, rowPlace } from "./validate";
@@ -27,6 +27,11 @@ export interface SiteScan {
   windowWidths: number;
   /** Mass within |j − pᵢ| ≤ w over visible sources, [B, H, T, windowWidths] for w = 1 … windowWidths. */
   windows: Float32Array;
+  /**
+   * Per sample, each head's mass on the strip candidates known before the pass (first valid
+   * source, [CLS], [SEP], sink positions), summed as the strip search sums them: see ColumnMass.
+   */
+  columnMass: ColumnMass[];
 }
 
 /** RowMetrics for n rows over bt (sample, target) pairs, zero-filled. */
@@ -55,10 +60,13 @@ function markPadding(rows: RowMetrics, r: number): void {
   for (const key of ROW_METRIC_KEYS) rows[key][r] = Number.NaN;
 }
 
-function massAt(data: Float32Array, base: number, list: Int32Array, limit: number): number {
-  let m = 0;
-  for (let k = 0; k < list.length && list[k] < limit; k++) m += data[base + list[k]];
-  return m;
+/** De-interleaves `stride` floats per row into one array each. */
+function copyPoints(from: Float32Array, stride: number, into: Float32Array[]): void {
+  const n = from.length / stride;
+  for (let k = 0; k < stride; k++) {
+    const out = into[k];
+    for (let r = 0, at = k; r < n; r++, at += stride) out[r] = from[at];
+  }
 }
 
 function hasNegative(data: Float32Array, base: number, length: number): boolean {
@@ -82,13 +90,30 @@ export function scanSite(
   const data = site.data;
   const rows = allocateRows(B * H * T, B * T);
   const ln = lnTable(S);
-  const { sums, points, windows, windowWidths: W } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
+  const {
+    sums,
+    points,
+    masses,
+    windows,
+    windowWidths: W,
+    columnMass,
+  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
   const argmax = new Int32Array(B * H * T).fill(-1);
+  const { entropy, normalizedEntropy, distance, signedDistance, confidence, segment } = rows;
+  // Per target row of a sample, shared by its heads: ⌈pᵢ⌉ − pᵢ, ln(visible sources) (NaN below 2), own segment.
+  const shifts = new Float64Array(T);
+  const lnSources = new Float64Array(T);
+  const ownSegment = new Uint8Array(T);
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
-    const { targetSegment, position, special } = g;
-    for (let i = 0; i < T; i++)
-      rows.sources[b * T + i] = g.targetValid[i] ? g.validBefore[geo.causal ? Math.min(S, i + geo.offset + 1) : S] : 0;
+    const { targetSegment, position } = g;
+    for (let i = 0; i < T; i++) {
+      const n = g.targetValid[i] ? g.validBefore[geo.causal ? Math.min(S, i + geo.offset + 1) : S] : 0;
+      rows.sources[b * T + i] = n;
+      shifts[i] = Math.ceil(position[i]) - position[i];
+      lnSources[i] = n > 1 ? ln[n] : Number.NaN;
+      ownSegment[i] = targetSegment && targetSegment[i] >= 0 ? 1 : 0;
+    }
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
         const r = (b * H + h) * T + i;
@@ -96,42 +121,33 @@ export function scanSite(
           markPadding(rows, r);
           continue;
         }
-        const base = r * S;
         const at = r * ACC_SIZE;
-        const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
-        const p = position[i];
-        const shift = Math.ceil(p) - p;
-        const ownSegment = targetSegment ? targetSegment[i] : -1;
         const sum = sums[at + SUM];
-        const leftSum = sums[at + LEFT_SUM];
-        const offset = sums[at + OFFSET];
-        const leftOffset = sums[at + LEFT_OFFSET];
         const masked = sums[at + MASKED];
         const total = sum + masked;
-        const negative = sums[at + SIGNS] < 0 && hasNegative(data, base, S); // the sign bit is also set on −0
+        const negative = sums[at + SIGNS] < 0 && hasNegative(data, r * S, S); // the sign bit is also set on −0
         if (!(Math.abs(total - 1) <= tolerance) || negative || masked > tolerance) {
           const place = rowPlace(site.id, b + (geo.origin?.sample ?? 0), h, i + (geo.origin?.row ?? 0));
           throw rowError(place, total, negative, masked, tolerance);
         }
-        const n = g.validBefore[limit];
-        const entropy = -sums[at + PLOGP] * Math.LN2;
-        rows.entropy[r] = entropy;
-        rows.normalizedEntropy[r] = n > 1 ? entropy / ln[n] : Number.NaN;
-        rows.distance[r] = offset - 2 * leftOffset + shift * (sum - 2 * leftSum);
-        rows.signedDistance[r] = offset + shift * sum;
-        rows.confidence[r] = sums[at + MAX];
+        const leftSum = sums[at + LEFT_SUM];
+        const offset = sums[at + OFFSET];
+        const leftOffset = sums[at + LEFT_OFFSET];
+        const shift = shifts[i];
+        const h2 = -sums[at + PLOGP] * Math.LN2;
+        entropy[r] = h2;
+        const lnN = lnSources[i];
+        normalizedEntropy[r] = lnN === lnN ? h2 / lnN : Number.NaN;
+        distance[r] = offset - 2 * leftOffset + shift * (sum - 2 * leftSum);
+        signedDistance[r] = offset + shift * sum;
+        confidence[r] = sums[at + MAX];
         argmax[r] = sums[at + ARGMAX];
-        rows.self[r] = points[4 * r];
-        rows.previous[r] = points[4 * r + 1];
-        rows.next[r] = points[4 * r + 2];
-        rows.first[r] = points[4 * r + 3];
-        rows.cls[r] = special ? massAt(data, base, special.cls, limit) : Number.NaN;
-        rows.sep[r] = special ? massAt(data, base, special.sep, limit) : Number.NaN;
-        rows.punctuation[r] = special ? massAt(data, base, special.punctuation, limit) : Number.NaN;
-        rows.sink[r] = special ? massAt(data, base, special.sink, limit) : Number.NaN;
-        rows.segment[r] = ownSegment >= 0 ? sums[at + SEGMENT] : Number.NaN;
+        segment[r] = ownSegment[i] ? sums[at + SEGMENT] : Number.NaN;
       }
     }
   }
-  return { rows, argmax, windowWidths: W, windows };
+  // the single weights, as the kernels read them (NaN on padding rows)
+  copyPoints(points, 4, [rows.self, rows.previous, rows.next, rows.first]);
+  copyPoints(masses, 4, [rows.cls, rows.sep, rows.punctuation, rows.sink]);
+  return { rows, argmax, windowWidths: W, windows, columnMass };
 }

@@ -89,10 +89,11 @@ function kernelSums(site: SiteAttention, result: AttentionResult): Float64Array 
   const out = {
     sums: new Float64Array(B * H * T * ACC_SIZE),
     points: new Float32Array(B * H * T * 4),
+    masses: new Float32Array(B * H * T * 4),
     windows: new Float32Array(0),
   };
   for (let b = 0; b < B; b++) {
-    wasm.memory.setSample(sampleTables(geo, geo.samples[b]), T, S, 0, H * T);
+    wasm.memory.setSample(sampleTables(geo, geo.samples[b]), { T, S, W: 0, H, rows: H * T });
     wasm.run(site.data, b * H * T, H * T, 0, out);
   }
   return out.sums;

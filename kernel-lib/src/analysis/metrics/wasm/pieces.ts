@@ -1,7 +1,8 @@
 /**
  * One sample's rows as pieces for the WebAssembly kernel: the same walk as the JavaScript row pass
  * (rowAccumulators.ts) — chunks of valid or masked sources, the visible part of each split at
- * ⌈pᵢ⌉, the rest masked — written once per sample and shared by all its heads.
+ * ⌈pᵢ⌉, the rest masked — written once per sample and shared by all its heads, with the
+ * sample's special-token positions (the kernel sums their masses while the row is in L1).
  */
 import type { SampleGeometry, SiteGeometry } from "../geometry";
 import type { SampleTables } from "./kernel";
@@ -11,25 +12,36 @@ export const PIECE_LEFT = 1;
 export const PIECE_SEGMENT = 2;
 export const PIECE_MASKED = 4;
 
+/** Int32 per target row in SampleTables.info: first piece, piece count, split = ⌈pᵢ⌉, visible limit. */
+export const ROW_INFO = 4;
+
 export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
   const [, , T, S] = geo.dims;
-  const info = new Int32Array(3 * T);
-  const pieces: number[] = [];
+  const info = new Int32Array(ROW_INFO * T);
+  // from, to, flags per piece; grown by doubling (rows usually have a few pieces)
+  let pieces = new Int32Array(9 * T + 3);
   let count = 0;
   let rowStart = 0;
   const add = (from: number, to: number, flags: number) => {
     if (to <= from) return;
     // merge with the previous piece when it ends here with the same flags (chunks also split at segments)
-    if (count > 0 && pieces[3 * count - 2] === from && pieces[3 * count - 1] === flags && rowStart < count) {
+    if (count > rowStart && pieces[3 * count - 2] === from && pieces[3 * count - 1] === flags) {
       pieces[3 * count - 2] = to;
       return;
     }
-    pieces.push(from, to, flags);
+    if (3 * count + 3 > pieces.length) {
+      const grown = new Int32Array(2 * pieces.length);
+      grown.set(pieces);
+      pieces = grown;
+    }
+    pieces[3 * count] = from;
+    pieces[3 * count + 1] = to;
+    pieces[3 * count + 2] = flags;
     count++;
   };
   for (let i = 0; i < T; i++) {
     rowStart = count;
-    info[3 * i] = count;
+    info[ROW_INFO * i] = count;
     if (!g.targetValid[i]) continue;
     const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
     const split = Math.ceil(g.position[i]);
@@ -44,8 +56,50 @@ export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables
       add(mid, end, segment);
       add(Math.max(c0, end), c1, PIECE_MASKED);
     }
-    info[3 * i + 1] = count - rowStart;
-    info[3 * i + 2] = split;
+    info[ROW_INFO * i + 1] = count - rowStart;
+    info[ROW_INFO * i + 2] = split;
+    info[ROW_INFO * i + 3] = limit;
   }
-  return { info, pieces: Int32Array.from(pieces), self: geo.self };
+  return {
+    info,
+    pieces: pieces.subarray(0, 3 * count),
+    special: specialTable(g),
+    columns: candidateColumns(g),
+    valid: g.sourceValid,
+    firstSource: g.firstSource,
+    allValid: g.validBefore[S] === S,
+    self: geo.self,
+  };
+}
+
+/**
+ * The strip candidates known before the pass (patterns/strip.ts adds the frequent argmax columns
+ * after it): the first valid source and the [CLS], [SEP] and sink positions, each once,
+ * ascending, as [n, then the n columns]. The kernel sums each head's weights on them.
+ */
+export function candidateColumns(g: SampleGeometry): Int32Array {
+  const set = new Set<number>();
+  if (g.firstSource >= 0) set.add(g.firstSource);
+  for (const list of [g.special?.cls, g.special?.sep, g.special?.sink]) for (const j of list ?? []) set.add(j);
+  const columns = [...set].sort((x, y) => x - y);
+  return Int32Array.from([columns.length, ...columns]);
+}
+
+/**
+ * The sample's special-token lists for the kernel: [has lists, then the counts and the lists of
+ * [CLS], [SEP]/EOS, punctuation, start/sink] (ascending, as specialPositions gives them).
+ */
+export function specialTable(g: SampleGeometry): Int32Array {
+  const special = g.special;
+  if (!special) return new Int32Array(5);
+  const lists = [special.cls, special.sep, special.punctuation, special.sink];
+  const table = new Int32Array(5 + lists.reduce((n, l) => n + l.length, 0));
+  table[0] = 1;
+  let at = 5;
+  lists.forEach((list, k) => {
+    table[1 + k] = list.length;
+    table.set(list, at);
+    at += list.length;
+  });
+  return table;
 }
