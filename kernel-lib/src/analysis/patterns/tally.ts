@@ -85,6 +85,18 @@ export class TallySummary {
   }
 }
 
+/** What any bootstrap resample of a tally can give (Tally.blockRange): [lowest, highest] of each summary. */
+export interface BlockRange {
+  /** The most rows a resample can hold. */
+  maxRows: number;
+  /** gain / room (the score before its clamp at 1). */
+  score: [number, number];
+  /** Σ llr / rows. */
+  llr: [number, number];
+  /** Σ mass / rows. */
+  mass: [number, number];
+}
+
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
 export class TallyArena {
   /** Float64 slots one tally takes. */
@@ -207,6 +219,56 @@ export class Tally extends TallySummary {
       s[o + MASS] += mass;
       t.dirty = true;
     }
+  }
+
+  /** Copies the totals (all blocks, once each) into `out`: a resample that draws every block once. */
+  totalsInto(out: TallySummary): void {
+    this.sync();
+    out.gain = this.gain;
+    out.room = this.room;
+    out.chanceSum = this.chanceSum;
+    out.rows = this.rows;
+    out.llr = this.llr;
+    out.massSum = this.massSum;
+  }
+
+  /**
+   * The range a resample's summaries can take: a resample's totals are Σ_b k_b·x_b over Σ_b k_b·y_b
+   * (k_b ≥ 0 draws of block b), a weighted mediant, so its score lies between the smallest and the
+   * largest block score (likewise the mean llr and mean mass), and its rows are at most `blocks`
+   * times the fullest block's. Blocks without rows are left out (they add nothing). Written into
+   * `out` (the bootstrap asks this of every tally of every head).
+   */
+  blockRange(blocks: number, out: BlockRange): void {
+    const s = this.sums;
+    let fullest = 0;
+    let sLo = Number.POSITIVE_INFINITY;
+    let sHi = Number.NEGATIVE_INFINITY;
+    let lLo = Number.POSITIVE_INFINITY;
+    let lHi = Number.NEGATIVE_INFINITY;
+    let mLo = Number.POSITIVE_INFINITY;
+    let mHi = Number.NEGATIVE_INFINITY;
+    for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
+      const rows = s[o + ROWS];
+      if (rows === 0) continue;
+      if (rows > fullest) fullest = rows;
+      const score = s[o + GAIN] / s[o + ROOM];
+      const llr = s[o + LLR] / rows;
+      const mass = s[o + MASS] / rows;
+      if (score < sLo) sLo = score;
+      if (score > sHi) sHi = score;
+      if (llr < lLo) lLo = llr;
+      if (llr > lHi) lHi = llr;
+      if (mass < mLo) mLo = mass;
+      if (mass > mHi) mHi = mass;
+    }
+    out.maxRows = blocks * fullest;
+    out.score[0] = sLo;
+    out.score[1] = sHi;
+    out.llr[0] = lLo;
+    out.llr[1] = lHi;
+    out.mass[0] = mLo;
+    out.mass[1] = mHi;
   }
 
   /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
