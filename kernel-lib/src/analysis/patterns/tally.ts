@@ -33,6 +33,8 @@ const ROWS = 3;
 const LLR = 4;
 const MASS = 5;
 const FIELDS = 6;
+/** Fields per block of a Tally.addShared table: Σ chance, Σ (1 − chance), rows. */
+export const SHARED_FIELDS = 3;
 
 /** What the classifier reads from a tally: the totals over its rows. */
 export class TallySummary {
@@ -219,6 +221,87 @@ export class Tally extends TallySummary {
       s[o + MASS] += mass;
       t.dirty = true;
     }
+  }
+
+  /** Empties the tally (every block). */
+  clear(): void {
+    this.sums.fill(0, this.at, this.at + BLOCKS * FIELDS);
+    this.dirty = true;
+  }
+
+  /**
+   * The per-row fields that depend on the row's geometry only — Σ chance, Σ (1 − chance), rows —
+   * added for every block at once: `shared` holds them per block (SHARED_FIELDS each), summed row
+   * by row as add() sums them (see rawTallies.ts).
+   */
+  addShared(shared: Float64Array): void {
+    const s = this.sums;
+    for (let b = 0, o = this.at, k = 0; b < BLOCKS; b++, o += FIELDS, k += SHARED_FIELDS) {
+      s[o + CHANCE] += shared[k];
+      s[o + ROOM] += shared[k + 1];
+      s[o + ROWS] += shared[k + 2];
+    }
+    this.dirty = true;
+  }
+
+  /**
+   * The rest of add() for one sample's rows: gain, Σ llr and Σ mass of each row i < rows whose
+   * `use` (at geoAt + i·geoStride) is TAKE, with the row's mass at masses[massAt + i·massStride],
+   * its chance and template log at the same place as `use`, its block blockOf[i]. Each block's
+   * sums are carried in locals over its run of rows, in row order: the same sums as add() row by
+   * row. False (the tally is then incomplete) where a mass is NaN on a row taken or a number on a
+   * row marked NAN: the caller adds that head's rows one by one instead.
+   */
+  addMasses(
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    massStride: number,
+    chance: Float64Array,
+    logs: Float64Array,
+    use: Uint8Array,
+    geoAt: number,
+    geoStride: number,
+    blockOf: Int32Array,
+    rows: number,
+  ): boolean {
+    const s = this.sums;
+    this.dirty = true;
+    let blk = -1;
+    let o = 0;
+    let gain = 0;
+    let llr = 0;
+    let massSum = 0;
+    for (let i = 0, g = geoAt, k = massAt; i < rows; i++, g += geoStride, k += massStride) {
+      const u = use[g];
+      if (u === 0) continue;
+      const mass = masses[k];
+      if (u !== 1 || mass !== mass) {
+        if (u === 1 || mass === mass) return false;
+        continue;
+      }
+      if (blockOf[i] !== blk) {
+        if (blk >= 0) {
+          s[o + GAIN] = gain;
+          s[o + LLR] = llr;
+          s[o + MASS] = massSum;
+        }
+        blk = blockOf[i];
+        o = this.at + blk * FIELDS;
+        gain = s[o + GAIN];
+        llr = s[o + LLR];
+        massSum = s[o + MASS];
+      }
+      const m = Math.min(1, Math.max(0, mass));
+      gain += mass - chance[g];
+      llr += m * logs[g] + (1 - m) * LOG_SMOOTHING;
+      massSum += mass;
+    }
+    if (blk >= 0) {
+      s[o + GAIN] = gain;
+      s[o + LLR] = llr;
+      s[o + MASS] = massSum;
+    }
+    return true;
   }
 
   /** Copies the totals (all blocks, once each) into `out`: a resample that draws every block once. */
