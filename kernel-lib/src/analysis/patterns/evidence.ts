@@ -18,10 +18,10 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
-import { inductionTargets } from "./induction";
-import { addSampleMasses, addSharedSums, rawTallies, sharedSums } from "./rawTallies";
+import { addSampleMasses, addSharedSums, rawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow } from "./sinkFree";
+import { siteTemplates } from "./siteTemplates";
 import { siteStrips } from "./strip";
 import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
 import type { PositionalPattern } from "./types";
@@ -59,6 +59,9 @@ export interface HeadEvidence<T extends TallySummary = Tally> {
   blocks: number;
 }
 
+/** The ring tally of every head until its rings are filled: empty, never written. */
+const NO_RING = new Tally(TallyArena.EMPTY, 0);
+
 /** Tallies one head's evidence holds (emptyEvidence), for sizing its arena. */
 function talliesPerHead(windows: number, hasStrip: boolean): number {
   return (hasStrip ? 2 : 1) * (5 + windows) + 3;
@@ -66,12 +69,11 @@ function talliesPerHead(windows: number, hasStrip: boolean): number {
 
 function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
   const t = () => arena.tally();
-  // Rings are filled for few heads (fillRings): empty, on the shared zero block, until then.
-  const ring = () => new Tally(TallyArena.EMPTY, 0);
   return {
     tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
     windows: Array.from({ length: windows }, t),
-    rings: Array.from({ length: windows }, ring),
+    // Rings are filled for few heads (fillRings puts tallies of their own in place): empty until then.
+    rings: new Array<Tally>(windows).fill(NO_RING),
   };
 }
 
@@ -109,11 +111,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
-  const inductions = geo.samples.map((g) =>
-    geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null,
-  );
-  const templates = geo.samples.map((_, b) => rowTemplates(geo, b, rows.sources, blocks, widths, inductions[b]));
-  const shared = sharedSums(templates, T, windowTallies);
+  const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
   const byRow = new RowByRow(site, geo, scan);
   const inductionMass = new Float64Array(T);
   heads.forEach((ev, h) => {
@@ -131,7 +129,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       const tp = templates[b];
       const induction = inductions[b];
       if (tp.induction && induction) inductionMasses(data, tp, induction, rowBase, geo, inductionMass);
-      summed = addSampleMasses(ev, scan, tp, rowBase, T, inductionMass);
+      summed = addSampleMasses(ev, scan, tp, rowBase, inductionMass);
     }
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
     if (summed) addSharedSums(ev, shared);
@@ -149,9 +147,9 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   /** The second read, for one head: ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d, in both views (see fillRings). */
   const ringPass = (h: number) => {
     const ev = heads[h];
-    const rings = ev.rest.rings === ev.rings ? ev.rings : [...ev.rings, ...ev.rest.rings];
-    const room = new TallyArena(rings.length).buffer;
-    rings.forEach((t, q) => t.rebind(room, q * TallyArena.SIZE));
+    const views = ev.rest.rings === ev.rings ? [ev.rings] : [ev.rings, ev.rest.rings];
+    const room = new TallyArena(views.length * widths);
+    for (const rings of views) rings.forEach((_, w) => (rings[w] = room.tally()));
     ringTemplates ??= geo.samples.map((_, b) => rowTemplates(geo, b, rows.sources, blocks, widths, null, true));
     for (let b = 0; b < B; b++) byRow.ringSample(ev, b, h, ringTemplates[b]);
   };

@@ -77,7 +77,6 @@ export function addSampleMasses(
   scan: SiteScan,
   tp: RowTemplates,
   rowBase: number,
-  T: number,
   induction: Float64Array,
 ): boolean {
   for (const feed of FEEDS) {
@@ -85,12 +84,12 @@ export function addSampleMasses(
     if (!c) continue;
     const masses = massesOf(feed, scan.rows, induction);
     const at = feed === "induction" ? 0 : rowBase;
-    if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, c.use, 0, 1, tp.blockOf, T)) return false;
+    if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
   }
-  const W = tp.windows.stride;
+  const { chance, log, runs, nanRows, stride: W } = tp.windows;
   for (let w = 0; w < ev.windows.length; w++) {
-    const { chance, log, use } = tp.windows;
-    if (!ev.windows[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, use, w, W, tp.blockOf, T)) return false;
+    if (!ev.windows[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w]))
+      return false;
   }
   return true;
 }

@@ -25,6 +25,12 @@ export interface Channel {
   use: Uint8Array;
   /** Entries per row (the window widths for `windows`, else 1). */
   stride: number;
+  /**
+   * Per lane (width), the rows taken as runs (block, first row, end row) of consecutive TAKE rows
+   * in one block, and the rows marked NAN (set by rowTemplates once `use` is complete).
+   */
+  runs: Int32Array[];
+  nanRows: Int32Array[];
 }
 
 /** The rows of one sample. */
@@ -55,7 +61,27 @@ function channel(T: number, stride = 1): Channel {
     log: new Float64Array(T * stride),
     use: new Uint8Array(T * stride),
     stride,
+    runs: [],
+    nanRows: [],
   };
+}
+
+/** Fills `runs` and `nanRows` of a channel from its `use` over T rows (see Channel). */
+function indexRows(c: Channel, T: number, blockOf: Int32Array): void {
+  for (let lane = 0; lane < c.stride; lane++) {
+    const runs: number[] = [];
+    const nan: number[] = [];
+    for (let i = 0; i < T; i++) {
+      const u = c.use[i * c.stride + lane];
+      if (u === NAN) nan.push(i);
+      if (u !== TAKE) continue;
+      const last = runs.length - 3;
+      if (last >= 0 && runs[last] === blockOf[i] && runs[last + 2] === i) runs[last + 2] = i + 1;
+      else runs.push(blockOf[i], i, i + 1);
+    }
+    c.runs.push(Int32Array.from(runs));
+    c.nanRows.push(Int32Array.from(nan));
+  }
 }
 
 /**
@@ -168,6 +194,18 @@ export function rowTemplates(
       out.rings.count[t] = ring;
       out.rings.log[t] = ring > 0 ? logs.of(ring, n) : 0;
     }
+  }
+  for (const c of [
+    out.sparse,
+    out.sparseShort,
+    out.diagonal,
+    out.previous,
+    out.next,
+    out.block,
+    out.induction,
+    out.windows,
+  ]) {
+    if (c) indexRows(c, T, out.blockOf);
   }
   return out;
 }

@@ -110,7 +110,7 @@ export class TallyArena {
     this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
   }
 
-  /** Tallies that read as empty until rebound (see Tally.rebind): they share this all-zero block. */
+  /** An all-zero block, for tallies that are never written (they read as empty). */
   static readonly EMPTY = new Float64Array(TALLY_BLOCKS * FIELDS);
 
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
@@ -133,15 +133,6 @@ export class Tally extends TallySummary {
     super();
     this.sums = buffer ?? new Float64Array(TALLY_BLOCKS * FIELDS);
     this.at = buffer ? at : 0;
-  }
-
-  /**
-   * Moves an empty tally onto fresh storage: tallies that are rarely filled (the rings) start on a
-   * shared zero buffer, read-only, and get their own room only when rows are added.
-   */
-  rebind(buffer: Float64Array, at: number): void {
-    this.sums = buffer;
-    this.at = at;
   }
 
   protected override sync(): void {
@@ -245,12 +236,13 @@ export class Tally extends TallySummary {
   }
 
   /**
-   * The rest of add() for one sample's rows: gain, Σ llr and Σ mass of each row i < rows whose
-   * `use` (at geoAt + i·geoStride) is TAKE, with the row's mass at masses[massAt + i·massStride],
-   * its chance and template log at the same place as `use`, its block blockOf[i]. Each block's
-   * sums are carried in locals over its run of rows, in row order: the same sums as add() row by
-   * row. False (the tally is then incomplete) where a mass is NaN on a row taken or a number on a
-   * row marked NAN: the caller adds that head's rows one by one instead.
+   * The rest of add() for one sample's rows: gain, Σ llr and Σ mass of the rows in `runs`
+   * (block, first row, end row triples), row i's mass at masses[massAt + i·massStride], its chance
+   * and template log at chance/logs[geoAt + i·geoStride]. Each block's sums are carried in locals
+   * over its run, in row order: the same sums as add() row by row. False (the tally is then
+   * incomplete) where a mass is NaN on a row taken (the sums turn NaN) or a number on a row of
+   * `nanRows` (where the geometry expects no weight): the caller then adds that head's rows one
+   * by one instead.
    */
   addMasses(
     masses: Float32Array | Float64Array,
@@ -258,45 +250,33 @@ export class Tally extends TallySummary {
     massStride: number,
     chance: Float64Array,
     logs: Float64Array,
-    use: Uint8Array,
     geoAt: number,
     geoStride: number,
-    blockOf: Int32Array,
-    rows: number,
+    runs: Int32Array,
+    nanRows: Int32Array,
   ): boolean {
+    for (let q = 0; q < nanRows.length; q++) {
+      const mass = masses[massAt + nanRows[q] * massStride];
+      if (mass === mass) return false;
+    }
     const s = this.sums;
     this.dirty = true;
-    let blk = -1;
-    let o = 0;
-    let gain = 0;
-    let llr = 0;
-    let massSum = 0;
-    for (let i = 0, g = geoAt, k = massAt; i < rows; i++, g += geoStride, k += massStride) {
-      const u = use[g];
-      if (u === 0) continue;
-      const mass = masses[k];
-      if (u !== 1 || mass !== mass) {
-        if (u === 1 || mass === mass) return false;
-        continue;
+    for (let q = 0; q < runs.length; q += 3) {
+      const o = this.at + runs[q] * FIELDS;
+      const from = runs[q + 1];
+      let gain = s[o + GAIN];
+      let llr = s[o + LLR];
+      let massSum = s[o + MASS];
+      for (let i = from, g = geoAt + from * geoStride, k = massAt + from * massStride; i < runs[q + 2]; i++) {
+        const mass = masses[k];
+        const m = Math.min(1, Math.max(0, mass));
+        gain += mass - chance[g];
+        llr += m * logs[g] + (1 - m) * LOG_SMOOTHING;
+        massSum += mass;
+        g += geoStride;
+        k += massStride;
       }
-      if (blockOf[i] !== blk) {
-        if (blk >= 0) {
-          s[o + GAIN] = gain;
-          s[o + LLR] = llr;
-          s[o + MASS] = massSum;
-        }
-        blk = blockOf[i];
-        o = this.at + blk * FIELDS;
-        gain = s[o + GAIN];
-        llr = s[o + LLR];
-        massSum = s[o + MASS];
-      }
-      const m = Math.min(1, Math.max(0, mass));
-      gain += mass - chance[g];
-      llr += m * logs[g] + (1 - m) * LOG_SMOOTHING;
-      massSum += mass;
-    }
-    if (blk >= 0) {
+      if (massSum !== massSum) return false;
       s[o + GAIN] = gain;
       s[o + LLR] = llr;
       s[o + MASS] = massSum;
