@@ -35,20 +35,22 @@ function fallsTo(lo: number, hi: number, threshold: number): boolean {
   return lo <= threshold + SLACK * (1 + Math.abs(hi) + Math.abs(lo));
 }
 
-const range: BlockRange = { maxRows: 0, score: [0, 0], llr: [0, 0], mass: [0, 0] };
+const range: BlockRange = { maxRows: 0, scoreLo: 0, scoreHi: 0, llrLo: 0, llrHi: 0, massLo: 0, massHi: 0 };
 
 /**
  * Whether no resample can make `t` a candidate, nor (when `anti`) an anti-pattern, nor (when
  * `sink`) a sink: rows below `minRows` are not measured, as in labelHead.
  */
 function inert(t: Tally, blocks: number, minRows: number, anti: boolean, sink: boolean): boolean {
-  t.blockRange(blocks, range);
+  t.blockRange(blocks, range, false, sink);
   if (range.maxRows < minRows) return true;
-  const [sLo, sHi] = range.score;
-  const [lLo, lHi] = range.llr;
-  if (reaches(sHi, sLo, PATTERN_MIN) && reaches(lHi, lLo, PATTERN_LLR_MIN)) return false;
-  if (anti && fallsTo(sLo, sHi, ANTI_MAX)) return false;
-  return !(sink && reaches(range.mass[1], range.mass[0], COMPONENT_MIN));
+  const { scoreLo, scoreHi } = range;
+  if (anti && fallsTo(scoreLo, scoreHi, ANTI_MAX)) return false;
+  if (sink && reaches(range.massHi, range.massLo, COMPONENT_MIN)) return false;
+  if (!reaches(scoreHi, scoreLo, PATTERN_MIN)) return true;
+  // The score can reach the bar: then the llr decides (summed only for these tallies).
+  t.blockRange(blocks, range, true, false);
+  return !reaches(range.llrHi, range.llrLo, PATTERN_LLR_MIN);
 }
 
 const SINGLE: Exclude<PositionalPattern, "local" | "vertical">[] = [

@@ -87,16 +87,19 @@ export class TallySummary {
   }
 }
 
-/** What any bootstrap resample of a tally can give (Tally.blockRange): [lowest, highest] of each summary. */
+/** What any bootstrap resample of a tally can give (Tally.blockRange): the lowest and highest of each summary. */
 export interface BlockRange {
   /** The most rows a resample can hold. */
   maxRows: number;
   /** gain / room (the score before its clamp at 1). */
-  score: [number, number];
-  /** Σ llr / rows. */
-  llr: [number, number];
-  /** Σ mass / rows. */
-  mass: [number, number];
+  scoreLo: number;
+  scoreHi: number;
+  /** Σ llr / rows (when asked). */
+  llrLo: number;
+  llrHi: number;
+  /** Σ mass / rows (when asked). */
+  massLo: number;
+  massHi: number;
 }
 
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
@@ -300,9 +303,10 @@ export class Tally extends TallySummary {
    * (k_b ≥ 0 draws of block b), a weighted mediant, so its score lies between the smallest and the
    * largest block score (likewise the mean llr and mean mass), and its rows are at most `blocks`
    * times the fullest block's. Blocks without rows are left out (they add nothing). Written into
-   * `out` (the bootstrap asks this of every tally of every head).
+   * `out` (the bootstrap asks this of every tally of every head); the llr and mass ranges only
+   * with `withLlr`, `withMass`.
    */
-  blockRange(blocks: number, out: BlockRange): void {
+  blockRange(blocks: number, out: BlockRange, withLlr: boolean, withMass: boolean): void {
     const s = this.sums;
     let fullest = 0;
     let sLo = Number.POSITIVE_INFINITY;
@@ -316,22 +320,26 @@ export class Tally extends TallySummary {
       if (rows === 0) continue;
       if (rows > fullest) fullest = rows;
       const score = s[o + GAIN] / s[o + ROOM];
-      const llr = s[o + LLR] / rows;
-      const mass = s[o + MASS] / rows;
       if (score < sLo) sLo = score;
       if (score > sHi) sHi = score;
-      if (llr < lLo) lLo = llr;
-      if (llr > lHi) lHi = llr;
-      if (mass < mLo) mLo = mass;
-      if (mass > mHi) mHi = mass;
+      if (withLlr) {
+        const llr = s[o + LLR] / rows;
+        if (llr < lLo) lLo = llr;
+        if (llr > lHi) lHi = llr;
+      }
+      if (withMass) {
+        const mass = s[o + MASS] / rows;
+        if (mass < mLo) mLo = mass;
+        if (mass > mHi) mHi = mass;
+      }
     }
     out.maxRows = blocks * fullest;
-    out.score[0] = sLo;
-    out.score[1] = sHi;
-    out.llr[0] = lLo;
-    out.llr[1] = lHi;
-    out.mass[0] = mLo;
-    out.mass[1] = mHi;
+    out.scoreLo = sLo;
+    out.scoreHi = sHi;
+    out.llrLo = lLo;
+    out.llrHi = lHi;
+    out.massLo = mLo;
+    out.massHi = mHi;
   }
 
   /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */
