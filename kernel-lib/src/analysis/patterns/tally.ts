@@ -33,6 +33,8 @@ const ROWS = 3;
 const LLR = 4;
 const MASS = 5;
 const FIELDS = 6;
+/** Fields per block of a Tally.addShared table: Σ chance, Σ (1 − chance), rows. */
+export const SHARED_FIELDS = 3;
 
 /** What the classifier reads from a tally: the totals over its rows. */
 export class TallySummary {
@@ -85,6 +87,21 @@ export class TallySummary {
   }
 }
 
+/** What any bootstrap resample of a tally can give (Tally.blockRange): the lowest and highest of each summary. */
+export interface BlockRange {
+  /** The most rows a resample can hold. */
+  maxRows: number;
+  /** gain / room (the score before its clamp at 1). */
+  scoreLo: number;
+  scoreHi: number;
+  /** Σ llr / rows (when asked). */
+  llrLo: number;
+  llrHi: number;
+  /** Σ mass / rows (when asked). */
+  massLo: number;
+  massHi: number;
+}
+
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
 export class TallyArena {
   /** Float64 slots one tally takes. */
@@ -96,7 +113,7 @@ export class TallyArena {
     this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
   }
 
-  /** Tallies that read as empty until rebound (see Tally.rebind): they share this all-zero block. */
+  /** An all-zero block, for tallies that are never written (they read as empty). */
   static readonly EMPTY = new Float64Array(TALLY_BLOCKS * FIELDS);
 
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
@@ -119,15 +136,6 @@ export class Tally extends TallySummary {
     super();
     this.sums = buffer ?? new Float64Array(TALLY_BLOCKS * FIELDS);
     this.at = buffer ? at : 0;
-  }
-
-  /**
-   * Moves an empty tally onto fresh storage: tallies that are rarely filled (the rings) start on a
-   * shared zero buffer, read-only, and get their own room only when rows are added.
-   */
-  rebind(buffer: Float64Array, at: number): void {
-    this.sums = buffer;
-    this.at = at;
   }
 
   protected override sync(): void {
@@ -207,6 +215,131 @@ export class Tally extends TallySummary {
       s[o + MASS] += mass;
       t.dirty = true;
     }
+  }
+
+  /** Empties the tally (every block). */
+  clear(): void {
+    this.sums.fill(0, this.at, this.at + BLOCKS * FIELDS);
+    this.dirty = true;
+  }
+
+  /**
+   * The per-row fields that depend on the row's geometry only — Σ chance, Σ (1 − chance), rows —
+   * added for every block at once: `shared` holds them per block (SHARED_FIELDS each), summed row
+   * by row as add() sums them (see rawTallies.ts).
+   */
+  addShared(shared: Float64Array): void {
+    const s = this.sums;
+    for (let b = 0, o = this.at, k = 0; b < BLOCKS; b++, o += FIELDS, k += SHARED_FIELDS) {
+      s[o + CHANCE] += shared[k];
+      s[o + ROOM] += shared[k + 1];
+      s[o + ROWS] += shared[k + 2];
+    }
+    this.dirty = true;
+  }
+
+  /**
+   * The rest of add() for one sample's rows: gain, Σ llr and Σ mass of the rows in `runs`
+   * (block, first row, end row triples), row i's mass at masses[massAt + i·massStride], its chance
+   * and template log at chance/logs[geoAt + i·geoStride]. Each block's sums are carried in locals
+   * over its run, in row order: the same sums as add() row by row. False (the tally is then
+   * incomplete) where a mass is NaN on a row taken (the sums turn NaN) or a number on a row of
+   * `nanRows` (where the geometry expects no weight): the caller then adds that head's rows one
+   * by one instead.
+   */
+  addMasses(
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    massStride: number,
+    chance: Float64Array,
+    logs: Float64Array,
+    geoAt: number,
+    geoStride: number,
+    runs: Int32Array,
+    nanRows: Int32Array,
+  ): boolean {
+    for (let q = 0; q < nanRows.length; q++) {
+      const mass = masses[massAt + nanRows[q] * massStride];
+      if (mass === mass) return false;
+    }
+    const s = this.sums;
+    this.dirty = true;
+    for (let q = 0; q < runs.length; q += 3) {
+      const o = this.at + runs[q] * FIELDS;
+      const from = runs[q + 1];
+      let gain = s[o + GAIN];
+      let llr = s[o + LLR];
+      let massSum = s[o + MASS];
+      for (let i = from, g = geoAt + from * geoStride, k = massAt + from * massStride; i < runs[q + 2]; i++) {
+        const mass = masses[k];
+        const m = Math.min(1, Math.max(0, mass));
+        gain += mass - chance[g];
+        llr += m * logs[g] + (1 - m) * LOG_SMOOTHING;
+        massSum += mass;
+        g += geoStride;
+        k += massStride;
+      }
+      if (massSum !== massSum) return false;
+      s[o + GAIN] = gain;
+      s[o + LLR] = llr;
+      s[o + MASS] = massSum;
+    }
+    return true;
+  }
+
+  /** Copies the totals (all blocks, once each) into `out`: a resample that draws every block once. */
+  totalsInto(out: TallySummary): void {
+    this.sync();
+    out.gain = this.gain;
+    out.room = this.room;
+    out.chanceSum = this.chanceSum;
+    out.rows = this.rows;
+    out.llr = this.llr;
+    out.massSum = this.massSum;
+  }
+
+  /**
+   * The range a resample's summaries can take: a resample's totals are Σ_b k_b·x_b over Σ_b k_b·y_b
+   * (k_b ≥ 0 draws of block b), a weighted mediant, so its score lies between the smallest and the
+   * largest block score (likewise the mean llr and mean mass), and its rows are at most `blocks`
+   * times the fullest block's. Blocks without rows are left out (they add nothing). Written into
+   * `out` (the bootstrap asks this of every tally of every head); the llr and mass ranges only
+   * with `withLlr`, `withMass`.
+   */
+  blockRange(blocks: number, out: BlockRange, withLlr: boolean, withMass: boolean): void {
+    const s = this.sums;
+    let fullest = 0;
+    let sLo = Number.POSITIVE_INFINITY;
+    let sHi = Number.NEGATIVE_INFINITY;
+    let lLo = Number.POSITIVE_INFINITY;
+    let lHi = Number.NEGATIVE_INFINITY;
+    let mLo = Number.POSITIVE_INFINITY;
+    let mHi = Number.NEGATIVE_INFINITY;
+    for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
+      const rows = s[o + ROWS];
+      if (rows === 0) continue;
+      if (rows > fullest) fullest = rows;
+      const score = s[o + GAIN] / s[o + ROOM];
+      if (score < sLo) sLo = score;
+      if (score > sHi) sHi = score;
+      if (withLlr) {
+        const llr = s[o + LLR] / rows;
+        if (llr < lLo) lLo = llr;
+        if (llr > lHi) lHi = llr;
+      }
+      if (withMass) {
+        const mass = s[o + MASS] / rows;
+        if (mass < mLo) mLo = mass;
+        if (mass > mHi) mHi = mass;
+      }
+    }
+    out.maxRows = blocks * fullest;
+    out.scoreLo = sLo;
+    out.scoreHi = sHi;
+    out.llrLo = lLo;
+    out.llrHi = lHi;
+    out.massLo = mLo;
+    out.massHi = mHi;
   }
 
   /** Writes into `out` the totals of the blocks drawn with these multiplicities (one bootstrap resample). */

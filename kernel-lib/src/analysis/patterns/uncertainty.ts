@@ -7,8 +7,9 @@
  * entropy) is not resampled.
  */
 import { seededRandom } from "../../util/random";
-import { type LabelCore, labelHead } from "./classify";
+import { type LabelCore, labelHead, minimumRows } from "./classify";
 import type { HeadEvidence, PatternTallies } from "./evidence";
+import { frozenTallies } from "./frozen";
 import { TALLY_BLOCKS, type Tally, TallySummary } from "./tally";
 import { BOOTSTRAP_RESAMPLES, PATTERN_LLR_MIN } from "./thresholds";
 
@@ -59,9 +60,20 @@ class Resampled extends TallySummary {
   }
 }
 
+/** A tally's stand-in in the resamples: its original totals when frozen (see frozen.ts), else its resampled ones. */
+type Scratch = (t: Tally) => TallySummary;
+
+function scratchOf(draw: Draw, frozen: Set<Tally>): Scratch {
+  return (t) => {
+    if (!frozen.has(t)) return new Resampled(t, draw);
+    const totals = new TallySummary();
+    t.totalsInto(totals);
+    return totals;
+  };
+}
+
 /** A copy of a view's shape whose summaries follow the draw. */
-function scratchView(view: PatternTallies, draw: Draw): PatternTallies<TallySummary> {
-  const r = (t: Tally) => new Resampled(t, draw);
+function scratchView(view: PatternTallies, r: Scratch): PatternTallies<TallySummary> {
   const { diagonal, previous, next, induction, block } = view.tallies;
   return {
     tallies: { diagonal: r(diagonal), previous: r(previous), next: r(next), induction: r(induction), block: r(block) },
@@ -71,18 +83,18 @@ function scratchView(view: PatternTallies, draw: Draw): PatternTallies<TallySumm
 }
 
 /** Evidence of the same shape whose summaries follow the draw (no allocation per resample). */
-function scratchEvidence(ev: HeadEvidence, draw: Draw): HeadEvidence<TallySummary> {
-  const raw = scratchView(ev, draw);
-  const vertical = new Resampled(ev.tallies.vertical, draw);
-  const sparseTally = new Resampled(ev.sparseTally, draw);
-  const sparseShortTally = new Resampled(ev.sparseShortTally, draw);
+function scratchEvidence(ev: HeadEvidence, r: Scratch): HeadEvidence<TallySummary> {
+  const raw = scratchView(ev, r);
+  const vertical = r(ev.tallies.vertical);
+  const sparseTally = r(ev.sparseTally);
+  const sparseShortTally = r(ev.sparseShortTally);
   return {
     ...ev,
     tallies: { ...raw.tallies, vertical },
     windows: raw.windows,
     rings: raw.rings,
     // The rest view is the raw one when the head has no strip (see evidence.ts).
-    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, draw),
+    rest: ev.rest.windows === ev.windows ? raw : scratchView(ev.rest, r),
     sparseTally,
     sparseShortTally,
     fillRings: () => {},
@@ -113,11 +125,15 @@ export function labelUncertainty(
   const rand = seededRandom(0x9e3779b9 ^ seed);
   const times = new Float64Array(TALLY_BLOCKS);
   const scores: number[] = [];
+  // Tallies no resample can move past a threshold that matters keep their totals; with all of
+  // them kept, every resample is the original evidence, so it gets the original label and score.
+  const frozen = frozenTallies(ev, core.label, minimumRows(ev.rows));
+  if (frozen === "all") return { support: 1, interval: [core.confidence, core.confidence] };
   // A resample may make a window that is near the margin a candidate: its rings must be there to be resampled.
   const near = (t: Tally) => t.logLikelihoodRatio() >= PATTERN_LLR_MIN / 2;
   if (ev.windows.some(near) || ev.rest.windows.some(near)) ev.fillRings();
   const draw: Draw = { times, stamp: 0 };
-  const scratch = scratchEvidence(ev, draw);
+  const scratch = scratchEvidence(ev, scratchOf(draw, frozen));
   let same = 0;
   for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
     times.fill(0);

@@ -1,0 +1,106 @@
+/**
+ * The tallies of the rows as they are (the raw view), for every head of a site. Of the six sums a
+ * row adds to a tally (tally.ts), three — Σ chance, Σ (1 − chance), rows — depend on the row's
+ * geometry only: they are summed once per site (`SharedSums`) and added to each head's blocks in
+ * one step; per head and row only the mass terms are summed (Tally.addMasses), pattern by
+ * pattern over a sample's rows. Sums run in the same order, row by row within each block, as
+ * adding the rows one by one: the totals are the same to the bit.
+ */
+
+import type { SiteScan } from "../metrics/scan";
+import type { RowMetrics } from "../metrics/types";
+import type { HeadEvidence } from "./evidence";
+import type { Channel, RowTemplates } from "./rowTemplates";
+import { SHARED_FIELDS, TALLY_BLOCKS, type Tally } from "./tally";
+
+/** A tally of the raw view and the channel that feeds it (windows: one per width). */
+type Feed = "sparse" | "sparseShort" | "diagonal" | "previous" | "next" | "block" | "induction";
+
+const FEEDS: Feed[] = ["sparse", "sparseShort", "diagonal", "previous", "next", "block", "induction"];
+
+function tallyOf(ev: HeadEvidence, feed: Feed): Tally {
+  if (feed === "sparse") return ev.sparseTally;
+  if (feed === "sparseShort") return ev.sparseShortTally;
+  return ev.tallies[feed];
+}
+
+/** Per feed (and per window width), Σ chance, Σ (1 − chance) and rows per block over the site's rows. */
+export interface SharedSums {
+  feeds: Map<Feed, Float64Array>;
+  windows: Float64Array[];
+}
+
+function addShared(sums: Float64Array, c: Channel, at: number, blk: number): void {
+  if (c.use[at] !== 1) return;
+  const k = blk * SHARED_FIELDS;
+  const chance = c.chance[at];
+  sums[k] += chance;
+  sums[k + 1] += 1 - chance;
+  sums[k + 2]++;
+}
+
+/** The geometry-only sums of the site's samples (their templates, in sample order). */
+export function sharedSums(templates: RowTemplates[], T: number, widths: number): SharedSums {
+  const table = () => new Float64Array(TALLY_BLOCKS * SHARED_FIELDS);
+  const feeds = new Map<Feed, Float64Array>();
+  const windows = Array.from({ length: widths }, table);
+  for (const tp of templates) {
+    for (const feed of FEEDS) {
+      const c = tp[feed];
+      if (!c) continue;
+      let sums = feeds.get(feed);
+      if (!sums) feeds.set(feed, (sums = table()));
+      for (let i = 0; i < T; i++) addShared(sums, c, i, tp.blockOf[i]);
+    }
+    for (let i = 0; i < T; i++) {
+      for (let w = 0; w < widths; w++) addShared(windows[w], tp.windows, i * widths + w, tp.blockOf[i]);
+    }
+  }
+  return { feeds, windows };
+}
+
+/** The mass of each row of one pattern, as a per-row array of the site or of this head. */
+function massesOf(feed: Feed, rows: RowMetrics, induction: Float64Array): Float32Array | Float64Array {
+  if (feed === "sparse" || feed === "sparseShort") return rows.confidence;
+  if (feed === "diagonal") return rows.self;
+  if (feed === "induction") return induction;
+  return feed === "block" ? rows.segment : rows[feed];
+}
+
+/**
+ * Adds head h's rows of sample b to its raw tallies (the mass terms; see addShared for the
+ * rest). `induction` holds the head's induction mass per row of the sample. False when a mass is
+ * NaN where the templates expect a number or the reverse (see Tally.addMasses).
+ */
+export function addSampleMasses(
+  ev: HeadEvidence,
+  scan: SiteScan,
+  tp: RowTemplates,
+  rowBase: number,
+  induction: Float64Array,
+): boolean {
+  for (const feed of FEEDS) {
+    const c = tp[feed];
+    if (!c) continue;
+    const masses = massesOf(feed, scan.rows, induction);
+    const at = feed === "induction" ? 0 : rowBase;
+    if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
+  }
+  const { chance, log, runs, nanRows, stride: W } = tp.windows;
+  for (let w = 0; w < ev.windows.length; w++) {
+    if (!ev.windows[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w]))
+      return false;
+  }
+  return true;
+}
+
+/** Adds the geometry-only sums to head `ev`'s raw tallies (once, after all its samples). */
+export function addSharedSums(ev: HeadEvidence, shared: SharedSums): void {
+  for (const [feed, sums] of shared.feeds) tallyOf(ev, feed).addShared(sums);
+  ev.windows.forEach((t, w) => t.addShared(shared.windows[w]));
+}
+
+/** Every raw tally of a head, to empty them before its rows are added one by one instead. */
+export function rawTallies(ev: HeadEvidence): Tally[] {
+  return [...FEEDS.map((f) => tallyOf(ev, f)), ...ev.windows];
+}
