@@ -8,6 +8,9 @@
  * buffer; that copy is what callers get. So the pre-allocated buffers are scratch, kept from run
  * to run (up to SCRATCH_LIMIT bytes in all): writing into memory already mapped spares the page
  * faults of fresh memory (BERT-base at 512 tokens: 151 MB per run, ~5 % of the CPU time).
+ * The binding's own copy (fresh zeroed memory + memcpy, on the calling thread) is then all that
+ * exposing the maps costs: docs/extraction-cost.md. Runs on some sites keep the others' dims and
+ * scratch, so a full run after them pre-allocates as before.
  */
 import * as ort from "onnxruntime-node";
 
