@@ -70,6 +70,28 @@ describe.each(names)("fixture %s", (name) => {
     await model.release();
   });
 
+  it("returns torch's maps from runs on some sites between full runs (the scratch of the others kept)", async () => {
+    const model = await openModel(fx.modelPath, { providers: ["cpu"] });
+    await model.run(fx.feeds); // learns every output's dims
+    const last = model.sites[model.sites.length - 1].id;
+    const some = await model.run(fx.feeds, { sites: [last] });
+    expect(some.sites.map((s) => s.id)).toEqual([last]);
+    const full = await model.run(fx.feeds); // pre-allocated again for every site
+    for (const [i, want] of fx.expected.sites.entries()) {
+      const ref = fx.reference(want);
+      const got = full.sites[i].data;
+      expect(got.length).toBe(ref.length);
+      let maxDiff = 0;
+      for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(got[k] - ref[k]));
+      expect(maxDiff, `${full.sites[i].id} max |Δ|`).toBeLessThanOrEqual(1e-5);
+    }
+    const ref = fx.reference(fx.expected.sites[fx.expected.sites.length - 1]);
+    let maxDiff = 0;
+    for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(some.sites[0].data[k] - ref[k]));
+    expect(maxDiff, `${last} alone max |Δ|`).toBeLessThanOrEqual(1e-5);
+    await model.release();
+  });
+
   it("gives maps whose rows sum to 1, causal maps zero above the diagonal, padding ~0", async () => {
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
     const result = await model.run(fx.feeds);

@@ -73,4 +73,25 @@ describe("OutputPlan", () => {
     expect(second.a?.data).toBe(first.a?.data);
     expect(second.b?.data).not.toBe(first.b?.data);
   });
+
+  it("keeps the dims and scratch of outputs a run on fewer of them did not fetch", () => {
+    const plan = learned([1, 2, 4, 4], ["a", "b"]);
+    const all = plan.fetches(feeds(4), ["a", "b"]);
+    plan.release(all, copyOf(all));
+    // A run fetching only "a" (run(feeds, { sites: [...] })) learns from its own results.
+    const some = plan.fetches(feeds(4), ["a"]);
+    expect(Object.keys(some)).toEqual(["a"]);
+    plan.release(some, copyOf(some));
+    plan.learn(feeds(4), ["a"], copyOf(some));
+    const again = plan.fetches(feeds(4), ["a", "b"]);
+    expect(again.b?.dims).toEqual([1, 2, 4, 4]);
+    expect(again.a?.data).toBe(all.a?.data);
+    expect(again.b?.data).toBe(all.b?.data);
+  });
+
+  it("forgets the dims of an output that a later run returned as another type", () => {
+    const plan = learned([1, 2, 4, 4]);
+    plan.learn(feeds(4), ["p"], { p: new ort.Tensor("float64", new Float64Array(32), [1, 2, 4, 4]) });
+    expect(plan.fetches(feeds(4), ["p"]).p).toBeNull();
+  });
 });

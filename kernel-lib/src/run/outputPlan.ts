@@ -8,6 +8,9 @@
  * buffer; that copy is what callers get. So the pre-allocated buffers are scratch, kept from run
  * to run (up to SCRATCH_LIMIT bytes in all): writing into memory already mapped spares the page
  * faults of fresh memory (BERT-base at 512 tokens: 151 MB per run, ~5 % of the CPU time).
+ * The binding's own copy (fresh zeroed memory + memcpy, on the calling thread) is then all that
+ * exposing the maps costs: docs/extraction-cost.md. Runs on some sites keep the others' dims and
+ * scratch, so a full run after them pre-allocates as before.
  */
 import * as ort from "onnxruntime-node";
 
@@ -40,9 +43,8 @@ export class OutputPlan {
   fetches(feeds: Record<string, ort.Tensor>, names: readonly string[]): Record<string, ort.Tensor | null> {
     const plan = this.plans.get(OutputPlan.key(feeds));
     const out: Record<string, ort.Tensor | null> = {};
-    const kept = new Map<string, Float32Array>();
-    let keptBytes = 0;
     const free = this.holder === null;
+    const used = new Map<string, Float32Array>();
     for (const n of names) {
       const dims = plan?.get(n);
       if (!dims) {
@@ -52,13 +54,19 @@ export class OutputPlan {
       const size = dims.reduce((a, b) => a * b, 1);
       const old = free ? this.scratch.get(n) : undefined;
       const data = old?.length === size ? old : new Float32Array(size);
-      if (free && keptBytes + data.byteLength <= this.scratchLimit) {
+      used.set(n, data);
+      out[n] = new ort.Tensor("float32", data, dims);
+    }
+    if (free && used.size) {
+      // This run's buffers first, then the scratch of outputs it did not ask for (a run on some
+      // sites must not cost the next full run its scratch), up to the limit.
+      const kept = new Map<string, Float32Array>();
+      let keptBytes = 0;
+      for (const [n, data] of [...used, ...[...this.scratch].filter(([n]) => !used.has(n))]) {
+        if (keptBytes + data.byteLength > this.scratchLimit) continue;
         kept.set(n, data);
         keptBytes += data.byteLength;
       }
-      out[n] = new ort.Tensor("float32", data, dims);
-    }
-    if (free && kept.size) {
       this.scratch = kept;
       this.holder = out;
     }
@@ -78,18 +86,23 @@ export class OutputPlan {
     }
   }
 
-  /** Remembers the dims of float32 outputs of a run. */
+  /**
+   * Remembers the dims of float32 outputs of a run, beside those learned for the same input
+   * shapes by runs that fetched other outputs.
+   */
   learn(
     feeds: Record<string, ort.Tensor>,
     names: readonly string[],
     results: ort.InferenceSession.OnnxValueMapType,
   ): void {
-    const plan = new Map<string, readonly number[]>();
+    const key = OutputPlan.key(feeds);
+    const plan = new Map(this.plans.get(key));
     for (const n of names) {
       const t = results[n] as ort.Tensor | undefined;
       if (t?.type === "float32") plan.set(n, [...t.dims]);
+      else plan.delete(n);
     }
-    this.plans.set(OutputPlan.key(feeds), plan);
+    this.plans.set(key, plan);
   }
 
   forget(feeds: Record<string, ort.Tensor>): void {
