@@ -328,4 +328,21 @@ describe("tutorial notebooks", () => {
       expect(inHtml(/<img [^>]*src="data:image\/png;base64,/g)).toBeGreaterThanOrEqual(pngs);
     });
   });
+
+  it("06 draws the probe suite's heatmap inline, starring the heads its text calls significant", () => {
+    const r = runs.get("06-probes.ipynb");
+    if (!r) throw new Error("06-probes.ipynb did not run");
+    const suite = outputsOf(r.executed).find((o) => joined(o.data?.["text/html"]).includes("attnlens-suite-view"));
+    const html = joined(suite?.data?.["text/html"]);
+    // the picture is in the HTML itself (notebooks and nbconvert prefer text/html), drawn without a script
+    expect(html).toMatch(/<figure class="attnlens-suite-view"[^>]*><svg/);
+    expect(html).not.toMatch(/<script/i);
+    expect(joined(suite?.data?.["image/svg+xml"]).startsWith("<svg")).toBe(true);
+    expect(r.html).toContain("attnlens-suite-view");
+    // every head the notebook prints as significant (animate group) carries a star in the picture
+    const line = /pronoun → animate antecedent: (\d+) of 16 heads significant/.exec(stdoutOf(r.executed));
+    const stars = (html.match(/>\*<\/text>/g) ?? []).length;
+    expect(Number(line?.[1])).toBeGreaterThan(0);
+    expect(stars).toBeGreaterThanOrEqual(Number(line?.[1]));
+  });
 });
