@@ -13,6 +13,7 @@ import { runProbeSuite, type SuiteModel } from "../src/analysis/probes/runSuite"
 import { signFlipTest } from "../src/analysis/probes/signFlip";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
 import { seededRandom } from "../src/util/random";
+import { PY_HOLM, PY_MULBERRY32 } from "./pythonProbeHelpers";
 
 /** One site; sample b's row `from` of head h is rows[b][h]; every other row is uniform. */
 function result(words: string[], from: number, rows: number[][][]): AttentionResult {
@@ -58,16 +59,7 @@ import numpy as np
 
 case = json.loads(sys.argv[1])
 
-def mulberry32(seed):
-    a = seed & 0xFFFFFFFF
-    def nxt():
-        nonlocal a
-        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
-        t = a
-        t = ((t ^ (t >> 15)) * (t | 1)) & 0xFFFFFFFF
-        t = (t ^ ((t + (((t ^ (t >> 7)) * (t | 61)) & 0xFFFFFFFF)) & 0xFFFFFFFF)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296.0
-    return nxt
+${PY_MULBERRY32}${PY_HOLM}
 
 def difference(kind, row, tg, ot):
     w, o, chance = row[tg].sum(), row[ot].sum(), len(tg) / len(row)
@@ -95,11 +87,7 @@ for h in range(H):
                 s += -x if (k >> (i % 32)) & 1 else x
             ext += s >= obs - 1e-9
         p.append((1 + ext) / (1 + R))
-p = np.array(p)
-order = np.argsort(p, kind="stable")
-holm = np.empty(H)
-holm[order] = np.minimum(1, np.maximum.accumulate((H - np.arange(H)) * p[order]))
-print(json.dumps({"p": p.tolist(), "holm": holm.tolist()}))
+print(json.dumps({"p": p, "holm": holm(p).tolist()}))
 `;
 
 function reference(case_: object): { p: number[]; holm: number[] } {

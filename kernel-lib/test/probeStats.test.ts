@@ -9,6 +9,7 @@ import { probe } from "../src";
 import { permutationTest } from "../src/analysis/probes/stats";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
 import { seededRandom } from "../src/util/random";
+import { PY_HOLM, PY_MULBERRY32 } from "./pythonProbeHelpers";
 
 /** One site, one sample: row `from` of head h is rows[h]; every other row is uniform. */
 function result(words: string[], from: number, rows: number[][], causal = false): AttentionResult {
@@ -50,16 +51,7 @@ case = json.loads(sys.argv[1])
 def stat(kind, t, o):
     return {"atLeast": t, "atMost": -t, "moreThan": t - o, "lessThan": o - t}[kind]
 
-def mulberry32(seed):
-    a = seed & 0xFFFFFFFF
-    def nxt():
-        nonlocal a
-        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
-        t = a
-        t = ((t ^ (t >> 15)) * (t | 1)) & 0xFFFFFFFF
-        t = (t ^ ((t + (((t ^ (t >> 7)) * (t | 61)) & 0xFFFFFFFF)) & 0xFFFFFFFF)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296.0
-    return nxt
+${PY_MULBERRY32}${PY_HOLM}
 
 out = []
 for row in case["rows"]:
@@ -86,12 +78,7 @@ for row in case["rows"]:
             s = stat(kind, row[pos[:k1]].sum(), row[pos[k1:k1 + k2]].sum())
             ext += s >= obs - 1e-9
         out.append((1 + ext) / (1 + case["permutations"]))
-p = np.array(out)
-m = len(p)
-order = np.argsort(p, kind="stable")
-holm = np.empty(m)
-holm[order] = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-print(json.dumps({"p": out, "holm": holm.tolist()}))
+print(json.dumps({"p": out, "holm": holm(out).tolist()}))
 `;
 
 function reference(case_: object): { p: number[]; holm: number[] } {
