@@ -16,7 +16,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTNLENS_MIME } from "../../widgets/src/mime";
 import { attnlens as cli } from "../cliRunner";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
 
 const TYPICALITY = ["entropy", "distance", "confidence", "sink"];
@@ -122,10 +122,7 @@ beforeAll(async () => {
   const report = cli("report", "--corpus", dir, "-o", path.join(tmp, "corpus.html"));
   expect(report.code, report.stderr).toBe(0);
   browser = await launchChromium();
-  await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-    events.push(`request: ${route.request().url()}`);
-    return route.abort();
-  });
+  await refuseNetwork(browser, (url) => events.push(`request: ${url}`));
   page = await browser.newPage();
   errors = watchErrors(page);
   page.on("dialog", (d) => {

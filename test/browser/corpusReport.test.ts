@@ -19,7 +19,7 @@ import {
   naiveTypicalOrder,
 } from "../../kernel-lib/test/corpusFixture";
 import { attnlens as cli } from "../cliRunner";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
 import { widgetPage } from "./harness";
 
@@ -43,10 +43,7 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/^corpus report written to .*corpus\.html \(\d+ KiB\)/);
   browser = await launchChromium();
-  await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-    events.push(`request: ${route.request().url()}`);
-    return route.abort();
-  });
+  await refuseNetwork(browser, (url) => events.push(`request: ${url}`));
   page = await browser.newPage();
   errors = watchErrors(page);
   page.on("dialog", (d) => {

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleResult } from "../../kernel-lib/src/output/payload/sample";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
 
 type Attnlens = typeof import("attnlens");
@@ -39,10 +39,7 @@ describe("a 2,048-token report: overview, zoom to exact tiles, reset", () => {
     const file = await attnlens.exportReport(result, out, { quantization: "float16", metrics: false, rollout: false });
     expect(file.bytes).toBeLessThan(20e6 + 3e6); // the tile budget plus the widgets bundle
     browser = await launchChromium();
-    await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-      requests.push(route.request().url());
-      return route.abort();
-    });
+    await refuseNetwork(browser, (url) => requests.push(url));
     page = await browser.newPage();
     await page.setViewportSize({ width: 1500, height: 1100 });
     errors = watchErrors(page);

@@ -38,6 +38,17 @@ export async function launchChromium(): Promise<Browser> {
   };
 }
 
+/**
+ * Refuses every request that is not the page's file or inline data (what an offline report or
+ * embed must do without), handing each refused URL to `record` for "no request" assertions.
+ */
+export async function refuseNetwork(browser: Browser, record: (url: string) => void): Promise<void> {
+  await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
+    record(route.request().url());
+    return route.abort();
+  });
+}
+
 /** Collects console errors, page errors and failed requests of a page, for "no error" assertions. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, launchChromium, watchErrors } from "./browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "./browser";
 import { HOSTILE_TOKENS, syntheticResult } from "./results";
 import { ensureBuilt, removeTempDirs, tempDir } from "./setup";
 
@@ -49,10 +49,7 @@ describe("attnlens views as Jupyter widgets, embedded with @jupyter-widgets/html
     );
     html = readFileSync(out, "utf8");
     browser = await launchChromium();
-    await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-      requests.push(route.request().url());
-      return route.abort();
-    });
+    await refuseNetwork(browser, (url) => requests.push(url));
     page = await browser.newPage();
     errors = watchErrors(page);
     await page.goto(pathToFileURL(out).href);

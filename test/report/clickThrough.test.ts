@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attnlens as cli } from "../cliRunner";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
 
 const tmp = tempDir("click");
@@ -70,10 +70,7 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
   url = pathToFileURL(out).href;
   browser = await launchChromium();
-  await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-    events.push(`request: ${route.request().url()}`);
-    return route.abort();
-  });
+  await refuseNetwork(browser, (url) => events.push(`request: ${url}`));
   page = await browser.newPage();
   // From here on, any other page (a popup, a link opened in a new window) is an event.
   browser.context.on("page", (p) => events.push(`new page: ${p.url()}`));

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attnlens as cli, extractOnCpu } from "../cliRunner";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { HOSTILE_TOKENS, syntheticResult } from "../jupyter/results";
 import { ensureBuilt, ROOT, removeTempDirs, tempDir } from "../jupyter/setup";
 
@@ -182,10 +182,7 @@ describe("the report page in Chromium, from file://, offline", () => {
     );
     browser = await launchChromium();
     // Every request that is not the file itself (or inline data) is refused and recorded.
-    await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-      requests.push(route.request().url());
-      return route.abort();
-    });
+    await refuseNetwork(browser, (url) => requests.push(url));
     page = await browser.newPage();
     errors = watchErrors(page);
     page.on("dialog", (d) => {

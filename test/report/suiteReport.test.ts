@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, launchChromium, watchErrors } from "../jupyter/browser";
+import { type Browser, launchChromium, refuseNetwork, watchErrors } from "../jupyter/browser";
 import { ensureBuilt, removeTempDirs, tempDir } from "../jupyter/setup";
 
 type Attnlens = typeof import("attnlens");
@@ -76,10 +76,7 @@ describe("a probe suite's heatmap in the report page, scripts off, offline", () 
     await attnlens.exportReport([{ suite: table }], out);
     html = readFileSync(out, "utf8");
     browser = await launchChromium();
-    await browser.context.route(/^(?!file:|data:|blob:)/, (route) => {
-      requests.push(route.request().url());
-      return route.abort();
-    });
+    await refuseNetwork(browser, (url) => requests.push(url));
     page = await browser.newPage();
     errors = watchErrors(page);
     // No script runs: what shows is what the HTML itself carries.
