@@ -106,6 +106,7 @@ interface MixtureGeometry {
 }
 
 const cache = new GeometryCache<MixtureGeometry>();
+let rhsRoom = new Float64Array(0);
 
 function mixtureGeometry(geo: SiteGeometry, scan: SiteScan): MixtureGeometry {
   const [B, H, T] = geo.dims;
@@ -282,7 +283,7 @@ export class SiteMixtures {
     const w = request.window ?? 0;
     const sink = candidates[K - 1] === "sink" ? K - 1 : -1;
     const P = sink >= 0 ? K - 1 : K;
-    const codes = Int8Array.from(candidates, (c) => TEMPLATE_CODE[c]);
+    const codes = candidates.map((c) => TEMPLATE_CODE[c]);
     const key = positionalKey(candidates.slice(0, P), w);
     const pos = this.positionalRows(key, candidates.slice(0, P), w);
     // The row of each sample from which the sink is visible (a causal row sees columns < i + offset + 1).
@@ -294,7 +295,10 @@ export class SiteMixtures {
     });
     const plan = this.plan(key, pos, K, P, sink, firstSinkRow);
     const C = plan.masks.length;
-    const rhs = new Float64Array(C * nb * K);
+    // The right-hand sides live in one buffer reused from head to head (solveClasses reads them at once).
+    if (rhsRoom.length < C * nb * K) rhsRoom = new Float64Array(C * nb * K);
+    const rhs = rhsRoom;
+    rhs.fill(0, 0, C * nb * K);
     // Without a sink the Gram sums are the geometry's (read only); a sink adds its cells per head.
     const gram = sink >= 0 ? plan.gram.slice() : plan.gram;
     for (let k = 0; k < P; k++) this.positionalRhs(rhs, plan, pos, head, k, codes[k], P, w);
@@ -363,8 +367,10 @@ export class SiteMixtures {
     const classes: RowClass[] = plan.masks.map((mask, c) => ({
       mask,
       rows: plan.rows[c],
-      gram: gram.subarray(c * nb * KK, (c + 1) * nb * KK),
-      rhs: rhs.subarray(c * nb * K, (c + 1) * nb * K),
+      gram,
+      gramAt: c * nb * KK,
+      rhs,
+      rhsAt: c * nb * K,
     }));
     return solveClasses(candidates, classes, informative, request, rows.length, this.tables.blockRows);
   }

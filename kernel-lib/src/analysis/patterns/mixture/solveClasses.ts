@@ -18,15 +18,32 @@ import { simplexLeastSquares } from "./simplexLeastSquares";
 export interface RowClass {
   mask: number;
   rows: number;
-  /** Per block, the K×K sums Σᵢ ⟨tₖ − uᵢ, tₗ − uᵢ⟩ (row-major). */
+  /** Per block, the K×K sums Σᵢ ⟨tₖ − uᵢ, tₗ − uᵢ⟩ (row-major), from gram[gramAt] on. */
   gram: Float64Array;
-  /** Per block, the K sums Σᵢ ⟨aᵢ − uᵢ, tₖ − uᵢ⟩. */
+  gramAt: number;
+  /** Per block, the K sums Σᵢ ⟨aᵢ − uᵢ, tₖ − uᵢ⟩, from rhs[rhsAt] on. */
   rhs: Float64Array;
+  rhsAt: number;
 }
+
+/** Buffers the solver reuses from head to head (grown as needed): the fit allocates nothing per class. */
+class Room {
+  private readonly buffers = new Map<string, Float64Array>();
+  /** A buffer of at least n entries, the first n zeroed. */
+  zeros(name: string, n: number): Float64Array {
+    let b = this.buffers.get(name);
+    if (!b || b.length < n) {
+      b = new Float64Array(Math.max(n, 64));
+      this.buffers.set(name, b);
+    } else b.fill(0, 0, n);
+    return b;
+  }
+}
+const room = new Room();
 
 /** H⁻¹ of an F×F matrix by Gauss–Jordan with partial pivoting (H is overwritten; null when singular). */
 function inverse(H: Float64Array, F: number): Float64Array | null {
-  const out = new Float64Array(F * F);
+  const out = room.zeros("inverse", F * F);
   for (let r = 0; r < F; r++) out[r * F + r] = 1;
   for (let c = 0; c < F; c++) {
     let pivot = c;
@@ -60,55 +77,53 @@ function inverse(H: Float64Array, F: number): Float64Array | null {
   return out;
 }
 
-/** Fits one class: its weights (length K) and, per block, its score mapped through H⁻¹ (nb × K). */
+/**
+ * Fits one class: its weights (w, length K) and, per block, its score mapped through H⁻¹
+ * (influence, nb × K), in the room's buffers (valid until the next class); the kept templates.
+ */
 function solveClass(rc: RowClass, K: number, nb: number, usable: (k: number) => boolean) {
   const KK = K * K;
-  const G = new Float64Array(KK);
-  const b = new Float64Array(K);
+  const G = room.zeros("G", KK);
+  const b = room.zeros("b", K);
+  const { gram, rhs, gramAt, rhsAt } = rc;
   for (let B = 0; B < nb; B++) {
-    for (let x = 0; x < KK; x++) G[x] += rc.gram[B * KK + x];
-    for (let k = 0; k < K; k++) b[k] += rc.rhs[B * K + k];
+    for (let x = 0; x < KK; x++) G[x] += gram[gramAt + B * KK + x];
+    for (let k = 0; k < K; k++) b[k] += rhs[rhsAt + B * K + k];
   }
   const keep: number[] = [];
   for (let k = 0; k < K; k++) if ((rc.mask >> k) & 1 && usable(k) && G[k * K + k] > 0) keep.push(k);
   // The solver's variables: the kept templates, then the uniform template (zero row and column).
   const N = keep.length + 1;
-  const Gs = new Float64Array(N * N);
-  const bs = new Float64Array(N);
-  keep.forEach((k, r) => {
-    keep.forEach((l, c) => {
-      Gs[r * N + c] = G[k * K + l];
-    });
+  const Gs = room.zeros("Gs", N * N);
+  const bs = room.zeros("bs", N);
+  for (let r = 0; r < keep.length; r++) {
+    const k = keep[r];
+    for (let c = 0; c < keep.length; c++) Gs[r * N + c] = G[k * K + keep[c]];
     bs[r] = b[k];
-  });
+  }
   const solved = simplexLeastSquares(Gs, bs, N, N - 1);
-  const w = new Float64Array(K);
-  keep.forEach((k, r) => {
-    w[k] = solved[r];
-  });
+  const w = room.zeros("w", K);
+  for (let r = 0; r < keep.length; r++) w[keep[r]] = solved[r];
   const free = keep.filter((k) => w[k] > 0);
   const F = free.length;
-  const influence = new Float64Array(nb * K);
-  const H = new Float64Array(F * F);
-  free.forEach((k, r) => {
-    free.forEach((l, c) => {
-      H[r * F + c] = G[k * K + l];
-    });
-  });
+  const influence = room.zeros("influence", nb * K);
+  const H = room.zeros("H", F * F);
+  for (let r = 0; r < F; r++) for (let c = 0; c < F; c++) H[r * F + c] = G[free[r] * K + free[c]];
   const Hinv = F > 0 ? inverse(H, F) : null;
   if (Hinv) {
-    const g = new Float64Array(F);
+    const g = room.zeros("g", F);
     for (let B = 0; B < nb; B++) {
-      free.forEach((k, r) => {
-        let s = rc.rhs[B * K + k];
-        for (const l of keep) s -= rc.gram[B * KK + k * K + l] * w[l];
+      for (let r = 0; r < F; r++) {
+        const k = free[r];
+        let s = rhs[rhsAt + B * K + k];
+        for (const l of keep) s -= gram[gramAt + B * KK + k * K + l] * w[l];
         g[r] = s;
-      });
-      free.forEach((k, r) => {
+      }
+      for (let r = 0; r < F; r++) {
         let v = 0;
         for (let c = 0; c < F; c++) v += Hinv[r * F + c] * g[c];
-        influence[B * K + k] = v;
-      });
+        influence[B * K + free[r]] = v;
+      }
     }
   } else if (F > 0) {
     // A singular Gram matrix on the non-zero weights: their errors cannot be told, so none passes.
