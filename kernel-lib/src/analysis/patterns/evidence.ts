@@ -25,6 +25,7 @@ import { siteTemplates } from "./siteTemplates";
 import { siteStrips } from "./strip";
 import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
 import type { PositionalPattern } from "./types";
+import { WasmWindowTallies } from "./windowTallies";
 
 /** The tallies of one view of the rows (raw, or without the sink columns); T = TallySummary once resampled. */
 export interface PatternTallies<T extends TallySummary = Tally> {
@@ -114,7 +115,10 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
   const byRow = new RowByRow(site, geo, scan);
   const inductionMass = new Float64Array(T);
+  // The window tallies in WebAssembly when the pass ran there (the same sums; windowTallies.ts).
+  const wasm = scan.kernel === "wasm" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
+    wasm?.begin();
     let broadSum = 0;
     let broadRows = 0;
     let summed = true;
@@ -129,8 +133,10 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       const tp = templates[b];
       const induction = inductions[b];
       if (tp.induction && induction) inductionMasses(data, tp, induction, rowBase, geo, inductionMass);
-      summed = addSampleMasses(ev, scan, tp, rowBase, inductionMass);
+      summed = addSampleMasses(ev, scan, tp, rowBase, inductionMass, wasm === null);
+      if (summed && wasm) summed = wasm.add(b, scan.windows, rowBase * windowTallies);
     }
+    if (summed && wasm) Tally.setSums(ev.windows, wasm.sums());
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
     if (summed) addSharedSums(ev, shared);
     else for (const t of rawTallies(ev)) t.clear();

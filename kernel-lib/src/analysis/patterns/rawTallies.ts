@@ -11,7 +11,7 @@ import type { SiteScan } from "../metrics/scan";
 import type { RowMetrics } from "../metrics/types";
 import type { HeadEvidence } from "./evidence";
 import type { Channel, RowTemplates } from "./rowTemplates";
-import { SHARED_FIELDS, TALLY_BLOCKS, type Tally } from "./tally";
+import { SHARED_FIELDS, TALLY_BLOCKS, Tally } from "./tally";
 
 /** A tally of the raw view and the channel that feeds it (windows: one per width). */
 type Feed = "sparse" | "sparseShort" | "diagonal" | "previous" | "next" | "block" | "induction";
@@ -70,7 +70,8 @@ function massesOf(feed: Feed, rows: RowMetrics, induction: Float64Array): Float3
 /**
  * Adds head h's rows of sample b to its raw tallies (the mass terms; see addShared for the
  * rest). `induction` holds the head's induction mass per row of the sample. False when a mass is
- * NaN where the templates expect a number or the reverse (see Tally.addMasses).
+ * NaN where the templates expect a number or the reverse (see Tally.addMasses). `windows` false:
+ * the caller sums the window tallies itself (windowTallies.ts).
  */
 export function addSampleMasses(
   ev: HeadEvidence,
@@ -78,6 +79,7 @@ export function addSampleMasses(
   tp: RowTemplates,
   rowBase: number,
   induction: Float64Array,
+  windows = true,
 ): boolean {
   for (const feed of FEEDS) {
     const c = tp[feed];
@@ -86,10 +88,34 @@ export function addSampleMasses(
     const at = feed === "induction" ? 0 : rowBase;
     if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
   }
-  const { chance, log, runs, nanRows, stride: W } = tp.windows;
-  for (let w = 0; w < ev.windows.length; w++) {
-    if (!ev.windows[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w]))
-      return false;
+  if (!windows) return true;
+  const { chance, log, runs, nanRows, stride: W, sameRows } = tp.windows;
+  const t = ev.windows;
+  for (let w = 0; w < t.length; ) {
+    // Four widths that take the same rows: summed side by side (four independent chains per sum).
+    if (w % 4 === 0 && w + 4 <= t.length && sameRows[w / 4] === 1) {
+      if (
+        !Tally.addMasses4(
+          t[w],
+          t[w + 1],
+          t[w + 2],
+          t[w + 3],
+          scan.windows,
+          rowBase * W + w,
+          W,
+          chance,
+          log,
+          w,
+          W,
+          runs[w],
+        )
+      )
+        return false;
+      w += 4;
+      continue;
+    }
+    if (!t[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w])) return false;
+    w++;
   }
   return true;
 }

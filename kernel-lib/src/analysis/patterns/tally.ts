@@ -287,6 +287,104 @@ export class Tally extends TallySummary {
     return true;
   }
 
+  /**
+   * addMasses for four tallies whose rows are the same (`runs`, no NaN rows): lanes t0 … t3 read
+   * masses[massAt + i·massStride + k] and chance/logs[geoAt + i·geoStride + k], k = 0 … 3 (four
+   * consecutive window widths). Each tally's sums are the same, term by term and in row order, as
+   * four addMasses calls; running the four chains side by side hides each addition's latency.
+   */
+  static addMasses4(
+    t0: Tally,
+    t1: Tally,
+    t2: Tally,
+    t3: Tally,
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    massStride: number,
+    chance: Float64Array,
+    logs: Float64Array,
+    geoAt: number,
+    geoStride: number,
+    runs: Int32Array,
+  ): boolean {
+    const s0 = t0.sums;
+    const s1 = t1.sums;
+    const s2 = t2.sums;
+    const s3 = t3.sums;
+    t0.dirty = t1.dirty = t2.dirty = t3.dirty = true;
+    for (let q = 0; q < runs.length; q += 3) {
+      const blk = runs[q] * FIELDS;
+      const o0 = t0.at + blk;
+      const o1 = t1.at + blk;
+      const o2 = t2.at + blk;
+      const o3 = t3.at + blk;
+      const from = runs[q + 1];
+      let g0 = s0[o0 + GAIN];
+      let l0 = s0[o0 + LLR];
+      let m0 = s0[o0 + MASS];
+      let g1 = s1[o1 + GAIN];
+      let l1 = s1[o1 + LLR];
+      let m1 = s1[o1 + MASS];
+      let g2 = s2[o2 + GAIN];
+      let l2 = s2[o2 + LLR];
+      let m2 = s2[o2 + MASS];
+      let g3 = s3[o3 + GAIN];
+      let l3 = s3[o3 + LLR];
+      let m3 = s3[o3 + MASS];
+      for (let i = from, g = geoAt + from * geoStride, k = massAt + from * massStride; i < runs[q + 2]; i++) {
+        const a0 = masses[k];
+        const a1 = masses[k + 1];
+        const a2 = masses[k + 2];
+        const a3 = masses[k + 3];
+        const c0 = Math.min(1, Math.max(0, a0));
+        const c1 = Math.min(1, Math.max(0, a1));
+        const c2 = Math.min(1, Math.max(0, a2));
+        const c3 = Math.min(1, Math.max(0, a3));
+        g0 += a0 - chance[g];
+        g1 += a1 - chance[g + 1];
+        g2 += a2 - chance[g + 2];
+        g3 += a3 - chance[g + 3];
+        l0 += c0 * logs[g] + (1 - c0) * LOG_SMOOTHING;
+        l1 += c1 * logs[g + 1] + (1 - c1) * LOG_SMOOTHING;
+        l2 += c2 * logs[g + 2] + (1 - c2) * LOG_SMOOTHING;
+        l3 += c3 * logs[g + 3] + (1 - c3) * LOG_SMOOTHING;
+        m0 += a0;
+        m1 += a1;
+        m2 += a2;
+        m3 += a3;
+        g += geoStride;
+        k += massStride;
+      }
+      if (m0 !== m0 || m1 !== m1 || m2 !== m2 || m3 !== m3) return false;
+      s0[o0 + GAIN] = g0;
+      s0[o0 + LLR] = l0;
+      s0[o0 + MASS] = m0;
+      s1[o1 + GAIN] = g1;
+      s1[o1 + LLR] = l1;
+      s1[o1 + MASS] = m1;
+      s2[o2 + GAIN] = g2;
+      s2[o2 + LLR] = l2;
+      s2[o2 + MASS] = m2;
+      s3[o3 + GAIN] = g3;
+      s3[o3 + LLR] = l3;
+      s3[o3 + MASS] = m3;
+    }
+    return true;
+  }
+
+  /**
+   * Sets the per-block sums of consecutive tallies from `from` (TallyArena's layout, SIZE
+   * entries per tally): what the WebAssembly window sums hand back (windowTallies.ts).
+   */
+  static setSums(tallies: Tally[], from: Float64Array): void {
+    const first = tallies[0];
+    const SIZE = TallyArena.SIZE;
+    const contiguous = tallies.every((t, k) => t.sums === first.sums && t.at === first.at + k * SIZE);
+    if (contiguous) first.sums.set(from.subarray(0, tallies.length * SIZE), first.at);
+    else tallies.forEach((t, k) => t.sums.set(from.subarray(k * SIZE, (k + 1) * SIZE), t.at));
+    for (const t of tallies) t.dirty = true;
+  }
+
   /** Copies the totals (all blocks, once each) into `out`: a resample that draws every block once. */
   totalsInto(out: TallySummary): void {
     this.sync();

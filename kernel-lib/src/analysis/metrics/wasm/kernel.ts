@@ -22,6 +22,20 @@ export interface KernelExports {
   __heap_base: { value: number };
   /** Returns how many rows the JavaScript kernel must redo (their numbers at `redo`). */
   scan_rows(...args: KernelArgs): number;
+  /**
+   * The pattern evidence's window tallies of one head and sample (masses, chance, logs, W, runs,
+   * runStart, ln ε, sums: byte offsets, the widths and the smoothing's log); 0 when a mass sum is NaN.
+   */
+  window_tallies(
+    masses: number,
+    chance: number,
+    logs: number,
+    W: number,
+    runs: number,
+    runStart: number,
+    logSmoothing: number,
+    sums: number,
+  ): number;
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
@@ -257,10 +271,11 @@ export class WasmRowKernel {
   readonly memory: KernelMemory;
 
   constructor(
-    memory: WasmMemory,
-    private readonly exports: KernelExports,
+    /** The module's linear memory: free above __heap_base between passes (the pattern pass uses it too). */
+    readonly linear: WasmMemory,
+    readonly exports: KernelExports,
   ) {
-    this.memory = new KernelMemory(memory, exports.__heap_base.value);
+    this.memory = new KernelMemory(linear, exports.__heap_base.value);
   }
 
   /**
