@@ -23,7 +23,7 @@ import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow } from "./sinkFree";
 import { siteTemplates } from "./siteTemplates";
 import { siteStrips } from "./strip";
-import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
+import { type ArenaRoom, TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
 import type { PositionalPattern } from "./types";
 import { WasmWindowTallies } from "./windowTallies";
 
@@ -101,14 +101,21 @@ function hasStrip(strip: number[][]): boolean {
   return strip.some((cols) => cols.length > 0);
 }
 
-export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
+/**
+ * The evidence of every head of a site. With `room`, the tallies live in its buffer, reused from
+ * call to call: the caller must be done with one call's evidence before the next (classifyScan).
+ */
+export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, room?: ArenaRoom): HeadEvidence[] {
   const [B, H, T] = geo.dims;
   const { rows } = scan;
   const data = site.data;
   const widths = scan.windowWidths;
   const strips = siteStrips(site, geo, scan);
   const windowTallies = geo.self ? widths : 0;
-  const arena = new TallyArena(strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0));
+  const arena = new TallyArena(
+    strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0),
+    room,
+  );
   const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);

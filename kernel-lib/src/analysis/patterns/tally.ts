@@ -102,15 +102,31 @@ export interface BlockRange {
   massHi: number;
 }
 
+/** A buffer passed from one TallyArena to the next (see its constructor). */
+export interface ArenaRoom {
+  buffer: Float64Array | null;
+}
+
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
 export class TallyArena {
   /** Float64 slots one tally takes. */
   static readonly SIZE = TALLY_BLOCKS * FIELDS;
   readonly buffer: Float64Array;
   private next = 0;
+  private readonly end: number;
 
-  constructor(tallies: number) {
-    this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
+  /**
+   * Room for `tallies` tallies; with `room`, in its buffer (zeroed; grown when too small) instead
+   * of a new one: for a caller that reads one site's tallies before it makes the next site's.
+   */
+  constructor(tallies: number, room?: ArenaRoom) {
+    this.end = tallies * TALLY_BLOCKS * FIELDS;
+    if (!room) this.buffer = new Float64Array(this.end);
+    else {
+      if (!room.buffer || room.buffer.length < this.end) room.buffer = new Float64Array(this.end);
+      else room.buffer.fill(0, 0, this.end);
+      this.buffer = room.buffer;
+    }
   }
 
   /** An all-zero block, for tallies that are never written (they read as empty). */
@@ -118,7 +134,7 @@ export class TallyArena {
 
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
   tally(): Tally {
-    if (this.next + TALLY_BLOCKS * FIELDS > this.buffer.length) return new Tally();
+    if (this.next + TALLY_BLOCKS * FIELDS > this.end) return new Tally();
     const t = new Tally(this.buffer, this.next);
     this.next += TALLY_BLOCKS * FIELDS;
     return t;
