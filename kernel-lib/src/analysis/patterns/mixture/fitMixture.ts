@@ -245,9 +245,25 @@ export class SiteMixtures {
     const { slot } = plan;
     const size = pos.size;
     const hT = h * T;
-    if (c <= 2 || c === 5) {
-      // One weight (diagonal, previous, next: |Sₖ| = 1) or the segment's mass, from the metric pass.
-      const from = c === 0 ? metrics.self : c === 1 ? metrics.previous : c === 2 ? metrics.next : metrics.segment;
+    if (c <= 2) {
+      // One weight (diagonal, previous, next: |Sₖ| = 1, so m/|Sₖ| = m exactly), from the metric
+      // pass; each slot's sum carried in a local while consecutive rows share it (same order).
+      const from = c === 0 ? metrics.self : c === 1 ? metrics.previous : metrics.next;
+      let at = -1;
+      let sum = 0;
+      for (let q = 0; q < rows.length; q++) {
+        if (size[rows[q] * P + k] === 0) continue;
+        const to = slot[q] + k;
+        if (to !== at) {
+          if (at >= 0) rhs[at] = sum;
+          at = to;
+          sum = rhs[at];
+        }
+        sum += from[head0[q] + hT] - uniform[q];
+      }
+      if (at >= 0) rhs[at] = sum;
+    } else if (c === 5) {
+      const from = metrics.segment;
       for (let q = 0; q < rows.length; q++) {
         const sk = size[rows[q] * P + k];
         if (sk !== 0) rhs[slot[q] + k] += from[head0[q] + hT] / sk - uniform[q];

@@ -146,8 +146,9 @@ export function solveClasses(
   // Classes of fewer rows than a pattern needs are left out of the average.
   const kept = classes.filter((c) => c.rows >= request.minRows);
   const total = kept.reduce((s, c) => s + c.rows, 0);
-  const weights = new Float64Array(K);
-  const influence = new Float64Array(nb * K);
+  // The classes' averages, in the room too (read below, before the next head).
+  const influence = room.zeros("influenceTotal", nb * K);
+  const weights = room.zeros("weights", K);
   const fitted = new Set<number>();
   for (const rc of kept) {
     const share = rc.rows / total;
