@@ -18,7 +18,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
-import { addSampleMasses, addSharedSums, rawTallies } from "./rawTallies";
+import { addSampleMasses, rawTallies, startRawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow } from "./sinkFree";
 import { siteTemplates } from "./siteTemplates";
@@ -125,7 +125,8 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   // The window tallies in WebAssembly when the pass ran there (the same sums; windowTallies.ts).
   const wasm = scan.kernel === "wasm" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
-    wasm?.begin();
+    startRawTallies(ev, shared);
+    wasm?.begin(shared.raw);
     let broadSum = 0;
     let broadRows = 0;
     let summed = true;
@@ -145,8 +146,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     }
     if (summed && wasm) Tally.setSums(ev.windows, wasm.sums());
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
-    if (summed) addSharedSums(ev, shared);
-    else for (const t of rawTallies(ev)) t.clear();
+    if (!summed) for (const t of rawTallies(ev)) t.clear();
     if (!summed || hasStrip(ev.strip)) {
       for (let b = 0; b < B; b++) byRow.addSample(ev, b, h, templates[b], inductions[b], !summed);
     }

@@ -389,6 +389,18 @@ export class Tally extends TallySummary {
   }
 
   /**
+   * Writes what addShared(shared) gives an empty tally into `out` at `at` (TallyArena's layout;
+   * the mass fields are left as they are).
+   */
+  static sharedInto(shared: Float64Array, out: Float64Array, at: number): void {
+    for (let b = 0, o = at, k = 0; b < BLOCKS; b++, o += FIELDS, k += SHARED_FIELDS) {
+      out[o + CHANCE] = 0 + shared[k];
+      out[o + ROOM] = 0 + shared[k + 1];
+      out[o + ROWS] = 0 + shared[k + 2];
+    }
+  }
+
+  /**
    * Sets the per-block sums of consecutive tallies from `from` (TallyArena's layout, SIZE
    * entries per tally): what the WebAssembly window sums hand back (windowTallies.ts).
    */

@@ -90,10 +90,10 @@ export class WasmWindowTallies {
     return new WasmWindowTallies(kernel, templates, T, W);
   }
 
-  /** Starts a head: its window sums at 0. */
-  begin(): void {
-    const at = this.sumsAt >> 3;
-    this.f64.fill(0, at, at + this.W * TallyArena.SIZE);
+  /** Starts a head: its window sums as in `raw` (SharedSums.raw: the windows after its first 5 tallies). */
+  begin(raw: Float64Array): void {
+    const SIZE = TallyArena.SIZE;
+    this.f64.set(raw.subarray(5 * SIZE, (5 + this.W) * SIZE), this.sumsAt >> 3);
   }
 
   /** Adds one sample's rows of the head, masses[from … from + T·W); false when a mass sum is NaN. */
