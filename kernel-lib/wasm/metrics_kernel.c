@@ -431,7 +431,12 @@ __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int r
  * when a run's mass sum is NaN (a mass the geometry did not expect: the caller redoes the head
  * row by row), else 1.
  */
-enum { TALLY_FIELDS = 6, TALLY_SIZE = 16 * TALLY_FIELDS, T_GAIN = 0, T_LLR = 4, T_MASS = 5 };
+/* TallyArena's layout (tally.ts): 6 fields per block, 16 blocks per tally; gain, llr, mass at 0, 4, 5. */
+#define TALLY_FIELDS 6
+#define TALLY_SIZE (16 * TALLY_FIELDS)
+#define T_GAIN 0
+#define T_LLR 4
+#define T_MASS 5
 
 static int same_runs(const int32_t *runs, const int32_t *runStart, int a, int b) {
   const int n = runStart[a + 1] - runStart[a];
