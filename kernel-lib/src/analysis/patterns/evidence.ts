@@ -112,11 +112,19 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const widths = scan.windowWidths;
   const strips = siteStrips(site, geo, scan);
   const windowTallies = geo.self ? widths : 0;
+  // A reused buffer is not zeroed: the raw view and the sparse tallies are set from the shared
+  // sums (startRawTallies) before any mass is added; the rest are cleared here.
   const arena = new TallyArena(
     strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0),
     room,
+    false,
   );
   const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
+  for (const ev of heads) {
+    ev.tallies.vertical.clear();
+    if (ev.rest.windows !== ev.windows)
+      for (const t of [...Object.values(ev.rest.tallies), ...ev.rest.windows]) t.clear();
+  }
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);

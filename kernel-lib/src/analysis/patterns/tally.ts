@@ -116,15 +116,16 @@ export class TallyArena {
   private readonly end: number;
 
   /**
-   * Room for `tallies` tallies; with `room`, in its buffer (zeroed; grown when too small) instead
-   * of a new one: for a caller that reads one site's tallies before it makes the next site's.
+   * Room for `tallies` tallies; with `room`, in its buffer (grown when too small) instead of a new
+   * one: for a caller that reads one site's tallies before it makes the next site's. A reused
+   * buffer is zeroed unless `zero` is false (the caller then sets or clears every tally itself).
    */
-  constructor(tallies: number, room?: ArenaRoom) {
+  constructor(tallies: number, room?: ArenaRoom, zero = true) {
     this.end = tallies * TALLY_BLOCKS * FIELDS;
     if (!room) this.buffer = new Float64Array(this.end);
     else {
       if (!room.buffer || room.buffer.length < this.end) room.buffer = new Float64Array(this.end);
-      else room.buffer.fill(0, 0, this.end);
+      else if (zero) room.buffer.fill(0, 0, this.end);
       this.buffer = room.buffer;
     }
   }
