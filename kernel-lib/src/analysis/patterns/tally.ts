@@ -408,7 +408,10 @@ export class Tally extends TallySummary {
   static setSums(tallies: Tally[], from: Float64Array): void {
     const first = tallies[0];
     const SIZE = TallyArena.SIZE;
-    const contiguous = tallies.every((t, k) => t.sums === first.sums && t.at === first.at + k * SIZE);
+    let contiguous = true;
+    for (let k = 1; k < tallies.length && contiguous; k++) {
+      contiguous = tallies[k].sums === first.sums && tallies[k].at === first.at + k * SIZE;
+    }
     if (contiguous) first.sums.set(from.subarray(0, tallies.length * SIZE), first.at);
     else tallies.forEach((t, k) => t.sums.set(from.subarray(k * SIZE, (k + 1) * SIZE), t.at));
     for (const t of tallies) t.dirty = true;

@@ -28,22 +28,31 @@ export interface RowClass {
 
 /** Buffers the solver reuses from head to head (grown as needed): the fit allocates nothing per class. */
 class Room {
-  private readonly buffers = new Map<string, Float64Array>();
-  /** A buffer of at least n entries, the first n zeroed. */
-  zeros(name: string, n: number): Float64Array {
-    let b = this.buffers.get(name);
-    if (!b || b.length < n) {
-      b = new Float64Array(Math.max(n, 64));
-      this.buffers.set(name, b);
-    } else b.fill(0, 0, n);
-    return b;
-  }
+  G = new Float64Array(64);
+  b = new Float64Array(8);
+  Gs = new Float64Array(81);
+  bs = new Float64Array(9);
+  w = new Float64Array(8);
+  H = new Float64Array(64);
+  inverse = new Float64Array(64);
+  g = new Float64Array(8);
+  influence = new Float64Array(128);
+  influenceTotal = new Float64Array(128);
+  weights = new Float64Array(8);
 }
 const room = new Room();
 
+/** room[name], at least n entries, the first n zeroed. */
+function zeros(name: keyof Room, n: number): Float64Array {
+  let b = room[name];
+  if (b.length < n) room[name] = b = new Float64Array(n);
+  else b.fill(0, 0, n);
+  return b;
+}
+
 /** H⁻¹ of an F×F matrix by Gauss–Jordan with partial pivoting (H is overwritten; null when singular). */
 function inverse(H: Float64Array, F: number): Float64Array | null {
-  const out = room.zeros("inverse", F * F);
+  const out = zeros("inverse", F * F);
   for (let r = 0; r < F; r++) out[r * F + r] = 1;
   for (let c = 0; c < F; c++) {
     let pivot = c;
@@ -83,8 +92,8 @@ function inverse(H: Float64Array, F: number): Float64Array | null {
  */
 function solveClass(rc: RowClass, K: number, nb: number, usable: (k: number) => boolean) {
   const KK = K * K;
-  const G = room.zeros("G", KK);
-  const b = room.zeros("b", K);
+  const G = zeros("G", KK);
+  const b = zeros("b", K);
   const { gram, rhs, gramAt, rhsAt } = rc;
   for (let B = 0; B < nb; B++) {
     for (let x = 0; x < KK; x++) G[x] += gram[gramAt + B * KK + x];
@@ -94,24 +103,24 @@ function solveClass(rc: RowClass, K: number, nb: number, usable: (k: number) => 
   for (let k = 0; k < K; k++) if ((rc.mask >> k) & 1 && usable(k) && G[k * K + k] > 0) keep.push(k);
   // The solver's variables: the kept templates, then the uniform template (zero row and column).
   const N = keep.length + 1;
-  const Gs = room.zeros("Gs", N * N);
-  const bs = room.zeros("bs", N);
+  const Gs = zeros("Gs", N * N);
+  const bs = zeros("bs", N);
   for (let r = 0; r < keep.length; r++) {
     const k = keep[r];
     for (let c = 0; c < keep.length; c++) Gs[r * N + c] = G[k * K + keep[c]];
     bs[r] = b[k];
   }
   const solved = simplexLeastSquares(Gs, bs, N, N - 1);
-  const w = room.zeros("w", K);
+  const w = zeros("w", K);
   for (let r = 0; r < keep.length; r++) w[keep[r]] = solved[r];
   const free = keep.filter((k) => w[k] > 0);
   const F = free.length;
-  const influence = room.zeros("influence", nb * K);
-  const H = room.zeros("H", F * F);
+  const influence = zeros("influence", nb * K);
+  const H = zeros("H", F * F);
   for (let r = 0; r < F; r++) for (let c = 0; c < F; c++) H[r * F + c] = G[free[r] * K + free[c]];
   const Hinv = F > 0 ? inverse(H, F) : null;
   if (Hinv) {
-    const g = room.zeros("g", F);
+    const g = zeros("g", F);
     for (let B = 0; B < nb; B++) {
       for (let r = 0; r < F; r++) {
         const k = free[r];
@@ -147,8 +156,8 @@ export function solveClasses(
   const kept = classes.filter((c) => c.rows >= request.minRows);
   const total = kept.reduce((s, c) => s + c.rows, 0);
   // The classes' averages, in the room too (read below, before the next head).
-  const influence = room.zeros("influenceTotal", nb * K);
-  const weights = room.zeros("weights", K);
+  const influence = zeros("influenceTotal", nb * K);
+  const weights = zeros("weights", K);
   const fitted = new Set<number>();
   for (const rc of kept) {
     const share = rc.rows / total;
