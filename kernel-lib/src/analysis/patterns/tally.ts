@@ -406,6 +406,7 @@ export class Tally extends TallySummary {
    * entries per tally): what the WebAssembly window sums hand back (windowTallies.ts).
    */
   static setSums(tallies: Tally[], from: Float64Array): void {
+    if (tallies.length === 0) return;
     const first = tallies[0];
     const SIZE = TallyArena.SIZE;
     let contiguous = true;
