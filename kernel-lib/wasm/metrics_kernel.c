@@ -565,3 +565,49 @@ __attribute__((export_name("window_tallies"))) int window_tallies(const float *m
   }
   return 1;
 }
+
+/*
+ * The evidence's single-pattern tallies of one head and sample (sparse, short sparse, diagonal,
+ * previous, next, block, induction): the same sums as lane_sums over masses, chance and logs one
+ * entry per row. Lane k is table[k·LANE_INTS …]: masses (byte offset; float64 when the next entry
+ * is 1, else float32), chance, logs, runs and their count (ints), the NaN rows and their count,
+ * and the tally's sums (byte offset, TallyArena's layout). Returns 0 when a NaN row holds a number
+ * or a run's mass sum is NaN (Tally.addMasses's test: the caller redoes the head row by row).
+ */
+#define LANE_INTS 9
+
+__attribute__((export_name("feed_tallies"))) int feed_tallies(const int32_t *table, int lanes, double ls) {
+  for (int k = 0; k < lanes; k++) {
+    const int32_t *lane = table + k * LANE_INTS;
+    const float *m32 = (const float *)(uintptr_t)lane[0];
+    const double *m64 = (const double *)(uintptr_t)lane[0];
+    const int wide = lane[1];
+    const double *chance = (const double *)(uintptr_t)lane[2];
+    const double *logs = (const double *)(uintptr_t)lane[3];
+    const int32_t *runs = (const int32_t *)(uintptr_t)lane[4];
+    const int nruns = lane[5];
+    const int32_t *nan = (const int32_t *)(uintptr_t)lane[6];
+    const int nnan = lane[7];
+    double *sums = (double *)(uintptr_t)lane[8];
+    for (int q = 0; q < nnan; q++) {
+      const double m = wide ? m64[nan[q]] : (double)m32[nan[q]];
+      if (m == m) return 0;
+    }
+    for (int q = 0; q < nruns; q += 3) {
+      double *s = sums + runs[q] * TALLY_FIELDS;
+      double gain = s[T_GAIN], llr = s[T_LLR], mass = s[T_MASS];
+      for (int i = runs[q + 1]; i < runs[q + 2]; i++) {
+        const double m = wide ? m64[i] : (double)m32[i];
+        const double c = __builtin_wasm_min_f64(1.0, __builtin_wasm_max_f64(0.0, m));
+        gain = gain + (m - chance[i]);
+        llr = llr + (c * logs[i] + (1.0 - c) * ls);
+        mass = mass + m;
+      }
+      if (mass != mass) return 0;
+      s[T_GAIN] = gain;
+      s[T_LLR] = llr;
+      s[T_MASS] = mass;
+    }
+  }
+  return 1;
+}

@@ -18,7 +18,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
-import { addSampleMasses, rawTallies, startRawTallies } from "./rawTallies";
+import { addSampleMasses, rawOrder, rawTallies, startRawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow } from "./sinkFree";
 import { siteTemplates } from "./siteTemplates";
@@ -134,7 +134,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const wasm = scan.kernel === "wasm" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
     startRawTallies(ev, shared);
-    wasm?.begin(shared.raw);
+    wasm?.begin(shared.raw, shared.sparse);
     let broadSum = 0;
     let broadRows = 0;
     let summed = true;
@@ -149,10 +149,12 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       const tp = templates[b];
       const induction = inductions[b];
       if (tp.induction && induction) inductionMasses(data, tp, induction, rowBase, geo, inductionMass);
-      summed = addSampleMasses(ev, scan, tp, rowBase, inductionMass, wasm === null);
-      if (summed && wasm) summed = wasm.add(b, scan.windows, rowBase * windowTallies);
+      summed = wasm ? wasm.add(b, scan, rowBase, inductionMass) : addSampleMasses(ev, scan, tp, rowBase, inductionMass);
     }
-    if (summed && wasm) Tally.setSums(ev.windows, wasm.sums());
+    if (summed && wasm) {
+      Tally.setSums(rawOrder(ev), wasm.raw());
+      Tally.setSums([ev.sparseTally, ev.sparseShortTally], wasm.sparse());
+    }
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
     if (!summed) for (const t of rawTallies(ev)) t.clear();
     if (!summed || hasStrip(ev.strip)) {

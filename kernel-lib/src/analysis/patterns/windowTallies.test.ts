@@ -1,8 +1,9 @@
 /**
- * The window tallies summed by the WebAssembly module (windowTallies.ts) and by the four-width
- * JavaScript loop (Tally.addMasses4) against Tally.add row by row (the pass's row-at-a-time
- * primitive): every field of every block equal to the bit, on causal, bidirectional, padded and
- * KV-cache sites; and a NaN mass on a taken row reported, so the caller redoes the head.
+ * The raw view's tallies summed by the WebAssembly module (windowTallies.ts: the windows and the
+ * single-pattern tallies) and the windows by the four-width JavaScript loop (Tally.addMasses4)
+ * against Tally.add row by row (the pass's row-at-a-time primitive): every field of every block
+ * equal to the bit, on causal, bidirectional, padded and KV-cache sites; and a NaN mass on a
+ * taken row reported, so the caller redoes the head.
  */
 import { describe, expect, it } from "vitest";
 import type { AttentionResult, SiteAttention } from "../../result/types";
@@ -59,10 +60,19 @@ function prepare(site: SiteAttention): Case {
   return { scan, templates, dims: geo.dims, W };
 }
 
-/** Head h's window tallies, one row at a time. */
+const FEEDS = ["diagonal", "previous", "next", "sparse", "sparseShort"] as const;
+const MASSES = {
+  diagonal: "self",
+  previous: "previous",
+  next: "next",
+  sparse: "confidence",
+  sparseShort: "confidence",
+} as const;
+
+/** Head h's window tallies, then its diagonal, previous, next and sparse pair, one row at a time. */
 function rowByRow({ scan, templates, dims, W }: Case, h: number): Tally[] {
   const [B, H, T] = dims;
-  const out = Array.from({ length: W }, () => new Tally());
+  const out = Array.from({ length: W + FEEDS.length }, () => new Tally());
   for (let b = 0; b < B; b++) {
     const tp = templates[b];
     for (let i = 0; i < T; i++) {
@@ -73,6 +83,10 @@ function rowByRow({ scan, templates, dims, W }: Case, h: number): Tally[] {
         const t = i * W + w;
         out[w].add(scan.windows[r * W + w], tp.windows.count[t] / n, tp.windows.log[t], tp.blockOf[i]);
       }
+      FEEDS.forEach((feed, k) => {
+        const c = tp[feed];
+        out[W + k].add(scan.rows[MASSES[feed]][r], c.count[i] / n, c.log[i], tp.blockOf[i]);
+      });
     }
   }
   return out;
@@ -83,11 +97,16 @@ function byModule({ scan, templates, dims, W }: Case, h: number): Tally[] | null
   const [B, H, T] = dims;
   const module = WasmWindowTallies.forSite(templates, T, W);
   if (!module) throw new Error("WebAssembly SIMD missing");
-  module.begin(sharedSums(templates, T, W).raw);
-  for (let b = 0; b < B; b++) if (!module.add(b, scan.windows, (b * H + h) * T * W)) return null;
-  const out = Array.from({ length: W }, () => new Tally());
-  Tally.setSums(out, module.sums());
-  return out;
+  const shared = sharedSums(templates, T, W);
+  module.begin(shared.raw, shared.sparse);
+  const induction = new Float64Array(T);
+  for (let b = 0; b < B; b++) if (!module.add(b, scan, (b * H + h) * T, induction)) return null;
+  // The module's raw view: diagonal, previous, next, induction, block, windows; then the sparse pair.
+  const raw = Array.from({ length: 5 + W }, () => new Tally());
+  const sparse = [new Tally(), new Tally()];
+  Tally.setSums(raw, module.raw());
+  Tally.setSums(sparse, module.sparse());
+  return [...raw.slice(5), raw[0], raw[1], raw[2], ...sparse];
 }
 
 /** The same by the JavaScript loops (four widths at a time where their rows agree); null on NaN. */
@@ -149,13 +168,14 @@ describe("window tallies in WebAssembly and in four-width loops", () => {
     for (const [name, site] of sites()) {
       const c = prepare(site);
       for (let h = 0; h < c.dims[1]; h++) {
-        const want = blocks(rowByRow(c, h));
+        const reference = rowByRow(c, h);
+        const want = blocks(reference);
         const wasm = byModule(c, h);
         const loop = byLoop(c, h);
         expect(wasm, name).not.toBeNull();
         expect(loop, name).not.toBeNull();
         expect(blocks(wasm as Tally[]), `${name} head ${h} (module)`).toEqual(want);
-        expect(blocks(loop as Tally[]), `${name} head ${h} (loop)`).toEqual(want);
+        expect(blocks(loop as Tally[]), `${name} head ${h} (loop)`).toEqual(blocks(reference.slice(0, c.W)));
         rows += want.reduce((s, f) => s + f[3], 0);
       }
     }
@@ -169,5 +189,10 @@ describe("window tallies in WebAssembly and in four-width loops", () => {
     expect(byModule(c, 1)).toBeNull();
     expect(byLoop(c, 1)).toBeNull();
     expect(byModule(c, 0)).not.toBeNull();
+    c.scan.rows.previous[5] = Number.NaN; // head 0, row 5: a previous source it sees
+    expect(byModule(c, 0)).toBeNull();
+    c.scan.rows.previous[5] = 0.25;
+    c.scan.rows.previous[0] = 0.25; // head 0, row 0 has no previous source: its mass must be NaN
+    expect(byModule(c, 0)).toBeNull();
   });
 });

@@ -36,6 +36,8 @@ export interface KernelExports {
     logSmoothing: number,
     sums: number,
   ): number;
+  /** The single-pattern tallies of one head and sample (table of lanes, lane count, ln ε); 0 on a NaN mismatch. */
+  feed_tallies(table: number, lanes: number, logSmoothing: number): number;
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
