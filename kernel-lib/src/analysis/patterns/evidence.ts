@@ -70,9 +70,12 @@ function talliesPerHead(windows: number, hasStrip: boolean): number {
 
 function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
   const t = () => arena.tally();
+  const tallies = { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() };
+  const list: Tally[] = [];
+  for (let w = 0; w < windows; w++) list.push(t());
   return {
-    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
-    windows: Array.from({ length: windows }, t),
+    tallies,
+    windows: list,
     // Rings are filled for few heads (fillRings puts tallies of their own in place): empty until then.
     rings: new Array<Tally>(windows).fill(NO_RING),
   };
@@ -82,7 +85,14 @@ function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
 function emptyEvidence(strip: number[][], windows: number, arena: TallyArena): HeadEvidence {
   const raw = emptyTallies(windows, arena);
   return {
-    tallies: { ...raw.tallies, vertical: arena.tally() },
+    tallies: {
+      diagonal: raw.tallies.diagonal,
+      previous: raw.tallies.previous,
+      next: raw.tallies.next,
+      induction: raw.tallies.induction,
+      block: raw.tallies.block,
+      vertical: arena.tally(),
+    },
     windows: raw.windows,
     rings: raw.rings,
     rest: hasStrip(strip) ? emptyTallies(windows, arena) : raw,
