@@ -288,28 +288,45 @@ export class SiteMixtures {
     }
   }
 
+  /** The templates, their codes and positional key for a request (by window width and sink), made once per site. */
+  private readonly sets = new Map<number, { candidates: MixtureTemplate[]; codes: number[]; key: string; P: number }>();
+
+  private templateSet(request: MixtureRequest) {
+    const sink = request.strip.some((cols) => cols.length > 0);
+    const id = 2 * ((request.window ?? -1) + 1) + (sink ? 1 : 0);
+    let set = this.sets.get(id);
+    if (!set) {
+      const candidates = this.candidates(request);
+      const P = candidates[candidates.length - 1] === "sink" ? candidates.length - 1 : candidates.length;
+      const key = positionalKey(candidates.slice(0, P), request.window ?? 0);
+      set = { candidates, codes: candidates.map((c) => TEMPLATE_CODE[c]), key, P };
+      this.sets.set(id, set);
+    }
+    return set;
+  }
+
   fit(head: number, request: MixtureRequest): MixtureFit {
     const [, , T, S] = this.geo.dims;
     const { geo } = this;
     const data = this.site.data;
-    const candidates = this.candidates(request);
+    const { candidates, codes, key, P } = this.templateSet(request);
     const K = candidates.length;
     const KK = K * K;
     const { blocks: nb, rows, head0, uniform } = this.tables;
     const w = request.window ?? 0;
     const sink = candidates[K - 1] === "sink" ? K - 1 : -1;
-    const P = sink >= 0 ? K - 1 : K;
-    const codes = candidates.map((c) => TEMPLATE_CODE[c]);
-    const key = positionalKey(candidates.slice(0, P), w);
     const pos = this.positionalRows(key, candidates.slice(0, P), w);
     // The row of each sample from which the sink is visible (a causal row sees columns < i + offset + 1).
-    const firstSinkRow = request.strip.map((cols, b) => {
-      const valid = geo.samples[b].sourceValid;
-      let first = T;
-      for (const c of cols) if (valid[c]) first = Math.min(first, geo.causal ? Math.max(0, c - geo.offset) : 0);
-      return first;
-    });
-    const plan = this.plan(key, pos, K, P, sink, firstSinkRow);
+    const firstSinkRow =
+      sink < 0
+        ? null
+        : request.strip.map((cols, b) => {
+            const valid = geo.samples[b].sourceValid;
+            let first = T;
+            for (const c of cols) if (valid[c]) first = Math.min(first, geo.causal ? Math.max(0, c - geo.offset) : 0);
+            return first;
+          });
+    const plan = this.plan(key, pos, K, P, sink, firstSinkRow ?? geo.samples.map(() => T));
     const C = plan.masks.length;
     // The right-hand sides live in one buffer reused from head to head (solveClasses reads them at once).
     if (rhsRoom.length < C * nb * K) rhsRoom = new Float64Array(C * nb * K);

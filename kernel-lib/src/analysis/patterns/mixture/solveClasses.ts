@@ -153,23 +153,27 @@ export function solveClasses(
   const K = candidates.length;
   const nb = blockRows.length;
   // Classes of fewer rows than a pattern needs are left out of the average.
-  const kept = classes.filter((c) => c.rows >= request.minRows);
-  const total = kept.reduce((s, c) => s + c.rows, 0);
+  const minRows = request.minRows;
+  let total = 0;
+  for (const c of classes) if (c.rows >= minRows) total += c.rows;
   // The classes' averages, in the room too (read below, before the next head).
   const influence = zeros("influenceTotal", nb * K);
   const weights = zeros("weights", K);
-  const fitted = new Set<number>();
-  for (const rc of kept) {
+  const usable = (k: number) => informative[k] >= minRows;
+  let fittedMask = 0;
+  for (const rc of classes) {
+    if (rc.rows < minRows) continue;
     const share = rc.rows / total;
-    const one = solveClass(rc, K, nb, (k) => informative[k] >= request.minRows);
-    for (const k of one.keep) fitted.add(k);
+    const one = solveClass(rc, K, nb, usable);
+    for (const k of one.keep) fittedMask |= 1 << k;
     for (let k = 0; k < K; k++) weights[k] += share * one.w[k];
     for (let x = 0; x < nb * K; x++) influence[x] += share * one.influence[x];
   }
   let blocks = 0;
   for (const r of blockRows) if (r > 0) blocks++;
   const factor = blocks > 1 ? blocks / (blocks - 1) : 1;
-  const order = [...fitted].sort((a, b) => a - b);
+  const order: number[] = [];
+  for (let k = 0; k < K; k++) if ((fittedMask >> k) & 1) order.push(k);
   const errors = order.map((k) => {
     if (weights[k] === 0) return 0;
     let q = 0;
