@@ -16,7 +16,8 @@
  * single weights (row_points), windows the window masses (window_pass), masses the special-token
  * masses (special_masses), columnMass each head's mass on the strip candidates (column_masses):
  * every read of a single weight is done here, while the row is in cache, and the rows the
- * JavaScript kernel must redo are listed (near_or_failing).
+ * JavaScript kernel must redo are listed (near_or_failing). Two more exports serve the pattern
+ * evidence after the pass (window_tallies, feed_tallies, at the end of this file).
  *
  * Precision: each lane sums at most BLOCK terms of one sign in float32 before the block is added
  * into float64. The offsets Σa·(j − split) are summed directly (a term never cancels another), so

@@ -11,7 +11,8 @@
  *
  * The pass, per site: the strips (strip.ts); the rows' templates, once per sample
  * (rowTemplates.ts); the raw view of every head from shared geometry sums plus per-head mass
- * sums (rawTallies.ts); the sink-free view and the vertical tally of heads with a strip, row by
+ * sums (rawTallies.ts; in the WebAssembly module where the metric pass ran there, with the same
+ * bits: windowTallies.ts); the sink-free view and the vertical tally of heads with a strip, row by
  * row (sinkFree.ts); the offset rings on demand.
  */
 
