@@ -7,8 +7,9 @@
  * the bit; the JavaScript loops stay the path where WebAssembly SIMD is missing and for passes
  * run with the JavaScript row kernel.
  *
- * The module's memory above __heap_base is free between metric passes (the row kernel lays it out
- * anew for each sample), so one site's tables live there while its heads are summed: per sample
+ * The tables live in the module's memory above what the row kernel has used so far (its high
+ * water mark), so they outlive the metric passes of the next sites: sites of the same geometry
+ * (the same templates) reuse them until the row kernel needs that memory. Per sample
  * the channels' chance, template logs and runs, and a table of the single-pattern lanes; then one
  * head-sample's masses (the window masses, T × W float32, the per-row masses, T float32 each, and
  * the induction masses, T float64) and the head's sums: its raw view's tallies (diagonal,
@@ -50,6 +51,8 @@ interface SampleAt {
   lanes: number;
 }
 
+let last: WasmWindowTallies | null = null;
+
 /** One site's raw-view sums in the module (see the file comment); null where it cannot run. */
 export class WasmWindowTallies {
   private readonly samples: SampleAt[] = [];
@@ -57,16 +60,19 @@ export class WasmWindowTallies {
   private readonly rowsAt: number;
   private readonly inductionAt: number;
   private readonly sumsAt: number;
-  private readonly f32: Float32Array;
-  private readonly f64: Float64Array;
+  private f32: Float32Array;
+  private f64: Float64Array;
+  /** Where the tables start (above the row kernel's high water mark when they were written). */
+  private readonly start: number;
 
   private constructor(
     private readonly kernel: NonNullable<ReturnType<typeof wasmRowKernel>>,
-    templates: RowTemplates[],
+    private readonly templates: RowTemplates[],
     private readonly T: number,
     private readonly W: number,
   ) {
-    let at = align16(kernel.exports.__heap_base.value);
+    let at = align16(Math.max(kernel.exports.__heap_base.value, kernel.memory.highWater));
+    this.start = at;
     const place = (bytes: number) => {
       const here = at;
       at = align16(at + bytes);
@@ -156,7 +162,22 @@ export class WasmWindowTallies {
     const kernel = wasmRowKernel();
     if (!kernel) return null;
     if (templates.some((tp) => tp.windows.stride !== W || tp.windows.nanRows.some((r) => r.length > 0))) return null;
-    return new WasmWindowTallies(kernel, templates, T, W);
+    // The last site's tables, when they are this site's and the row kernel has not used their memory since.
+    if (last && last.templates === templates && last.T === T && last.W === W && last.kernel === kernel) {
+      if (last.start >= kernel.memory.highWater && last.refresh()) return last;
+    }
+    last = new WasmWindowTallies(kernel, templates, T, W);
+    return last;
+  }
+
+  /** Views on the module's memory again after it grew (its contents stay); false if it shrank (it cannot). */
+  private refresh(): boolean {
+    const buffer = this.kernel.linear.buffer;
+    if (this.f64.buffer !== buffer) {
+      this.f32 = new Float32Array(buffer);
+      this.f64 = new Float64Array(buffer);
+    }
+    return this.f64.length * 8 >= this.sumsAt;
   }
 
   /** Starts a head: its sums as in `raw` and `sparse` (SharedSums: the geometry's part of the raw view). */

@@ -159,6 +159,8 @@ export class KernelMemory {
   private infoAt = 0;
   private piecesAt = 0;
   private dataAt = 0;
+  /** The end of the memory any sample has used so far: above it, other users' data outlive the passes. */
+  highWater = 0;
 
   constructor(
     private readonly memory: WasmMemory,
@@ -196,6 +198,7 @@ export class KernelMemory {
     this.firstSource = tables.firstSource;
     this.allValid = tables.allValid ? 1 : 0;
     const end = this.dataAt + rows * S * 4 + 16;
+    this.highWater = Math.max(this.highWater, end);
     const memory = this.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
     if (this.f32.buffer !== memory.buffer) {
