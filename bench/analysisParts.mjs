@@ -29,6 +29,8 @@ export default async function run() {
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
   const model = await openModel(bytes, { providers: ["cpu"] });
   const rows = [];
+  // analyzeResult's evidence buffer, reused from site to site (patterns/headPatterns.ts).
+  const room = { buffer: null };
   let sink = 0;
   for (const tokens of [128, 512]) {
     const feeds = bertFeeds(ort, tokens);
@@ -50,7 +52,7 @@ export default async function run() {
         const geo = siteGeometry(result, site, {});
         part.scan += await timed(() => (scan = scanSite(site, geo, 1e-3, WINDOW_MAX)));
         part.heads += await timed(() => (sink += summarizeHeads(scan.rows, site.dims).length));
-        part.evidence += await timed(() => (ev = headEvidence(site, geo, scan)));
+        part.evidence += await timed(() => (ev = headEvidence(site, geo, scan, room)));
         part.labels += await timed(() => ev.forEach((e, h) => (sink += classifyHead(h, e).support)));
         const requests = ev.map((e) => mixtureRequest(e, labelHead(e)));
         part.mixture += await timed(() => {

@@ -16,7 +16,8 @@
  * single weights (row_points), windows the window masses (window_pass), masses the special-token
  * masses (special_masses), columnMass each head's mass on the strip candidates (column_masses):
  * every read of a single weight is done here, while the row is in cache, and the rows the
- * JavaScript kernel must redo are listed (near_or_failing).
+ * JavaScript kernel must redo are listed (near_or_failing). Two more exports serve the pattern
+ * evidence after the pass (window_tallies, feed_tallies, at the end of this file).
  *
  * Precision: each lane sums at most BLOCK terms of one sign in float32 before the block is added
  * into float64. The offsets Σa·(j − split) are summed directly (a term never cancels another), so
@@ -416,4 +417,198 @@ __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int r
     }
   }
   return redone;
+}
+
+/*
+ * The pattern evidence's window tallies (src/analysis/patterns/tally.ts, Tally.addMasses) for one
+ * head and sample: for each width w < W, each run (block, first row, end row) of runs[runStart[w]
+ * … runStart[w + 1]) and each row i of it, in row order,
+ *   gain += m − chance,  llr += c·log + (1 − c)·lnε  (c = m clamped to [0, 1]),  mass += m,
+ * m = masses[i·W + w] (float32, widened), chance and log at [i·W + w], into sums at
+ * w·TALLY_SIZE + block·TALLY_FIELDS + (0, 4, 5): the layout of consecutive tallies in a
+ * TallyArena. Every operation is the float64 one JavaScript does, in the same order (no fused
+ * multiply-add in wasm SIMD128), so the sums are the same to the bit. Two widths with the same
+ * runs are summed in one f64x2 vector, four at a time side by side (independent chains). Returns 0
+ * when a run's mass sum is NaN (a mass the geometry did not expect: the caller redoes the head
+ * row by row), else 1.
+ */
+/* TallyArena's layout (tally.ts): 6 fields per block, 16 blocks per tally; gain, llr, mass at 0, 4, 5. */
+#define TALLY_FIELDS 6
+#define TALLY_SIZE (16 * TALLY_FIELDS)
+#define T_GAIN 0
+#define T_LLR 4
+#define T_MASS 5
+
+static int same_runs(const int32_t *runs, const int32_t *runStart, int a, int b) {
+  const int n = runStart[a + 1] - runStart[a];
+  if (n != runStart[b + 1] - runStart[b]) return 0;
+  for (int k = 0; k < n; k++)
+    if (runs[runStart[a] + k] != runs[runStart[b] + k]) return 0;
+  return 1;
+}
+
+/* One width, scalar (its runs differ from its neighbour's). */
+static int lane_sums(const float *masses, const double *chance, const double *logs, int W, int w,
+                     const int32_t *runs, int nruns, double ls, double *sums) {
+  for (int q = 0; q < nruns; q += 3) {
+    double *s = sums + w * TALLY_SIZE + runs[q] * TALLY_FIELDS;
+    double gain = s[T_GAIN], llr = s[T_LLR], mass = s[T_MASS];
+    for (int i = runs[q + 1]; i < runs[q + 2]; i++) {
+      const double m = masses[i * W + w];
+      /* wasm's min and max, as JavaScript's Math.min and Math.max: NaN stays NaN, max(0, −0) = 0 */
+      const double c = __builtin_wasm_min_f64(1.0, __builtin_wasm_max_f64(0.0, m));
+      gain = gain + (m - chance[i * W + w]);
+      llr = llr + (c * logs[i * W + w] + (1.0 - c) * ls);
+      mass = mass + m;
+    }
+    if (mass != mass) return 0;
+    s[T_GAIN] = gain;
+    s[T_LLR] = llr;
+    s[T_MASS] = mass;
+  }
+  return 1;
+}
+
+/* Widths w, w + 1 (same runs) in one vector. */
+static int pair_sums(const float *masses, const double *chance, const double *logs, int W, int w,
+                     const int32_t *runs, int nruns, double ls, double *sums) {
+  const v128_t zero = wasm_f64x2_const_splat(0.0), one = wasm_f64x2_const_splat(1.0), lnE = wasm_f64x2_splat(ls);
+  for (int q = 0; q < nruns; q += 3) {
+    double *s0 = sums + w * TALLY_SIZE + runs[q] * TALLY_FIELDS;
+    double *s1 = s0 + TALLY_SIZE;
+    v128_t gain = wasm_f64x2_make(s0[T_GAIN], s1[T_GAIN]);
+    v128_t llr = wasm_f64x2_make(s0[T_LLR], s1[T_LLR]);
+    v128_t mass = wasm_f64x2_make(s0[T_MASS], s1[T_MASS]);
+    for (int i = runs[q + 1]; i < runs[q + 2]; i++) {
+      const int at = i * W + w;
+      const v128_t m = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(masses + at));
+      const v128_t c = wasm_f64x2_min(one, wasm_f64x2_max(zero, m));
+      gain = wasm_f64x2_add(gain, wasm_f64x2_sub(m, wasm_v128_load(chance + at)));
+      llr = wasm_f64x2_add(llr, wasm_f64x2_add(wasm_f64x2_mul(c, wasm_v128_load(logs + at)),
+                                               wasm_f64x2_mul(wasm_f64x2_sub(one, c), lnE)));
+      mass = wasm_f64x2_add(mass, m);
+    }
+    const double m0 = wasm_f64x2_extract_lane(mass, 0), m1 = wasm_f64x2_extract_lane(mass, 1);
+    if (m0 != m0 || m1 != m1) return 0;
+    s0[T_GAIN] = wasm_f64x2_extract_lane(gain, 0);
+    s1[T_GAIN] = wasm_f64x2_extract_lane(gain, 1);
+    s0[T_LLR] = wasm_f64x2_extract_lane(llr, 0);
+    s1[T_LLR] = wasm_f64x2_extract_lane(llr, 1);
+    s0[T_MASS] = m0;
+    s1[T_MASS] = m1;
+  }
+  return 1;
+}
+
+/* Widths w … w + 3 (same runs) in two vectors side by side. */
+static int quad_sums(const float *masses, const double *chance, const double *logs, int W, int w,
+                     const int32_t *runs, int nruns, double ls, double *sums) {
+  const v128_t zero = wasm_f64x2_const_splat(0.0), one = wasm_f64x2_const_splat(1.0), lnE = wasm_f64x2_splat(ls);
+  for (int q = 0; q < nruns; q += 3) {
+    double *s0 = sums + w * TALLY_SIZE + runs[q] * TALLY_FIELDS;
+    double *s1 = s0 + TALLY_SIZE, *s2 = s1 + TALLY_SIZE, *s3 = s2 + TALLY_SIZE;
+    v128_t gA = wasm_f64x2_make(s0[T_GAIN], s1[T_GAIN]), gB = wasm_f64x2_make(s2[T_GAIN], s3[T_GAIN]);
+    v128_t lA = wasm_f64x2_make(s0[T_LLR], s1[T_LLR]), lB = wasm_f64x2_make(s2[T_LLR], s3[T_LLR]);
+    v128_t mA = wasm_f64x2_make(s0[T_MASS], s1[T_MASS]), mB = wasm_f64x2_make(s2[T_MASS], s3[T_MASS]);
+    for (int i = runs[q + 1]; i < runs[q + 2]; i++) {
+      const int at = i * W + w;
+      const v128_t four = wasm_v128_load(masses + at);
+      const v128_t a = wasm_f64x2_promote_low_f32x4(four);
+      const v128_t b = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(four, four, 2, 3, 2, 3));
+      const v128_t ca = wasm_f64x2_min(one, wasm_f64x2_max(zero, a));
+      const v128_t cb = wasm_f64x2_min(one, wasm_f64x2_max(zero, b));
+      gA = wasm_f64x2_add(gA, wasm_f64x2_sub(a, wasm_v128_load(chance + at)));
+      gB = wasm_f64x2_add(gB, wasm_f64x2_sub(b, wasm_v128_load(chance + at + 2)));
+      lA = wasm_f64x2_add(lA, wasm_f64x2_add(wasm_f64x2_mul(ca, wasm_v128_load(logs + at)),
+                                             wasm_f64x2_mul(wasm_f64x2_sub(one, ca), lnE)));
+      lB = wasm_f64x2_add(lB, wasm_f64x2_add(wasm_f64x2_mul(cb, wasm_v128_load(logs + at + 2)),
+                                             wasm_f64x2_mul(wasm_f64x2_sub(one, cb), lnE)));
+      mA = wasm_f64x2_add(mA, a);
+      mB = wasm_f64x2_add(mB, b);
+    }
+    const double m0 = wasm_f64x2_extract_lane(mA, 0), m1 = wasm_f64x2_extract_lane(mA, 1);
+    const double m2 = wasm_f64x2_extract_lane(mB, 0), m3 = wasm_f64x2_extract_lane(mB, 1);
+    if (m0 != m0 || m1 != m1 || m2 != m2 || m3 != m3) return 0;
+    s0[T_GAIN] = wasm_f64x2_extract_lane(gA, 0);
+    s1[T_GAIN] = wasm_f64x2_extract_lane(gA, 1);
+    s2[T_GAIN] = wasm_f64x2_extract_lane(gB, 0);
+    s3[T_GAIN] = wasm_f64x2_extract_lane(gB, 1);
+    s0[T_LLR] = wasm_f64x2_extract_lane(lA, 0);
+    s1[T_LLR] = wasm_f64x2_extract_lane(lA, 1);
+    s2[T_LLR] = wasm_f64x2_extract_lane(lB, 0);
+    s3[T_LLR] = wasm_f64x2_extract_lane(lB, 1);
+    s0[T_MASS] = m0;
+    s1[T_MASS] = m1;
+    s2[T_MASS] = m2;
+    s3[T_MASS] = m3;
+  }
+  return 1;
+}
+
+__attribute__((export_name("window_tallies"))) int window_tallies(const float *masses, const double *chance,
+                                                                   const double *logs, int W, const int32_t *runs,
+                                                                   const int32_t *runStart, double ls, double *sums) {
+  int w = 0;
+  while (w < W) {
+    const int32_t *r = runs + runStart[w];
+    const int n = runStart[w + 1] - runStart[w];
+    if (w + 3 < W && same_runs(runs, runStart, w, w + 1) && same_runs(runs, runStart, w, w + 2) &&
+        same_runs(runs, runStart, w, w + 3)) {
+      if (!quad_sums(masses, chance, logs, W, w, r, n, ls, sums)) return 0;
+      w += 4;
+    } else if (w + 1 < W && same_runs(runs, runStart, w, w + 1)) {
+      if (!pair_sums(masses, chance, logs, W, w, r, n, ls, sums)) return 0;
+      w += 2;
+    } else {
+      if (!lane_sums(masses, chance, logs, W, w, r, n, ls, sums)) return 0;
+      w++;
+    }
+  }
+  return 1;
+}
+
+/*
+ * The evidence's single-pattern tallies of one head and sample (sparse, short sparse, diagonal,
+ * previous, next, block, induction): the same sums as lane_sums over masses, chance and logs one
+ * entry per row. Lane k is table[k·LANE_INTS …]: masses (byte offset; float64 when the next entry
+ * is 1, else float32), chance, logs, runs and their count (ints), the NaN rows and their count,
+ * and the tally's sums (byte offset, TallyArena's layout). Returns 0 when a NaN row holds a number
+ * or a run's mass sum is NaN (Tally.addMasses's test: the caller redoes the head row by row).
+ */
+#define LANE_INTS 9
+
+__attribute__((export_name("feed_tallies"))) int feed_tallies(const int32_t *table, int lanes, double ls) {
+  for (int k = 0; k < lanes; k++) {
+    const int32_t *lane = table + k * LANE_INTS;
+    const float *m32 = (const float *)(uintptr_t)lane[0];
+    const double *m64 = (const double *)(uintptr_t)lane[0];
+    const int wide = lane[1];
+    const double *chance = (const double *)(uintptr_t)lane[2];
+    const double *logs = (const double *)(uintptr_t)lane[3];
+    const int32_t *runs = (const int32_t *)(uintptr_t)lane[4];
+    const int nruns = lane[5];
+    const int32_t *nan = (const int32_t *)(uintptr_t)lane[6];
+    const int nnan = lane[7];
+    double *sums = (double *)(uintptr_t)lane[8];
+    for (int q = 0; q < nnan; q++) {
+      const double m = wide ? m64[nan[q]] : (double)m32[nan[q]];
+      if (m == m) return 0;
+    }
+    for (int q = 0; q < nruns; q += 3) {
+      double *s = sums + runs[q] * TALLY_FIELDS;
+      double gain = s[T_GAIN], llr = s[T_LLR], mass = s[T_MASS];
+      for (int i = runs[q + 1]; i < runs[q + 2]; i++) {
+        const double m = wide ? m64[i] : (double)m32[i];
+        const double c = __builtin_wasm_min_f64(1.0, __builtin_wasm_max_f64(0.0, m));
+        gain = gain + (m - chance[i]);
+        llr = llr + (c * logs[i] + (1.0 - c) * ls);
+        mass = mass + m;
+      }
+      if (mass != mass) return 0;
+      s[T_GAIN] = gain;
+      s[T_LLR] = llr;
+      s[T_MASS] = mass;
+    }
+  }
+  return 1;
 }

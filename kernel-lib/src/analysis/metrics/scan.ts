@@ -14,7 +14,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "./geometry";
 import { lnTable } from "./logTable";
-import { type ColumnMass, siteAccumulators } from "./rowAccumulators";
+import { type ColumnMass, defaultKernel, siteAccumulators } from "./rowAccumulators";
 import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
 import { type MetricsKernel, ROW_METRIC_KEYS, type RowMetrics } from "./types";
 import { rowError, rowPlace } from "./validate";
@@ -32,6 +32,8 @@ export interface SiteScan {
    * source, [CLS], [SEP], sink positions), summed as the strip search sums them: see ColumnMass.
    */
   columnMass: ColumnMass[];
+  /** The row kernel the pass was asked for (the pattern pass sums its window tallies with the same kind). */
+  kernel: MetricsKernel;
 }
 
 /** RowMetrics for n rows over bt (sample, target) pairs, zero-filled. */
@@ -149,5 +151,5 @@ export function scanSite(
   // the single weights, as the kernels read them (NaN on padding rows)
   copyPoints(points, 4, [rows.self, rows.previous, rows.next, rows.first]);
   copyPoints(masses, 4, [rows.cls, rows.sep, rows.punctuation, rows.sink]);
-  return { rows, argmax, windowWidths: W, windows, columnMass };
+  return { rows, argmax, windowWidths: W, windows, columnMass, kernel: kernel ?? defaultKernel() };
 }

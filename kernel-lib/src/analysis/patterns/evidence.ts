@@ -11,20 +11,22 @@
  *
  * The pass, per site: the strips (strip.ts); the rows' templates, once per sample
  * (rowTemplates.ts); the raw view of every head from shared geometry sums plus per-head mass
- * sums (rawTallies.ts); the sink-free view and the vertical tally of heads with a strip, row by
+ * sums (rawTallies.ts; in the WebAssembly module where the metric pass ran there, with the same
+ * bits: windowTallies.ts); the sink-free view and the vertical tally of heads with a strip, row by
  * row (sinkFree.ts); the offset rings on demand.
  */
 
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
-import { addSampleMasses, addSharedSums, rawTallies } from "./rawTallies";
+import { addSampleMasses, rawOrder, rawTallies, startRawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow } from "./sinkFree";
 import { siteTemplates } from "./siteTemplates";
 import { siteStrips } from "./strip";
-import { TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
+import { type ArenaRoom, TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
 import type { PositionalPattern } from "./types";
+import { WasmWindowTallies } from "./windowTallies";
 
 /** The tallies of one view of the rows (raw, or without the sink columns); T = TallySummary once resampled. */
 export interface PatternTallies<T extends TallySummary = Tally> {
@@ -69,9 +71,12 @@ function talliesPerHead(windows: number, hasStrip: boolean): number {
 
 function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
   const t = () => arena.tally();
+  const tallies = { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() };
+  const list: Tally[] = [];
+  for (let w = 0; w < windows; w++) list.push(t());
   return {
-    tallies: { diagonal: t(), previous: t(), next: t(), induction: t(), block: t() },
-    windows: Array.from({ length: windows }, t),
+    tallies,
+    windows: list,
     // Rings are filled for few heads (fillRings puts tallies of their own in place): empty until then.
     rings: new Array<Tally>(windows).fill(NO_RING),
   };
@@ -81,7 +86,14 @@ function emptyTallies(windows: number, arena: TallyArena): PatternTallies {
 function emptyEvidence(strip: number[][], windows: number, arena: TallyArena): HeadEvidence {
   const raw = emptyTallies(windows, arena);
   return {
-    tallies: { ...raw.tallies, vertical: arena.tally() },
+    tallies: {
+      diagonal: raw.tallies.diagonal,
+      previous: raw.tallies.previous,
+      next: raw.tallies.next,
+      induction: raw.tallies.induction,
+      block: raw.tallies.block,
+      vertical: arena.tally(),
+    },
     windows: raw.windows,
     rings: raw.rings,
     rest: hasStrip(strip) ? emptyTallies(windows, arena) : raw,
@@ -100,21 +112,40 @@ function hasStrip(strip: number[][]): boolean {
   return strip.some((cols) => cols.length > 0);
 }
 
-export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadEvidence[] {
+/**
+ * The evidence of every head of a site. With `room`, the tallies live in its buffer, reused from
+ * call to call: the caller must be done with one call's evidence before the next (classifyScan).
+ */
+export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, room?: ArenaRoom): HeadEvidence[] {
   const [B, H, T] = geo.dims;
   const { rows } = scan;
   const data = site.data;
   const widths = scan.windowWidths;
   const strips = siteStrips(site, geo, scan);
   const windowTallies = geo.self ? widths : 0;
-  const arena = new TallyArena(strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0));
+  // A reused buffer is not zeroed: the raw view and the sparse tallies are set from the shared
+  // sums (startRawTallies) before any mass is added; the rest are cleared here.
+  const arena = new TallyArena(
+    strips.reduce((sum, st) => sum + talliesPerHead(windowTallies, hasStrip(st)), 0),
+    room,
+    false,
+  );
   const heads = strips.map((st) => emptyEvidence(st, windowTallies, arena));
+  for (const ev of heads) {
+    ev.tallies.vertical.clear();
+    if (ev.rest.windows !== ev.windows)
+      for (const t of [...Object.values(ev.rest.tallies), ...ev.rest.windows]) t.clear();
+  }
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
   const byRow = new RowByRow(site, geo, scan);
   const inductionMass = new Float64Array(T);
+  // The window tallies in WebAssembly when the pass ran there (the same sums; windowTallies.ts).
+  const wasm = scan.kernel === "wasm" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
+    startRawTallies(ev, shared);
+    wasm?.begin(shared.raw, shared.sparse);
     let broadSum = 0;
     let broadRows = 0;
     let summed = true;
@@ -129,11 +160,14 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       const tp = templates[b];
       const induction = inductions[b];
       if (tp.induction && induction) inductionMasses(data, tp, induction, rowBase, geo, inductionMass);
-      summed = addSampleMasses(ev, scan, tp, rowBase, inductionMass);
+      summed = wasm ? wasm.add(b, scan, rowBase, inductionMass) : addSampleMasses(ev, scan, tp, rowBase, inductionMass);
+    }
+    if (summed && wasm) {
+      Tally.setSums(rawOrder(ev), wasm.raw());
+      Tally.setSums([ev.sparseTally, ev.sparseShortTally], wasm.sparse());
     }
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
-    if (summed) addSharedSums(ev, shared);
-    else for (const t of rawTallies(ev)) t.clear();
+    if (!summed) for (const t of rawTallies(ev)) t.clear();
     if (!summed || hasStrip(ev.strip)) {
       for (let b = 0; b < B; b++) byRow.addSample(ev, b, h, templates[b], inductions[b], !summed);
     }

@@ -8,14 +8,18 @@ import { DEFAULT_TOLERANCE } from "../metrics/validate";
 import { classifyHead } from "./classify";
 import { headEvidence } from "./evidence";
 import { SiteMixtures } from "./mixture/fitMixture";
+import type { ArenaRoom } from "./tally";
 import { WINDOW_MAX } from "./thresholds";
 import type { HeadPattern } from "./types";
 
 /** Classifies heads from an existing pass (what `analyzeResult` does, to read the weights once); the pass must record WINDOW_MAX windows. */
 export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadPattern[] {
   const mixtures = new SiteMixtures(site, geo, scan);
-  return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev, mixtures));
+  // The labels keep no tally: one buffer serves every site's evidence in turn.
+  return headEvidence(site, geo, scan, room).map((ev, h) => classifyHead(h, ev, mixtures));
 }
+
+const room: ArenaRoom = { buffer: null };
 
 /**
  * Labels each head of a site with the pattern its rows share (diagonal, previous, next, induction, vertical,

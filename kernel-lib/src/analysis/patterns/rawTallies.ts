@@ -11,7 +11,7 @@ import type { SiteScan } from "../metrics/scan";
 import type { RowMetrics } from "../metrics/types";
 import type { HeadEvidence } from "./evidence";
 import type { Channel, RowTemplates } from "./rowTemplates";
-import { SHARED_FIELDS, TALLY_BLOCKS, type Tally } from "./tally";
+import { SHARED_FIELDS, TALLY_BLOCKS, Tally, TallyArena } from "./tally";
 
 /** A tally of the raw view and the channel that feeds it (windows: one per width). */
 type Feed = "sparse" | "sparseShort" | "diagonal" | "previous" | "next" | "block" | "induction";
@@ -28,6 +28,19 @@ function tallyOf(ev: HeadEvidence, feed: Feed): Tally {
 export interface SharedSums {
   feeds: Map<Feed, Float64Array>;
   windows: Float64Array[];
+  /**
+   * The same sums as tallies would hold them after addShared from zero (TallyArena's layout,
+   * masses 0): the raw view's diagonal, previous, next, induction, block and window tallies in
+   * that order, and the sparse and short sparse tallies. A head's tallies start as a copy.
+   */
+  raw: Float64Array;
+  sparse: Float64Array;
+}
+
+/** The raw view's tallies in SharedSums.raw's order. */
+export function rawOrder(ev: HeadEvidence): Tally[] {
+  const t = ev.tallies;
+  return [t.diagonal, t.previous, t.next, t.induction, t.block, ...ev.windows];
 }
 
 function addShared(sums: Float64Array, c: Channel, at: number, blk: number): void {
@@ -56,7 +69,20 @@ export function sharedSums(templates: RowTemplates[], T: number, widths: number)
       for (let w = 0; w < widths; w++) addShared(windows[w], tp.windows, i * widths + w, tp.blockOf[i]);
     }
   }
-  return { feeds, windows };
+  const SIZE = TallyArena.SIZE;
+  const raw = new Float64Array((5 + widths) * SIZE);
+  const sparse = new Float64Array(2 * SIZE);
+  const order: Feed[] = ["diagonal", "previous", "next", "induction", "block"];
+  order.forEach((feed, k) => {
+    const sums = feeds.get(feed);
+    if (sums) Tally.sharedInto(sums, raw, k * SIZE);
+  });
+  windows.forEach((sums, w) => Tally.sharedInto(sums, raw, (5 + w) * SIZE));
+  (["sparse", "sparseShort"] as Feed[]).forEach((feed, k) => {
+    const sums = feeds.get(feed);
+    if (sums) Tally.sharedInto(sums, sparse, k * SIZE);
+  });
+  return { feeds, windows, raw, sparse };
 }
 
 /** The mass of each row of one pattern, as a per-row array of the site or of this head. */
@@ -70,7 +96,8 @@ function massesOf(feed: Feed, rows: RowMetrics, induction: Float64Array): Float3
 /**
  * Adds head h's rows of sample b to its raw tallies (the mass terms; see addShared for the
  * rest). `induction` holds the head's induction mass per row of the sample. False when a mass is
- * NaN where the templates expect a number or the reverse (see Tally.addMasses).
+ * NaN where the templates expect a number or the reverse (see Tally.addMasses). `windows` false:
+ * the caller sums the window tallies itself (windowTallies.ts).
  */
 export function addSampleMasses(
   ev: HeadEvidence,
@@ -78,6 +105,7 @@ export function addSampleMasses(
   tp: RowTemplates,
   rowBase: number,
   induction: Float64Array,
+  windows = true,
 ): boolean {
   for (const feed of FEEDS) {
     const c = tp[feed];
@@ -86,18 +114,45 @@ export function addSampleMasses(
     const at = feed === "induction" ? 0 : rowBase;
     if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
   }
-  const { chance, log, runs, nanRows, stride: W } = tp.windows;
-  for (let w = 0; w < ev.windows.length; w++) {
-    if (!ev.windows[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w]))
-      return false;
+  if (!windows) return true;
+  const { chance, log, runs, nanRows, stride: W, sameRows } = tp.windows;
+  const t = ev.windows;
+  for (let w = 0; w < t.length; ) {
+    // Four widths that take the same rows: summed side by side (four independent chains per sum).
+    if (w % 4 === 0 && w + 4 <= t.length && sameRows[w / 4] === 1) {
+      if (
+        !Tally.addMasses4(
+          t[w],
+          t[w + 1],
+          t[w + 2],
+          t[w + 3],
+          scan.windows,
+          rowBase * W + w,
+          W,
+          chance,
+          log,
+          w,
+          W,
+          runs[w],
+        )
+      )
+        return false;
+      w += 4;
+      continue;
+    }
+    if (!t[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w])) return false;
+    w++;
   }
   return true;
 }
 
-/** Adds the geometry-only sums to head `ev`'s raw tallies (once, after all its samples). */
-export function addSharedSums(ev: HeadEvidence, shared: SharedSums): void {
-  for (const [feed, sums] of shared.feeds) tallyOf(ev, feed).addShared(sums);
-  ev.windows.forEach((t, w) => t.addShared(shared.windows[w]));
+/**
+ * Starts head `ev`'s raw tallies from the geometry-only sums (before its masses are added: the
+ * fields are apart, and 0 + x = x, so this is addShared's result).
+ */
+export function startRawTallies(ev: HeadEvidence, shared: SharedSums): void {
+  Tally.setSums(rawOrder(ev), shared.raw);
+  Tally.setSums([ev.sparseTally, ev.sparseShortTally], shared.sparse);
 }
 
 /** Every raw tally of a head, to empty them before its rows are added one by one instead. */

@@ -12,7 +12,8 @@ import { STRIP_ARGMAX_ROWS, STRIP_MAX, STRIP_OVER_AVERAGE, STRIP_RELATIVE, STRIP
 
 /**
  * Candidate columns of one (sample, head) from its rows' argmax, argmax[from … to) (−1 = padding
- * row); `counts` is scratch of length S.
+ * row); `counts` is scratch of length S. `known`: the sample's fixed candidates (knownCandidates),
+ * returned as they are (not copied) when no column is frequent.
  */
 export function stripCandidates(
   argmax: Int32Array,
@@ -20,6 +21,7 @@ export function stripCandidates(
   counts: Int32Array,
   from = 0,
   to = argmax.length,
+  known?: number[],
 ): number[] {
   const least = Math.max(2, Math.ceil(STRIP_ARGMAX_ROWS * g.validTargets));
   const frequent: number[] = [];
@@ -29,8 +31,19 @@ export function stripCandidates(
     // Each column is listed once, when its count reaches `least`.
     if (j >= 0 && ++counts[j] === least) frequent.push(j);
   }
+  if (frequent.length === 0 && known) return known;
   frequent.sort((x, y) => counts[y] - counts[x] || x - y);
   const set = new Set(frequent.slice(0, 2 * STRIP_MAX));
+  if (g.firstSource >= 0) set.add(g.firstSource);
+  for (const j of g.special?.cls ?? []) set.add(j);
+  for (const j of g.special?.sep ?? []) set.add(j);
+  for (const j of g.special?.sink ?? []) set.add(j);
+  return [...set].sort((x, y) => x - y);
+}
+
+/** The candidates every head of sample g has (first valid source, [CLS], [SEP], sink), ascending. */
+export function knownCandidates(g: SampleGeometry): number[] {
+  const set = new Set<number>();
   if (g.firstSource >= 0) set.add(g.firstSource);
   for (const j of g.special?.cls ?? []) set.add(j);
   for (const j of g.special?.sep ?? []) set.add(j);
@@ -48,6 +61,7 @@ export function stripColumns(columns: number[], shares: number[], validSources: 
   if (validSources === 0) return [];
   const top = Math.max(0, ...shares);
   const floor = Math.max(leastShare(validSources), STRIP_RELATIVE * top);
+  if (!shares.some((x) => x >= floor)) return [];
   return columns
     .map((c, k) => ({ c, share: shares[k] }))
     .filter((x) => x.share >= floor)
@@ -74,24 +88,39 @@ function columnShares(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, b:
   const least = leastShare(g.validBefore[S]) * g.validTargets;
   const { causal, offset } = geo;
   const read: number[] = [];
+  // The bound of a column seen by every row (all of a bidirectional site's columns) is the same sum.
+  let allRows = Number.NaN;
   for (const c of columns) {
     if (c === g.firstSource || !g.sourceValid[c]) {
       read.push(c);
       continue;
     }
-    let most = 0;
     // Rows that see c: i + offset ≥ c on a causal site, all rows otherwise.
-    for (let i = causal ? Math.max(0, c - offset) : 0; i < T; i++)
-      if (g.targetValid[i]) most += confidence[rowBase + i];
+    const start = causal ? Math.max(0, c - offset) : 0;
+    let most = start === 0 ? allRows : Number.NaN;
+    if (most !== most) {
+      most = 0;
+      for (let i = start; i < T; i++) if (g.targetValid[i]) most += confidence[rowBase + i];
+      if (start === 0) allRows = most;
+    }
     if (!(most < least)) read.push(c);
   }
+  // The candidates known before the pass were summed by it (SiteScan.columnMass: the same float64
+  // sums, rows in order); only the others (frequent argmax columns) are read from the maps here.
+  const known = scan.columnMass[b];
   const mass = new Array<number>(read.length).fill(0);
-  if (read.length > 0) {
+  const rest: number[] = [];
+  for (let k = 0; k < read.length; k++) {
+    const q = known ? known.columns.indexOf(read[k]) : -1;
+    if (q >= 0) mass[k] = known.mass[h * known.columns.length + q];
+    else rest.push(k);
+  }
+  if (rest.length > 0) {
     for (let i = 0; i < T; i++) {
       if (!g.targetValid[i]) continue;
       const r = rowBase + i;
       const limit = visibleLimit(geo, i);
-      for (let k = 0; k < read.length; k++) {
+      for (const k of rest) {
         const c = read[k];
         if (c >= limit) continue;
         const x = c === g.firstSource ? first[r] : Number.NaN;
@@ -112,9 +141,10 @@ export function siteStrips(site: SiteAttention, geo: SiteGeometry, scan: SiteSca
   const strips = Array.from({ length: H }, () => Array.from({ length: B }, (): number[] => []));
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
+    const known = knownCandidates(g);
     for (let h = 0; h < H; h++) {
       const rowBase = (b * H + h) * T;
-      const candidates = stripCandidates(scan.argmax, g, counts, rowBase, rowBase + T);
+      const candidates = stripCandidates(scan.argmax, g, counts, rowBase, rowBase + T, known);
       strips[h][b] = stripColumns(candidates, columnShares(site, geo, scan, b, h, candidates), g.validBefore[S]);
     }
   }

@@ -102,15 +102,32 @@ export interface BlockRange {
   massHi: number;
 }
 
+/** A buffer passed from one TallyArena to the next (see its constructor). */
+export interface ArenaRoom {
+  buffer: Float64Array | null;
+}
+
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
 export class TallyArena {
   /** Float64 slots one tally takes. */
   static readonly SIZE = TALLY_BLOCKS * FIELDS;
   readonly buffer: Float64Array;
   private next = 0;
+  private readonly end: number;
 
-  constructor(tallies: number) {
-    this.buffer = new Float64Array(tallies * TALLY_BLOCKS * FIELDS);
+  /**
+   * Room for `tallies` tallies; with `room`, in its buffer (grown when too small) instead of a new
+   * one: for a caller that reads one site's tallies before it makes the next site's. A reused
+   * buffer is zeroed unless `zero` is false (the caller then sets or clears every tally itself).
+   */
+  constructor(tallies: number, room?: ArenaRoom, zero = true) {
+    this.end = tallies * TALLY_BLOCKS * FIELDS;
+    if (!room) this.buffer = new Float64Array(this.end);
+    else {
+      if (!room.buffer || room.buffer.length < this.end) room.buffer = new Float64Array(this.end);
+      else if (zero) room.buffer.fill(0, 0, this.end);
+      this.buffer = room.buffer;
+    }
   }
 
   /** An all-zero block, for tallies that are never written (they read as empty). */
@@ -118,7 +135,7 @@ export class TallyArena {
 
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
   tally(): Tally {
-    if (this.next + TALLY_BLOCKS * FIELDS > this.buffer.length) return new Tally();
+    if (this.next + TALLY_BLOCKS * FIELDS > this.end) return new Tally();
     const t = new Tally(this.buffer, this.next);
     this.next += TALLY_BLOCKS * FIELDS;
     return t;
@@ -285,6 +302,120 @@ export class Tally extends TallySummary {
       s[o + MASS] = massSum;
     }
     return true;
+  }
+
+  /**
+   * addMasses for four tallies whose rows are the same (`runs`, no NaN rows): lanes t0 … t3 read
+   * masses[massAt + i·massStride + k] and chance/logs[geoAt + i·geoStride + k], k = 0 … 3 (four
+   * consecutive window widths). Each tally's sums are the same, term by term and in row order, as
+   * four addMasses calls; running the four chains side by side hides each addition's latency.
+   */
+  static addMasses4(
+    t0: Tally,
+    t1: Tally,
+    t2: Tally,
+    t3: Tally,
+    masses: Float32Array | Float64Array,
+    massAt: number,
+    massStride: number,
+    chance: Float64Array,
+    logs: Float64Array,
+    geoAt: number,
+    geoStride: number,
+    runs: Int32Array,
+  ): boolean {
+    const s0 = t0.sums;
+    const s1 = t1.sums;
+    const s2 = t2.sums;
+    const s3 = t3.sums;
+    t0.dirty = t1.dirty = t2.dirty = t3.dirty = true;
+    for (let q = 0; q < runs.length; q += 3) {
+      const blk = runs[q] * FIELDS;
+      const o0 = t0.at + blk;
+      const o1 = t1.at + blk;
+      const o2 = t2.at + blk;
+      const o3 = t3.at + blk;
+      const from = runs[q + 1];
+      let g0 = s0[o0 + GAIN];
+      let l0 = s0[o0 + LLR];
+      let m0 = s0[o0 + MASS];
+      let g1 = s1[o1 + GAIN];
+      let l1 = s1[o1 + LLR];
+      let m1 = s1[o1 + MASS];
+      let g2 = s2[o2 + GAIN];
+      let l2 = s2[o2 + LLR];
+      let m2 = s2[o2 + MASS];
+      let g3 = s3[o3 + GAIN];
+      let l3 = s3[o3 + LLR];
+      let m3 = s3[o3 + MASS];
+      for (let i = from, g = geoAt + from * geoStride, k = massAt + from * massStride; i < runs[q + 2]; i++) {
+        const a0 = masses[k];
+        const a1 = masses[k + 1];
+        const a2 = masses[k + 2];
+        const a3 = masses[k + 3];
+        const c0 = Math.min(1, Math.max(0, a0));
+        const c1 = Math.min(1, Math.max(0, a1));
+        const c2 = Math.min(1, Math.max(0, a2));
+        const c3 = Math.min(1, Math.max(0, a3));
+        g0 += a0 - chance[g];
+        g1 += a1 - chance[g + 1];
+        g2 += a2 - chance[g + 2];
+        g3 += a3 - chance[g + 3];
+        l0 += c0 * logs[g] + (1 - c0) * LOG_SMOOTHING;
+        l1 += c1 * logs[g + 1] + (1 - c1) * LOG_SMOOTHING;
+        l2 += c2 * logs[g + 2] + (1 - c2) * LOG_SMOOTHING;
+        l3 += c3 * logs[g + 3] + (1 - c3) * LOG_SMOOTHING;
+        m0 += a0;
+        m1 += a1;
+        m2 += a2;
+        m3 += a3;
+        g += geoStride;
+        k += massStride;
+      }
+      if (m0 !== m0 || m1 !== m1 || m2 !== m2 || m3 !== m3) return false;
+      s0[o0 + GAIN] = g0;
+      s0[o0 + LLR] = l0;
+      s0[o0 + MASS] = m0;
+      s1[o1 + GAIN] = g1;
+      s1[o1 + LLR] = l1;
+      s1[o1 + MASS] = m1;
+      s2[o2 + GAIN] = g2;
+      s2[o2 + LLR] = l2;
+      s2[o2 + MASS] = m2;
+      s3[o3 + GAIN] = g3;
+      s3[o3 + LLR] = l3;
+      s3[o3 + MASS] = m3;
+    }
+    return true;
+  }
+
+  /**
+   * Writes what addShared(shared) gives an empty tally into `out` at `at` (TallyArena's layout;
+   * the mass fields are left as they are).
+   */
+  static sharedInto(shared: Float64Array, out: Float64Array, at: number): void {
+    for (let b = 0, o = at, k = 0; b < BLOCKS; b++, o += FIELDS, k += SHARED_FIELDS) {
+      out[o + CHANCE] = 0 + shared[k];
+      out[o + ROOM] = 0 + shared[k + 1];
+      out[o + ROWS] = 0 + shared[k + 2];
+    }
+  }
+
+  /**
+   * Sets the per-block sums of consecutive tallies from `from` (TallyArena's layout, SIZE
+   * entries per tally): what the WebAssembly window sums hand back (windowTallies.ts).
+   */
+  static setSums(tallies: Tally[], from: Float64Array): void {
+    if (tallies.length === 0) return;
+    const first = tallies[0];
+    const SIZE = TallyArena.SIZE;
+    let contiguous = true;
+    for (let k = 1; k < tallies.length && contiguous; k++) {
+      contiguous = tallies[k].sums === first.sums && tallies[k].at === first.at + k * SIZE;
+    }
+    if (contiguous) first.sums.set(from.subarray(0, tallies.length * SIZE), first.at);
+    else tallies.forEach((t, k) => t.sums.set(from.subarray(k * SIZE, (k + 1) * SIZE), t.at));
+    for (const t of tallies) t.dirty = true;
   }
 
   /** Copies the totals (all blocks, once each) into `out`: a resample that draws every block once. */

@@ -22,6 +22,22 @@ export interface KernelExports {
   __heap_base: { value: number };
   /** Returns how many rows the JavaScript kernel must redo (their numbers at `redo`). */
   scan_rows(...args: KernelArgs): number;
+  /**
+   * The pattern evidence's window tallies of one head and sample (masses, chance, logs, W, runs,
+   * runStart, ln ε, sums: byte offsets, the widths and the smoothing's log); 0 when a mass sum is NaN.
+   */
+  window_tallies(
+    masses: number,
+    chance: number,
+    logs: number,
+    W: number,
+    runs: number,
+    runStart: number,
+    logSmoothing: number,
+    sums: number,
+  ): number;
+  /** The single-pattern tallies of one head and sample (table of lanes, lane count, ln ε); 0 on a NaN mismatch. */
+  feed_tallies(table: number, lanes: number, logSmoothing: number): number;
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
@@ -143,6 +159,8 @@ export class KernelMemory {
   private infoAt = 0;
   private piecesAt = 0;
   private dataAt = 0;
+  /** The end of the memory any sample has used so far: above it, other users' data outlive the passes. */
+  highWater = 0;
 
   constructor(
     private readonly memory: WasmMemory,
@@ -180,6 +198,7 @@ export class KernelMemory {
     this.firstSource = tables.firstSource;
     this.allValid = tables.allValid ? 1 : 0;
     const end = this.dataAt + rows * S * 4 + 16;
+    this.highWater = Math.max(this.highWater, end);
     const memory = this.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
     if (this.f32.buffer !== memory.buffer) {
@@ -257,10 +276,11 @@ export class WasmRowKernel {
   readonly memory: KernelMemory;
 
   constructor(
-    memory: WasmMemory,
-    private readonly exports: KernelExports,
+    /** The module's linear memory: free above __heap_base between passes (the pattern pass uses it too). */
+    readonly linear: WasmMemory,
+    readonly exports: KernelExports,
   ) {
-    this.memory = new KernelMemory(memory, exports.__heap_base.value);
+    this.memory = new KernelMemory(linear, exports.__heap_base.value);
   }
 
   /**

@@ -26,6 +26,7 @@
 import type { SiteAttention } from "../../../result/types";
 import type { SiteGeometry } from "../../metrics/geometry";
 import type { SiteScan } from "../../metrics/scan";
+import { GeometryCache } from "../geometryCache";
 import { type InductionTargets, inductionTargets } from "../induction";
 import { TALLY_BLOCKS } from "../tally";
 import type { PatternLabel, PositionalPattern } from "../types";
@@ -75,48 +76,131 @@ function positionalKey(templates: MixtureTemplate[], w: number): string {
   return `${templates.join(",")}|${w}`;
 }
 
+/** A row class plan: the classes of the rows (in first-seen order) for one set of templates and sink rows. */
+interface ClassPlan {
+  /** Per class: its mask and rows. */
+  masks: number[];
+  rows: number[];
+  /** Per used row q (see MixtureGeometry.rows): its class's slot, (class · blocks + block) · K. */
+  slot: Int32Array;
+  /** Per class, blocks × K × K: the positional Gram sums (the sink's cells 0), laid out as RowClass.gram. */
+  gram: Float64Array;
+}
+
+/** The fit's geometry-level tables (every head of every site with this geometry shares them). */
+interface MixtureGeometry {
+  induction: (InductionTargets | null)[];
+  counts: SampleCounts[];
+  blocks: number;
+  /** The rows a fit uses (valid targets with ≥ 2 visible sources), in row order: b·T + i… */
+  rows: Int32Array;
+  /** …the row's index in head 0, (b·H)·T + i (head h adds h·T)… */
+  head0: Int32Array;
+  /** …its bootstrap block and 1/nᵢ. */
+  block: Int32Array;
+  uniform: Float64Array;
+  /** Rows per block, and the positional rows and class plans made so far (by template key). */
+  blockRows: Float64Array;
+  positional: Map<string, PositionalRows>;
+  plans: Map<string, ClassPlan>;
+}
+
+const cache = new GeometryCache<MixtureGeometry>();
+let rhsRoom = new Float64Array(0);
+
+function mixtureGeometry(geo: SiteGeometry, scan: SiteScan): MixtureGeometry {
+  const [B, H, T] = geo.dims;
+  const sources = scan.rows.sources;
+  return cache.get(geo, sources, [scan.windowWidths], () => {
+    const nb = Math.min(TALLY_BLOCKS, B * T);
+    const used: number[] = [];
+    for (let t = 0; t < B * T; t++) if (sources[t] >= 2) used.push(t);
+    const rows = Int32Array.from(used);
+    const blockRows = new Float64Array(nb);
+    const block = rows.map((t) => Math.floor((t * nb) / (B * T)));
+    for (const blk of block) blockRows[blk]++;
+    return {
+      induction: geo.samples.map((g) =>
+        geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null,
+      ),
+      counts: geo.samples.map((_, b) => sampleCounts(geo, scan.windowWidths, b)),
+      blocks: nb,
+      rows,
+      head0: rows.map((t) => Math.floor(t / T) * H * T + (t % T)),
+      block,
+      uniform: Float64Array.from(rows, (t) => 1 / sources[t]),
+      blockRows,
+      positional: new Map(),
+      plans: new Map(),
+    };
+  });
+}
+
 /** The fit's per-site state: geometry-level tables shared by every head. */
 export class SiteMixtures {
-  private readonly induction: (InductionTargets | null)[];
-  private readonly blocks: number;
-  private readonly counts: SampleCounts[];
+  private readonly tables: MixtureGeometry;
   constructor(
     private readonly site: SiteAttention,
     private readonly geo: SiteGeometry,
     private readonly scan: SiteScan,
   ) {
-    const [B, , T] = geo.dims;
-    this.induction = geo.samples.map((g) =>
-      geo.self && g.sourceIds ? inductionTargets(g.sourceIds, g.sourceValid) : null,
-    );
-    this.blocks = Math.min(TALLY_BLOCKS, B * T);
-    this.counts = geo.samples.map((_, b) => sampleCounts(geo, scan.windowWidths, b));
+    this.tables = mixtureGeometry(geo, scan);
   }
 
-  /** The positional rows for these templates and window width (cached per site). */
-  private positionalRows(templates: MixtureTemplate[], w: number): PositionalRows {
-    const key = positionalKey(templates, w);
-    let rows = this.positional.get(key);
+  /** The positional rows for these templates and window width (cached with the geometry). */
+  private positionalRows(key: string, templates: MixtureTemplate[], w: number): PositionalRows {
+    const { positional, induction, counts } = this.tables;
+    let rows = positional.get(key);
     if (!rows) {
-      rows = positionalRows(this.geo, this.scan, this.induction, this.counts, templates, w);
-      this.positional.set(key, rows);
+      rows = positionalRows(this.geo, this.scan, induction, counts, templates, w);
+      positional.set(key, rows);
     }
     return rows;
   }
 
   /**
-   * The positional Gram sums per row class and block, for heads whose sink is visible from the
-   * same row of each sample on (`firstSinkRow`, T: never): they depend on the geometry only, so
-   * heads sharing them (every head with a [CLS]/[SEP] or start-token strip) add them once.
+   * The row classes of heads whose sink is visible from the same row of each sample on
+   * (`firstSinkRow`, T: never), with the positional Gram sums per class and block: they depend on
+   * the geometry only, so heads sharing them (every head with a [CLS]/[SEP] or start-token strip,
+   * every head without a strip) share one plan.
    */
-  private positionalClasses(key: string, pos: PositionalRows, P: number, sink: number, firstSinkRow: number[]) {
-    const full = `${key}|${firstSinkRow.join(",")}`;
-    let sums = this.classSums.get(full);
-    if (!sums) {
-      sums = positionalClasses(this.geo, this.scan.rows.sources, this.blocks, pos, P, sink, firstSinkRow);
-      this.classSums.set(full, sums);
+  private plan(key: string, pos: PositionalRows, K: number, P: number, sink: number, firstSinkRow: number[]) {
+    const full = `${key}|${K}|${firstSinkRow.join(",")}`;
+    const { plans, rows, block, blocks: nb } = this.tables;
+    let plan = plans.get(full);
+    if (plan) return plan;
+    const T = this.geo.dims[2];
+    const shared = positionalClasses(this.geo, this.scan.rows.sources, nb, pos, P, sink, firstSinkRow);
+    const index = new Map<number, number>();
+    const masks: number[] = [];
+    const counts: number[] = [];
+    const slot = new Int32Array(rows.length);
+    for (let q = 0; q < rows.length; q++) {
+      const t = rows[q];
+      const mask = pos.mask[t] | (sink >= 0 && t % T >= firstSinkRow[Math.floor(t / T)] ? 1 << sink : 0);
+      let c = index.get(mask);
+      if (c === undefined) {
+        c = masks.length;
+        index.set(mask, c);
+        masks.push(mask);
+        counts.push(0);
+      }
+      counts[c]++;
+      slot[q] = (c * nb + block[q]) * K;
     }
-    return sums;
+    const KK = K * K;
+    const gram = new Float64Array(masks.length * nb * KK);
+    masks.forEach((mask, c) => {
+      const sums = shared.get(mask);
+      if (!sums) return;
+      for (let b = 0; b < nb; b++) {
+        const at = (c * nb + b) * KK;
+        for (let k = 0; k < P; k++) for (let l = 0; l < P; l++) gram[at + k * K + l] = sums[(b * P + k) * P + l];
+      }
+    });
+    plan = { masks, rows: counts, slot, gram };
+    plans.set(full, plan);
+    return plan;
   }
 
   /**
@@ -131,7 +215,7 @@ export class SiteMixtures {
     if (geo.self) {
       list.push("diagonal", "previous");
       if (!geo.causal) list.push("next");
-      if (this.induction.some((t) => t !== null && t.at.length > 0)) list.push("induction");
+      if (this.tables.induction.some((t) => t !== null && t.at.length > 0)) list.push("induction");
       if (w !== null && w >= 2 && w <= this.scan.windowWidths) list.push("local");
       if (geo.samples.some((g) => g.targetSegment !== null)) list.push("block");
     }
@@ -139,128 +223,162 @@ export class SiteMixtures {
     return list;
   }
 
-  private readonly positional = new Map<string, PositionalRows>();
-  private readonly classSums = new Map<string, Map<number, Float64Array>>();
+  /**
+   * Adds Σᵢ mₖ(i)/|Sₖ(i)| − 1/nᵢ of head h's rows to each class's and block's right-hand side, for
+   * positional template k (code c), rows in order: the same sums, term by term, as a row loop.
+   */
+  private positionalRhs(
+    rhs: Float64Array,
+    plan: ClassPlan,
+    pos: PositionalRows,
+    h: number,
+    k: number,
+    c: number,
+    P: number,
+    w: number,
+  ) {
+    const { rows, head0, uniform, induction } = this.tables;
+    const { rows: metrics, windows, windowWidths: W } = this.scan;
+    const T = this.geo.dims[2];
+    const S = this.geo.dims[3];
+    const data = this.site.data;
+    const { slot } = plan;
+    const size = pos.size;
+    const hT = h * T;
+    if (c <= 2) {
+      // One weight (diagonal, previous, next: |Sₖ| = 1, so m/|Sₖ| = m exactly), from the metric
+      // pass; each slot's sum carried in a local while consecutive rows share it (same order).
+      const from = c === 0 ? metrics.self : c === 1 ? metrics.previous : metrics.next;
+      let at = -1;
+      let sum = 0;
+      for (let q = 0; q < rows.length; q++) {
+        if (size[rows[q] * P + k] === 0) continue;
+        const to = slot[q] + k;
+        if (to !== at) {
+          if (at >= 0) rhs[at] = sum;
+          at = to;
+          sum = rhs[at];
+        }
+        sum += from[head0[q] + hT] - uniform[q];
+      }
+      if (at >= 0) rhs[at] = sum;
+    } else if (c === 5) {
+      const from = metrics.segment;
+      for (let q = 0; q < rows.length; q++) {
+        const sk = size[rows[q] * P + k];
+        if (sk !== 0) rhs[slot[q] + k] += from[head0[q] + hT] / sk - uniform[q];
+      }
+    } else if (c === 4) {
+      for (let q = 0; q < rows.length; q++) {
+        const sk = size[rows[q] * P + k];
+        if (sk !== 0) rhs[slot[q] + k] += windows[(head0[q] + hT) * W + w - 1] / sk - uniform[q];
+      }
+    } else {
+      for (let q = 0; q < rows.length; q++) {
+        const t = rows[q];
+        const sk = size[t * P + k];
+        if (sk === 0) continue;
+        const targets = induction[Math.floor(t / T)] as InductionTargets;
+        const p = (t % T) + this.geo.offset;
+        const base = (head0[q] + hT) * S;
+        let m = 0;
+        for (let e = targets.start[p]; e < targets.start[p + 1]; e++) m += data[base + targets.at[e]];
+        rhs[slot[q] + k] += m / sk - uniform[q];
+      }
+    }
+  }
+
+  /** The templates, their codes and positional key for a request (by window width and sink), made once per site. */
+  private readonly sets = new Map<number, { candidates: MixtureTemplate[]; codes: number[]; key: string; P: number }>();
+
+  private templateSet(request: MixtureRequest) {
+    const sink = request.strip.some((cols) => cols.length > 0);
+    const id = 2 * ((request.window ?? -1) + 1) + (sink ? 1 : 0);
+    let set = this.sets.get(id);
+    if (!set) {
+      const candidates = this.candidates(request);
+      const P = candidates[candidates.length - 1] === "sink" ? candidates.length - 1 : candidates.length;
+      const key = positionalKey(candidates.slice(0, P), request.window ?? 0);
+      set = { candidates, codes: candidates.map((c) => TEMPLATE_CODE[c]), key, P };
+      this.sets.set(id, set);
+    }
+    return set;
+  }
 
   fit(head: number, request: MixtureRequest): MixtureFit {
-    const [B, H, T, S] = this.geo.dims;
-    const { geo, scan } = this;
-    const { rows } = scan;
+    const [, , T, S] = this.geo.dims;
+    const { geo } = this;
     const data = this.site.data;
-    const candidates = this.candidates(request);
+    const { candidates, codes, key, P } = this.templateSet(request);
     const K = candidates.length;
     const KK = K * K;
-    const nb = this.blocks;
-    const W = scan.windowWidths;
+    const { blocks: nb, rows, head0, uniform } = this.tables;
     const w = request.window ?? 0;
     const sink = candidates[K - 1] === "sink" ? K - 1 : -1;
-    const P = sink >= 0 ? K - 1 : K;
-    const codes = Int8Array.from(candidates, (c) => TEMPLATE_CODE[c]);
-    const pos = this.positionalRows(candidates.slice(0, P), w);
+    const pos = this.positionalRows(key, candidates.slice(0, P), w);
     // The row of each sample from which the sink is visible (a causal row sees columns < i + offset + 1).
-    const firstSinkRow = request.strip.map((cols, b) => {
-      const valid = geo.samples[b].sourceValid;
-      let first = T;
-      for (const c of cols) if (valid[c]) first = Math.min(first, geo.causal ? Math.max(0, c - geo.offset) : 0);
-      return first;
-    });
-    const positional = this.positionalClasses(positionalKey(candidates.slice(0, P), w), pos, P, sink, firstSinkRow);
-    // Sums per row class (which templates are defined on the row: a bit mask), per block.
-    const classes = new Map<number, RowClass>();
-    const blockRows = new Float64Array(nb);
+    const firstSinkRow =
+      sink < 0
+        ? null
+        : request.strip.map((cols, b) => {
+            const valid = geo.samples[b].sourceValid;
+            let first = T;
+            for (const c of cols) if (valid[c]) first = Math.min(first, geo.causal ? Math.max(0, c - geo.offset) : 0);
+            return first;
+          });
+    const plan = this.plan(key, pos, K, P, sink, firstSinkRow ?? geo.samples.map(() => T));
+    const C = plan.masks.length;
+    // The right-hand sides live in one buffer reused from head to head (solveClasses reads them at once).
+    if (rhsRoom.length < C * nb * K) rhsRoom = new Float64Array(C * nb * K);
+    const rhs = rhsRoom;
+    rhs.fill(0, 0, C * nb * K);
+    // Without a sink the Gram sums are the geometry's (read only); a sink adds its cells per head.
+    const gram = sink >= 0 ? plan.gram.slice() : plan.gram;
+    for (let k = 0; k < P; k++) this.positionalRhs(rhs, plan, pos, head, k, codes[k], P, w);
     const informative = new Float64Array(K);
     informative.set(pos.informative);
-    const mass = new Float64Array(K);
-    const columns = new Int32Array(8);
-    let used = 0;
-    let last: RowClass | null = null;
-    for (let b = 0; b < B; b++) {
-      const g = geo.samples[b];
-      const valid = g.sourceValid;
-      const seg = g.sourceSegment;
-      const induction = this.induction[b];
-      const strip = request.strip[b] ?? [];
-      for (let i = 0; i < T; i++) {
-        const n = rows.sources[b * T + i];
-        if (n < 2) continue;
-        used++;
-        const t = b * T + i;
-        const r = (b * H + head) * T + i;
-        const base = r * S;
-        const blk = Math.floor((t * nb) / (B * T));
-        blockRows[blk]++;
+    if (sink >= 0) {
+      const columns = new Int32Array(8);
+      for (let q = 0; q < rows.length; q++) {
+        const t = rows[q];
+        const b = Math.floor(t / T);
+        const i = t % T;
+        const g = geo.samples[b];
+        const valid = g.sourceValid;
+        const strip = request.strip[b] ?? [];
         const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
-        const p = i + geo.offset;
-        const own = g.targetSegment ? g.targetSegment[i] : -1;
-        const from = induction ? induction.start[p] : 0;
-        const to = induction ? induction.start[p + 1] : 0;
-        let mask = pos.mask[t];
-        const sizeAt = t * P;
-        // The head's masses on its positional templates (where defined).
-        for (let k = 0; k < P; k++) {
-          if (pos.size[sizeAt + k] === 0) continue;
-          const c = codes[k];
-          if (c === 0) mass[k] = rows.self[r];
-          else if (c === 1) mass[k] = rows.previous[r];
-          else if (c === 2) mass[k] = rows.next[r];
-          else if (c === 3) {
-            let m = 0;
-            for (let q = from; q < to; q++) m += data[base + (induction as InductionTargets).at[q]];
-            mass[k] = m;
-          } else if (c === 4) mass[k] = scan.windows[r * W + w - 1];
-          else mass[k] = rows.segment[r];
-        }
+        const base = (head0[q] + head * T) * S;
         // The sink: the strip columns this row can see.
         let sinkSize = 0;
-        if (sink >= 0) {
-          let m = 0;
-          for (let q = 0; q < strip.length; q++) {
-            const c = strip[q];
-            if (c >= limit || !valid[c]) continue;
-            columns[sinkSize++] = c;
-            m += data[base + c];
-          }
-          mass[sink] = m;
-          if (sinkSize > 0) {
-            mask |= 1 << sink;
-            if (sinkSize < n) informative[sink]++;
-          }
-        }
-        let sums: RowClass | undefined = last !== null && last.mask === mask ? last : classes.get(mask);
-        if (!sums) {
-          sums = { mask, rows: 0, gram: new Float64Array(nb * KK), rhs: new Float64Array(nb * K) };
-          // The geometry's part of this class's Gram sums, added once (positionalClasses).
-          const shared = positional.get(mask);
-          if (shared) {
-            for (let blkAt = 0; blkAt < nb; blkAt++) {
-              for (let k = 0; k < P; k++) {
-                for (let l = 0; l < P; l++) sums.gram[blkAt * KK + k * K + l] = shared[(blkAt * P + k) * P + l];
-              }
-            }
-          }
-          classes.set(mask, sums);
-        }
-        last = sums;
-        sums.rows++;
-        const { gram, rhs } = sums;
-        const go = blk * KK;
-        const bo = blk * K;
-        const un = 1 / n;
-        for (let k = 0; k < P; k++) {
-          const sk = pos.size[sizeAt + k];
-          if (sk !== 0) rhs[bo + k] += mass[k] / sk - un;
+        let m = 0;
+        for (let e = 0; e < strip.length; e++) {
+          const c = strip[e];
+          if (c >= limit || !valid[c]) continue;
+          columns[sinkSize++] = c;
+          m += data[base + c];
         }
         if (sinkSize === 0) continue;
-        rhs[bo + sink] += mass[sink] / sinkSize - un;
+        const n = this.scan.rows.sources[t];
+        if (sinkSize < n) informative[sink]++;
+        const un = uniform[q];
+        const bo = plan.slot[q];
+        const go = bo * K;
+        rhs[bo + sink] += m / sinkSize - un;
         gram[go + sink * K + sink] += 1 / sinkSize - un;
+        const p = i + geo.offset;
+        const seg = g.sourceSegment;
+        const own = g.targetSegment ? g.targetSegment[i] : -1;
+        const induction = this.tables.induction[b];
+        const from = induction ? induction.start[p] : 0;
+        const to = induction ? induction.start[p + 1] : 0;
         for (let l = 0; l < P; l++) {
-          const sl = pos.size[sizeAt + l];
+          const sl = pos.size[t * P + l];
           if (sl === 0) continue;
           // |strip ∩ Sₗ|: the strip's columns in template l's set on this row.
           const c = codes[l];
           let both = 0;
-          for (let q = 0; q < sinkSize; q++) {
-            const x = columns[q];
+          for (let e = 0; e < sinkSize; e++) {
+            const x = columns[e];
             let hit: boolean;
             if (c === 0) hit = x === p;
             else if (c === 1) hit = x === p - 1;
@@ -269,7 +387,7 @@ export class SiteMixtures {
             else if (c === 5) hit = seg !== null && seg[x] === own;
             else {
               hit = false;
-              for (let e = from; e < to && !hit; e++) hit = (induction as InductionTargets).at[e] === x;
+              for (let f = from; f < to && !hit; f++) hit = (induction as InductionTargets).at[f] === x;
             }
             if (hit) both++;
           }
@@ -279,6 +397,14 @@ export class SiteMixtures {
         }
       }
     }
-    return solveClasses(candidates, [...classes.values()], informative, request, used, blockRows);
+    const classes: RowClass[] = plan.masks.map((mask, c) => ({
+      mask,
+      rows: plan.rows[c],
+      gram,
+      gramAt: c * nb * KK,
+      rhs,
+      rhsAt: c * nb * K,
+    }));
+    return solveClasses(candidates, classes, informative, request, rows.length, this.tables.blockRows);
   }
 }

@@ -47,23 +47,28 @@ export function solveInPlace(A: Float64Array, rhs: Float64Array, n: number): boo
   return true;
 }
 
+/** Room the solver reuses from call to call (grown as needed): no allocation per head. */
+let room = new Float64Array(0);
+let w = new Float64Array(0);
+let z = new Float64Array(0);
+
+function reserve(K: number): void {
+  if (w.length >= K) return;
+  w = new Float64Array(K);
+  z = new Float64Array(K);
+  room = new Float64Array((K + 1) * (K + 2));
+}
+
 /**
  * The minimizer of ½·wᵀGw − bᵀw on the face {w_P free, Σ_P w = 1, the rest 0}: the KKT system
- * [G_PP 1; 1ᵀ 0]·[z; μ] = [b_P; 1]. Writes z into `z` (zeros off P); returns μ, NaN when singular.
+ * [G_PP 1; 1ᵀ 0]·[z; μ] = [b_P; 1]. Writes z into `z` (zeros off P, K entries); returns μ, NaN when singular.
  */
-function solveFace(
-  G: Float64Array,
-  b: Float64Array,
-  K: number,
-  active: number[],
-  z: Float64Array,
-  scratch: Float64Array,
-): number {
+function solveFace(G: Float64Array, b: Float64Array, K: number, active: number[], z: Float64Array): number {
   const n = active.length + 1;
-  // scratch holds the (K + 1)² system and its K + 1 right-hand side.
-  const A = scratch.subarray(0, n * n);
-  const rhs = scratch.subarray(n * n, n * n + n);
-  A.fill(0);
+  // room holds the (K + 1)² system and its K + 1 right-hand side.
+  const A = room;
+  const rhs = rhsRoom(n);
+  A.fill(0, 0, n * n);
   for (let r = 0; r < n - 1; r++) {
     const k = active[r];
     for (let c = 0; c < n - 1; c++) A[r * n + c] = G[k * K + active[c]];
@@ -72,20 +77,26 @@ function solveFace(
     rhs[r] = b[k];
   }
   rhs[n - 1] = 1;
-  z.fill(0);
+  z.fill(0, 0, K);
   if (!solveInPlace(A, rhs, n)) return Number.NaN;
   for (let r = 0; r < n - 1; r++) z[active[r]] = rhs[r];
   return rhs[n - 1];
 }
 
+let rhsBuffer = new Float64Array(0);
+function rhsRoom(n: number): Float64Array {
+  if (rhsBuffer.length < n) rhsBuffer = new Float64Array(n);
+  return rhsBuffer;
+}
+
 /**
  * The weights w (length K, on the simplex) minimizing ½·wᵀGw − bᵀw, starting from the vertex
- * `start` (the uniform template: a feasible point every head has). G is K×K row-major.
+ * `start` (the uniform template: a feasible point every head has). G is K×K row-major. The answer
+ * is the solver's own buffer (its first K entries), valid until the next call: copy what you keep.
  */
 export function simplexLeastSquares(G: Float64Array, b: Float64Array, K: number, start: number): Float64Array {
-  const w = new Float64Array(K);
-  const z = new Float64Array(K);
-  const scratch = new Float64Array((K + 1) * (K + 2));
+  reserve(K);
+  w.fill(0, 0, K);
   w[start] = 1;
   let active = [start];
   let scale = 0;
@@ -111,9 +122,9 @@ export function simplexLeastSquares(G: Float64Array, b: Float64Array, K: number,
     active.push(enter);
     // Solve on the face; when a weight would turn negative, step to the boundary and drop it.
     for (let inner = 0; inner < MAX_STEPS; inner++) {
-      if (Number.isNaN(solveFace(G, b, K, active, z, scratch))) return w;
+      if (Number.isNaN(solveFace(G, b, K, active, z))) return w;
       if (active.every((k) => z[k] > 0)) {
-        w.set(z);
+        for (let k = 0; k < K; k++) w[k] = z[k];
         break;
       }
       let alpha = 1;
@@ -131,16 +142,16 @@ export function simplexLeastSquares(G: Float64Array, b: Float64Array, K: number,
       active = active.filter((k) => k !== leave && w[k] > 1e-15);
       for (let k = 0; k < K; k++) if (!active.includes(k)) w[k] = 0;
       // Rounding can reject the entering variable at once: nothing left to gain.
-      if ((inner === 0 && leave === enter) || active.length === 0) return normalize(w);
+      if ((inner === 0 && leave === enter) || active.length === 0) return normalize(w, K);
     }
   }
-  return normalize(w);
+  return normalize(w, K);
 }
 
-/** Σw = 1 exactly (the steps keep it up to rounding). */
-function normalize(w: Float64Array): Float64Array {
+/** Σw = 1 exactly over the first K entries (the steps keep it up to rounding). */
+function normalize(w: Float64Array, K: number): Float64Array {
   let s = 0;
-  for (const x of w) s += x;
-  if (s > 0) for (let k = 0; k < w.length; k++) w[k] /= s;
+  for (let k = 0; k < K; k++) s += w[k];
+  if (s > 0) for (let k = 0; k < K; k++) w[k] /= s;
   return w;
 }

@@ -18,15 +18,41 @@ import { simplexLeastSquares } from "./simplexLeastSquares";
 export interface RowClass {
   mask: number;
   rows: number;
-  /** Per block, the K×K sums Σᵢ ⟨tₖ − uᵢ, tₗ − uᵢ⟩ (row-major). */
+  /** Per block, the K×K sums Σᵢ ⟨tₖ − uᵢ, tₗ − uᵢ⟩ (row-major), from gram[gramAt] on. */
   gram: Float64Array;
-  /** Per block, the K sums Σᵢ ⟨aᵢ − uᵢ, tₖ − uᵢ⟩. */
+  gramAt: number;
+  /** Per block, the K sums Σᵢ ⟨aᵢ − uᵢ, tₖ − uᵢ⟩, from rhs[rhsAt] on. */
   rhs: Float64Array;
+  rhsAt: number;
+}
+
+/** Buffers the solver reuses from head to head (grown as needed): the fit allocates nothing per class. */
+class Room {
+  G = new Float64Array(64);
+  b = new Float64Array(8);
+  Gs = new Float64Array(81);
+  bs = new Float64Array(9);
+  w = new Float64Array(8);
+  H = new Float64Array(64);
+  inverse = new Float64Array(64);
+  g = new Float64Array(8);
+  influence = new Float64Array(128);
+  influenceTotal = new Float64Array(128);
+  weights = new Float64Array(8);
+}
+const room = new Room();
+
+/** room[name], at least n entries, the first n zeroed. */
+function zeros(name: keyof Room, n: number): Float64Array {
+  let b = room[name];
+  if (b.length < n) room[name] = b = new Float64Array(n);
+  else b.fill(0, 0, n);
+  return b;
 }
 
 /** H⁻¹ of an F×F matrix by Gauss–Jordan with partial pivoting (H is overwritten; null when singular). */
 function inverse(H: Float64Array, F: number): Float64Array | null {
-  const out = new Float64Array(F * F);
+  const out = zeros("inverse", F * F);
   for (let r = 0; r < F; r++) out[r * F + r] = 1;
   for (let c = 0; c < F; c++) {
     let pivot = c;
@@ -60,55 +86,53 @@ function inverse(H: Float64Array, F: number): Float64Array | null {
   return out;
 }
 
-/** Fits one class: its weights (length K) and, per block, its score mapped through H⁻¹ (nb × K). */
+/**
+ * Fits one class: its weights (w, length K) and, per block, its score mapped through H⁻¹
+ * (influence, nb × K), in the room's buffers (valid until the next class); the kept templates.
+ */
 function solveClass(rc: RowClass, K: number, nb: number, usable: (k: number) => boolean) {
   const KK = K * K;
-  const G = new Float64Array(KK);
-  const b = new Float64Array(K);
+  const G = zeros("G", KK);
+  const b = zeros("b", K);
+  const { gram, rhs, gramAt, rhsAt } = rc;
   for (let B = 0; B < nb; B++) {
-    for (let x = 0; x < KK; x++) G[x] += rc.gram[B * KK + x];
-    for (let k = 0; k < K; k++) b[k] += rc.rhs[B * K + k];
+    for (let x = 0; x < KK; x++) G[x] += gram[gramAt + B * KK + x];
+    for (let k = 0; k < K; k++) b[k] += rhs[rhsAt + B * K + k];
   }
   const keep: number[] = [];
   for (let k = 0; k < K; k++) if ((rc.mask >> k) & 1 && usable(k) && G[k * K + k] > 0) keep.push(k);
   // The solver's variables: the kept templates, then the uniform template (zero row and column).
   const N = keep.length + 1;
-  const Gs = new Float64Array(N * N);
-  const bs = new Float64Array(N);
-  keep.forEach((k, r) => {
-    keep.forEach((l, c) => {
-      Gs[r * N + c] = G[k * K + l];
-    });
+  const Gs = zeros("Gs", N * N);
+  const bs = zeros("bs", N);
+  for (let r = 0; r < keep.length; r++) {
+    const k = keep[r];
+    for (let c = 0; c < keep.length; c++) Gs[r * N + c] = G[k * K + keep[c]];
     bs[r] = b[k];
-  });
+  }
   const solved = simplexLeastSquares(Gs, bs, N, N - 1);
-  const w = new Float64Array(K);
-  keep.forEach((k, r) => {
-    w[k] = solved[r];
-  });
+  const w = zeros("w", K);
+  for (let r = 0; r < keep.length; r++) w[keep[r]] = solved[r];
   const free = keep.filter((k) => w[k] > 0);
   const F = free.length;
-  const influence = new Float64Array(nb * K);
-  const H = new Float64Array(F * F);
-  free.forEach((k, r) => {
-    free.forEach((l, c) => {
-      H[r * F + c] = G[k * K + l];
-    });
-  });
+  const influence = zeros("influence", nb * K);
+  const H = zeros("H", F * F);
+  for (let r = 0; r < F; r++) for (let c = 0; c < F; c++) H[r * F + c] = G[free[r] * K + free[c]];
   const Hinv = F > 0 ? inverse(H, F) : null;
   if (Hinv) {
-    const g = new Float64Array(F);
+    const g = zeros("g", F);
     for (let B = 0; B < nb; B++) {
-      free.forEach((k, r) => {
-        let s = rc.rhs[B * K + k];
-        for (const l of keep) s -= rc.gram[B * KK + k * K + l] * w[l];
+      for (let r = 0; r < F; r++) {
+        const k = free[r];
+        let s = rhs[rhsAt + B * K + k];
+        for (const l of keep) s -= gram[gramAt + B * KK + k * K + l] * w[l];
         g[r] = s;
-      });
-      free.forEach((k, r) => {
+      }
+      for (let r = 0; r < F; r++) {
         let v = 0;
         for (let c = 0; c < F; c++) v += Hinv[r * F + c] * g[c];
-        influence[B * K + k] = v;
-      });
+        influence[B * K + free[r]] = v;
+      }
     }
   } else if (F > 0) {
     // A singular Gram matrix on the non-zero weights: their errors cannot be told, so none passes.
@@ -129,22 +153,27 @@ export function solveClasses(
   const K = candidates.length;
   const nb = blockRows.length;
   // Classes of fewer rows than a pattern needs are left out of the average.
-  const kept = classes.filter((c) => c.rows >= request.minRows);
-  const total = kept.reduce((s, c) => s + c.rows, 0);
-  const weights = new Float64Array(K);
-  const influence = new Float64Array(nb * K);
-  const fitted = new Set<number>();
-  for (const rc of kept) {
+  const minRows = request.minRows;
+  let total = 0;
+  for (const c of classes) if (c.rows >= minRows) total += c.rows;
+  // The classes' averages, in the room too (read below, before the next head).
+  const influence = zeros("influenceTotal", nb * K);
+  const weights = zeros("weights", K);
+  const usable = (k: number) => informative[k] >= minRows;
+  let fittedMask = 0;
+  for (const rc of classes) {
+    if (rc.rows < minRows) continue;
     const share = rc.rows / total;
-    const one = solveClass(rc, K, nb, (k) => informative[k] >= request.minRows);
-    for (const k of one.keep) fitted.add(k);
+    const one = solveClass(rc, K, nb, usable);
+    for (const k of one.keep) fittedMask |= 1 << k;
     for (let k = 0; k < K; k++) weights[k] += share * one.w[k];
     for (let x = 0; x < nb * K; x++) influence[x] += share * one.influence[x];
   }
   let blocks = 0;
   for (const r of blockRows) if (r > 0) blocks++;
   const factor = blocks > 1 ? blocks / (blocks - 1) : 1;
-  const order = [...fitted].sort((a, b) => a - b);
+  const order: number[] = [];
+  for (let k = 0; k < K; k++) if ((fittedMask >> k) & 1) order.push(k);
   const errors = order.map((k) => {
     if (weights[k] === 0) return 0;
     let q = 0;
