@@ -44,31 +44,12 @@ export interface KernelExports {
  * windows, W, self, tolerance, margin, redo, columns, columnMass, h0, allValid: byte offsets,
  * counts, flags and the checks' tolerance and margin, as metrics_kernel.c takes them.
  */
-export type KernelArgs = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+export type KernelArgs = NumberTuple<23>;
+
+/** A tuple of N numbers (a call's fixed argument list). */
+type NumberTuple<N extends number, R extends number[] = []> = R["length"] extends N
+  ? R
+  : NumberTuple<N, [...R, number]>;
 export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
