@@ -7,6 +7,7 @@ import { longCommand } from "./long";
 import { metricsCommand } from "./metrics";
 import { modelsCommand } from "./models";
 import { reportCommand } from "./report";
+import { suiteCommand } from "./suite";
 
 export interface Command {
   name: string;
@@ -27,4 +28,5 @@ export const commands: Record<string, Command> = {
   corpus: corpusCommand,
   long: longCommand,
   report: reportCommand,
+  suite: suiteCommand,
 };
