@@ -73,20 +73,30 @@ export function fuseWithGeometry(
         else if (fusion === "max") for (let j = 0; j < limit; j++) row[j] = Math.max(row[j], weights[base + j]);
         else for (let j = 0; j < limit; j++) row[j] = Math.min(row[j], weights[base + j]);
       }
-      let sum = 0;
-      for (let j = 0; j < limit; j++) {
-        if (!valid[j]) row[j] = 0;
-        sum += row[j];
-      }
-      const out = (b * T + i) * S;
-      if (sum > 0) for (let j = 0; j < limit; j++) data[out + j] = row[j] / sum;
-      else {
-        const n = g.validBefore[limit];
-        for (let j = 0; j < limit; j++) data[out + j] = valid[j] / n;
-      }
+      writeRenormalized(row, 0, valid, limit, g.validBefore[limit], data, (b * T + i) * S);
     }
   }
   return { dims: [B, T, S], data };
+}
+
+/**
+ * One fused row renormalized: src[from + j] for the `limit` sources a row can see, hidden ones
+ * (valid[j] = 0) zeroed, scaled to sum 1 over the `visible` ones (uniform over them when their sum
+ * is 0), written at out[to + j]. Shared by the JavaScript fusion and onnxruntime's (rolloutHost.ts).
+ */
+export function writeRenormalized(
+  src: ArrayLike<number>,
+  from: number,
+  valid: ArrayLike<number>,
+  limit: number,
+  visible: number,
+  out: Float32Array,
+  to: number,
+): void {
+  let sum = 0;
+  for (let j = 0; j < limit; j++) if (valid[j]) sum += src[from + j];
+  if (sum > 0) for (let j = 0; j < limit; j++) out[to + j] = valid[j] ? src[from + j] / sum : 0;
+  else for (let j = 0; j < limit; j++) out[to + j] = valid[j] / visible;
 }
 
 /** Fuses a site's heads (all, or `options.heads`) into one map per sample. */

@@ -10,7 +10,7 @@
  */
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import type { SiteAttention } from "../../../result/types";
-import { chosenHeads, type Fusion } from "../aggregate";
+import { chosenHeads, type Fusion, writeRenormalized } from "../aggregate";
 import { type SiteGeometry, visibleLimit } from "../geometry";
 import { rowError, rowPlace } from "../validate";
 import { syncSession } from "./ortSync";
@@ -250,14 +250,7 @@ function renormalized(raw: Float32Array, geo: SiteGeometry): Float32Array {
       if (!g.targetValid[i]) continue;
       const limit = visibleLimit(geo, i);
       const at = (b * T + i) * S;
-      let sum = 0;
-      for (let j = 0; j < limit; j++) if (valid[j]) sum += raw[at + j];
-      if (sum > 0) {
-        for (let j = 0; j < limit; j++) data[at + j] = valid[j] ? raw[at + j] / sum : 0;
-      } else {
-        const n = g.validBefore[limit];
-        for (let j = 0; j < limit; j++) data[at + j] = valid[j] / n;
-      }
+      writeRenormalized(raw, at, valid, limit, g.validBefore[limit], data, at);
     }
   }
   return data;
