@@ -39,18 +39,34 @@ export default async function run() {
     const t = {
       inference: [],
       "metric pass (scanSite)": [],
+      "metric pass on one thread (threads: 1)": [],
       "head means": [],
       "pattern evidence": [],
       "labels + bootstrap": [],
       "mixture fit": [],
     };
     for (let r = 0; r <= RUNS[tokens]; r++) {
-      const part = { scan: 0, heads: 0, evidence: 0, labels: 0, mixture: 0 };
-      for (const site of result.sites) {
-        let scan;
+      const part = { scan: 0, oneThread: 0, heads: 0, evidence: 0, labels: 0, mixture: 0 };
+      // The metric pass of every site first, back to back, as analyzeResult runs it: with the
+      // default threads (the machine's cores) and on one thread, first by turns (the second
+      // reads maps the first left in cache).
+      const geos = result.sites.map((site) => siteGeometry(result, site, {}));
+      let scans;
+      const one = async () =>
+        (part.oneThread += await timed(() =>
+          result.sites.forEach(
+            (site, k) => (sink += scanSite(site, geos[k], 1e-3, WINDOW_MAX, "wasm", 1).windowWidths),
+          ),
+        ));
+      if (r % 2 === 1) await one();
+      part.scan += await timed(
+        () => (scans = result.sites.map((site, k) => scanSite(site, geos[k], 1e-3, WINDOW_MAX))),
+      );
+      if (r % 2 === 0) await one();
+      for (const [k, site] of result.sites.entries()) {
         let ev;
-        const geo = siteGeometry(result, site, {});
-        part.scan += await timed(() => (scan = scanSite(site, geo, 1e-3, WINDOW_MAX)));
+        const geo = geos[k];
+        const scan = scans[k];
         part.heads += await timed(() => (sink += summarizeHeads(scan.rows, site.dims).length));
         part.evidence += await timed(() => (ev = headEvidence(site, geo, scan, room)));
         part.labels += await timed(() => ev.forEach((e, h) => (sink += classifyHead(h, e).support)));
@@ -61,9 +77,13 @@ export default async function run() {
         });
       }
       const inference = await timed(() => plain.run(feeds));
-      if (r === 0) continue; // warm-up
+      if (r === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 300)); // warm-up; the metric pass's workers ready
+        continue;
+      }
       t.inference.push(inference);
       t["metric pass (scanSite)"].push(part.scan);
+      t["metric pass on one thread (threads: 1)"].push(part.oneThread);
       t["head means"].push(part.heads);
       t["pattern evidence"].push(part.evidence);
       t["labels + bootstrap"].push(part.labels);

@@ -24,9 +24,8 @@ export const MATMUL = {
   moduleTs: path.join(here, "..", "src", "analysis", "metrics", "wasm", "matmulModule.ts"),
   prefix: "MATMUL",
 };
-const METRICS = { source: SOURCE, moduleTs: MODULE_TS, prefix: "KERNEL" };
 
-/** Freestanding wasm32 with 128-bit SIMD; exports scan_rows, memory and __heap_base (where free memory starts). */
+/** Freestanding wasm32 with 128-bit SIMD; exports its functions and __heap_base (where free memory starts), and its memory unless it imports one. */
 export const CLANG_FLAGS = [
   "--target=wasm32",
   "-O3",
@@ -41,6 +40,24 @@ export const CLANG_FLAGS = [
   "-Wl,--strip-all",
 ];
 
+/**
+ * The metric kernel runs on several threads over one memory (kernelPool.ts): it imports a shared
+ * memory (up to 4 GiB) and exports its stack pointer, which each worker's instance moves to a
+ * stack of its own (the module keeps a 48-byte frame on the shadow stack).
+ */
+export const SHARED_FLAGS = [
+  ...CLANG_FLAGS,
+  "-matomics",
+  "-mbulk-memory",
+  "-mmutable-globals",
+  "-Wl,--import-memory",
+  "-Wl,--shared-memory",
+  "-Wl,--max-memory=4294967296",
+  "-Wl,--export=__stack_pointer",
+];
+const METRICS = { source: SOURCE, moduleTs: MODULE_TS, prefix: "KERNEL", flags: SHARED_FLAGS };
+MATMUL.flags = CLANG_FLAGS;
+
 /** The first line of `clang --version`, or null when clang is missing. */
 export function clangVersion() {
   try {
@@ -50,12 +67,13 @@ export function clangVersion() {
   }
 }
 
-export function sourceHash(source = SOURCE) {
-  return createHash("sha256").update(readFileSync(source)).update(CLANG_FLAGS.join(" ")).digest("hex");
+/** SHA-256 of a kernel's C source and its flags (by default the metric kernel's). */
+export function sourceHash(source = SOURCE, flags = source === SOURCE ? SHARED_FLAGS : CLANG_FLAGS) {
+  return createHash("sha256").update(readFileSync(source)).update(flags.join(" ")).digest("hex");
 }
 
-/** Compiles the C source: {wasm} module bytes (with its own memory). */
-export function buildKernel(source = SOURCE) {
+/** Compiles the C source: {wasm} module bytes (the metric kernel's imports a shared memory, the others own theirs). */
+export function buildKernel(source = SOURCE, flags = source === SOURCE ? SHARED_FLAGS : CLANG_FLAGS) {
   const dir = mkdtempSync(path.join(tmpdir(), "attnlens-wasm-"));
   const compile = (flags, name) => {
     const out = path.join(dir, name);
@@ -63,7 +81,7 @@ export function buildKernel(source = SOURCE) {
     return readFileSync(out);
   };
   try {
-    return { wasm: compile(CLANG_FLAGS, "kernel.wasm") };
+    return { wasm: compile(flags, "kernel.wasm") };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,8 +95,8 @@ export function moduleSource({ wasm }, version, kernel = METRICS) {
 /** The clang that built the module (a fresh build with the same clang gives the same bytes). */
 export const ${prefix}_CLANG = ${JSON.stringify(version)};
 /** SHA-256 of the C source and the clang flags the module was built from. */
-export const ${prefix}_SOURCE_SHA256 = "${sourceHash(kernel.source)}";
-/** The WebAssembly module (${wasm.length} bytes), base64: exports its memory. */
+export const ${prefix}_SOURCE_SHA256 = "${sourceHash(kernel.source, kernel.flags)}";
+/** The WebAssembly module (${wasm.length} bytes), base64. */
 export const ${prefix}_WASM_BASE64 =
   "${wasm.toString("base64")}";
 `;
@@ -91,7 +109,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(1);
   }
   for (const kernel of [METRICS, MATMUL]) {
-    const built = buildKernel(kernel.source);
+    const built = buildKernel(kernel.source, kernel.flags);
     mkdirSync(path.dirname(kernel.moduleTs), { recursive: true });
     writeFileSync(kernel.moduleTs, moduleSource(built, version, kernel));
     console.log(

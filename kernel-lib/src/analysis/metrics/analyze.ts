@@ -53,9 +53,15 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
     );
   const chosen = options.sites ? result.sites.filter((s) => options.sites?.includes(s.id)) : result.sites;
   const warnings: string[] = [];
-  const sites = chosen.map((site): SiteAnalysis => {
+  // Every site's metric pass first, back to back, so the pass's worker threads stay busy from one
+  // site to the next instead of going idle (and slow to wake) during the pattern work between them.
+  const scans = chosen.map((site) => {
     const geo = siteGeometry(result, site, options);
-    const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel);
+    const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+    return { geo, scan: scanSite(site, geo, tolerance, WINDOW_MAX, options.kernel, options.threads) };
+  });
+  const sites = chosen.map((site, k): SiteAnalysis => {
+    const { geo, scan } = scans[k];
     const { data: _weights, dims, ...label } = site;
     const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
     const heads = summarizeHeads(rows, dims);

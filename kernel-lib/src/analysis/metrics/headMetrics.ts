@@ -64,7 +64,7 @@ export function headSummary(head: number, rows: number, mean: (key: RowMetricKey
 /** Per-row and per-head metrics of one site (validates it on the way). */
 export function siteMetrics(result: AttentionResult, site: SiteAttention, options: MetricsOptions = {}): SiteMetrics {
   const geo = siteGeometry(result, site, options);
-  const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
+  const scan = scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel, options.threads);
   const { data: _data, dims, ...label } = site;
   const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
   return { site: label, dims, heads: summarizeHeads(rows, dims), rows };

@@ -65,7 +65,7 @@ export function fusedLayers(result: AttentionResult, sites: SiteAttention[], opt
     const fast =
       options.kernel === undefined ? fuseAndCheckOnOrt(s, geo, tolerance, options.fusion, options.heads) : null;
     if (fast) return fast;
-    scanSite(s, geo, tolerance, 0, options.kernel);
+    scanSite(s, geo, tolerance, 0, options.kernel, options.threads);
     return fuseWithGeometry(s, geo, options.fusion, options.heads).data;
   });
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AttentionResult, PositionMask, SiteAttention, TokenInfo } from "../../result/types";
-import { seededRandom } from "../../util/random";
+import { type Case, randomCase } from "../../../test/randomSites";
 import { siteGeometry } from "./geometry";
 import { siteAccumulators } from "./rowAccumulators";
 import {
@@ -19,7 +18,6 @@ import {
   SUM_J,
 } from "./runKernel";
 import { scanSite } from "./scan";
-import type { MetricsOptions } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
 import { wasmRowKernel } from "./wasm/kernel";
 
@@ -28,137 +26,6 @@ import { wasmRowKernel } from "./wasm/kernel";
  * accumulator within 1e-6 relative, max, argmax, sign flags and the single weights identical, and
  * the same rows accepted and rejected with the same messages.
  */
-
-type Rand = () => number;
-
-interface Case {
-  result: AttentionResult;
-  site: SiteAttention;
-  options: MetricsOptions;
-  label: string;
-}
-
-/** How a row spreads its mass; each stresses something (ties, zeros, near-1 weights, tiny weights). */
-const ROW_KINDS = ["peaked", "uniform", "oneHot", "twoTies", "sparse", "dominant", "tiny"] as const;
-
-function fillRow(kind: (typeof ROW_KINDS)[number], visible: number[], rand: Rand, out: Float64Array): void {
-  const pick = () => visible[Math.floor(rand() * visible.length)];
-  for (const j of visible) out[j] = 0;
-  switch (kind) {
-    case "peaked":
-      for (const j of visible) out[j] = rand() ** 4;
-      break;
-    case "uniform":
-      for (const j of visible) out[j] = 1;
-      break;
-    case "oneHot":
-      out[pick()] = 1;
-      break;
-    case "twoTies": {
-      for (const j of visible) out[j] = rand() * 0.5;
-      const top = 0.5 + rand();
-      out[pick()] = top;
-      out[pick()] = top;
-      break;
-    }
-    case "sparse":
-      for (const j of visible) out[j] = rand() < 0.2 ? rand() : 0;
-      out[pick()] += 1e-3;
-      break;
-    case "dominant":
-      for (const j of visible) out[j] = 1e-7 * rand();
-      out[pick()] = 1;
-      break;
-    case "tiny":
-      for (const j of visible) out[j] = rand() < 0.5 ? 1e-39 * rand() : rand() * 1e-30;
-      out[pick()] = 1;
-      break;
-  }
-}
-
-function randomMask(length: number, rand: Rand, style: number): Uint8Array {
-  const mask = new Uint8Array(length).fill(1);
-  if (style === 1) mask.fill(0, Math.max(1, Math.floor(length * (0.5 + 0.5 * rand())))); // right padding
-  if (style === 2) mask.fill(0, 0, Math.floor(length * 0.4 * rand())); // left padding
-  if (style === 3) for (let j = 0; j < length; j++) if (rand() < 0.25) mask[j] = 0; // holes
-  if (!mask.includes(1)) mask[length - 1] = 1;
-  return mask;
-}
-
-/** S tokens, about a tenth each [CLS], [SEP] and punctuation; the first a start token one time in two. */
-function randomTokens(S: number, rand: Rand): TokenInfo[] {
-  return Array.from({ length: S }, (_, j) => {
-    const r = rand();
-    const text = j === 0 && r < 0.5 ? "<|endoftext|>" : r < 0.1 ? "[CLS]" : r < 0.2 ? "[SEP]" : r < 0.3 ? "," : `w${j}`;
-    const special = text.startsWith("[") || text.startsWith("<");
-    return { text, id: 1000 + j, word: special ? null : j, special };
-  });
-}
-
-/** A site of random rows: each valid row a distribution over its visible sources, masked sources 0 or a trace of mass. */
-function randomCase(seed: number): Case {
-  const rand = seededRandom(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  const cross = rand() < 0.2;
-  const causal = !cross && rand() < 0.4;
-  const lengths = [1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 33, 64, 100, 129];
-  const S = lengths[int(0, lengths.length - 1)];
-  const T = cross ? lengths[int(0, 8)] : causal && rand() < 0.3 ? int(1, S) : S; // KV cache: T < S
-  const B = int(1, 3);
-  const H = int(1, 3);
-  const style = int(0, 3);
-  const sourceMasks = Array.from({ length: B }, () => randomMask(S, rand, style));
-  const targetMasks = cross ? Array.from({ length: B }, () => randomMask(T, rand, style)) : null;
-  const data = new Float32Array(B * H * T * S);
-  const row = new Float64Array(S);
-  const trace = rand() < 0.3 ? 1e-6 : 0;
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const limit = causal ? Math.min(S, i + S - T + 1) : S;
-        const visible: number[] = [];
-        for (let j = 0; j < limit; j++) if (sourceMasks[b][j]) visible.push(j);
-        const base = ((b * H + h) * T + i) * S;
-        if (visible.length === 0) continue; // only padding rows lack visible sources here
-        fillRow(ROW_KINDS[int(0, ROW_KINDS.length - 1)], visible, rand, row);
-        let sum = 0;
-        for (const j of visible) sum += row[j];
-        for (let j = 0; j < S; j++) data[base + j] = visible.includes(j) ? row[j] / sum : trace * rand();
-      }
-    }
-  }
-  const mask = (masks: Uint8Array[], length: number): PositionMask => ({
-    data: Uint8Array.from(masks.flatMap((m) => [...m])),
-    dims: [B, length],
-  });
-  const site: SiteAttention = {
-    id: cross ? "decoder.cross.0" : "encoder.self.0",
-    stack: cross ? "decoder" : "encoder",
-    kind: cross ? "cross" : "self",
-    layer: 0,
-    heads: H,
-    causal,
-    node: "n",
-    data,
-    dims: [B, H, T, S],
-  };
-  // a self site's target rows are its source positions: padding targets follow the source mask
-  const masks: AttentionResult["masks"] = cross
-    ? { encoder: mask(sourceMasks, S), decoder: mask(targetMasks ?? [], T) }
-    : { encoder: mask(sourceMasks, S) };
-  const segments =
-    !cross && rand() < 0.5
-      ? {
-          encoder: sourceMasks.map(() => Int32Array.from({ length: S }, (_, j) => (j < S / 3 ? 0 : j < S / 2 ? 1 : 2))),
-        }
-      : undefined;
-  const result = { sites: [site], provider: "cpu", fallbacks: [], masks, outputs: {} } as AttentionResult;
-  // Tokens with [CLS], [SEP], punctuation and (causal) a start token: the special-token masses.
-  const specials = rand() < 0.5;
-  if (specials) result.tokens = { source: sourceMasks.map(() => randomTokens(S, rand)) };
-  const label = `seed ${seed}: ${site.kind}${causal ? " causal" : ""} [${site.dims}] mask style ${style}${segments ? " segments" : ""}${specials ? " specials" : ""}`;
-  return { result, site, options: { segments }, label };
-}
 
 function compareAccumulators(c: Case, wasm: Float64Array, js: Float64Array): void {
   const [B, , T] = c.site.dims;

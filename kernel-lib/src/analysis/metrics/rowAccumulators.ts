@@ -4,8 +4,9 @@
  * - "wasm": the WebAssembly SIMD kernel (wasm/): the site's rows are copied into its memory a
  *   chunk at a time (CHUNK_BYTES, so the copy lands in cache and the kernel reads it there) with
  *   one table of runs per sample, shared by its heads; float32 lanes summed in blocks into
- *   float64, within 1e-6 relative of the JavaScript sums. All on the calling thread: a helper
- *   thread measured within noise on two cores and made the caller block waiting for it;
+ *   float64, within 1e-6 relative of the JavaScript sums. The heads of a sample are shared out
+ *   among the calling thread and worker threads (wasm/parallelRows.ts), each head whole to one
+ *   thread, so the results are the same to the bit at any number of threads;
  * - "js": accumulateRun over each row's runs in float64. The fallback where WebAssembly SIMD is
  *   missing, and the reference the tests hold the other to.
  *
@@ -33,7 +34,9 @@ import {
   SUM_J,
 } from "./runKernel";
 import type { MetricsKernel } from "./types";
-import { type RowOutputs, type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
+import { type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
+import { type KernelWorker, kernelWorkers } from "./wasm/kernelPool";
+import { PARALLEL_MIN_WEIGHTS, scanSample } from "./wasm/parallelRows";
 import { candidateColumns, sampleTables } from "./wasm/pieces";
 
 /** Per row of a site, (b·H + h)·T + t; padding rows: sums 0, points NaN, windows 0. */
@@ -172,41 +175,32 @@ function referenceColumns(pass: RowPass, b: number, h: number, r: number, i: num
   for (let k = 0; k < columns.length && columns[k] < limit; k++) mass[at + k] += pass.site.data[r * S + columns[k]];
 }
 
-/** Rows [first, first + rows), chunk by chunk; the rows to redo appended to `redo`. */
-function runRows(
-  wasm: WasmRowKernel,
-  data: Float32Array,
-  first: number,
-  rows: number,
-  T: number,
-  S: number,
-  out: RowOutputs,
-  redo: number[],
-) {
-  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
-  for (let r = first; r < first + rows; r += chunk)
-    wasm.run(data, r, Math.min(chunk, first + rows - r), r % T, out, redo);
-}
-
 /**
- * Sample b on the WebAssembly kernel: the rows it leaves to the JavaScript kernel (checks near
- * or failing, a sign bit) in `redo`; false when memory could not grow to it.
+ * Sample b on the WebAssembly kernel, on this thread and `workers`: the rows it leaves to the
+ * JavaScript kernel (checks near or failing, a sign bit) in `redo`; false when memory could not
+ * grow to it.
  */
-function runSample(wasm: WasmRowKernel, pass: RowPass, b: number, tolerance: number, redo: number[]): boolean {
+function runSample(
+  wasm: WasmRowKernel,
+  workers: KernelWorker[],
+  pass: RowPass,
+  b: number,
+  tolerance: number,
+  redo: number[],
+  minWeights: number,
+): boolean {
   const { geo, out } = pass;
   const [, H, T, S] = geo.dims;
   const W = out.windowWidths;
-  const tables = sampleTables(geo, geo.samples[b]);
-  try {
-    const rows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
-    wasm.memory.setSample(tables, { T, S, W, H, rows }, tolerance, CHECK_MARGIN);
-  } catch (e) {
-    if (e instanceof RangeError) return false;
-    throw e;
-  }
-  runRows(wasm, pass.site.data, b * H * T, H * T, T, S, out, redo);
-  out.columnMass[b].mass.set(wasm.memory.columnMass());
-  return true;
+  const rows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S)));
+  const job = {
+    tables: sampleTables(geo, geo.samples[b]),
+    dims: { T, S, W, H, rows },
+    tolerance,
+    margin: CHECK_MARGIN,
+    minWeights,
+  };
+  return scanSample(wasm, workers, job, pass.site.data, b * H * T, out, redo, out.columnMass[b].mass);
 }
 
 /**
@@ -219,6 +213,7 @@ export function siteAccumulators(
   tolerance: number,
   windowWidths = 0,
   kernel: MetricsKernel = defaultKernel(),
+  threads?: number,
 ): RowAccumulators {
   const [B, H, T, S] = geo.dims;
   const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
@@ -241,11 +236,24 @@ export function siteAccumulators(
       'metrics kernel "wasm": this runtime has no WebAssembly with 128-bit SIMD; leave options.kernel unset or pass "js"',
     );
   }
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `metrics option threads: ${String(threads)}; give a whole number ≥ 1 (1: this thread only) or leave it unset`,
+    );
+  }
+  const workers = wasm && threads !== 1 ? kernelWorkers(wasm, threads) : [];
+  // threads left to the default: only samples large enough to gain; a count asked for: every sample
+  const minWeights = threads === undefined ? PARALLEL_MIN_WEIGHTS : 0;
   const redo: number[] = [];
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     redo.length = 0;
-    if (wasm !== null && (2 * g.chunkValid.length + 1) * T <= MAX_PIECES && runSample(wasm, pass, b, tolerance, redo)) {
+    if (
+      wasm !== null &&
+      (2 * g.chunkValid.length + 1) * T <= MAX_PIECES &&
+      runSample(wasm, workers, pass, b, tolerance, redo, minWeights)
+    ) {
       for (const r of redo) referenceSums(pass, g, r, r % T);
       continue;
     }

@@ -79,7 +79,7 @@ function hasNegative(data: Float32Array, base: number, length: number): boolean 
 /**
  * `windowWidths` > 0 also records the window masses the pattern classifier needs (read by the
  * row kernel while the row is in cache). `kernel` picks the row kernel (default: WebAssembly SIMD
- * where the runtime has it).
+ * where the runtime has it), `threads` how many threads it may use (MetricsOptions.threads).
  */
 export function scanSite(
   site: SiteAttention,
@@ -87,6 +87,7 @@ export function scanSite(
   tolerance: number,
   windowWidths = 0,
   kernel?: MetricsKernel,
+  threads?: number,
 ): SiteScan {
   const [B, H, T, S] = geo.dims;
   const data = site.data;
@@ -99,7 +100,7 @@ export function scanSite(
     windows,
     windowWidths: W,
     columnMass,
-  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel);
+  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel, threads);
   const argmax = new Int32Array(B * H * T).fill(-1);
   const { entropy, normalizedEntropy, distance, signedDistance, confidence, segment } = rows;
   // Per target row of a sample, shared by its heads: ⌈pᵢ⌉ − pᵢ, ln(visible sources) (NaN below 2), own segment.

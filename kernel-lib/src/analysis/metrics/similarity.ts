@@ -93,7 +93,7 @@ function compareGroup(result: AttentionResult, sites: SiteAttention[], options: 
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const members: Member[] = sites.map((site) => {
     const geo = siteGeometry(result, site, options);
-    return { site, geo, entropy: scanSite(site, geo, tolerance, 0, options.kernel).rows.entropy };
+    return { site, geo, entropy: scanSite(site, geo, tolerance, 0, options.kernel, options.threads).rows.entropy };
   });
   const [, H, T, S] = sites[0].dims;
   const [from, to] = options.targets ?? [0, T];

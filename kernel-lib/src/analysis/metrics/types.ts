@@ -33,6 +33,14 @@ export interface MetricsOptions {
   /** Row kernel of the metric pass (default: "wasm" where available, else "js"). */
   kernel?: MetricsKernel;
   /**
+   * Threads of the WebAssembly metric pass, this one included (default: the machine's cores, at
+   * most 8, for samples of at least 2²⁰ weights, where they pay; 1: this thread only; a count
+   * given: every sample with two heads or more is shared out). Heads are shared out whole, so the
+   * results are the same to the bit at any count. Worker threads start on the first pass that
+   * could use them and serve from the next one on.
+   */
+  threads?: number;
+  /**
    * Leave sink tokens (start tokens of causal models, `specialTokens.sink`) out of distance,
    * signed distance and confidence: each row renormalised over its non-sink sources (NaN where
    * those hold no mass). Read by `analyzeResult` and `siteMetrics`; default false.

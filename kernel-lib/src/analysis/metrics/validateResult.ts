@@ -20,6 +20,13 @@ export function validateResult(result: AttentionResult, options: MetricsOptions 
     if (ids.has(site.id))
       throw new AttnlensError("BAD_INPUT", `site ${site.id} appears twice; site ids must be unique`);
     ids.add(site.id);
-    scanSite(site, siteGeometry(result, site, options), options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
+    scanSite(
+      site,
+      siteGeometry(result, site, options),
+      options.tolerance ?? DEFAULT_TOLERANCE,
+      0,
+      options.kernel,
+      options.threads,
+    );
   }
 }

@@ -32,5 +32,9 @@ export function headPatterns(
   options: MetricsOptions = {},
 ): HeadPattern[] {
   const geo = siteGeometry(result, site, options);
-  return classifyScan(site, geo, scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX));
+  return classifyScan(
+    site,
+    geo,
+    scanSite(site, geo, options.tolerance ?? DEFAULT_TOLERANCE, WINDOW_MAX, options.kernel, options.threads),
+  );
 }

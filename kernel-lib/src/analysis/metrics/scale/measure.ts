@@ -73,7 +73,7 @@ export async function* streamSiteMetrics(
     const [B, H, T] = site.dims;
     const rows = allocateRows(B * H * T, B * T);
     for await (const block of siteBlocks(source, site, geo, options.blockBytes)) {
-      const scan = scanSite(block.site, block.geo, tolerance, 0, options.kernel);
+      const scan = scanSite(block.site, block.geo, tolerance, 0, options.kernel, options.threads);
       const part = options.excludeSinks ? excludeSinkRows(block.site, block.geo, scan.rows) : scan.rows;
       placeRows(part, rows, block.b, block.r0, block.r1 - block.r0, H, T);
     }

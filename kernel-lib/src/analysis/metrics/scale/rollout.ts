@@ -39,7 +39,7 @@ async function fusedLayer(
   const [B, , T, S] = site.dims;
   const fused = new Float32Array(B * T * S);
   for await (const block of siteBlocks(source, site, geo, options.blockBytes)) {
-    scanSite(block.site, block.geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel);
+    scanSite(block.site, block.geo, options.tolerance ?? DEFAULT_TOLERANCE, 0, options.kernel, options.threads);
     fused.set(
       fuseWithGeometry(block.site, block.geo, options.fusion, options.heads).data,
       (block.b * T + block.r0) * S,

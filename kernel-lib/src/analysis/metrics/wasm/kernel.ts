@@ -1,14 +1,17 @@
 /**
  * The WebAssembly SIMD row kernel (kernel-lib/wasm/metrics_kernel.c), instantiated once, on first
- * use, from the module in kernelModule.ts, with one linear memory that grows as sites need and is
- * reused by every call. `null` where WebAssembly or its 128-bit SIMD is missing (the module does
- * not validate): the metric pass then runs the JavaScript kernel.
+ * use, from the module in kernelModule.ts, over one shared linear memory that grows as sites need
+ * and is reused by every call. The pool's worker threads (kernelPool.ts) run their own instances
+ * of the module over the same memory, each in a lane of its own. `null` where WebAssembly, its
+ * 128-bit SIMD or shared memory is missing: the metric pass then runs the JavaScript kernel.
  *
- * Memory above the module's own (__heap_base): [out: rows × ACC_SIZE doubles] [redo: rows int32]
- * [points: rows × 4 floats] [masses: rows × 4 floats] [windows: rows × W floats] [row info: T × ROW_INFO int32]
- * [pieces: count × 3 int32] [special-token lists] [candidate columns] [column masses: heads ×
- * columns doubles] [source mask: S bytes] [data: rows × S floats, + 16 bytes that the last row's
- * masked tail load may read].
+ * Memory above the module's own (__heap_base): the sample's tables [row info: T × ROW_INFO int32]
+ * [pieces: count × 3 int32] [special-token lists] [candidate columns] [source mask: S bytes]; then
+ * one lane per thread, [stack (workers only)] [column masses: heads × columns doubles], and its
+ * buffers of rows (one for this thread, SLOTS for a worker, which scans one while the caller fills
+ * the other), each [out: rows × ACC_SIZE doubles] [redo: rows int32] [points: rows × 4 floats]
+ * [masses: rows × 4 floats] [windows: rows × W floats] [data: rows × S floats, + 16 bytes that the
+ * last row's masked tail load may read].
  */
 import { ACC_SIZE } from "../runKernel";
 import { KERNEL_WASM_BASE64 } from "./kernelModule";
@@ -20,6 +23,8 @@ export interface WasmMemory {
 }
 export interface KernelExports {
   __heap_base: { value: number };
+  /** The shadow stack's top: each instance on the shared memory needs a stack of its own. */
+  __stack_pointer: { value: number };
   /** Returns how many rows the JavaScript kernel must redo (their numbers at `redo`). */
   scan_rows(...args: KernelArgs): number;
   /**
@@ -54,6 +59,7 @@ export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 
 export const PAGE = 65536;
@@ -103,6 +109,9 @@ export interface RowOutputs {
 
 const align16 = (n: number) => (n + 15) & ~15;
 
+/** Bytes of shadow stack per worker lane (the kernel's frame is 48 bytes). */
+const STACK_BYTES = 16 * 1024;
+
 /** One sample's shape for the kernel's memory: T targets, S sources, W window widths, H heads, rows per chunk. */
 export interface SampleDims {
   T: number;
@@ -110,6 +119,28 @@ export interface SampleDims {
   W: number;
   H: number;
   rows: number;
+}
+
+/** Buffers of rows per worker lane: the worker scans one while the caller fills the other. */
+export const SLOTS = 2;
+
+/** One buffer of rows for one kernel call (byte offsets). */
+interface RowBuffer {
+  outAt: number;
+  redoAt: number;
+  pointsAt: number;
+  massesAt: number;
+  windowsAt: number;
+  dataAt: number;
+  /** Its thread's column masses. */
+  columnMassAt: number;
+}
+
+/** One thread's part of the memory (byte offsets); lane 0 is the calling thread's. */
+interface Lane {
+  columnMassAt: number;
+  /** The top of the lane's shadow stack (0 on lane 0, which keeps the module's own). */
+  stackTop: number;
 }
 
 /** A kernel instance's linear memory, laid out for one sample at a time. */
@@ -122,24 +153,20 @@ export class KernelMemory {
   private S = 0;
   private W = 0;
   private self = 0;
-  private outAt = 0;
-  private redoAt = 0;
   private tolerance = 0;
   private margin = 0;
-  private pointsAt = 0;
-  private massesAt = 0;
   private specialAt = 0;
   private validAt = 0;
   private columnsAt = 0;
-  private columnMassAt = 0;
   private columnCount = 0;
   private heads = 0;
   private firstSource = -1;
   private allValid = 0;
-  private windowsAt = 0;
   private infoAt = 0;
   private piecesAt = 0;
-  private dataAt = 0;
+  private lanes: Lane[] = [];
+  /** Buffer 0: the calling thread's; buffers 1 + SLOTS·k … SLOTS·(k + 1): worker k's (lane k + 1). */
+  private buffers: RowBuffer[] = [];
   /** The end of the memory any sample has used so far: above it, other users' data outlive the passes. */
   highWater = 0;
 
@@ -149,12 +176,13 @@ export class KernelMemory {
   ) {}
 
   /**
-   * Room for chunks of up to `rows` rows of S sources with W window masses, and the sample's
-   * tables written; its H heads' column masses set to 0. Rows whose checks (validate.ts) fail or
-   * are within `margin` (relative) of `tolerance` are listed for a redo (by default every row:
-   * tolerance 0).
+   * Room for chunks of up to `rows` rows of S sources with W window masses on this thread, and
+   * for SLOTS chunks of `workerRows` rows on each of `workers` worker lanes; the sample's tables
+   * written; every lane's column masses of its H heads set to 0. Rows whose checks (validate.ts)
+   * fail or are within `margin` (relative) of `tolerance` are listed for a redo (by default every
+   * row: tolerance 0).
    */
-  setSample(tables: SampleTables, dims: SampleDims, tolerance = 0, margin = 0): void {
+  setSample(tables: SampleTables, dims: SampleDims, tolerance = 0, margin = 0, workers = 0, workerRows = 0): void {
     const { T, S, W, H, rows } = dims;
     this.T = T;
     this.heads = H;
@@ -164,24 +192,39 @@ export class KernelMemory {
     this.self = tables.self ? 1 : 0;
     this.tolerance = tolerance;
     this.margin = margin;
-    this.outAt = align16(this.base);
-    this.redoAt = this.outAt + align16(rows * ACC_SIZE * 8);
-    this.pointsAt = this.redoAt + align16(rows * 4);
-    this.massesAt = this.pointsAt + align16(rows * 4 * 4);
-    this.windowsAt = this.massesAt + align16(rows * 4 * 4);
-    this.infoAt = this.windowsAt + align16(rows * W * 4);
-    this.piecesAt = this.infoAt + align16(tables.info.length * 4);
-    this.specialAt = this.piecesAt + align16(tables.pieces.length * 4);
-    this.columnsAt = this.specialAt + align16(tables.special.length * 4);
-    this.columnMassAt = this.columnsAt + align16(tables.columns.length * 4);
-    this.validAt = this.columnMassAt + align16(H * this.columnCount * 8);
-    this.dataAt = this.validAt + align16(tables.valid.length);
     this.firstSource = tables.firstSource;
     this.allValid = tables.allValid ? 1 : 0;
-    const end = this.dataAt + rows * S * 4 + 16;
-    this.highWater = Math.max(this.highWater, end);
+    let at = align16(this.base);
+    const place = (bytes: number) => {
+      const here = at;
+      at = align16(at + bytes);
+      return here;
+    };
+    this.infoAt = place(tables.info.length * 4);
+    this.piecesAt = place(tables.pieces.length * 4);
+    this.specialAt = place(tables.special.length * 4);
+    this.columnsAt = place(tables.columns.length * 4);
+    this.validAt = place(tables.valid.length);
+    const columnBytes = H * this.columnCount * 8;
+    const buffer = (n: number, columnMassAt: number): RowBuffer => ({
+      columnMassAt,
+      outAt: place(n * ACC_SIZE * 8),
+      redoAt: place(n * 4),
+      pointsAt: place(n * 4 * 4),
+      massesAt: place(n * 4 * 4),
+      windowsAt: place(n * W * 4),
+      dataAt: place(n * S * 4 + 16),
+    });
+    this.lanes = [{ stackTop: 0, columnMassAt: place(columnBytes) }];
+    this.buffers = [buffer(rows, this.lanes[0].columnMassAt)];
+    for (let k = 0; k < workers; k++) {
+      const lane = { stackTop: place(STACK_BYTES) + STACK_BYTES, columnMassAt: place(columnBytes) };
+      this.lanes.push(lane);
+      for (let slot = 0; slot < SLOTS; slot++) this.buffers.push(buffer(workerRows, lane.columnMassAt));
+    }
+    this.highWater = Math.max(this.highWater, at);
     const memory = this.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / PAGE));
     if (this.f32.buffer !== memory.buffer) {
       this.f32 = new Float32Array(memory.buffer);
       this.f64 = new Float64Array(memory.buffer);
@@ -192,22 +235,38 @@ export class KernelMemory {
     this.i32.set(tables.pieces, this.piecesAt >> 2);
     this.i32.set(tables.special, this.specialAt >> 2);
     this.i32.set(tables.columns, this.columnsAt >> 2);
-    this.f64.fill(0, this.columnMassAt >> 3, (this.columnMassAt >> 3) + H * this.columnCount);
     this.u8.set(tables.valid, this.validAt);
+    for (const lane of this.lanes) {
+      this.f64.fill(0, lane.columnMassAt >> 3, (lane.columnMassAt >> 3) + H * this.columnCount);
+    }
   }
 
-  /** The column masses summed so far: [H × columns] doubles, head-major (a view into the module's memory). */
-  columnMass(): Float64Array {
-    const at = this.columnMassAt >> 3;
+  /** The column masses lane `lane` summed so far: [H × columns] doubles, head-major (a view into the module's memory). */
+  columnMass(lane = 0): Float64Array {
+    const at = this.lanes[lane].columnMassAt >> 3;
     return this.f64.subarray(at, at + this.heads * this.columnCount);
   }
 
-  /** Copies rows [first, first + rows) of `data` in; returns the kernel's arguments for them (row first is target row t0). */
-  load(data: Float32Array, first: number, rows: number, t0: number): KernelArgs {
+  /** The top of lane `lane`'s shadow stack (0: the module's own). */
+  stackTop(lane: number): number {
+    return this.lanes[lane].stackTop;
+  }
+
+  /** Worker k's buffer for slot `slot`. */
+  static workerBuffer(k: number, slot: number): number {
+    return 1 + SLOTS * k + slot;
+  }
+
+  /**
+   * Copies rows [first, first + rows) of `data` into buffer `buffer`; returns the kernel's
+   * arguments for them (row first is target row t0).
+   */
+  load(data: Float32Array, first: number, rows: number, t0: number, buffer = 0): KernelArgs {
     const S = this.S;
-    this.f32.set(data.subarray(first * S, (first + rows) * S), this.dataAt >> 2);
+    const l = this.buffers[buffer];
+    this.f32.set(data.subarray(first * S, (first + rows) * S), l.dataAt >> 2);
     return [
-      this.dataAt,
+      l.dataAt,
       rows,
       t0,
       this.T,
@@ -217,36 +276,38 @@ export class KernelMemory {
       this.specialAt,
       this.validAt,
       this.firstSource,
-      this.outAt,
-      this.pointsAt,
-      this.massesAt,
-      this.windowsAt,
+      l.outAt,
+      l.pointsAt,
+      l.massesAt,
+      l.windowsAt,
       this.W,
       this.self,
       this.tolerance,
       this.margin,
-      this.redoAt,
+      l.redoAt,
       this.columnsAt,
-      this.columnMassAt,
+      l.columnMassAt,
       Math.floor(first / this.T) % Math.max(1, this.heads),
       this.allValid,
     ];
   }
 
-  /** The numbers (within the last call) of the `count` rows it listed for a redo. */
-  redoRows(count: number): Int32Array {
-    return this.i32.subarray(this.redoAt >> 2, (this.redoAt >> 2) + count);
+  /** The numbers (within buffer `buffer`'s last call) of the `count` rows it listed for a redo. */
+  redoRows(count: number, buffer = 0): Int32Array {
+    const at = this.buffers[buffer].redoAt >> 2;
+    return this.i32.subarray(at, at + count);
   }
 
-  /** Copies the results of the last `rows` rows out, into `out` from row `outRow`. */
-  read(rows: number, out: RowOutputs, outRow: number): void {
-    const at = this.outAt >> 3;
+  /** Copies the results of buffer `buffer`'s last `rows` rows out, into `out` from row `outRow`. */
+  read(rows: number, out: RowOutputs, outRow: number, buffer = 0): void {
+    const l = this.buffers[buffer];
+    const at = l.outAt >> 3;
     out.sums.set(this.f64.subarray(at, at + rows * ACC_SIZE), outRow * ACC_SIZE);
-    const points = this.pointsAt >> 2;
+    const points = l.pointsAt >> 2;
     out.points.set(this.f32.subarray(points, points + rows * 4), outRow * 4);
-    const masses = this.massesAt >> 2;
+    const masses = l.massesAt >> 2;
     out.masses.set(this.f32.subarray(masses, masses + rows * 4), outRow * 4);
-    const windows = this.windowsAt >> 2;
+    const windows = l.windowsAt >> 2;
     const W = this.W;
     if (W > 0) out.windows.set(this.f32.subarray(windows, windows + rows * W), outRow * W);
   }
@@ -257,9 +318,11 @@ export class WasmRowKernel {
   readonly memory: KernelMemory;
 
   constructor(
-    /** The module's linear memory: free above __heap_base between passes (the pattern pass uses it too). */
+    /** The module's shared linear memory: free above __heap_base between passes (the pattern pass uses it too). */
     readonly linear: WasmMemory,
     readonly exports: KernelExports,
+    /** The compiled module, which the pool's workers instantiate over `linear`. */
+    readonly module: object,
   ) {
     this.memory = new KernelMemory(linear, exports.__heap_base.value);
   }
@@ -280,9 +343,16 @@ function instantiate(): WasmRowKernel | null {
   if (!api) return null;
   const bytes = decodeBase64(KERNEL_WASM_BASE64);
   if (!api.validate(bytes)) return null;
-  const instance = new api.Instance(new api.Module(bytes), {});
-  const own = instance.exports as KernelExports & { memory: WasmMemory };
-  return new WasmRowKernel(own.memory, own);
+  let memory: WasmMemory;
+  try {
+    // The module imports a shared memory of up to 4 GiB (reserved, not committed): 1 MiB to start.
+    memory = new api.Memory({ initial: 16, maximum: 65536, shared: true });
+  } catch {
+    return null; // no SharedArrayBuffer here
+  }
+  const module = new api.Module(bytes);
+  const instance = new api.Instance(module, { env: { memory } });
+  return new WasmRowKernel(memory, instance.exports as KernelExports, module);
 }
 
 let kernel: WasmRowKernel | null | undefined;
@@ -291,4 +361,9 @@ let kernel: WasmRowKernel | null | undefined;
 export function wasmRowKernel(): WasmRowKernel | null {
   if (kernel === undefined) kernel = instantiate();
   return kernel;
+}
+
+/** Drops the kernel and its memory (a worker that stopped answering may still write there): the next call makes a new one. */
+export function discardWasmRowKernel(): void {
+  kernel = undefined;
 }

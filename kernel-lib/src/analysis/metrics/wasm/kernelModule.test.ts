@@ -32,12 +32,16 @@ describe("the committed WebAssembly kernel", () => {
     expect(wasm.toString("base64")).toBe(KERNEL_WASM_BASE64);
   });
 
-  it("imports nothing (its own memory)", () => {
-    const load = (b64: string) => new WebAssembly.Module(Buffer.from(b64, "base64"));
-    expect(WebAssembly.Module.imports(load(KERNEL_WASM_BASE64))).toEqual([]);
-    expect(WebAssembly.Module.exports(load(KERNEL_WASM_BASE64)).map((e) => e.name)).toEqual(
-      expect.arrayContaining(["memory", "scan_rows", "__heap_base"]),
+  it("imports one memory (shared with the pool's workers) and exports its stack pointer", () => {
+    const module = new WebAssembly.Module(Buffer.from(KERNEL_WASM_BASE64, "base64"));
+    expect(WebAssembly.Module.imports(module)).toEqual([{ module: "env", name: "memory", kind: "memory" }]);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(
+      expect.arrayContaining(["scan_rows", "window_tallies", "feed_tallies", "__heap_base", "__stack_pointer"]),
     );
+    // a memory that is not shared does not link: the module needs one the workers can share
+    expect(
+      () => new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 16 }) } }),
+    ).toThrow();
   });
 });
 

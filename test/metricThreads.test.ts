@@ -1,0 +1,62 @@
+/**
+ * The metric pass's worker threads in a process of their own, on the build: once started they
+ * serve the next passes (the same metrics as one thread), and a script that used them ends by
+ * itself: the pool never keeps a process, a CLI run or a notebook kernel alive.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "..");
+const dist = path.join(root, "kernel-lib", "dist");
+
+// Two sites of 12 random softmax heads over 128 tokens; analyzeResult on one thread, then with
+// the pool (started by the first pass, waited for), compared; the script then just returns.
+const SCRIPT = `
+const { analyzeResult } = require(${JSON.stringify(path.join(dist, "index.js"))});
+const { seededRandom } = require(${JSON.stringify(path.join(dist, "testing", "index.js"))});
+const pool = require(${JSON.stringify(path.join(dist, "analysis", "metrics", "wasm", "kernelPool.js"))});
+const { wasmRowKernel } = require(${JSON.stringify(path.join(dist, "analysis", "metrics", "wasm", "kernel.js"))});
+const { isDeepStrictEqual } = require("node:util");
+const rand = seededRandom(5);
+const H = 12, T = 128;
+const site = (layer) => {
+  const data = new Float32Array(H * T * T);
+  for (let r = 0; r < H * T; r++) {
+    let sum = 0;
+    for (let j = 0; j < T; j++) sum += data[r * T + j] = Math.exp(4 * rand());
+    for (let j = 0; j < T; j++) data[r * T + j] /= sum;
+  }
+  return { id: "encoder.self." + layer, stack: "encoder", kind: "self", layer, heads: H, causal: false, node: "n", data, dims: [1, H, T, T] };
+};
+const result = { sites: [site(0), site(1)], provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
+(async () => {
+  const one = analyzeResult(result, { threads: 1 });
+  analyzeResult(result, { threads: 3 }); // starts the workers
+  const ready = await pool.kernelWorkersReady(wasmRowKernel(), 3);
+  const posted = { count: 0 };
+  const post = pool.KernelWorker.prototype.post;
+  pool.KernelWorker.prototype.post = function (...args) { posted.count++; return post.apply(this, args); };
+  const many = analyzeResult(result, { threads: 3 });
+  const same = isDeepStrictEqual(JSON.parse(JSON.stringify(one)), JSON.parse(JSON.stringify(many)));
+  console.log(JSON.stringify({ ready, posted: posted.count, same }));
+})();
+`;
+
+describe("the metric pass's worker threads", () => {
+  it("serve the next pass with the same metrics, and never keep the process alive", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "attnlens-threads-"));
+    const file = path.join(dir, "threads.cjs");
+    writeFileSync(file, SCRIPT);
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 });
+    expect(run.signal, `still running after ${Date.now() - started} ms: ${run.stderr}`).toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    const got = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+    expect(got.ready).toBe(2);
+    expect(got.posted).toBeGreaterThanOrEqual(2); // both sites shared out with the workers
+    expect(got.same).toBe(true);
+  });
+});
