@@ -6,12 +6,17 @@
 // sources (tests) and the build.
 const { workerData } = require("node:worker_threads");
 
-// The control block, as kernelPool.ts lays it out: int32 [state, posted, done, result per slot],
-// then per slot the kernel's 23 arguments and the lane's stack top as doubles.
+// The control block, as kernelPool.ts lays it out: int32 [state, posted, done, result per slot,
+// claim per slot], then per slot the kernel's 23 arguments and the lane's stack top as doubles. A
+// job is this thread's once it swaps its slot's claim from PENDING to TAKEN; the caller may swap
+// it to STOLEN first and scan the job itself.
 const STATE = 0;
 const POSTED = 1;
 const DONE = 2;
 const RESULT = 3;
+const CLAIM = 5;
+const PENDING = 0;
+const TAKEN = 1;
 const READY = 1;
 const STOP = 5;
 const SLOTS = 2;
@@ -22,7 +27,7 @@ const ARGS_AT = 32;
 const SPIN_MS = 0.5;
 
 const { module: kernelModule, memory, control } = workerData;
-const ctl = new Int32Array(control, 0, RESULT + SLOTS);
+const ctl = new Int32Array(control, 0, CLAIM + SLOTS);
 const args = new Float64Array(control, ARGS_AT, SLOTS * (ARGS + 1));
 
 let kernel = null;
@@ -48,6 +53,11 @@ while (kernel) {
   const slot = done & (SLOTS - 1);
   const a = slot * (ARGS + 1);
   let count = -1;
+  if (Atomics.compareExchange(ctl, CLAIM + slot, PENDING, TAKEN) !== PENDING) {
+    Atomics.store(ctl, DONE, (done + 1) | 0); // stolen: the caller scans it
+    Atomics.notify(ctl, DONE);
+    continue;
+  }
   try {
     kernel.__stack_pointer.value = args[a + ARGS];
     // biome-ignore format: the kernel's 23 arguments, in order

@@ -259,11 +259,13 @@ export class KernelMemory {
 
   /**
    * Copies rows [first, first + rows) of `data` into buffer `buffer`; returns the kernel's
-   * arguments for them (row first is target row t0).
+   * arguments for them (row first is target row t0), adding into the column masses of lane
+   * `columnLane` (by default the buffer's own).
    */
-  load(data: Float32Array, first: number, rows: number, t0: number, buffer = 0): KernelArgs {
+  load(data: Float32Array, first: number, rows: number, t0: number, buffer = 0, columnLane?: number): KernelArgs {
     const S = this.S;
     const l = this.buffers[buffer];
+    const columnMassAt = columnLane === undefined ? l.columnMassAt : this.lanes[columnLane].columnMassAt;
     this.f32.set(data.subarray(first * S, (first + rows) * S), l.dataAt >> 2);
     return [
       l.dataAt,
@@ -286,7 +288,7 @@ export class KernelMemory {
       this.margin,
       l.redoAt,
       this.columnsAt,
-      l.columnMassAt,
+      columnMassAt,
       Math.floor(first / this.T) % Math.max(1, this.heads),
       this.allValid,
     ];
@@ -329,10 +331,19 @@ export class WasmRowKernel {
 
   /**
    * Accumulates rows [first, first + rows) of `data` (row first is target row t0) into `out` at
-   * the same rows; appends the rows to redo (setSample) to `redo`, as row numbers of `data`.
+   * the same rows; appends the rows to redo (setSample) to `redo`, as row numbers of `data`. The
+   * column masses go to lane `columnLane` (default: this thread's).
    */
-  run(data: Float32Array, first: number, rows: number, t0: number, out: RowOutputs, redo?: number[]): void {
-    const count = this.exports.scan_rows(...this.memory.load(data, first, rows, t0));
+  run(
+    data: Float32Array,
+    first: number,
+    rows: number,
+    t0: number,
+    out: RowOutputs,
+    redo?: number[],
+    columnLane?: number,
+  ): void {
+    const count = this.exports.scan_rows(...this.memory.load(data, first, rows, t0, 0, columnLane));
     this.memory.read(rows, out, first);
     if (redo && count > 0) for (const r of this.memory.redoRows(count)) redo.push(first + r);
   }

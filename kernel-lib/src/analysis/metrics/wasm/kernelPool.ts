@@ -15,16 +15,20 @@ import { Worker } from "node:worker_threads";
 import { AttnlensError } from "../../../errors";
 import { type KernelArgs, SLOTS, type WasmRowKernel } from "./kernel";
 
-// The control block: int32 [state, posted, done, result per slot], then per slot the kernel's
-// 23 arguments and the lane's stack top as doubles. The worker's side: workers/rowKernelWorker.cjs.
+// The control block: int32 [state, posted, done, result per slot, claim per slot], then per slot
+// the kernel's 23 arguments and the lane's stack top as doubles. The worker's side:
+// workers/rowKernelWorker.cjs.
 const STATE = 0;
 const POSTED = 1;
 const DONE = 2;
 const RESULT = 3;
+const CLAIM = 5;
+const PENDING = 0;
+const STOLEN = 2;
 const READY = 1;
 const STOP = 5;
 const ARGS = 23;
-const ARGS_AT = 32;
+const ARGS_AT = 32; // after the int32 words, 8-aligned
 const CONTROL_BYTES = ARGS_AT + SLOTS * (ARGS + 1) * 8;
 
 /** The most threads a pass uses, the caller's included. */
@@ -56,7 +60,7 @@ export class KernelWorker {
     private readonly worker: Worker,
     control: SharedArrayBuffer,
   ) {
-    this.ctl = new Int32Array(control, 0, RESULT + SLOTS);
+    this.ctl = new Int32Array(control, 0, CLAIM + SLOTS);
     this.args = new Float64Array(control, ARGS_AT, SLOTS * (ARGS + 1));
     worker.on("error", () => this.stop());
     worker.on("exit", () => this.stop());
@@ -84,10 +88,25 @@ export class KernelWorker {
     this.args.set(args, at);
     this.args[at + ARGS] = stackTop;
     const job = this.posted;
+    Atomics.store(this.ctl, CLAIM + this.nextSlot, PENDING);
     this.posted = (this.posted + 1) | 0;
     Atomics.store(this.ctl, POSTED, this.posted);
     Atomics.notify(this.ctl, POSTED);
     return job;
+  }
+
+  /**
+   * Takes job `job` back if the worker has not started it: true if it is now the caller's to scan
+   * (the worker skips it), false if the worker has it.
+   */
+  steal(job: number): boolean {
+    return Atomics.compareExchange(this.ctl, CLAIM + (job & (SLOTS - 1)), PENDING, STOLEN) === PENDING;
+  }
+
+  /** The arguments job `job` was posted with (valid while it is in flight). */
+  argsOf(job: number): KernelArgs {
+    const at = (job & (SLOTS - 1)) * (ARGS + 1);
+    return Array.from(this.args.subarray(at, at + ARGS)) as KernelArgs;
   }
 
   /**

@@ -159,7 +159,14 @@ describe("the metric pass on worker threads", () => {
     // a worker whose every job fails (the kernel trapped there)
     const failing = () => {
       let posted = 0;
-      return { ready: true, nextSlot: 0, finished: () => true, post: () => posted++, result: () => -1 };
+      return {
+        ready: true,
+        nextSlot: 0,
+        finished: () => true,
+        post: () => posted++,
+        steal: () => false,
+        result: () => -1,
+      };
     };
     const c = sharedCase(7);
     const alone = scanOnce(c, []);
@@ -170,6 +177,36 @@ describe("the metric pass on worker threads", () => {
     expect(helped.columnMass).toEqual(alone.columnMass);
   });
 
+  it("takes back the jobs a worker has not started and scans them here, to the same bits", () => {
+    // a worker kept off its core: it never starts a job, so every job it was given is taken back
+    const idle = () => {
+      const args = new Map<number, unknown>();
+      let posted = 0;
+      return {
+        ready: true,
+        get nextSlot() {
+          return posted & 1;
+        },
+        finished: () => false,
+        post(a: unknown) {
+          args.set(posted, [...(a as number[])]);
+          return posted++;
+        },
+        steal: () => true,
+        argsOf: (job: number) => args.get(job),
+        result: () => expect.fail("waited for a job the worker never started"),
+      };
+    };
+    for (const seed of [7, 21, 40]) {
+      const c = sharedCase(seed);
+      const alone = scanOnce(c, []);
+      const helped = scanOnce(c, [idle(), idle()] as unknown as KernelWorker[]);
+      expect(helped.out).toEqual(alone.out);
+      expect(helped.redo).toEqual(alone.redo);
+      expect(helped.columnMass).toEqual(alone.columnMass);
+    }
+  });
+
   it("gives up a worker that stops answering, and starts over on new memory", () => {
     const kernel = wasmRowKernel();
     let posted = 0;
@@ -178,6 +215,7 @@ describe("the metric pass on worker threads", () => {
       nextSlot: 0,
       finished: () => false,
       post: () => posted++,
+      steal: () => false,
       result: () => {
         throw new Error("a worker thread of the metric pass stopped answering");
       },

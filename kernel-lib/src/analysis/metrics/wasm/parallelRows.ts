@@ -6,8 +6,10 @@
  *
  * Only the caller can read the maps, so it feeds the workers: it copies the next chunk of a
  * worker's head into whichever of the worker's two slots is free (small enough to stay in cache
- * for the worker's read) and posts it, and between feeds scans a chunk of a head of its own. It
- * blocks only at the end, for the workers' last jobs.
+ * for the worker's read) and posts it, and between feeds scans a chunk of a head of its own. At
+ * the end it takes back the jobs a worker has not started (a worker another process keeps off
+ * its core would otherwise hold the caller up) and finishes the workers' heads itself; it blocks
+ * only for jobs a worker has started.
  */
 import {
   discardWasmRowKernel,
@@ -110,6 +112,15 @@ export function scanSample(
   let failed = false;
   const feeds: Feed[] = workers.map((worker, k) => ({ worker, k, head: -1, next: T, inFlight: [] }));
 
+  // Takes in a finished job's results (count < 0: the kernel failed on the worker).
+  const take = (p: Posted, count: number) => {
+    if (count < 0) {
+      failed = true;
+      return;
+    }
+    memory.read(p.rows, out, p.first, p.buffer);
+    for (const r of memory.redoRows(count, p.buffer)) redo.push(p.first + r);
+  };
   // Takes in worker f's finished jobs, oldest first; with `wait`, the oldest even if it has not finished.
   const collect = (f: Feed, wait: boolean) => {
     while (f.inFlight.length > 0 && (wait || f.worker.finished(f.inFlight[0].job))) {
@@ -123,12 +134,7 @@ export function scanSample(
       }
       f.inFlight.shift();
       wait = false;
-      if (count < 0) {
-        failed = true;
-        continue;
-      }
-      memory.read(p.rows, out, p.first, p.buffer);
-      for (const r of memory.redoRows(count, p.buffer)) redo.push(p.first + r);
+      take(p, count);
     }
   };
   // Posts worker f's next chunk if a slot is free (a new head if its own is done); false if it did not.
@@ -165,22 +171,21 @@ export function scanSample(
     wasm.run(data, base + own * T + ownNext, rows, ownNext, out, redo);
     ownNext += rows;
   }
-  // Every head is handed out: post the rest of the workers' heads, then wait for their last jobs.
-  for (let pending = true; pending; ) {
-    pending = false;
-    let posted = false;
-    for (const f of feeds) {
-      if (f.next >= T) continue;
-      pending = true;
-      posted = feed(f) || posted;
+  // Every head is handed out and this thread's own are done. Per worker: take back the jobs it
+  // has not started (newest first, as it starts them oldest first), wait for those it has, then
+  // scan the taken ones and the rest of its head here, into its lane (a head's rows in order).
+  for (const f of feeds) {
+    const taken: Posted[] = [];
+    while (f.inFlight.length > 0 && f.worker.steal(f.inFlight[f.inFlight.length - 1].job)) {
+      taken.unshift(f.inFlight.pop() as Posted);
     }
-    if (pending && !posted) {
-      const f = feeds.find((g) => g.next < T && g.inFlight.length > 0);
-      if (f) collect(f, true);
+    while (f.inFlight.length > 0) collect(f, true);
+    for (const p of taken) take(p, wasm.exports.scan_rows(...f.worker.argsOf(p.job)));
+    for (; f.next < T; f.next += chunk) {
+      const rows = Math.min(chunk, T - f.next);
+      wasm.run(data, base + f.head * T + f.next, rows, f.next, out, redo, f.k + 1);
     }
   }
-  for (const f of feeds) while (f.inFlight.length > 0) collect(f, true);
-
   if (failed) {
     // the kernel failed on a worker (it should not): the whole sample again, on this thread
     redo.length = redoFrom;
