@@ -72,6 +72,44 @@ function randomTokens(S: number, rand: Rand): TokenInfo[] {
   });
 }
 
+/** Layer 0's site over `data`, [B, H, T, S]: encoder self-attention, or decoder cross-attention when `cross`. */
+export function testSite(
+  cross: boolean,
+  causal: boolean,
+  data: Float32Array,
+  dims: SiteAttention["dims"],
+): SiteAttention {
+  return {
+    id: cross ? "decoder.cross.0" : "encoder.self.0",
+    stack: cross ? "decoder" : "encoder",
+    kind: cross ? "cross" : "self",
+    layer: 0,
+    heads: dims[1],
+    causal,
+    node: "n",
+    data,
+    dims,
+  };
+}
+
+/**
+ * The result's masks from per-sample 0/1 masks of the sources (and, for a cross site, the
+ * targets): a self site's target rows are its source positions, so its padding targets follow the
+ * source mask.
+ */
+export function streamMasks(
+  cross: boolean,
+  sources: Uint8Array[],
+  targets: Uint8Array[],
+  [B, , T, S]: SiteAttention["dims"],
+): AttentionResult["masks"] {
+  const mask = (masks: Uint8Array[], length: number): PositionMask => ({
+    data: Uint8Array.from(masks.flatMap((m) => [...m])),
+    dims: [B, length],
+  });
+  return cross ? { encoder: mask(sources, S), decoder: mask(targets, T) } : { encoder: mask(sources, S) };
+}
+
 /** Shape ranges for randomCase: sequence lengths to draw from, and the most samples and heads. */
 export interface CaseShapes {
   lengths: number[];
@@ -113,25 +151,8 @@ export function randomCase(seed: number, shapes: CaseShapes = SHAPES): Case {
       }
     }
   }
-  const mask = (masks: Uint8Array[], length: number): PositionMask => ({
-    data: Uint8Array.from(masks.flatMap((m) => [...m])),
-    dims: [B, length],
-  });
-  const site: SiteAttention = {
-    id: cross ? "decoder.cross.0" : "encoder.self.0",
-    stack: cross ? "decoder" : "encoder",
-    kind: cross ? "cross" : "self",
-    layer: 0,
-    heads: H,
-    causal,
-    node: "n",
-    data,
-    dims: [B, H, T, S],
-  };
-  // a self site's target rows are its source positions: padding targets follow the source mask
-  const masks: AttentionResult["masks"] = cross
-    ? { encoder: mask(sourceMasks, S), decoder: mask(targetMasks ?? [], T) }
-    : { encoder: mask(sourceMasks, S) };
+  const site = testSite(cross, causal, data, [B, H, T, S]);
+  const masks = streamMasks(cross, sourceMasks, targetMasks ?? [], [B, H, T, S]);
   const segments =
     !cross && rand() < 0.5
       ? {

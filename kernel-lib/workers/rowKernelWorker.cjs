@@ -6,27 +6,15 @@
 // sources (tests) and the build.
 const { workerData } = require("node:worker_threads");
 
-// The control block, as kernelPool.ts lays it out: int32 [state, posted, done, result per slot,
-// claim per slot], then per slot the kernel's 23 arguments and the lane's stack top as doubles. A
-// job is this thread's once it swaps its slot's claim from PENDING to TAKEN; the caller may swap
-// it to STOLEN first and scan the job itself.
-const STATE = 0;
-const POSTED = 1;
-const DONE = 2;
-const RESULT = 3;
-const CLAIM = 5;
-const PENDING = 0;
-const TAKEN = 1;
-const READY = 1;
-const STOP = 5;
-const SLOTS = 2;
-const ARGS = 23;
-const ARGS_AT = 32;
+// The control block's layout and states come from kernelPool.ts (its LAYOUT) with the data. A job
+// is this thread's once it swaps its slot's claim from PENDING to TAKEN; the caller may swap it to
+// STOLEN first and scan the job itself.
+const { module: kernelModule, memory, control, layout } = workerData;
+const { STATE, POSTED, DONE, RESULT, CLAIM, ARGS_AT, ARGS, SLOTS, READY, STOP, PENDING, TAKEN } = layout;
 // After a job, look for the next one this long before sleeping: a sleeping thread (and, on a
 // virtual machine, its idle CPU) takes a while to wake, and the caller posts in quick bursts.
 const SPIN_MS = 0.5;
 
-const { module: kernelModule, memory, control } = workerData;
 const ctl = new Int32Array(control, 0, CLAIM + SLOTS);
 const args = new Float64Array(control, ARGS_AT, SLOTS * (ARGS + 1));
 

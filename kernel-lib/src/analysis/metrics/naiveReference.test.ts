@@ -5,7 +5,8 @@
  * kernels to each other; this holds each to the definitions, per row and per head mean.
  */
 import { describe, expect, it } from "vitest";
-import type { AttentionResult, PositionMask, SiteAttention, TokenInfo } from "../../result/types";
+import { streamMasks, testSite } from "../../../test/randomSites";
+import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
 import { seededRandom } from "../../util/random";
 import { siteMetrics } from "./headMetrics";
 import { type MetricsKernel, type MetricsOptions, ROW_METRIC_KEYS, type RowMetricKey } from "./types";
@@ -73,24 +74,8 @@ function randomCase(seed: number): Case {
       }
     }
   }
-  const site: SiteAttention = {
-    id: cross ? "decoder.cross.0" : "encoder.self.0",
-    stack: cross ? "decoder" : "encoder",
-    kind: cross ? "cross" : "self",
-    layer: 0,
-    heads: H,
-    causal,
-    node: "n",
-    data,
-    dims: [B, H, T, S],
-  };
-  const mask = (m: Uint8Array[], n: number): PositionMask => ({
-    data: Uint8Array.from(m.flatMap((x) => [...x])),
-    dims: [B, n],
-  });
-  const masks: AttentionResult["masks"] = cross
-    ? { encoder: mask(sourceValid, S), decoder: mask(targetValid, T) }
-    : { encoder: mask(sourceValid, S) };
+  const site = testSite(cross, causal, data, [B, H, T, S]);
+  const masks = streamMasks(cross, sourceValid, targetValid, [B, H, T, S]);
   const tokens = sourceTokens
     ? {
         source: sourceTokens,

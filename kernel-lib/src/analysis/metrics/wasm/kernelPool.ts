@@ -15,20 +15,30 @@ import { Worker } from "node:worker_threads";
 import { AttnlensError } from "../../../errors";
 import { type KernelArgs, SLOTS, type WasmRowKernel } from "./kernel";
 
-// The control block: int32 [state, posted, done, result per slot, claim per slot], then per slot
-// the kernel's 23 arguments and the lane's stack top as doubles. The worker's side:
-// workers/rowKernelWorker.cjs.
-const STATE = 0;
-const POSTED = 1;
-const DONE = 2;
-const RESULT = 3;
-const CLAIM = 5;
-const PENDING = 0;
-const STOLEN = 2;
-const READY = 1;
-const STOP = 5;
-const ARGS = 23;
-const ARGS_AT = 32; // after the int32 words, 8-aligned
+/**
+ * The control block's layout and states, handed to each worker with its data
+ * (workers/rowKernelWorker.cjs reads them there): int32 [state, posted, done, result per slot,
+ * claim per slot], then per slot the kernel's 23 arguments and the lane's stack top as doubles,
+ * from ARGS_AT (8-aligned, after the int32 words).
+ */
+const LAYOUT = {
+  STATE: 0,
+  POSTED: 1,
+  DONE: 2,
+  RESULT: 3,
+  CLAIM: 3 + SLOTS,
+  ARGS_AT: 32,
+  ARGS: 23,
+  SLOTS,
+  // state
+  READY: 1,
+  STOP: 5,
+  // claim
+  PENDING: 0,
+  TAKEN: 1,
+  STOLEN: 2,
+} as const;
+const { STATE, POSTED, DONE, RESULT, CLAIM, ARGS_AT, ARGS, READY, STOP, PENDING, STOLEN } = LAYOUT;
 const CONTROL_BYTES = ARGS_AT + SLOTS * (ARGS + 1) * 8;
 
 /** The most threads a pass uses, the caller's included. */
@@ -161,7 +171,7 @@ class KernelPool {
     while (this.workers.length < count) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
       const worker = new Worker(SCRIPT, {
-        workerData: { module: this.kernel.module, memory: this.kernel.linear, control },
+        workerData: { module: this.kernel.module, memory: this.kernel.linear, control, layout: LAYOUT },
       });
       this.workers.push(new KernelWorker(worker, control));
     }
