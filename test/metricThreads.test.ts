@@ -1,7 +1,8 @@
 /**
- * The metric pass's worker threads in a process of their own, on the build: once started they
- * serve the next passes (the same metrics as one thread), and a script that used them ends by
- * itself: the pool never keeps a process, a CLI run or a notebook kernel alive.
+ * The metric pass's worker threads in a process of their own, on the build: none start for maps
+ * too small to gain; once started they serve the next passes (the same metrics as one thread),
+ * and a script that used them ends by itself: the pool never keeps a process, a CLI run or a
+ * notebook kernel alive.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -20,6 +21,10 @@ const { seededRandom } = require(${JSON.stringify(path.join(dist, "testing", "in
 const pool = require(${JSON.stringify(path.join(dist, "analysis", "metrics", "wasm", "kernelPool.js"))});
 const { wasmRowKernel } = require(${JSON.stringify(path.join(dist, "analysis", "metrics", "wasm", "kernel.js"))});
 const { isDeepStrictEqual } = require("node:util");
+const threads = require("node:worker_threads");
+let started = 0;
+const Worker = threads.Worker;
+threads.Worker = class extends Worker { constructor(...args) { super(...args); started++; } };
 const rand = seededRandom(5);
 const H = 12, T = 128;
 const site = (layer) => {
@@ -33,6 +38,8 @@ const site = (layer) => {
 };
 const result = { sites: [site(0), site(1)], provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
 (async () => {
+  analyzeResult(result); // 0.2 M weights a sample: below the default's threshold, no worker started
+  const startedBySmall = started;
   const one = analyzeResult(result, { threads: 1 });
   analyzeResult(result, { threads: 3 }); // starts the workers
   const ready = await pool.kernelWorkersReady(wasmRowKernel(), 3);
@@ -41,7 +48,7 @@ const result = { sites: [site(0), site(1)], provider: "cpu", fallbacks: [], mask
   pool.KernelWorker.prototype.post = function (...args) { posted.count++; return post.apply(this, args); };
   const many = analyzeResult(result, { threads: 3 });
   const same = isDeepStrictEqual(JSON.parse(JSON.stringify(one)), JSON.parse(JSON.stringify(many)));
-  console.log(JSON.stringify({ ready, posted: posted.count, same }));
+  console.log(JSON.stringify({ startedBySmall, started, ready, posted: posted.count, same }));
 })();
 `;
 
@@ -55,6 +62,8 @@ describe("the metric pass's worker threads", () => {
     expect(run.signal, `still running after ${Date.now() - started} ms: ${run.stderr}`).toBeNull();
     expect(run.status, run.stderr).toBe(0);
     const got = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+    expect(got.startedBySmall).toBe(0);
+    expect(got.started).toBe(2);
     expect(got.ready).toBe(2);
     expect(got.posted).toBeGreaterThanOrEqual(2); // both sites shared out with the workers
     expect(got.same).toBe(true);

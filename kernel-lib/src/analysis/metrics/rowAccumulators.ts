@@ -242,9 +242,11 @@ export function siteAccumulators(
       `metrics option threads: ${String(threads)}; give a whole number ≥ 1 (1: this thread only) or leave it unset`,
     );
   }
-  const workers = wasm && threads !== 1 ? kernelWorkers(wasm, threads) : [];
   // threads left to the default: only samples large enough to gain; a count asked for: every sample
   const minWeights = threads === undefined ? PARALLEL_MIN_WEIGHTS : 0;
+  // the pool starts (or is asked for its ready workers) only when this site's samples can use it
+  const shared = wasm !== null && threads !== 1 && H > 1 && H * T * S >= minWeights;
+  const workers = shared ? kernelWorkers(wasm, threads) : [];
   const redo: number[] = [];
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
