@@ -52,13 +52,38 @@ const result = { sites: [site(0), site(1)], provider: "cpu", fallbacks: [], mask
 })();
 `;
 
+// A process where no thread can start: the pass asked for 3 threads runs on the calling one.
+const NO_THREADS = `
+const threads = require("node:worker_threads");
+threads.Worker = class { constructor() { throw new Error("ERR_WORKER_INIT_FAILED"); } };
+const { analyzeResult } = require(${JSON.stringify(path.join(dist, "index.js"))});
+const T = 64, H = 4;
+const data = new Float32Array(H * T * T).fill(1 / T);
+const site = { id: "encoder.self.0", stack: "encoder", kind: "self", layer: 0, heads: H, causal: false, node: "n", data, dims: [1, H, T, T] };
+const result = { sites: [site], provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
+const a = analyzeResult(result, { threads: 3 });
+const b = analyzeResult(result, { threads: 3 });
+const one = analyzeResult(result, { threads: 1 });
+console.log(JSON.stringify({ same: JSON.stringify(a) === JSON.stringify(one) && JSON.stringify(b) === JSON.stringify(one) }));
+`;
+
+function runScript(name: string, text: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), "attnlens-threads-"));
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 });
+}
+
 describe("the metric pass's worker threads", () => {
+  it("are done without where no thread can start: the pass runs here, with the same metrics", () => {
+    const run = runScript("no-threads.cjs", NO_THREADS);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim()).same).toBe(true);
+  });
+
   it("serve the next pass with the same metrics, and never keep the process alive", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "attnlens-threads-"));
-    const file = path.join(dir, "threads.cjs");
-    writeFileSync(file, SCRIPT);
     const started = Date.now();
-    const run = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 });
+    const run = runScript("threads.cjs", SCRIPT);
     expect(run.signal, `still running after ${Date.now() - started} ms: ${run.stderr}`).toBeNull();
     expect(run.status, run.stderr).toBe(0);
     const got = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");

@@ -166,14 +166,21 @@ class KernelPool {
 
   constructor(readonly kernel: WasmRowKernel) {}
 
+  /** No more workers start (one could not): the pass makes do with those it has. */
+  private full = false;
+
   /** Starts workers until there are `count` (not waited for). */
   grow(count: number): void {
-    while (this.workers.length < count) {
+    while (!this.full && this.workers.length < count) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
-      const worker = new Worker(SCRIPT, {
-        workerData: { module: this.kernel.module, memory: this.kernel.linear, control, layout: LAYOUT },
-      });
-      this.workers.push(new KernelWorker(worker, control));
+      try {
+        const worker = new Worker(SCRIPT, {
+          workerData: { module: this.kernel.module, memory: this.kernel.linear, control, layout: LAYOUT },
+        });
+        this.workers.push(new KernelWorker(worker, control));
+      } catch {
+        this.full = true; // e.g. the process's thread limit: the metric pass is exact on any number of threads
+      }
     }
   }
 }
