@@ -19,9 +19,10 @@ import { labelHead } from "../src/analysis/patterns/classify";
 import { headEvidence } from "../src/analysis/patterns/evidence";
 import { SiteMixtures } from "../src/analysis/patterns/mixture/fitMixture";
 import { WINDOW_MAX } from "../src/analysis/patterns/thresholds";
-import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
+import type { AttentionResult, TokenInfo } from "../src/result/types";
 import { dirichletRow } from "../src/testing/nullMaps";
 import { seededRandom } from "../src/util/random";
+import { testSite } from "./randomSites";
 
 /** Rows a template or a row class needs (the fit's minRows). */
 const MIN_ROWS = 3;
@@ -173,17 +174,7 @@ function makeCase(c: Case) {
       special: c.special.includes(j),
     })),
   );
-  const site: SiteAttention = {
-    id: "encoder.self.0",
-    stack: "encoder",
-    kind: "self",
-    layer: 0,
-    heads: H,
-    causal: c.causal,
-    node: "test",
-    data,
-    dims: [B, H, T, T],
-  };
+  const site = testSite(false, c.causal, data, [B, H, T, T]);
   const result: AttentionResult = {
     sites: [site],
     provider: "cpu",

@@ -11,9 +11,10 @@ import { runPython } from "../../test/pythonEnv";
 import { probe } from "../src";
 import { runProbeSuite, type SuiteModel } from "../src/analysis/probes/runSuite";
 import { signFlipTest } from "../src/analysis/probes/signFlip";
-import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
+import type { AttentionResult, TokenInfo } from "../src/result/types";
 import { seededRandom } from "../src/util/random";
 import { PY_HOLM, PY_MULBERRY32 } from "./pythonProbeHelpers";
+import { testSite } from "./randomSites";
 
 /** One site; sample b's row `from` of head h is rows[b][h]; every other row is uniform. */
 function result(words: string[], from: number, rows: number[][][]): AttentionResult {
@@ -24,17 +25,7 @@ function result(words: string[], from: number, rows: number[][][]): AttentionRes
   rows.forEach((sample, b) => {
     sample.forEach((r, h) => data.set(r, ((b * H + h) * N + from) * N));
   });
-  const site: SiteAttention = {
-    id: "encoder.self.0",
-    stack: "encoder",
-    kind: "self",
-    layer: 0,
-    heads: H,
-    causal: false,
-    node: "n",
-    data,
-    dims: [B, H, N, N],
-  };
+  const site = testSite(false, false, data, [B, H, N, N]);
   const tokens: TokenInfo[] = words.map((text, id) => ({ text, id, word: null, special: text.startsWith("[") }));
   return { sites: [site], provider: "cpu", fallbacks: [], masks: {}, tokens: { source: rows.map(() => tokens) } };
 }

@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
 import { runPython } from "../../test/pythonEnv";
 import { probe } from "../src";
 import { permutationTest } from "../src/analysis/probes/stats";
-import type { AttentionResult, SiteAttention, TokenInfo } from "../src/result/types";
+import type { AttentionResult, TokenInfo } from "../src/result/types";
 import { seededRandom } from "../src/util/random";
 import { PY_HOLM, PY_MULBERRY32 } from "./pythonProbeHelpers";
+import { testSite } from "./randomSites";
 
 /** One site, one sample: row `from` of head h is rows[h]; every other row is uniform. */
 function result(words: string[], from: number, rows: number[][], causal = false): AttentionResult {
@@ -17,17 +18,7 @@ function result(words: string[], from: number, rows: number[][], causal = false)
   const H = rows.length;
   const data = new Float32Array(H * N * N).fill(1 / N);
   rows.forEach((r, h) => data.set(r, (h * N + from) * N));
-  const site: SiteAttention = {
-    id: "encoder.self.0",
-    stack: "encoder",
-    kind: "self",
-    layer: 0,
-    heads: H,
-    causal,
-    node: "n",
-    data,
-    dims: [1, H, N, N],
-  };
+  const site = testSite(false, causal, data, [1, H, N, N]);
   const tokens: TokenInfo[] = words.map((text, id) => ({ text, id, word: null, special: text.startsWith("[") }));
   return { sites: [site], provider: "cpu", fallbacks: [], masks: {}, tokens: { source: [tokens] } };
 }

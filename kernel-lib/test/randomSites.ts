@@ -1,6 +1,7 @@
-// Random attention sites for the row kernels' tests: rows of several kinds (peaked, uniform,
-// one-hot, ties, sparse, a dominant weight, denormals) over padding, holes, causal and KV-cache
-// masks, cross attention, segments and special tokens.
+// Attention sites for tests: testSite and streamMasks, the one-site shell every test builds its
+// maps in; and randomCase, random sites for the row kernels' tests: rows of several kinds (peaked,
+// uniform, one-hot, ties, sparse, a dominant weight, denormals) over padding, holes, causal and
+// KV-cache masks, cross attention, segments and special tokens.
 
 import type { MetricsOptions } from "../src/analysis/metrics/types";
 import type { AttentionResult, PositionMask, SiteAttention, TokenInfo } from "../src/result/types";

@@ -6,6 +6,7 @@
  * thresholds (supports below 1), padded batches. Support and interval must be equal, not close.
  */
 import { describe, expect, it } from "vitest";
+import { testSite } from "../../../test/randomSites";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
 import { dirichletSite, shuffledSite } from "../../testing/nullMaps";
 import { designedSite, randomSite } from "../../testing/syntheticMaps";
@@ -115,17 +116,7 @@ function mixtures(T: number, causal: boolean): AttentionResult {
   const designs = [rows("identity"), rows("previous"), rows("next"), rows("induction"), rows("window", 3)];
   const noises = [0.25, 0.45, 0.6];
   const heads = designs.length * noises.length * 2;
-  const site: SiteAttention = {
-    id: "encoder.self.0",
-    stack: "encoder",
-    kind: "self",
-    layer: 0,
-    heads,
-    causal,
-    node: "mix",
-    data: new Float32Array(heads * T * T),
-    dims: [1, heads, T, T],
-  };
+  const site = testSite(false, causal, new Float32Array(heads * T * T), [1, heads, T, T]);
   let h = 0;
   for (const d of designs) {
     for (const noise of noises) {

@@ -7,6 +7,7 @@
  * component; null maps must give no component in ≥ 98 % of heads.
  */
 import { describe, expect, it } from "vitest";
+import { testSite } from "../../../../test/randomSites";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../../../result/types";
 import { dirichletRow, dirichletSite, shuffledSite } from "../../../testing/nullMaps";
 import { NULL_ALPHAS } from "../../../testing/nullRates";
@@ -111,17 +112,7 @@ function build(d: Design): {
       for (let j = 0; j < n; j++) row[j] += rest * noise[j];
     }
   }
-  const site: SiteAttention = {
-    id: "encoder.self.0",
-    stack: "encoder",
-    kind: "self",
-    layer: 0,
-    heads: 1,
-    causal,
-    node: "designed",
-    data,
-    dims: [B, 1, T, T],
-  };
+  const site = testSite(false, causal, data, [B, 1, T, T]);
   const result: AttentionResult = {
     sites: [site],
     provider: "cpu",
