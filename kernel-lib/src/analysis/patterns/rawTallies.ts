@@ -115,33 +115,10 @@ export function addSampleMasses(
     if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
   }
   if (!windows) return true;
-  const { chance, log, runs, nanRows, stride: W, sameRows } = tp.windows;
+  const { chance, log, runs, nanRows, stride: W } = tp.windows;
   const t = ev.windows;
-  for (let w = 0; w < t.length; ) {
-    // Four widths that take the same rows: summed side by side (four independent chains per sum).
-    if (w % 4 === 0 && w + 4 <= t.length && sameRows[w / 4] === 1) {
-      if (
-        !Tally.addMasses4(
-          t[w],
-          t[w + 1],
-          t[w + 2],
-          t[w + 3],
-          scan.windows,
-          rowBase * W + w,
-          W,
-          chance,
-          log,
-          w,
-          W,
-          runs[w],
-        )
-      )
-        return false;
-      w += 4;
-      continue;
-    }
+  for (let w = 0; w < t.length; w++) {
     if (!t[w].addMasses(scan.windows, rowBase * W + w, W, chance, log, w, W, runs[w], nanRows[w])) return false;
-    w++;
   }
   return true;
 }

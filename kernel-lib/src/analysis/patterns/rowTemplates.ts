@@ -31,11 +31,6 @@ export interface Channel {
    */
   runs: Int32Array[];
   nanRows: Int32Array[];
-  /**
-   * Per group of four consecutive lanes (lanes 4g … 4g + 3), whether they take the same rows and
-   * mark none NAN: their tallies are then summed side by side (Tally.addMasses4).
-   */
-  sameRows: Uint8Array;
 }
 
 /** The rows of one sample. */
@@ -68,7 +63,6 @@ function channel(T: number, stride = 1): Channel {
     stride,
     runs: [],
     nanRows: [],
-    sameRows: new Uint8Array(0),
   };
 }
 
@@ -87,13 +81,6 @@ function indexRows(c: Channel, T: number, blockOf: Int32Array): void {
     }
     c.runs.push(Int32Array.from(runs));
     c.nanRows.push(Int32Array.from(nan));
-  }
-  const equal = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, k) => x === b[k]);
-  c.sameRows = new Uint8Array(Math.floor(c.stride / 4));
-  for (let g = 0; g < c.sameRows.length; g++) {
-    const lanes = [0, 1, 2, 3].map((k) => 4 * g + k);
-    const same = lanes.every((l) => c.nanRows[l].length === 0 && equal(c.runs[l], c.runs[lanes[0]]));
-    c.sameRows[g] = same ? 1 : 0;
   }
 }
 

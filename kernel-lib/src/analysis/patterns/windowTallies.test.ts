@@ -1,6 +1,6 @@
 /**
  * The raw view's tallies summed by the WebAssembly module (windowTallies.ts: the windows and the
- * single-pattern tallies) and the windows by the four-width JavaScript loop (Tally.addMasses4)
+ * single-pattern tallies) and the windows by the JavaScript loop (Tally.addMasses)
  * against Tally.add row by row (the pass's row-at-a-time primitive): every field of every block
  * equal to the bit, on causal, bidirectional, padded and KV-cache sites; and a NaN mass on a
  * taken row reported, so the caller redoes the head.
@@ -109,35 +109,15 @@ function byModule({ scan, templates, dims, W }: Case, h: number): Tally[] | null
   return [...raw.slice(5), raw[0], raw[1], raw[2], ...sparse];
 }
 
-/** The same by the JavaScript loops (four widths at a time where their rows agree); null on NaN. */
+/** The same by the JavaScript loop (Tally.addMasses, width by width); null on NaN. */
 function byLoop({ scan, templates, dims, W }: Case, h: number): Tally[] | null {
   const [B, H, T] = dims;
   const out = Array.from({ length: W }, () => new Tally());
   for (let b = 0; b < B; b++) {
-    const { chance, log, runs, nanRows, sameRows } = templates[b].windows;
+    const { chance, log, runs, nanRows } = templates[b].windows;
     const at = (b * H + h) * T * W;
-    for (let w = 0; w < W; ) {
-      if (w % 4 === 0 && w + 4 <= W && sameRows[w / 4] === 1) {
-        const ok = Tally.addMasses4(
-          out[w],
-          out[w + 1],
-          out[w + 2],
-          out[w + 3],
-          scan.windows,
-          at + w,
-          W,
-          chance,
-          log,
-          w,
-          W,
-          runs[w],
-        );
-        if (!ok) return null;
-        w += 4;
-      } else {
-        if (!out[w].addMasses(scan.windows, at + w, W, chance, log, w, W, runs[w], nanRows[w])) return null;
-        w++;
-      }
+    for (let w = 0; w < W; w++) {
+      if (!out[w].addMasses(scan.windows, at + w, W, chance, log, w, W, runs[w], nanRows[w])) return null;
     }
   }
   const shared = sharedSums(templates, T, W);
