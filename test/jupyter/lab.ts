@@ -79,7 +79,9 @@ export function collectErrors(page: Page): string[] {
   page.on("pageerror", (e) => {
     const where = /https?:\/\/[^\s)]+/.exec(e.stack ?? "")?.[0] ?? "";
     const text = `pageerror: ${e.message} @ ${where}`;
-    if (!BENIGN.some((b) => b.pattern.test(text))) errors.push(text);
+    // the stack goes with a reported error: a one-off failure must say which code threw
+    const frames = (e.stack ?? "").split("\n").slice(1, 13).join("\n");
+    if (!BENIGN.some((b) => b.pattern.test(text))) errors.push(`${text}\n${frames}`);
   });
   return errors;
 }
@@ -94,6 +96,12 @@ export function command(page: Page, id: string, args?: Record<string, unknown>):
   );
 }
 
+/**
+ * A kernel's first start (tslab compiling its TypeScript) took over 60 s on a 2-core machine running
+ * the whole suite; twice that still fails a kernel that never starts, well inside the hooks' limits.
+ */
+const KERNEL_START_MS = 120_000;
+
 /** Opens a notebook and waits until its kernel is idle. */
 export async function openNotebook(page: Page, app: JupyterApp, file: string): Promise<void> {
   const url = app.kind === "lab" ? `${app.url}/lab/tree/${file}` : `${app.url}/notebooks/${file}`;
@@ -102,7 +110,7 @@ export async function openNotebook(page: Page, app: JupyterApp, file: string): P
     timeout: 60_000,
   });
   await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ timeout: 60_000 });
-  await kernelIdle(page);
+  await kernelIdle(page, KERNEL_START_MS);
 }
 
 /** A running app and a Chromium page on it, whose console errors are collected as they come. */

@@ -53,7 +53,7 @@ describe("live corpus overview in a real JupyterLab", () => {
     await openNotebook(page, app, "corpus.ipynb");
     await command(page, "notebook:run-all-cells");
     await page.locator(`${WIDGET} .attnlens-corpus[data-ready="true"]`).waitFor({ timeout: 120_000 });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

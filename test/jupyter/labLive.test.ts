@@ -69,7 +69,7 @@ describe("live attnlens widget in a real JupyterLab", () => {
     // Not awaited: "Run All" settles when the last cell is done, and the third one waits for a click.
     void command(page, "notebook:run-all-cells").catch(() => undefined);
     await page.locator(`${WIDGET} .attnlens[data-ready="true"]`).waitFor({ timeout: 120_000 });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -30,7 +30,7 @@ describe("attnlens in a real Notebook 7", () => {
     const s = await stage();
     ({ page, errors } = await openAndRunAll(run, "notebook", s, TUTORIAL));
     expect(page.url()).toContain(`/notebooks/${path.basename(TUTORIAL)}`);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(() => closeSession(run));
 
