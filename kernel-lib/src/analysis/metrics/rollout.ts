@@ -17,7 +17,7 @@ import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
 import { type SiteGeometry, siteGeometry } from "./geometry";
-import { checkedHeadSums, fuseAndCheckOnOrt } from "./host/rolloutHost";
+import { checkedHeadSums, fuseAndCheckOnOrt, type HeadSums } from "./host/rolloutHost";
 import { rolloutStepOnOrt } from "./host/rolloutStep";
 import { defaultStack, type LayerRange, stackSites } from "./layers";
 import { multiply, multiplyJs, residualAdjusted } from "./residual";
@@ -100,7 +100,7 @@ function selfRolloutOnOrt(
   residual: number,
 ): Float32Array | null {
   const [B, , T] = sites[0].dims;
-  const layers: { raw: Float32Array; geo: SiteGeometry }[] = [];
+  const layers: { raw: HeadSums; geo: SiteGeometry }[] = [];
   const shared = new Map<string, SiteGeometry>();
   for (const s of sites) {
     const geo = sharedGeometry(result, s, options, shared);
@@ -112,7 +112,7 @@ function selfRolloutOnOrt(
   for (let b = 0; b < B; b++) {
     let r: Float32Array | null = null;
     for (const { raw, geo } of layers) {
-      r = rolloutStepOnOrt(raw, geo, b, residual, r);
+      r = rolloutStepOnOrt(raw.fused, geo, b, residual, r, raw.rowMass);
       if (!r) return null;
     }
     out.set(r as Float32Array, b * T * T);

@@ -72,7 +72,14 @@ describe("rollout's host work on onnxruntime", () => {
     const dec = [0, 1, 2].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, T, T], seed: 80 + l, lengths, causal: true }),
     );
+    // no padding: every row sees every source (the product-and-scaling step, the sums-only check)
+    const full = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 40 + l }));
     const cases: [SiteAttention[], AttentionResult["masks"], object][] = [
+      [full, { encoder: maskOf([T, T], T) }, {}],
+      [full, { encoder: maskOf([T, T], T) }, { residual: 0, heads: [2, 2, 0] }],
+      [full, { encoder: maskOf([T, T], T) }, { residual: 0.9 }],
+      [full, { encoder: maskOf([T, T], T) }, { residual: 1 }],
+      [full, { encoder: maskOf([T, T], T) }, { fusion: "max" }],
       [enc, { encoder: maskOf(lengths, T) }, {}],
       [enc, { encoder: maskOf(lengths, T) }, { residual: 0.3, fusion: "max", heads: [2, 0] }],
       [enc, { encoder: maskOf(lengths, T) }, { residual: 0, fusion: "min", fromLayer: 1 }],
@@ -117,15 +124,20 @@ describe("rollout's host work on onnxruntime", () => {
       ["masked mass", move(T * T, T * T + 5, 0.2)], // head 1, row 0: source 5 is padding
       ["future mass", move(2 * T * T + T, 2 * T * T + T + 4, 0.1)], // head 2, row 1 (causal): source 4 is in its future
     ];
-    for (const [what, breakRow] of breakers) {
+    // the same breakers where no source is masked (the check's product has the ones column alone)
+    const unpadded = breakers
+      .filter(([what]) => !what.endsWith("mass"))
+      .map(([w, f]) => [`${w}, unpadded`, f] as const);
+    for (const [what, breakRow] of [...breakers, ...unpadded]) {
       const causal = what === "future mass";
-      const site = randomSite("encoder", "self", 0, { dims: [1, 3, T, T], seed: 9, lengths: [5], causal });
+      const length = what.endsWith("unpadded") ? T : 5;
+      const site = randomSite("encoder", "self", 0, { dims: [1, 3, T, T], seed: 9, lengths: [length], causal });
       breakRow(site.data);
       const result: AttentionResult = {
         sites: [site],
         provider: "cpu",
         fallbacks: [],
-        masks: { encoder: maskOf([5], T) },
+        masks: { encoder: maskOf([length], T) },
       };
       const want = thrown(() => rollout(result, { kernel: "js" }));
       expect(want, what).toMatch(/site encoder\.self\.0, sample 0, head \d, target row \d/);

@@ -36,9 +36,11 @@ export function ortMultiply(a: Float32Array, b: Float32Array, n: number, k: numb
 
 /**
  * The graph of one site's checks and fusion. Each value is one multi-threaded read of the maps:
- * a product with [1, invalid] per source gives row sums and masked mass together (a future source of
- * a causal row is hidden row by row, so there a product with the hidden indicator, `rowHidden`,
- * gives it); the mean over heads is a product with the head weights (chosen heads 1, others 0).
+ * a product with [1, invalid] per source gives row sums and masked mass together, or with [1] alone
+ * when no source is masked (a product with one column reads the maps faster than with two); a
+ * future source of a causal row is hidden row by row, so there a product with the hidden
+ * indicator, `rowHidden`, gives it; the mean over heads is a product with the head weights (chosen
+ * heads 1, others 0).
  */
 function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
   const ints = (name: string, v: number[]) => ({
@@ -92,7 +94,7 @@ function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
     nodes,
     inputs: [
       { name: "x", elemType: FLOAT, shape: ["B", "H", "T", "S"] },
-      { name: "columns", elemType: FLOAT, shape: ["B", 1, "S", 2] },
+      { name: "columns", elemType: FLOAT, shape: ["B", 1, "S", "C"] },
       ...(rowHidden ? [{ name: "hidden", elemType: FLOAT, shape: ["B", 1, "T", "S"] }] : []),
       fusion === "mean"
         ? { name: "headWeights", elemType: FLOAT, shape: [1, "H"] }
@@ -103,18 +105,23 @@ function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
   };
 }
 
-/** Per sample and source, [1, 1 if the source is masked], [B, 1, S, 2]. */
-function sourceColumns(geo: SiteGeometry): Float32Array {
+/**
+ * Per sample and source, [1, 1 if the source is masked]: [B, 1, S, C] with C = 2; C = 1 (the ones
+ * alone) when the masked mass comes from elsewhere (`hiddenElsewhere`: the hidden indicator) or no
+ * sample has a masked source (then it is 0).
+ */
+function sourceColumns(geo: SiteGeometry, hiddenElsewhere: boolean): { data: Float32Array; C: number } {
   const [B, , , S] = geo.dims;
-  const out = new Float32Array(B * S * 2);
+  const C = hiddenElsewhere || geo.samples.every((g) => g.validBefore[S] === S) ? 1 : 2;
+  const out = new Float32Array(B * S * C);
   for (let b = 0; b < B; b++) {
     const valid = geo.samples[b].sourceValid;
     for (let j = 0; j < S; j++) {
-      out[(b * S + j) * 2] = 1;
-      out[(b * S + j) * 2 + 1] = valid[j] ? 0 : 1;
+      out[(b * S + j) * C] = 1;
+      if (C === 2) out[(b * S + j) * 2 + 1] = valid[j] ? 0 : 1;
     }
   }
-  return out;
+  return { data: out, C };
 }
 
 /** 1 where a source is hidden from a row (masked, or in the future of a causal row), [B, 1, T, S]; null when no row sees less than the valid sources. */
@@ -147,12 +154,24 @@ export function fuseAndCheckOnOrt(
   heads?: number[],
 ): Float32Array | null {
   const raw = checkedHeadSums(site, geo, tolerance, fusion, heads);
-  return raw && renormalized(raw, geo);
+  return raw && renormalized(raw.fused, geo);
+}
+
+/** checkedHeadSums' result. */
+export interface HeadSums {
+  /** The heads' sum (mean fusion), max or min, [B, T, S]. */
+  fused: Float32Array;
+  /**
+   * Mean fusion: each fused row's sum over all its sources, [B, T] (the chosen heads' row sums,
+   * a head listed twice counted twice), from the checks' own sums, so no pass over the fused map
+   * is needed for it; null for max and min.
+   */
+  rowMass: Float64Array | null;
 }
 
 /**
- * fuseAndCheckOnOrt before renormalization: the heads' sum (mean), max or min, [B, T, S], rows
- * checked. residualAdjustedOf turns it into rollout's Â in one pass.
+ * fuseAndCheckOnOrt before renormalization, rows checked. residualAdjustedOf turns it into
+ * rollout's Â in one pass; rolloutStepOnOrt uses it as it is.
  */
 export function checkedHeadSums(
   site: SiteAttention,
@@ -160,33 +179,36 @@ export function checkedHeadSums(
   tolerance: number,
   fusion: Fusion = "mean",
   heads?: number[],
-): Float32Array | null {
+): HeadSums | null {
   const [B, H, T, S] = geo.dims;
   const chosen = chosenHeads(site, H, heads);
   const hidden = hiddenSources(geo);
   const session = syncSession(`fuse:${fusion}:${hidden ? 1 : 0}`, () => fuseCheckGraph(fusion, hidden !== null));
   if (!session) return null;
+  const columns = sourceColumns(geo, hidden !== null);
+  const C = columns.C;
   const feeds: Parameters<typeof session.run>[0] = {
     x: { data: site.data, dims: [B, H, T, S] },
-    columns: { data: sourceColumns(geo), dims: [B, 1, S, 2] },
+    columns: { data: columns.data, dims: [B, 1, S, C] },
   };
   if (hidden) feeds.hidden = { data: hidden, dims: [B, 1, T, S] };
-  if (fusion === "mean") {
-    const weights = new Float32Array(H);
-    for (const h of chosen) weights[h] += 1; // a head listed twice counts twice, as in fuseWithGeometry
-    feeds.headWeights = { data: weights, dims: [1, H] };
-  } else feeds.heads = { data: BigInt64Array.from(chosen, (h) => BigInt(h)), dims: [chosen.length] };
+  const weights = new Float32Array(H);
+  for (const h of chosen) weights[h] += 1; // a head listed twice counts twice, as in fuseWithGeometry
+  if (fusion === "mean") feeds.headWeights = { data: weights, dims: [1, H] };
+  else feeds.heads = { data: BigInt64Array.from(chosen, (h) => BigInt(h)), dims: [chosen.length] };
   const got = session.run(feeds);
   if (!got) return null;
   const { sums, rowMin, masked, fused } = got;
+  const rowMass = fusion === "mean" ? new Float64Array(B * T) : null;
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
-        if (!g.targetValid[i]) continue;
         const r = (b * H + h) * T + i;
-        const total = sums[2 * r];
-        const hiddenMass = masked ? masked[r] : sums[2 * r + 1];
+        const total = sums[C * r];
+        if (rowMass) rowMass[b * T + i] += weights[h] * total;
+        if (!g.targetValid[i]) continue;
+        const hiddenMass = masked ? masked[r] : C === 2 ? sums[2 * r + 1] : 0;
         const negative = rowMin[r] < 0;
         if (!(Math.abs(total - 1) <= tolerance) || negative || hiddenMass > tolerance) {
           const place = rowPlace(site.id, b + (geo.origin?.sample ?? 0), h, i + (geo.origin?.row ?? 0));
@@ -195,7 +217,7 @@ export function checkedHeadSums(
       }
     }
   }
-  return fused;
+  return { fused, rowMass };
 }
 
 /**

@@ -3,7 +3,8 @@
  * hidden sources zeroed): since Ā = m / rowsum(m) and Â = (1 − r)·Ā + r·I has rows summing to 1,
  *   Â·R = s ⊙ (m·R) + r·R,   s = (1 − r) / rowsum(m)   (first layer: Â = s ⊙ m + r·I).
  * The graph does the row sums, the scaling and the product in one run, so no JavaScript pass over
- * the T×T map remains. Rows it cannot express (padding targets, whose Â row is the identity; a
+ * the T×T map remains; where the row sums are already known and every row sees every source,
+ * a shorter graph does the product and the scaling alone (knownSumsGraph). Rows it cannot express (padding targets, whose Â row is the identity; a
  * row with nothing visible, from max/min fusion) send the layer to residualAdjustedOf + MatMul.
  */
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
@@ -54,6 +55,74 @@ function stepGraph(chained: boolean, masked: boolean): GraphSpec {
   };
 }
 
+/**
+ * The step when every row sees every source and the fused rows' sums M are known (mean fusion,
+ * checkedHeadSums' rowMass): with s = (1 − r) / M,
+ *   Â = s ⊙ m + r·I = s ⊙ m′,   m′ = m with r·Mᵢ / (1 − r) added to diagonal entry i,
+ * so Â·R = s ⊙ (m′·R): the product and one row scaling, with the diagonal set on the host (T
+ * values). Three passes over the T×T map fewer than stepGraph (the row sums, r·R, the sum).
+ */
+function knownSumsGraph(chained: boolean): GraphSpec {
+  const nodes: NodeSpec[] = chained
+    ? [
+        { name: "mm", opType: "MatMul", inputs: ["raw", "prev"], outputs: ["p"] },
+        { name: "out", opType: "Mul", inputs: ["p", "scale"], outputs: ["out"] },
+      ]
+    : [{ name: "out", opType: "Mul", inputs: ["raw", "scale"], outputs: ["out"] }];
+  return {
+    name: "rollout_step_known_sums",
+    nodes,
+    inputs: [
+      { name: "raw", elemType: FLOAT, shape: ["T", "T"] },
+      ...(chained ? [{ name: "prev", elemType: FLOAT, shape: ["T", "N"] }] : []),
+      { name: "scale", elemType: FLOAT, shape: ["T", 1] },
+    ],
+    outputs: [{ name: "out", elemType: FLOAT }],
+    initializers: [],
+  };
+}
+
+/**
+ * knownSumsGraph's step for sample b, or null where it does not apply (r = 1, a row sum that is
+ * not positive and finite) or onnxruntime fails; raw is left as it was.
+ */
+function knownSumsStep(
+  raw: Float32Array,
+  rowMass: Float64Array,
+  T: number,
+  b: number,
+  residual: number,
+  prev: Float32Array | null,
+): Float32Array | null {
+  if (!(residual < 1)) return null;
+  const scale = new Float32Array(T);
+  const lift = new Float64Array(T);
+  for (let i = 0; i < T; i++) {
+    const mass = rowMass[b * T + i];
+    if (!(mass > 0 && mass < Number.POSITIVE_INFINITY)) return null;
+    scale[i] = (1 - residual) / mass;
+    lift[i] = (residual * mass) / (1 - residual);
+  }
+  const session = syncSession(`step-known:${prev ? 1 : 0}`, () => knownSumsGraph(prev !== null));
+  if (!session) return null;
+  const m = raw.subarray(b * T * T, (b + 1) * T * T);
+  const diagonal = new Float32Array(T);
+  for (let i = 0; i < T; i++) {
+    diagonal[i] = m[i * T + i];
+    m[i * T + i] += lift[i];
+  }
+  try {
+    const feeds: Parameters<typeof session.run>[0] = {
+      raw: { data: m, dims: [T, T] },
+      scale: { data: scale, dims: [T, 1] },
+    };
+    if (prev) feeds.prev = { data: prev, dims: [T, T] };
+    return session.run(feeds)?.out ?? null;
+  } finally {
+    for (let i = 0; i < T; i++) m[i * T + i] = diagonal[i];
+  }
+}
+
 const visibleMasks = new WeakMap<SampleGeometry, Float32Array | null>();
 
 /** 1 where row i sees source j (valid, not in its future), [T, S]; null when every row sees every source. */
@@ -76,7 +145,7 @@ function visibleOf(geo: SiteGeometry, b: number): Float32Array | null {
 
 /**
  * R ← Â·R for sample b of a square self site (R = Â when `prev` is null), [T, T] float32; null where
- * onnxruntime is unavailable.
+ * onnxruntime is unavailable. `rowMass`: the fused rows' sums where known (checkedHeadSums).
  */
 export function rolloutStepOnOrt(
   raw: Float32Array,
@@ -84,10 +153,13 @@ export function rolloutStepOnOrt(
   b: number,
   residual: number,
   prev: Float32Array | null,
+  rowMass: Float64Array | null = null,
 ): Float32Array | null {
   const [, , T] = geo.dims;
   if (geo.samples[b].validTargets === T) {
     const visible = visibleOf(geo, b);
+    const known = rowMass && !visible ? knownSumsStep(raw, rowMass, T, b, residual, prev) : null;
+    if (known) return known;
     const session = syncSession(`step:${prev ? 1 : 0}:${visible ? 1 : 0}`, () =>
       stepGraph(prev !== null, visible !== null),
     );
