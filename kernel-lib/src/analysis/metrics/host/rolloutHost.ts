@@ -11,7 +11,7 @@
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import type { SiteAttention } from "../../../result/types";
 import { chosenHeads, type Fusion, writeRenormalized } from "../aggregate";
-import { type SiteGeometry, visibleLimit } from "../geometry";
+import { type SampleGeometry, type SiteGeometry, visibleLimit } from "../geometry";
 import { rowError, rowPlace } from "../validate";
 import { syncSession } from "./ortSync";
 
@@ -124,8 +124,23 @@ function sourceColumns(geo: SiteGeometry, hiddenElsewhere: boolean): { data: Flo
   return { data: out, C };
 }
 
+/**
+ * Each geometry's hidden-source indicator: sites that share their samples' geometry (rollout's
+ * layers, sharedGeometry) share it, and it is made once, not once per layer.
+ */
+const hiddenMasks = new WeakMap<SampleGeometry[], { key: string; mask: Float32Array | null }>();
+
 /** 1 where a source is hidden from a row (masked, or in the future of a causal row), [B, 1, T, S]; null when no row sees less than the valid sources. */
 function hiddenSources(geo: SiteGeometry): Float32Array | null {
+  const key = `${geo.dims.join(",")}|${geo.causal}|${geo.offset}`;
+  const known = hiddenMasks.get(geo.samples);
+  if (known?.key === key) return known.mask;
+  const mask = hiddenIndicator(geo);
+  hiddenMasks.set(geo.samples, { key, mask });
+  return mask;
+}
+
+function hiddenIndicator(geo: SiteGeometry): Float32Array | null {
   const [B, , T, S] = geo.dims;
   if (!geo.causal || visibleLimit(geo, 0) >= S) return null;
   const out = new Float32Array(B * T * S);
