@@ -74,7 +74,7 @@ describe("rollout's host work on onnxruntime", () => {
     );
     // no padding: every row sees every source (the product-and-scaling step, the sums-only check)
     const full = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 40 + l }));
-    // causal rows over more sources than one block of the check's product (checkColumns.ts)
+    // causal layers with padding, long enough for several SIMD blocks per row, sharing one hidden-source indicator
     const L = 130;
     const long = [0, 1].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, L, L], seed: 90 + l, lengths: [L, 90], causal: true }),
@@ -130,11 +130,11 @@ describe("rollout's host work on onnxruntime", () => {
       ["masked mass", move(T * T, T * T + 5, 0.2)], // head 1, row 0: source 5 is padding
       ["future mass", move(2 * T * T + T, 2 * T * T + T + 4, 0.1)], // head 2, row 1 (causal): source 4 is in its future
     ];
-    // over 64 sources the check reads a causal row's future partly from block sums, partly from the row
+    // a causal row's future mass far from its limit, near it, and right next to it
     const L = 140;
     for (const [what, from, to] of [
-      ["future mass, a later block", 3, 130],
-      ["future mass, the row's own block", 3, 9],
+      ["future mass, far ahead", 3, 130],
+      ["future mass, a few sources ahead", 3, 9],
       ["future mass, next to the limit", 70, 71],
     ] as const) {
       const site = randomSite("decoder", "self", 0, { dims: [1, 2, L, L], seed: 4, lengths: [L], causal: true });
