@@ -74,7 +74,7 @@ describe("rollout's host work on onnxruntime", () => {
     );
     // no padding: every row sees every source (the product-and-scaling step, the sums-only check)
     const full = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 40 + l }));
-    // causal layers with padding, long enough for several SIMD blocks per row, sharing one hidden-source indicator
+    // causal layers with padding over 130 tokens, which share one hidden-source indicator
     const L = 130;
     const long = [0, 1].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, L, L], seed: 90 + l, lengths: [L, 90], causal: true }),
