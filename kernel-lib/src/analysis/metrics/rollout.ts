@@ -59,8 +59,9 @@ export interface Rollout {
  * `kernel`, or no onnxruntime, takes the reference path (scanSite, then fuseWithGeometry).
  */
 export function fusedLayers(result: AttentionResult, sites: SiteAttention[], options: RolloutOptions): Float32Array[] {
+  const shared = new Map<string, SiteGeometry>();
   return sites.map((s) => {
-    const geo = siteGeometry(result, s, options);
+    const geo = sharedGeometry(result, s, options, shared);
     const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
     const fast =
       options.kernel === undefined ? fuseAndCheckOnOrt(s, geo, tolerance, options.fusion, options.heads) : null;
