@@ -32,6 +32,17 @@ function thrown(f: () => unknown): string {
   }
 }
 
+/** rollout refuses `site` as the reference path does, with the same message, which names `where`. */
+function expectSameRefusal(site: SiteAttention, masks: AttentionResult["masks"], where: RegExp, what: string): void {
+  const result: AttentionResult = { sites: [site], provider: "cpu", fallbacks: [], masks };
+  const want = thrown(() => rollout(result, { kernel: "js" }));
+  expect(want, what).toMatch(where);
+  expect(
+    thrown(() => rollout(result)),
+    what,
+  ).toBe(want);
+}
+
 describe("rollout's host work on onnxruntime", () => {
   it("multiplies like the float64 JavaScript reference (non-square, odd sizes)", () => {
     const rand = seededRandom(5);
@@ -141,18 +152,8 @@ describe("rollout's host work on onnxruntime", () => {
       const row = L * L + from * L; // head 1, row `from`
       site.data[row] -= 0.1;
       site.data[row + to] += 0.1;
-      const result: AttentionResult = {
-        sites: [site],
-        provider: "cpu",
-        fallbacks: [],
-        masks: { decoder: maskOf([L], L) },
-      };
-      const want = thrown(() => rollout(result, { kernel: "js" }));
-      expect(want, what).toMatch(new RegExp(`site decoder\\.self\\.0, sample 0, head 1, target row ${from}\\b`));
-      expect(
-        thrown(() => rollout(result)),
-        what,
-      ).toBe(want);
+      const where = new RegExp(`site decoder\\.self\\.0, sample 0, head 1, target row ${from}\\b`);
+      expectSameRefusal(site, { decoder: maskOf([L], L) }, where, what);
     }
     // the same breakers where no source is masked (the check's product has the ones column alone)
     const unpadded = breakers
@@ -163,18 +164,8 @@ describe("rollout's host work on onnxruntime", () => {
       const length = what.endsWith("unpadded") ? T : 5;
       const site = randomSite("encoder", "self", 0, { dims: [1, 3, T, T], seed: 9, lengths: [length], causal });
       breakRow(site.data);
-      const result: AttentionResult = {
-        sites: [site],
-        provider: "cpu",
-        fallbacks: [],
-        masks: { encoder: maskOf([length], T) },
-      };
-      const want = thrown(() => rollout(result, { kernel: "js" }));
-      expect(want, what).toMatch(/site encoder\.self\.0, sample 0, head \d, target row \d/);
-      expect(
-        thrown(() => rollout(result)),
-        what,
-      ).toBe(want);
+      const where = /site encoder\.self\.0, sample 0, head \d, target row \d/;
+      expectSameRefusal(site, { encoder: maskOf([length], T) }, where, what);
     }
   });
 });
