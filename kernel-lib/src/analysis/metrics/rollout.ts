@@ -18,6 +18,7 @@ import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
 import { type SiteGeometry, siteGeometry } from "./geometry";
 import { checkedHeadSums, fuseAndCheckOnOrt, type HeadSums } from "./host/rolloutHost";
+import { rolloutInOneRun } from "./host/rolloutRun";
 import { rolloutStepOnOrt } from "./host/rolloutStep";
 import { defaultStack, type LayerRange, stackSites } from "./layers";
 import { multiply, multiplyJs, residualAdjusted } from "./residual";
@@ -101,11 +102,17 @@ function selfRolloutOnOrt(
   residual: number,
 ): Float32Array | null {
   const [B, , T] = sites[0].dims;
-  const layers: { raw: HeadSums; geo: SiteGeometry }[] = [];
   const shared = new Map<string, SiteGeometry>();
-  for (const s of sites) {
-    const geo = sharedGeometry(result, s, options, shared);
-    const raw = checkedHeadSums(s, geo, options.tolerance ?? DEFAULT_TOLERANCE, options.fusion, options.heads);
+  const geos = sites.map((s) => sharedGeometry(result, s, options, shared));
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  if ((options.fusion ?? "mean") === "mean" && shared.size === 1) {
+    const whole = rolloutInOneRun(sites, geos[0], tolerance, options.heads, residual);
+    if (whole) return whole;
+  }
+  const layers: { raw: HeadSums; geo: SiteGeometry }[] = [];
+  for (const [k, s] of sites.entries()) {
+    const geo = geos[k];
+    const raw = checkedHeadSums(s, geo, tolerance, options.fusion, options.heads);
     if (!raw) return null;
     layers.push({ raw, geo });
   }

@@ -7,6 +7,7 @@ import { siteGeometry } from "../geometry";
 import { multiplyJs } from "../residual";
 import { rollout } from "../rollout";
 import { fuseAndCheckOnOrt, ortMultiply } from "./rolloutHost";
+import { rolloutInOneRun } from "./rolloutRun";
 
 type Dims = [number, number, number, number];
 
@@ -90,8 +91,14 @@ describe("rollout's host work on onnxruntime", () => {
     const long = [0, 1].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, L, L], seed: 90 + l, lengths: [L, 90], causal: true }),
     );
+    const longFull = [0, 1, 2].map((l) =>
+      randomSite("decoder", "self", l, { dims: [2, 2, L, L], seed: 95 + l, causal: true }),
+    );
     const cases: [SiteAttention[], AttentionResult["masks"], object][] = [
       [long, { decoder: maskOf([L, 90], L) }, {}],
+      [longFull, { decoder: maskOf([L, L], L) }, {}],
+      [longFull, { decoder: maskOf([L, L], L) }, { residual: 0.3, heads: [1, 1, 0] }],
+      [longFull.slice(0, 1), { decoder: maskOf([L, L], L) }, {}],
       [full, { encoder: maskOf([T, T], T) }, {}],
       [full, { encoder: maskOf([T, T], T) }, { residual: 0, heads: [2, 2, 0] }],
       [full, { encoder: maskOf([T, T], T) }, { residual: 0.9 }],
@@ -109,6 +116,30 @@ describe("rollout's host work on onnxruntime", () => {
       expect(fast.dims).toEqual(reference.dims);
       expect(maxDiff(fast.data, reference.data)).toBeLessThan(1e-6);
     }
+  });
+
+  it("rolls a whole stack out in one run where every target row is valid (causal or not)", () => {
+    const T = 70;
+    for (const causal of [false, true]) {
+      const sites = [0, 1, 2].map((l) =>
+        randomSite("decoder", "self", l, { dims: [2, 3, T, T], seed: 120 + l, causal }),
+      );
+      const result: AttentionResult = { sites, provider: "cpu", fallbacks: [], masks: { decoder: maskOf([T, T], T) } };
+      const geo = siteGeometry(result, sites[0], {});
+      const whole = rolloutInOneRun(sites, geo, 1e-3, [2, 0, 2], 0.4);
+      expect(whole, `causal ${causal}`).not.toBeNull(); // not the per-layer path's fallback
+      const reference = rollout(result, { kernel: "js", heads: [2, 0, 2], residual: 0.4 });
+      expect(maxDiff(whole as Float32Array, reference.data)).toBeLessThan(1e-6);
+    }
+    // a padding target row is not this form's: the per-layer path takes it
+    const padded = [randomSite("encoder", "self", 0, { dims: [1, 2, 9, 9], seed: 3, lengths: [6] })];
+    const result: AttentionResult = {
+      sites: padded,
+      provider: "cpu",
+      fallbacks: [],
+      masks: { encoder: maskOf([6], 9) },
+    };
+    expect(rolloutInOneRun(padded, siteGeometry(result, padded[0], {}), 1e-3, undefined, 0.5)).toBeNull();
   });
 
   it("refuses the rows scanSite refuses, with its message", () => {

@@ -110,7 +110,7 @@ function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
  * alone) when the masked mass comes from elsewhere (`hiddenElsewhere`: the hidden indicator) or no
  * sample has a masked source (then it is 0).
  */
-function sourceColumns(geo: SiteGeometry, hiddenElsewhere: boolean): { data: Float32Array; C: number } {
+export function sourceColumns(geo: SiteGeometry, hiddenElsewhere: boolean): { data: Float32Array; C: number } {
   const [B, , , S] = geo.dims;
   const C = hiddenElsewhere || geo.samples.every((g) => g.validBefore[S] === S) ? 1 : 2;
   const out = new Float32Array(B * S * C);
@@ -131,7 +131,7 @@ function sourceColumns(geo: SiteGeometry, hiddenElsewhere: boolean): { data: Flo
 const hiddenMasks = new WeakMap<SampleGeometry[], { key: string; mask: Float32Array | null }>();
 
 /** 1 where a source is hidden from a row (masked, or in the future of a causal row), [B, 1, T, S]; null when no row sees less than the valid sources. */
-function hiddenSources(geo: SiteGeometry): Float32Array | null {
+export function hiddenSources(geo: SiteGeometry): Float32Array | null {
   const key = `${geo.dims.join(",")}|${geo.causal}|${geo.offset}`;
   const known = hiddenMasks.get(geo.samples);
   if (known?.key === key) return known.mask;
@@ -214,15 +214,41 @@ export function checkedHeadSums(
   const got = session.run(feeds);
   if (!got) return null;
   const { sums, rowMin, masked, fused } = got;
-  const rowMass = fusion === "mean" ? new Float64Array(B * T) : null;
+  checkRows(site, geo, tolerance, { sums, C, rowMin, masked });
+  let rowMass: Float64Array | null = null;
+  if (fusion === "mean") {
+    rowMass = new Float64Array(B * T);
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < T; i++) rowMass[b * T + i] += weights[h] * sums[C * ((b * H + h) * T + i)];
+  }
+  return { fused, rowMass };
+}
+
+/** What the check graphs give per head row: sums (C per row: total, then masked mass when C = 2), minimum, hidden mass. */
+export interface RowSums {
+  sums: Float32Array;
+  C: number;
+  rowMin: Float32Array;
+  /** Mass on hidden sources when the hidden indicator gave it (causal rows), else undefined. */
+  masked?: Float32Array;
+}
+
+/**
+ * scanSite's checks on every valid target row of every head (sums to 1 within `tolerance`, no
+ * negative weight, no mass on hidden sources), from the check graph's outputs; throws scanSite's
+ * error for the first bad row.
+ */
+export function checkRows(site: SiteAttention, geo: SiteGeometry, tolerance: number, got: RowSums): void {
+  const [B, H, T] = geo.dims;
+  const { sums, C, rowMin, masked } = got;
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
+        if (!g.targetValid[i]) continue;
         const r = (b * H + h) * T + i;
         const total = sums[C * r];
-        if (rowMass) rowMass[b * T + i] += weights[h] * total;
-        if (!g.targetValid[i]) continue;
         const hiddenMass = masked ? masked[r] : C === 2 ? sums[2 * r + 1] : 0;
         const negative = rowMin[r] < 0;
         if (!(Math.abs(total - 1) <= tolerance) || negative || hiddenMass > tolerance) {
@@ -232,7 +258,6 @@ export function checkedHeadSums(
       }
     }
   }
-  return { fused, rowMass };
 }
 
 /**

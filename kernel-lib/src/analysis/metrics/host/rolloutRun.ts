@@ -1,0 +1,182 @@
+/**
+ * A self stack's rollout in one onnxruntime run, where the heads are fused by their mean and every
+ * target row of every sample is valid: per layer the row checks' sums, the heads' sum and the
+ * product, all in one graph. The fused maps and the running product stay inside onnxruntime; only
+ * R and the checks' small outputs come back. (onnxruntime-node copies each output it returns into
+ * fresh memory, about 0.3 ms for a 1 MB map; the per-layer path returned two such maps a layer.)
+ *   Â·R = s ⊙ (m·R) + r·R,   s = (1 − r) / rowsum(m),   m = the heads' sum with hidden sources zeroed;
+ *   first layer: Â = s ⊙ m + r·I.
+ * The rows are checked after the run, layer by layer, with scanSite's error for the first bad row.
+ */
+import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
+import type { SiteAttention } from "../../../result/types";
+import { chosenHeads } from "../aggregate";
+import { type SiteGeometry, visibleLimit } from "../geometry";
+import { syncSession } from "./ortSync";
+import { checkRows, hiddenSources, sourceColumns } from "./rolloutHost";
+
+const FLOAT = 1;
+const INT64 = 7;
+
+/**
+ * The graph for L layers. `hiddenMass`: causal rows, whose hidden mass is a product with the
+ * hidden indicator (else the columns give it); `masked`: some row does not see every source, so
+ * m is zeroed there before its row sums.
+ */
+function oneRunGraph(L: number, hiddenMass: boolean, masked: boolean): GraphSpec {
+  const nodes: NodeSpec[] = [{ name: "ri", opType: "Mul", inputs: ["eye", "residual"], outputs: ["ri"] }];
+  const outputs: string[] = [];
+  for (let l = 0; l < L; l++) {
+    const x = `x${l}`;
+    const at = (name: string) => `${name}${l}`;
+    nodes.push(
+      { name: at("sums"), opType: "MatMul", inputs: [x, "columns"], outputs: [at("sums")] },
+      {
+        name: at("rowMin"),
+        opType: "ReduceMin",
+        inputs: [x],
+        outputs: [at("rowMin")],
+        attributes: { axes: { ints: [3] }, keepdims: { i: 0 } },
+      },
+    );
+    outputs.push(at("sums"), at("rowMin"));
+    if (hiddenMass) {
+      nodes.push(
+        { name: at("xh"), opType: "Mul", inputs: [x, "hidden"], outputs: [at("xh")] },
+        {
+          name: at("masked"),
+          opType: "ReduceSum",
+          inputs: [at("xh"), "axis3"],
+          outputs: [at("masked")],
+          attributes: { keepdims: { i: 0 } },
+        },
+      );
+      outputs.push(at("masked"));
+    }
+    const m = masked ? at("m") : at("fused");
+    nodes.push(
+      { name: at("flat"), opType: "Reshape", inputs: [x, "bhn"], outputs: [at("flat")] },
+      { name: at("headSum"), opType: "MatMul", inputs: ["headWeights", at("flat")], outputs: [at("headSum")] },
+      { name: at("fused"), opType: "Reshape", inputs: [at("headSum"), "bts"], outputs: [at("fused")] },
+      ...(masked ? [{ name: at("m"), opType: "Mul", inputs: [at("fused"), "visible"], outputs: [m] }] : []),
+      {
+        name: at("rowSums"),
+        opType: "ReduceSum",
+        inputs: [m, "axis2"],
+        outputs: [at("rowSums")],
+        attributes: { keepdims: { i: 1 } },
+      },
+      { name: at("scale"), opType: "Div", inputs: ["keep", at("rowSums")], outputs: [at("scale")] },
+    );
+    outputs.push(at("rowSums"));
+    const out = l === L - 1 ? "rollout" : at("R");
+    if (l === 0) {
+      nodes.push(
+        { name: at("sm"), opType: "Mul", inputs: [m, at("scale")], outputs: [at("sm")] },
+        { name: at("add"), opType: "Add", inputs: [at("sm"), "ri"], outputs: [out] },
+      );
+    } else {
+      const prev = l === 1 ? "R0" : `R${l - 1}`;
+      nodes.push(
+        { name: at("p"), opType: "MatMul", inputs: [m, prev], outputs: [at("p")] },
+        { name: at("sp"), opType: "Mul", inputs: [at("p"), at("scale")], outputs: [at("sp")] },
+        { name: at("rr"), opType: "Mul", inputs: [prev, "residual"], outputs: [at("rr")] },
+        { name: at("add"), opType: "Add", inputs: [at("sp"), at("rr")], outputs: [out] },
+      );
+    }
+  }
+  outputs.push("rollout");
+  const ints = (name: string, v: number[]) => ({
+    name,
+    dataType: INT64,
+    dims: [v.length],
+    data: BigInt64Array.from(v, BigInt),
+  });
+  return {
+    name: "rollout_one_run",
+    nodes,
+    inputs: [
+      ...Array.from({ length: L }, (_, l) => ({ name: `x${l}`, elemType: FLOAT, shape: ["B", "H", "T", "T"] })),
+      { name: "columns", elemType: FLOAT, shape: ["B", 1, "T", "C"] },
+      { name: "headWeights", elemType: FLOAT, shape: [1, "H"] },
+      ...(hiddenMass ? [{ name: "hidden", elemType: FLOAT, shape: ["B", 1, "T", "T"] }] : []),
+      ...(masked ? [{ name: "visible", elemType: FLOAT, shape: ["B", "T", "T"] }] : []),
+      { name: "bts", elemType: INT64, shape: [3] },
+      { name: "eye", elemType: FLOAT, shape: ["T", "T"] },
+      { name: "keep", elemType: FLOAT, shape: [1] },
+      { name: "residual", elemType: FLOAT, shape: [1] },
+    ],
+    outputs: outputs.map((name) => ({ name, elemType: FLOAT })),
+    initializers: [ints("bhn", [0, 0, -1]), ints("axis2", [2]), ints("axis3", [3])],
+  };
+}
+
+/** 1 where target row i of sample b sees source j, [B, T, S]; null when every row sees every source. */
+function visibleSources(geo: SiteGeometry): Float32Array | null {
+  const [B, , T, S] = geo.dims;
+  const all = geo.samples.every((g) => g.validBefore[S] === S) && visibleLimit(geo, 0) >= S;
+  if (all) return null;
+  const out = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++) {
+    const valid = geo.samples[b].sourceValid;
+    for (let i = 0; i < T; i++) {
+      const limit = visibleLimit(geo, i);
+      for (let j = 0; j < limit; j++) out[(b * T + i) * S + j] = valid[j];
+    }
+  }
+  return out;
+}
+
+/**
+ * R of the self layers `sites` (square, one geometry `geo` for all: same dims, masks and
+ * causality), [B, T, T]; the rows checked as scanSite checks them (its error for the first bad
+ * row, layers in order). Null where this form does not apply (a padding target row, a row sum of
+ * m that is not positive) or onnxruntime fails: then the per-layer path.
+ */
+export function rolloutInOneRun(
+  sites: SiteAttention[],
+  geo: SiteGeometry,
+  tolerance: number,
+  heads: number[] | undefined,
+  residual: number,
+): Float32Array | null {
+  const [B, H, T] = geo.dims;
+  if (geo.samples.some((g) => g.validTargets !== T)) return null;
+  const hidden = hiddenSources(geo);
+  const visible = visibleSources(geo);
+  const L = sites.length;
+  const session = syncSession(`oneRun:${L}:${hidden ? 1 : 0}:${visible ? 1 : 0}`, () =>
+    oneRunGraph(L, hidden !== null, visible !== null),
+  );
+  if (!session) return null;
+  const columns = sourceColumns(geo, hidden !== null);
+  const weights = new Float32Array(H);
+  for (const h of chosenHeads(sites[0], H, heads)) weights[h] += 1; // a head listed twice counts twice
+  const eye = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) eye[i * T + i] = 1;
+  const feeds: Parameters<typeof session.run>[0] = {
+    columns: { data: columns.data, dims: [B, 1, T, columns.C] },
+    headWeights: { data: weights, dims: [1, H] },
+    bts: { data: BigInt64Array.of(BigInt(B), BigInt(T), BigInt(T)), dims: [3] },
+    eye: { data: eye, dims: [T, T] },
+    keep: { data: Float32Array.of(1 - residual), dims: [1] },
+    residual: { data: Float32Array.of(residual), dims: [1] },
+  };
+  sites.forEach((s, l) => {
+    feeds[`x${l}`] = { data: s.data, dims: [B, H, T, T] };
+  });
+  if (hidden) feeds.hidden = { data: hidden, dims: [B, 1, T, T] };
+  if (visible) feeds.visible = { data: visible, dims: [B, T, T] };
+  const got = session.run(feeds);
+  if (!got) return null;
+  sites.forEach((s, l) => {
+    checkRows(s, geo, tolerance, {
+      sums: got[`sums${l}`],
+      C: columns.C,
+      rowMin: got[`rowMin${l}`],
+      masked: got[`masked${l}`],
+    });
+  });
+  for (let l = 0; l < L; l++) if (!got[`rowSums${l}`].every((v) => v > 0 && v < Number.POSITIVE_INFINITY)) return null;
+  return got.rollout;
+}
