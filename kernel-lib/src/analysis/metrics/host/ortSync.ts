@@ -11,6 +11,7 @@ import { encodeModel, type GraphSpec } from "../../../graph/onnx/encode";
 
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, offset: number, length: number, options: object): void;
+  dispose?(): void;
   run(
     feeds: Record<string, unknown>,
     fetches: Record<string, null>,
@@ -35,6 +36,18 @@ export interface SyncSession {
 
 let native: { binding: Binding; Tensor: TensorClass } | null | undefined;
 const sessions = new Map<string, SyncSession | null>();
+/** Each group's keys, least recently used first, and their native sessions (see `SessionGroup`). */
+const groups = new Map<string, { keys: string[]; natives: Map<string, NativeSession> }>();
+
+/**
+ * Sessions whose graphs vary with their input (rollout's one-run graph has one per layer count)
+ * are kept `keep` at a time: onnxruntime keeps each session's working memory (its arena) until the
+ * session is released, so an unbounded set of them would hold memory for graphs not used again.
+ */
+export interface SessionGroup {
+  name: string;
+  keep: number;
+}
 
 function loadNative(): { binding: Binding; Tensor: TensorClass } | null {
   if (native !== undefined) return native;
@@ -57,15 +70,20 @@ function loadNative(): { binding: Binding; Tensor: TensorClass } | null {
  * The session for `key`, built from `graph` on first use (opset 17); null where the synchronous
  * binding is unavailable or the session cannot be made (callers fall back).
  */
-export function syncSession(key: string, graph: () => GraphSpec): SyncSession | null {
-  if (sessions.has(key)) return sessions.get(key) ?? null;
+export function syncSession(key: string, graph: () => GraphSpec, group?: SessionGroup): SyncSession | null {
+  if (sessions.has(key)) {
+    if (group) touch(group, key);
+    return sessions.get(key) ?? null;
+  }
   const ort = loadNative();
   let made: SyncSession | null = null;
+  let handle: NativeSession | null = null;
   if (ort) {
     try {
       const spec = graph();
       const bytes = encodeModel(spec);
       const s = new ort.binding.binding.InferenceSession();
+      handle = s;
       // no spinning: on a shared machine idle pool threads would burn the CPU time we measure
       s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
         executionProviders: [{ name: "cpu" }],
@@ -98,5 +116,36 @@ export function syncSession(key: string, graph: () => GraphSpec): SyncSession | 
     }
   }
   sessions.set(key, made);
+  if (group && made && handle) keepInGroup(group, key, handle);
   return made;
+}
+
+/** Marks `key` as the group's most recently used. */
+function touch(group: SessionGroup, key: string): void {
+  const keys = groups.get(group.name)?.keys;
+  const at = keys?.indexOf(key) ?? -1;
+  if (keys && at >= 0) keys.push(...keys.splice(at, 1));
+}
+
+/** Adds a new session to its group, releasing the least recently used beyond `keep`. */
+function keepInGroup(group: SessionGroup, key: string, session: NativeSession): void {
+  let g = groups.get(group.name);
+  if (!g) groups.set(group.name, (g = { keys: [], natives: new Map() }));
+  g.keys.push(key);
+  g.natives.set(key, session);
+  while (g.keys.length > Math.max(1, group.keep)) {
+    const old = g.keys.shift() as string;
+    sessions.delete(old);
+    try {
+      g.natives.get(old)?.dispose?.();
+    } catch {
+      // released or not, it is no longer used
+    }
+    g.natives.delete(old);
+  }
+}
+
+/** The keys of a group's sessions, least recently used first (for tests). */
+export function groupKeys(name: string): string[] {
+  return [...(groups.get(name)?.keys ?? [])];
 }

@@ -6,8 +6,9 @@ import { type Fusion, fuseWithGeometry } from "../aggregate";
 import { siteGeometry } from "../geometry";
 import { multiplyJs } from "../residual";
 import { rollout } from "../rollout";
+import { groupKeys } from "./ortSync";
 import { fuseAndCheckOnOrt, ortMultiply } from "./rolloutHost";
-import { rolloutInOneRun } from "./rolloutRun";
+import { ONE_RUN_SESSIONS, rolloutInOneRun } from "./rolloutRun";
 
 type Dims = [number, number, number, number];
 
@@ -131,6 +132,16 @@ describe("rollout's host work on onnxruntime", () => {
       const reference = rollout(result, { kernel: "js", heads: [2, 0, 2], residual: 0.4 });
       expect(maxDiff(whole as Float32Array, reference.data)).toBeLessThan(1e-6);
     }
+    // one graph per layer count, the two used last kept: a third count releases the oldest, and
+    // a count asked for again gets a fresh session with the same results
+    const stack = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims: [1, 2, 12, 12], seed: 7 + l }));
+    const plain: AttentionResult = { sites: stack, provider: "cpu", fallbacks: [], masks: {} };
+    const geo = siteGeometry(plain, stack[0], {});
+    const first = rolloutInOneRun(stack.slice(0, 1), geo, 1e-3, undefined, 0.5);
+    for (const L of [2, 3]) expect(rolloutInOneRun(stack.slice(0, L), geo, 1e-3, undefined, 0.5)).not.toBeNull();
+    expect(groupKeys(ONE_RUN_SESSIONS.name)).toEqual(["oneRun:2:0:0", "oneRun:3:0:0"]);
+    expect(rolloutInOneRun(stack.slice(0, 1), geo, 1e-3, undefined, 0.5)).toEqual(first);
+    expect(groupKeys(ONE_RUN_SESSIONS.name)).toEqual(["oneRun:3:0:0", "oneRun:1:0:0"]);
     // a padding target row is not this form's: the per-layer path takes it
     const padded = [randomSite("encoder", "self", 0, { dims: [1, 2, 9, 9], seed: 3, lengths: [6] })];
     const result: AttentionResult = {

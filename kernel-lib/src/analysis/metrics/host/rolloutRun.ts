@@ -12,11 +12,13 @@ import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import type { SiteAttention } from "../../../result/types";
 import { chosenHeads } from "../aggregate";
 import { type SiteGeometry, visibleLimit } from "../geometry";
-import { syncSession } from "./ortSync";
+import { type SessionGroup, syncSession } from "./ortSync";
 import { checkRows, hiddenSources, sourceColumns } from "./rolloutHost";
 
 const FLOAT = 1;
 const INT64 = 7;
+/** One graph per layer count (and form): the two used last are kept, each with its working memory. */
+export const ONE_RUN_SESSIONS: SessionGroup = { name: "rollout-one-run", keep: 2 };
 
 /**
  * The graph for L layers. `hiddenMass`: causal rows, whose hidden mass is a product with the
@@ -145,8 +147,10 @@ export function rolloutInOneRun(
   const hidden = hiddenSources(geo);
   const visible = visibleSources(geo);
   const L = sites.length;
-  const session = syncSession(`oneRun:${L}:${hidden ? 1 : 0}:${visible ? 1 : 0}`, () =>
-    oneRunGraph(L, hidden !== null, visible !== null),
+  const session = syncSession(
+    `oneRun:${L}:${hidden ? 1 : 0}:${visible ? 1 : 0}`,
+    () => oneRunGraph(L, hidden !== null, visible !== null),
+    ONE_RUN_SESSIONS,
   );
   if (!session) return null;
   const columns = sourceColumns(geo, hidden !== null);
