@@ -26,7 +26,7 @@ type TensorClass = new (type: string, data: Float32Array | BigInt64Array, dims: 
 
 /**
  * A cached session: named float32 (or int64) inputs in, float32 outputs out; null when onnxruntime
- * fails the run (e.g. cannot allocate), so callers take their reference path instead.
+ * fails the run (e.g. cannot allocate) or refuses the inputs, so callers take their reference path instead.
  */
 export interface SyncSession {
   run(
@@ -94,10 +94,10 @@ export function syncSession(key: string, graph: () => GraphSpec, group?: Session
       made = {
         run(feeds) {
           const tensors: Record<string, unknown> = {};
-          for (const [name, f] of Object.entries(feeds))
-            tensors[name] = new ort.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.dims);
           let out: ReturnType<NativeSession["run"]>;
           try {
+            for (const [name, f] of Object.entries(feeds))
+              tensors[name] = new ort.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.dims);
             out = s.run(tensors, Object.fromEntries(outputs.map((o) => [o, null])), {});
           } catch {
             return null;

@@ -142,6 +142,11 @@ describe("rollout's host work on onnxruntime", () => {
     expect(groupKeys(ONE_RUN_SESSIONS.name)).toEqual(["oneRun:2:0:0", "oneRun:3:0:0"]);
     expect(rolloutInOneRun(stack.slice(0, 1), geo, 1e-3, undefined, 0.5)).toEqual(first);
     expect(groupKeys(ONE_RUN_SESSIONS.name)).toEqual(["oneRun:3:0:0", "oneRun:1:0:0"]);
+    // layers with different head counts (pruned heads) are the per-layer path's, with the same rollout
+    const pruned = [3, 2, 3].map((h, l) => randomSite("encoder", "self", l, { dims: [1, h, 12, 12], seed: 30 + l }));
+    const prunedResult: AttentionResult = { sites: pruned, provider: "cpu", fallbacks: [], masks: {} };
+    expect(rolloutInOneRun(pruned, siteGeometry(prunedResult, pruned[0], {}), 1e-3, undefined, 0.5)).toBeNull();
+    expect(maxDiff(rollout(prunedResult).data, rollout(prunedResult, { kernel: "js" }).data)).toBeLessThan(1e-6);
     // a padding target row is not this form's: the per-layer path takes it
     const padded = [randomSite("encoder", "self", 0, { dims: [1, 2, 9, 9], seed: 3, lengths: [6] })];
     const result: AttentionResult = {

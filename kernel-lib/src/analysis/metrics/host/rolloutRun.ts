@@ -130,8 +130,8 @@ function visibleSources(geo: SiteGeometry): Float32Array | null {
 }
 
 /**
- * R of the self layers `sites` (square, one geometry `geo` for all: same dims, masks and
- * causality), [B, T, T]; the rows checked as scanSite checks them (its error for the first bad
+ * R of the self layers `sites` (square, one geometry `geo` for all: same masks and causality;
+ * layers of different head counts are left to the per-layer path), [B, T, T]; the rows checked as scanSite checks them (its error for the first bad
  * row, layers in order). Null where this form does not apply (a padding target row, a row sum of
  * m that is not positive) or onnxruntime fails: then the per-layer path.
  */
@@ -144,6 +144,7 @@ export function rolloutInOneRun(
 ): Float32Array | null {
   const [B, H, T] = geo.dims;
   if (geo.samples.some((g) => g.validTargets !== T)) return null;
+  if (sites.some((s) => s.dims[1] !== H)) return null; // pruned heads: layers of different widths
   const hidden = hiddenSources(geo);
   const visible = visibleSources(geo);
   const L = sites.length;
