@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeResult, attentionFlow, metricsJson, openModel, rollout } from "../kernel-lib/src";
+import { readExtraction } from "../kernel-lib/src/output/files/extractionDir";
 import { decodeNpy } from "../kernel-lib/src/output/files/npy";
 import { loadFixture } from "../kernel-lib/test/fixtureFiles";
 import { attnlens, extractOnCpu } from "./cliRunner";
@@ -29,6 +30,7 @@ describe.each(["bert_like", "gpt2_like", "bart_like"])("attnlens metrics on %s",
     expect(ex.code, ex.stderr).toBe(0);
     const r = attnlens("metrics", dir, "--rollout", "--flow", "--patterns");
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(""); // no note of onnxruntime's about attnlens's own graphs
     expect(r.stdout).toMatch(/site\s+h0\s+h1/);
 
     const model = await openModel(fx.modelPath, { providers: ["cpu"] });
@@ -60,6 +62,23 @@ describe.each(["bert_like", "gpt2_like", "bart_like"])("attnlens metrics on %s",
     expect(flow.shape).toEqual(fw.dims);
     expectClose(flow.data, fw.data, 1e-6);
   });
+});
+
+describe("attnlens metrics on one sentence (every row valid: the whole stack in one onnxruntime run)", () => {
+  it.each(["tiny-agreement-bert", "tiny-induction-gpt"])(
+    "%s: rollout.npy is the reference rollout, and nothing is printed on stderr",
+    (model) => {
+      const dir = path.join(tmp, `${model}-one`);
+      const ex = attnlens("extract", model, "--text", "the dogs near the old tree run home", "--out", dir);
+      expect(ex.code, ex.stderr).toBe(0);
+      const r = attnlens("metrics", dir, "--rollout");
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(""); // no note of onnxruntime's about attnlens's own graphs
+      const got = decodeNpy(readFileSync(path.join(dir, "rollout.npy")));
+      const { result } = readExtraction(dir);
+      expectClose(got.data, rollout(result, { kernel: "js" }).data, 1e-6);
+    },
+  );
 });
 
 describe("attnlens metrics errors", () => {

@@ -58,6 +58,10 @@ function loadNative(): { binding: Binding; Tensor: TensorClass } | null {
     const { Tensor } = require("onnxruntime-node") as { Tensor: TensorClass };
     if (typeof binding?.binding?.InferenceSession !== "function" || typeof binding.initOrt !== "function")
       return native;
+    // As run/session.ts does for model sessions: onnxruntime reads its process-wide log level once,
+    // and at its default ("warning") it prints notes about these internal graphs to the terminal.
+    const env = (require("onnxruntime-node") as { env?: { logLevel?: string } }).env;
+    if (env && env.logLevel === "warning") env.logLevel = "fatal";
     binding.initOrt();
     native = { binding, Tensor };
   } catch {
@@ -88,6 +92,7 @@ export function syncSession(key: string, graph: () => GraphSpec, group?: Session
       s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
         executionProviders: [{ name: "cpu" }],
         graphOptimizationLevel: "all",
+        logSeverityLevel: 4, // fatal only: a failed run returns null and the caller falls back
         extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
       const outputs = spec.outputs.map((o) => o.name);
