@@ -17,7 +17,7 @@ import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
 import { type SiteGeometry, siteGeometry } from "./geometry";
-import { checkedHeadSums, fuseAndCheckOnOrt, type HeadSums } from "./host/rolloutHost";
+import { checkedHeadSums, fuseAndCheckOnOrt } from "./host/rolloutHost";
 import { rolloutInOneRun } from "./host/rolloutRun";
 import { rolloutStepOnOrt } from "./host/rolloutStep";
 import { defaultStack, type LayerRange, stackSites } from "./layers";
@@ -109,7 +109,7 @@ function selfRolloutOnOrt(
     const whole = rolloutInOneRun(sites, geos[0], tolerance, options.heads, residual);
     if (whole) return whole;
   }
-  const layers: { raw: HeadSums; geo: SiteGeometry }[] = [];
+  const layers: { raw: Float32Array; geo: SiteGeometry }[] = [];
   for (const [k, s] of sites.entries()) {
     const geo = geos[k];
     const raw = checkedHeadSums(s, geo, tolerance, options.fusion, options.heads);
@@ -120,7 +120,7 @@ function selfRolloutOnOrt(
   for (let b = 0; b < B; b++) {
     let r: Float32Array | null = null;
     for (const { raw, geo } of layers) {
-      r = rolloutStepOnOrt(raw.fused, geo, b, residual, r, raw.rowMass);
+      r = rolloutStepOnOrt(raw, geo, b, residual, r);
       if (!r) return null;
     }
     out.set(r as Float32Array, b * T * T);

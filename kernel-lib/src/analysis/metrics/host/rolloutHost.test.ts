@@ -85,7 +85,7 @@ describe("rollout's host work on onnxruntime", () => {
     const dec = [0, 1, 2].map((l) =>
       randomSite("decoder", "self", l, { dims: [2, 2, T, T], seed: 80 + l, lengths, causal: true }),
     );
-    // no padding: every row sees every source (the product-and-scaling step, the sums-only check)
+    // no padding: every row sees every source (the one-run graph, the check with the ones column alone)
     const full = [0, 1, 2].map((l) => randomSite("encoder", "self", l, { dims: [2, 3, T, T], seed: 40 + l }));
     // causal layers with padding over 130 tokens, which share one hidden-source indicator
     const L = 130;

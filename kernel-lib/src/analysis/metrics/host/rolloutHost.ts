@@ -14,6 +14,7 @@ import { chosenHeads, type Fusion, writeRenormalized } from "../aggregate";
 import { type SampleGeometry, type SiteGeometry, visibleLimit } from "../geometry";
 import { rowError, rowPlace } from "../validate";
 import { syncSession } from "./ortSync";
+import { checkNodes, headSumNodes, ints, sameName } from "./rolloutNodes";
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -43,39 +44,9 @@ export function ortMultiply(a: Float32Array, b: Float32Array, n: number, k: numb
  * heads 1, others 0).
  */
 function fuseCheckGraph(fusion: Fusion, rowHidden: boolean): GraphSpec {
-  const ints = (name: string, v: number[]) => ({
-    name,
-    dataType: INT64,
-    dims: [v.length],
-    data: BigInt64Array.from(v, BigInt),
-  });
-  const nodes: NodeSpec[] = [
-    { name: "sums", opType: "MatMul", inputs: ["x", "columns"], outputs: ["sums"] },
-    {
-      name: "min",
-      opType: "ReduceMin",
-      inputs: ["x"],
-      outputs: ["rowMin"],
-      attributes: { axes: { ints: [3] }, keepdims: { i: 0 } },
-    },
-  ];
-  if (rowHidden) {
-    nodes.push(
-      { name: "hide", opType: "Mul", inputs: ["x", "hidden"], outputs: ["xh"] },
-      {
-        name: "masked",
-        opType: "ReduceSum",
-        inputs: ["xh", "axis3"],
-        outputs: ["masked"],
-        attributes: { keepdims: { i: 0 } },
-      },
-    );
-  }
+  const nodes: NodeSpec[] = checkNodes("x", sameName, rowHidden);
   if (fusion === "mean") {
-    nodes.push(
-      { name: "flat", opType: "Reshape", inputs: ["x", "bhn"], outputs: ["xr"] },
-      { name: "fuse", opType: "MatMul", inputs: ["headWeights", "xr"], outputs: ["fused"] },
-    );
+    nodes.push(...headSumNodes("x", sameName));
   } else {
     nodes.push(
       { name: "heads", opType: "Gather", inputs: ["x", "heads"], outputs: ["xs"], attributes: { axis: { i: 1 } } },
@@ -169,24 +140,19 @@ export function fuseAndCheckOnOrt(
   heads?: number[],
 ): Float32Array | null {
   const raw = checkedHeadSums(site, geo, tolerance, fusion, heads);
-  return raw && renormalized(raw.fused, geo);
+  return raw && renormalized(raw, geo);
 }
 
-/** checkedHeadSums' result. */
-export interface HeadSums {
-  /** The heads' sum (mean fusion), max or min, [B, T, S]. */
-  fused: Float32Array;
-  /**
-   * Mean fusion: each fused row's sum over all its sources, [B, T] (the chosen heads' row sums,
-   * a head listed twice counted twice), from the checks' own sums, so no pass over the fused map
-   * is needed for it; null for max and min.
-   */
-  rowMass: Float64Array | null;
+/** The mean fusion's weight of each head, [H]: chosen heads 1, others 0, a head listed twice counted twice (as in fuseWithGeometry). */
+export function headWeights(site: { id: string }, H: number, heads?: number[]): Float32Array {
+  const weights = new Float32Array(H);
+  for (const h of chosenHeads(site, H, heads)) weights[h] += 1;
+  return weights;
 }
 
 /**
- * fuseAndCheckOnOrt before renormalization, rows checked. residualAdjustedOf turns it into
- * rollout's Â in one pass; rolloutStepOnOrt uses it as it is.
+ * fuseAndCheckOnOrt before renormalization: the heads' sum (mean), max or min, [B, T, S], rows
+ * checked. residualAdjustedOf turns it into rollout's Â in one pass.
  */
 export function checkedHeadSums(
   site: SiteAttention,
@@ -194,35 +160,25 @@ export function checkedHeadSums(
   tolerance: number,
   fusion: Fusion = "mean",
   heads?: number[],
-): HeadSums | null {
+): Float32Array | null {
   const [B, H, T, S] = geo.dims;
   const chosen = chosenHeads(site, H, heads);
   const hidden = hiddenSources(geo);
   const session = syncSession(`fuse:${fusion}:${hidden ? 1 : 0}`, () => fuseCheckGraph(fusion, hidden !== null));
   if (!session) return null;
   const columns = sourceColumns(geo, hidden !== null);
-  const C = columns.C;
   const feeds: Parameters<typeof session.run>[0] = {
     x: { data: site.data, dims: [B, H, T, S] },
-    columns: { data: columns.data, dims: [B, 1, S, C] },
+    columns: { data: columns.data, dims: [B, 1, S, columns.C] },
   };
   if (hidden) feeds.hidden = { data: hidden, dims: [B, 1, T, S] };
-  const weights = new Float32Array(H);
-  for (const h of chosen) weights[h] += 1; // a head listed twice counts twice, as in fuseWithGeometry
-  if (fusion === "mean") feeds.headWeights = { data: weights, dims: [1, H] };
+  if (fusion === "mean") feeds.headWeights = { data: headWeights(site, H, heads), dims: [1, H] };
   else feeds.heads = { data: BigInt64Array.from(chosen, (h) => BigInt(h)), dims: [chosen.length] };
   const got = session.run(feeds);
   if (!got) return null;
   const { sums, rowMin, masked, fused } = got;
-  checkRows(site, geo, tolerance, { sums, C, rowMin, masked });
-  let rowMass: Float64Array | null = null;
-  if (fusion === "mean") {
-    rowMass = new Float64Array(B * T);
-    for (let b = 0; b < B; b++)
-      for (let h = 0; h < H; h++)
-        for (let i = 0; i < T; i++) rowMass[b * T + i] += weights[h] * sums[C * ((b * H + h) * T + i)];
-  }
-  return { fused, rowMass };
+  checkRows(site, geo, tolerance, { sums, C: columns.C, rowMin, masked });
+  return fused;
 }
 
 /** What the check graphs give per head row: sums (C per row: total, then masked mass when C = 2), minimum, hidden mass. */

@@ -10,10 +10,11 @@
  */
 import type { GraphSpec, NodeSpec } from "../../../graph/onnx/encode";
 import type { SiteAttention } from "../../../result/types";
-import { chosenHeads } from "../aggregate";
-import { type SiteGeometry, visibleLimit } from "../geometry";
+import type { SiteGeometry } from "../geometry";
 import { type SessionGroup, syncSession } from "./ortSync";
-import { checkRows, hiddenSources, sourceColumns } from "./rolloutHost";
+import { checkRows, headWeights, hiddenSources, sourceColumns } from "./rolloutHost";
+import { checkNodes, headSumNodes, ints, stepNodes } from "./rolloutNodes";
+import { visibleOf } from "./rolloutStep";
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -21,7 +22,8 @@ const INT64 = 7;
 export const ONE_RUN_SESSIONS: SessionGroup = { name: "rollout-one-run", keep: 2 };
 
 /**
- * The graph for L layers. `hiddenMass`: causal rows, whose hidden mass is a product with the
+ * The graph for L layers: each layer the per-layer graphs' nodes (rolloutNodes.ts), its values
+ * suffixed with its index. `hiddenMass`: causal rows, whose hidden mass is a product with the
  * hidden indicator (else the columns give it); `masked`: some row does not see every source, so
  * m is zeroed there before its row sums.
  */
@@ -31,69 +33,17 @@ function oneRunGraph(L: number, hiddenMass: boolean, masked: boolean): GraphSpec
   for (let l = 0; l < L; l++) {
     const x = `x${l}`;
     const at = (name: string) => `${name}${l}`;
+    const m = masked ? at("m") : at("map");
     nodes.push(
-      { name: at("sums"), opType: "MatMul", inputs: [x, "columns"], outputs: [at("sums")] },
-      {
-        name: at("rowMin"),
-        opType: "ReduceMin",
-        inputs: [x],
-        outputs: [at("rowMin")],
-        attributes: { axes: { ints: [3] }, keepdims: { i: 0 } },
-      },
+      ...checkNodes(x, at, hiddenMass),
+      ...headSumNodes(x, at),
+      { name: at("toMap"), opType: "Reshape", inputs: [at("fused"), "bts"], outputs: [at("map")] },
+      ...(masked ? [{ name: at("hideMap"), opType: "Mul", inputs: [at("map"), "visible"], outputs: [m] }] : []),
+      ...stepNodes(m, l === 0 ? null : `R${l - 1}`, "ri", l === L - 1 ? "rollout" : at("R"), at),
     );
-    outputs.push(at("sums"), at("rowMin"));
-    if (hiddenMass) {
-      nodes.push(
-        { name: at("xh"), opType: "Mul", inputs: [x, "hidden"], outputs: [at("xh")] },
-        {
-          name: at("masked"),
-          opType: "ReduceSum",
-          inputs: [at("xh"), "axis3"],
-          outputs: [at("masked")],
-          attributes: { keepdims: { i: 0 } },
-        },
-      );
-      outputs.push(at("masked"));
-    }
-    const m = masked ? at("m") : at("fused");
-    nodes.push(
-      { name: at("flat"), opType: "Reshape", inputs: [x, "bhn"], outputs: [at("flat")] },
-      { name: at("headSum"), opType: "MatMul", inputs: ["headWeights", at("flat")], outputs: [at("headSum")] },
-      { name: at("fused"), opType: "Reshape", inputs: [at("headSum"), "bts"], outputs: [at("fused")] },
-      ...(masked ? [{ name: at("m"), opType: "Mul", inputs: [at("fused"), "visible"], outputs: [m] }] : []),
-      {
-        name: at("rowSums"),
-        opType: "ReduceSum",
-        inputs: [m, "axis2"],
-        outputs: [at("rowSums")],
-        attributes: { keepdims: { i: 1 } },
-      },
-      { name: at("scale"), opType: "Div", inputs: ["keep", at("rowSums")], outputs: [at("scale")] },
-    );
-    outputs.push(at("rowSums"));
-    const out = l === L - 1 ? "rollout" : at("R");
-    if (l === 0) {
-      nodes.push(
-        { name: at("sm"), opType: "Mul", inputs: [m, at("scale")], outputs: [at("sm")] },
-        { name: at("add"), opType: "Add", inputs: [at("sm"), "ri"], outputs: [out] },
-      );
-    } else {
-      const prev = l === 1 ? "R0" : `R${l - 1}`;
-      nodes.push(
-        { name: at("p"), opType: "MatMul", inputs: [m, prev], outputs: [at("p")] },
-        { name: at("sp"), opType: "Mul", inputs: [at("p"), at("scale")], outputs: [at("sp")] },
-        { name: at("rr"), opType: "Mul", inputs: [prev, "residual"], outputs: [at("rr")] },
-        { name: at("add"), opType: "Add", inputs: [at("sp"), at("rr")], outputs: [out] },
-      );
-    }
+    outputs.push(at("sums"), at("rowMin"), ...(hiddenMass ? [at("masked")] : []), at("rowSums"));
   }
   outputs.push("rollout");
-  const ints = (name: string, v: number[]) => ({
-    name,
-    dataType: INT64,
-    dims: [v.length],
-    data: BigInt64Array.from(v, BigInt),
-  });
   return {
     name: "rollout_one_run",
     nodes,
@@ -110,23 +60,19 @@ function oneRunGraph(L: number, hiddenMass: boolean, masked: boolean): GraphSpec
     ],
     outputs: outputs.map((name) => ({ name, elemType: FLOAT })),
     // an initializer no node reads makes onnxruntime print a warning on every load
-    initializers: [ints("bhn", [0, 0, -1]), ints("axis2", [2]), ...(hiddenMass ? [ints("axis3", [3])] : [])],
+    initializers: [ints("bhn", [0, 0, -1]), ints("axisLast", [-1]), ...(hiddenMass ? [ints("axis3", [3])] : [])],
   };
 }
 
-/** 1 where target row i of sample b sees source j, [B, T, S]; null when every row sees every source. */
+/** 1 where target row i of sample b sees source j, [B, T, S] (visibleOf's sample masks); null when every row sees every source. */
 function visibleSources(geo: SiteGeometry): Float32Array | null {
   const [B, , T, S] = geo.dims;
-  const all = geo.samples.every((g) => g.validBefore[S] === S) && visibleLimit(geo, 0) >= S;
-  if (all) return null;
-  const out = new Float32Array(B * T * S);
-  for (let b = 0; b < B; b++) {
-    const valid = geo.samples[b].sourceValid;
-    for (let i = 0; i < T; i++) {
-      const limit = visibleLimit(geo, i);
-      for (let j = 0; j < limit; j++) out[(b * T + i) * S + j] = valid[j];
-    }
-  }
+  const masks = geo.samples.map((_, b) => visibleOf(geo, b));
+  if (masks.every((mask) => mask === null)) return null;
+  const out = new Float32Array(B * T * S).fill(1);
+  masks.forEach((mask, b) => {
+    if (mask) out.set(mask, b * T * S);
+  });
   return out;
 }
 
@@ -156,13 +102,11 @@ export function rolloutInOneRun(
   );
   if (!session) return null;
   const columns = sourceColumns(geo, hidden !== null);
-  const weights = new Float32Array(H);
-  for (const h of chosenHeads(sites[0], H, heads)) weights[h] += 1; // a head listed twice counts twice
   const eye = new Float32Array(T * T);
   for (let i = 0; i < T; i++) eye[i * T + i] = 1;
   const feeds: Parameters<typeof session.run>[0] = {
     columns: { data: columns.data, dims: [B, 1, T, columns.C] },
-    headWeights: { data: weights, dims: [1, H] },
+    headWeights: { data: headWeights(sites[0], H, heads), dims: [1, H] },
     bts: { data: BigInt64Array.of(BigInt(B), BigInt(T), BigInt(T)), dims: [3] },
     eye: { data: eye, dims: [T, T] },
     keep: { data: Float32Array.of(1 - residual), dims: [1] },
