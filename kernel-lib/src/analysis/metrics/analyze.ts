@@ -9,7 +9,7 @@ import { classifyScan } from "../patterns/headPatterns";
 import { WINDOW_MAX } from "../patterns/thresholds";
 import type { HeadPattern } from "../patterns/types";
 import { emptySamples, emptySampleWarning } from "./emptySamples";
-import { siteGeometry } from "./geometry";
+import { type SiteGeometry, sharedGeometry } from "./geometry";
 import { summarizeHeads } from "./headMetrics";
 import { normWeighted } from "./normWeighted";
 import { scanSite } from "./scan";
@@ -55,8 +55,10 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
   const warnings: string[] = [];
   // Every site's metric pass first, back to back, so the pass's worker threads stay busy from one
   // site to the next instead of going idle (and slow to wake) during the pattern work between them.
+  // Sites of one shape share their geometry (and the tables the passes cache per geometry).
+  const shared = new Map<string, SiteGeometry>();
   const scans = chosen.map((site) => {
-    const geo = siteGeometry(result, site, options);
+    const geo = sharedGeometry(result, site, options, shared);
     const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
     return { geo, scan: scanSite(site, geo, tolerance, WINDOW_MAX, options.kernel, options.threads) };
   });

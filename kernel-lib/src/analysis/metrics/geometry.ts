@@ -183,3 +183,23 @@ export function labelGeometry(
   const samples = Array.from({ length: B }, (_, b) => sampleGeometry(base, b, options));
   return { ...base, samples };
 }
+
+/**
+ * siteGeometry, computed once for sites that share stack, kind, causality and [B, ·, T, S]: its
+ * samples depend on nothing else (streams come from the stack and kind; the tables from T and S).
+ */
+export function sharedGeometry(
+  result: AttentionResult,
+  site: SiteAttention,
+  options: MetricsOptions,
+  shared: Map<string, SiteGeometry>,
+): SiteGeometry {
+  checkSiteShape(site);
+  const [B, , T, S] = site.dims;
+  const key = `${site.stack}|${site.kind}|${site.causal}|${B}|${T}|${S}`;
+  const known = shared.get(key);
+  if (known) return { ...known, id: site.id, dims: site.dims };
+  const geo = siteGeometry(result, site, options);
+  shared.set(key, geo);
+  return geo;
+}

@@ -16,7 +16,7 @@
 import { AttnlensError } from "../../errors";
 import type { AttentionResult, SiteAttention, Stack } from "../../result/types";
 import { type Fusion, fuseWithGeometry } from "./aggregate";
-import { type SiteGeometry, siteGeometry } from "./geometry";
+import { type SiteGeometry, sharedGeometry } from "./geometry";
 import { checkedHeadSums, fuseAndCheckOnOrt } from "./host/rolloutHost";
 import { rolloutInOneRun } from "./host/rolloutRun";
 import { rolloutStepOnOrt } from "./host/rolloutStep";
@@ -24,7 +24,7 @@ import { defaultStack, type LayerRange, stackSites } from "./layers";
 import { multiply, multiplyJs, residualAdjusted } from "./residual";
 import { scanSite } from "./scan";
 import type { MetricsOptions } from "./types";
-import { checkSiteShape, DEFAULT_TOLERANCE } from "./validate";
+import { DEFAULT_TOLERANCE } from "./validate";
 import { wasmMultiply } from "./wasm/matmul";
 
 export interface RolloutOptions extends MetricsOptions, LayerRange {
@@ -126,26 +126,6 @@ function selfRolloutOnOrt(
     out.set(r as Float32Array, b * T * T);
   }
   return out;
-}
-
-/**
- * siteGeometry, computed once for sites that share stack, kind, causality and [B, ·, T, S]: its
- * samples depend on nothing else (streams come from the stack and kind; the tables from T and S).
- */
-function sharedGeometry(
-  result: AttentionResult,
-  site: SiteAttention,
-  options: RolloutOptions,
-  shared: Map<string, SiteGeometry>,
-): SiteGeometry {
-  checkSiteShape(site);
-  const [B, , T, S] = site.dims;
-  const key = `${site.stack}|${site.kind}|${site.causal}|${B}|${T}|${S}`;
-  const known = shared.get(key);
-  if (known) return { ...known, id: site.id, dims: site.dims };
-  const geo = siteGeometry(result, site, options);
-  shared.set(key, geo);
-  return geo;
 }
 
 /**

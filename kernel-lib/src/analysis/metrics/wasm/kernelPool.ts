@@ -16,6 +16,14 @@ import { AttnlensError } from "../../../errors";
 import { type KernelArgs, SLOTS, type WasmRowKernel } from "./kernel";
 
 /**
+ * Where a control block's doubles start for `slots` slots: after its 3 + 2·slots int32 words,
+ * 8-aligned (a fixed offset would let more slots' claims run into the first slot's arguments).
+ */
+export function argsOffset(slots: number): number {
+  return Math.ceil(((3 + 2 * slots) * 4) / 8) * 8;
+}
+
+/**
  * The control block's layout and states, handed to each worker with its data
  * (workers/rowKernelWorker.cjs reads them there): int32 [state, posted, done, result per slot,
  * claim per slot], then per slot the kernel's 23 arguments and the lane's stack top as doubles,
@@ -27,7 +35,7 @@ const LAYOUT = {
   DONE: 2,
   RESULT: 3,
   CLAIM: 3 + SLOTS,
-  ARGS_AT: 32,
+  ARGS_AT: argsOffset(SLOTS),
   ARGS: 23,
   SLOTS,
   // state

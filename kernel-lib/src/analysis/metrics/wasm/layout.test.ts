@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as runKernel from "../runKernel";
+import { argsOffset } from "./kernelPool";
 import { PIECE_LEFT, PIECE_MASKED, PIECE_SEGMENT } from "./pieces";
 
 const C_SOURCE = readFileSync(path.join(__dirname, "..", "..", "..", "..", "wasm", "metrics_kernel.c"), "utf8");
@@ -57,5 +58,17 @@ describe("the WebAssembly kernel's layout", () => {
       { A: 0, B: 4, C: 5 },
       { D: 0 },
     ]);
+  });
+});
+
+describe("the worker control block", () => {
+  it("puts the slots' arguments after every int32 word, 8-aligned, for any slot count", () => {
+    for (const slots of [1, 2, 4, 8, 16]) {
+      const words = 3 + 2 * slots; // state, posted, done, then a result and a claim per slot
+      const at = argsOffset(slots);
+      expect(at % 8).toBe(0);
+      expect(at).toBeGreaterThanOrEqual(words * 4);
+      expect(at).toBeLessThan(words * 4 + 8);
+    }
   });
 });
