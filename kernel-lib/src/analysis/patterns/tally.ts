@@ -405,9 +405,10 @@ export class Tally extends TallySummary {
     let llr = 0;
     if (this.count() > 0) {
       const s = this.sums;
+      // No branch on k = 0: a drawn-out block adds ±0, which moves no sum (its fields are finite),
+      // and a mispredicted skip cost more than the three products.
       for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
         const k = times[b];
-        if (k === 0) continue;
         chanceSum += k * s[o + CHANCE];
         rows += k * s[o + ROWS];
         llr += k * s[o + LLR];
@@ -425,9 +426,10 @@ export class Tally extends TallySummary {
     let massSum = 0;
     if (this.count() > 0) {
       const s = this.sums;
+      // No branch on k = 0: a drawn-out block adds ±0, which moves no sum (its fields are finite),
+      // and a mispredicted skip cost more than the three products.
       for (let b = 0, o = this.at; b < BLOCKS; b++, o += FIELDS) {
         const k = times[b];
-        if (k === 0) continue;
         gain += k * s[o + GAIN];
         room += k * s[o + ROOM];
         massSum += k * s[o + MASS];
