@@ -56,8 +56,11 @@ function pickWindow(windows: Tally[], minRows: number): { width: number; tally: 
   let bestLlr = 0;
   for (let k = 0; k < windows.length; k++) {
     const t = windows[k];
-    if (t.count() < minRows || t.chance() > WINDOW_MAX_SHARE) continue;
-    const llr = t.logLikelihoodRatio();
+    // count() brings the totals up to date; chance() and logLikelihoodRatio() would divide the
+    // same fields (rows > 0 here), read directly: the bootstrap's resamples make this call often.
+    const rows = t.count();
+    if (rows < minRows || t.chanceSum / rows > WINDOW_MAX_SHARE) continue;
+    const llr = t.llr / rows;
     if (best < 0 || llr > bestLlr) {
       best = k;
       bestLlr = llr;
@@ -96,9 +99,10 @@ function pickPattern(
   let pick: Pick | null = null;
   for (const p of POSITIONAL) {
     const t = p === "vertical" ? vertical : p === "local" ? local : view.tallies[p];
-    if (!t || t.count() < minRows) continue;
+    const rows = t ? t.count() : 0;
+    if (!t || rows < minRows) continue;
     const score = t.score() ?? Number.NEGATIVE_INFINITY;
-    const llr = t.logLikelihoodRatio();
+    const llr = t.llr / rows; // logLikelihoodRatio() with rows > 0, read directly as in pickWindow
     if (score < PATTERN_MIN || llr < PATTERN_LLR_MIN) continue;
     if (!pick || llr > pick.llr) pick = { label: p, score, llr };
   }
