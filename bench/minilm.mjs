@@ -3,6 +3,7 @@
 // - extraction overhead: a plain onnxruntime session on the same model.onnx vs attnlens' run with all
 //   72 maps exposed and copied to the host, on real text cut to 128 and 512 tokens (its maximum);
 //   runs alternate between the two so machine noise hits both alike;
+// - analyzeResult beside the run on a short sentence and on 128 tokens of text (informational);
 // - the payload of its 6 × 12 head grid at 128 tokens and its first paint in headless Chromium
 //   (render() → "ready" → next frame, median of fresh pages), as the widgets entry measures BERT-base.
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,7 @@ const PARAGRAPH =
   "cheese and apples every Saturday morning. Children play on the stone bridge while their parents talk " +
   "about the weather, the harvest and the new school that the council promised to build next year. ";
 const TEXT = PARAGRAPH.repeat(12);
+const SENTENCE = "The animal didn't cross the street because it was too tired.";
 
 /** The export is built by the reference harness (cached by its stamp: a no-op when current). */
 function ensureExport() {
@@ -73,6 +75,32 @@ export default async function run() {
     rows.push({ name: `${tokens} tokens: plain onnxruntime session`, value: ma, unit: "ms (median)" });
     rows.push({ name: `${tokens} tokens: attnlens run, 72 maps to host`, value: mb, unit: "ms (median)" });
     ratios.push({ name: `MiniLM attnlens/plain at ${tokens} tokens`, value: mb / ma, target: null });
+  }
+  // analyzeResult on the real model's maps beside its own run, as a notebook or the corpus engine
+  // calls them (text in, one sentence at a time), by turns: on short sentences the analysis
+  // (per-head work: evidence, labels with their bootstrap, mixture) costs more than the run.
+  const { analyzeResult } = require("attnlens");
+  for (const [name, source] of [
+    ["a 16-token sentence", SENTENCE],
+    ["128 tokens of text", model.tokenizer.decode(model.tokenizer.encode(TEXT, { maxLength: 126 }).ids.slice(1, -1))],
+  ]) {
+    const input = { source: [source] };
+    const result = await model.run(input);
+    analyzeResult(result);
+    const runs = [];
+    const analyses = [];
+    for (let i = 0; i < 21; i++) {
+      runs.push(await timed(() => model.run(input)));
+      analyses.push(await timed(() => analyzeResult(result)));
+    }
+    const T = result.sites[0].dims[2];
+    rows.push({ name: `${name} (${T} tokens): attnlens run(text)`, value: median(runs), unit: "ms (median)" });
+    rows.push({ name: `${name} (${T} tokens): analyzeResult, 72 heads`, value: median(analyses), unit: "ms (median)" });
+    ratios.push({
+      name: `MiniLM analyzeResult/run at ${T} tokens`,
+      value: median(analyses) / median(runs),
+      target: null,
+    });
   }
   await plain.release();
   await model.release();
