@@ -612,3 +612,64 @@ __attribute__((export_name("feed_tallies"))) int feed_tallies(const int32_t *tab
   }
   return 1;
 }
+
+/*
+ * The sink-free view's window tallies of one head and sample (sinkFree.ts, RowByRow.addSample),
+ * rows in order. Row i is rows[3i …] = (n, k, block): n visible sources (0: the row adds nothing
+ * to this view), k of them strip columns, at distances dist[i·K …] from pᵢ with weights
+ * weight[i·K …] (strip order); keep[i] = 1 − Σ weight. Width w + 1's row (w < W) adds, as
+ * Tally.add does, its mass and chance with every field of the tally at sums + w·TALLY_SIZE:
+ *   k = 0: m = masses[i·W + w], chance = counts[i·W + w] / n, log = logs[i·W + w] (Tally.addRow);
+ *   k > 0: the strip columns within w + 1 of pᵢ set aside (their weight summed in strip order, as
+ *   RowSink.within sums it), m = (masses − in) / keep[i], chance = (counts − inCount) / (n − k),
+ *   log = table[(n − k)·C + counts − inCount] (templateLog of that chance, written by the caller).
+ * Every operation is JavaScript's float64 one in the same order, so the sums are the same to the bit.
+ */
+#define T_ROOM 1
+#define T_CHANCE 2
+#define T_ROWS 3
+
+static inline void tally_add(double *s, double m, double chance, double log, double ls) {
+  if (!(chance < 1.0 && chance > 0.0) || m != m) return;
+  const double c = __builtin_wasm_min_f64(1.0, __builtin_wasm_max_f64(0.0, m));
+  const double llr = c * log + (1.0 - c) * ls;
+  s[T_GAIN] += m - chance;
+  s[T_ROOM] += 1.0 - chance;
+  s[T_CHANCE] += chance;
+  s[T_ROWS] += 1.0;
+  s[T_LLR] += llr;
+  s[T_MASS] += m;
+}
+
+__attribute__((export_name("rest_windows"))) void rest_windows(const float *masses, const double *counts,
+                                                               const double *logs, int W, int T, const int32_t *rows,
+                                                               const double *keep, const int32_t *dist,
+                                                               const double *weight, int K, const double *table, int C,
+                                                               double ls, double *sums) {
+  for (int i = 0; i < T; i++) {
+    const int n = rows[3 * i], k = rows[3 * i + 1];
+    if (n == 0) continue;
+    double *s = sums + rows[3 * i + 2] * TALLY_FIELDS;
+    const float *m = masses + i * W;
+    const double *count = counts + i * W;
+    if (k == 0) {
+      for (int w = 0; w < W; w++, s += TALLY_SIZE) tally_add(s, (double)m[w], count[w] / n, logs[i * W + w], ls);
+      continue;
+    }
+    const int32_t *d = dist + i * K;
+    const double *wt = weight + i * K;
+    const double *row = table + (n - k) * C;
+    for (int w = 0; w < W; w++, s += TALLY_SIZE) {
+      double inMass = 0.0;
+      int inCount = 0;
+      for (int q = 0; q < k; q++) {
+        if (d[q] <= w + 1) {
+          inMass += wt[q];
+          inCount++;
+        }
+      }
+      const double c = count[w] - inCount;
+      tally_add(s, ((double)m[w] - inMass) / keep[i], c / (n - k), row[(int)c], ls);
+    }
+  }
+}

@@ -21,7 +21,7 @@ import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
 import { addSampleMasses, rawOrder, rawTallies, startRawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
-import { RowByRow } from "./sinkFree";
+import { RowByRow, restWindowsModule } from "./sinkFree";
 import { siteTemplates } from "./siteTemplates";
 import { siteStrips } from "./strip";
 import { type ArenaRoom, TALLY_BLOCKS, Tally, TallyArena, type TallySummary } from "./tally";
@@ -169,7 +169,10 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     // A mass NaN where the geometry expects a number (or the reverse): this head's raw view row by row.
     if (!summed) for (const t of rawTallies(ev)) t.clear();
     if (!summed || hasStrip(ev.strip)) {
-      for (let b = 0; b < B; b++) byRow.addSample(ev, b, h, templates[b], inductions[b], !summed);
+      const module = restWindowsModule(ev, geo, widths, !summed, wasm);
+      module?.restBegin();
+      for (let b = 0; b < B; b++) byRow.addSample(ev, b, h, templates[b], inductions[b], !summed, module);
+      if (module) Tally.setSums(ev.rest.windows, module.rest());
     }
     ev.broad = broadRows > 0 ? broadSum / broadRows : null;
     ev.sparse = ev.sparseTally.score();

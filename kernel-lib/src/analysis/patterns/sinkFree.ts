@@ -12,6 +12,37 @@ import type { HeadEvidence } from "./evidence";
 import type { InductionTargets } from "./induction";
 import type { RowTemplates } from "./rowTemplates";
 import { Tally, templateLog } from "./tally";
+import type { RestRows, WasmWindowTallies } from "./windowTallies";
+
+/** templateLog(c / d) for c = 0 … C − 1, per (d, C): the sink-free rows' template logs for the module. */
+const shareLogs = new Map<number, Float64Array>();
+
+function shareLogsOf(d: number, C: number): Float64Array {
+  const key = d * 4096 + C;
+  let row = shareLogs.get(key);
+  if (!row) {
+    if (shareLogs.size >= 8192) shareLogs.clear(); // bounded: one row per length seen
+    row = new Float64Array(C);
+    for (let c = 0; c < C; c++) row[c] = templateLog(c / d);
+    shareLogs.set(key, row);
+  }
+  return row;
+}
+
+/**
+ * The module to sum a head's sink-free window tallies in (rest_windows), or null for the
+ * JavaScript loop: it takes self sites with windows whose head has a sink-free view of its own,
+ * when the raw view is not redone row by row too.
+ */
+export function restWindowsModule(
+  ev: HeadEvidence,
+  geo: SiteGeometry,
+  widths: number,
+  withRaw: boolean,
+  wasm: WasmWindowTallies | null,
+): WasmWindowTallies | null {
+  return wasm !== null && !withRaw && geo.self && widths > 0 && ev.rest.windows !== ev.windows ? wasm : null;
+}
 
 /** The shape of a pattern's source set, for RowSink.within. */
 enum SetKind {
@@ -95,6 +126,9 @@ export class RowByRow {
   private readonly restStamp: Int32Array;
   private restDenominator = -1;
   private restGeneration = 0;
+  // The n − k of one head-sample's rows, listed once each (for the module's log table).
+  private readonly shareStamp: Int32Array;
+  private shareGeneration = 0;
 
   constructor(
     private readonly site: SiteAttention,
@@ -104,6 +138,26 @@ export class RowByRow {
     const S = geo.dims[3];
     this.restLogs = new Float64Array(S + 1);
     this.restStamp = new Int32Array(S + 1).fill(-1);
+    this.shareStamp = new Int32Array(S + 1).fill(-1);
+  }
+
+  /** The current row's sink-free window row, for the module (see WasmWindowTallies.restRows). */
+  private moduleRow(out: RestRows, i: number, p: number, shares: number[]): void {
+    const { n, k, sink } = this;
+    out.rows[3 * i] = n;
+    out.rows[3 * i + 1] = k;
+    out.rows[3 * i + 2] = this.blk;
+    if (k === 0) return;
+    out.keep[i] = this.keep;
+    for (let q = 0; q < k; q++) {
+      out.dist[i * out.K + q] = Math.abs(sink.at[q] - p);
+      out.weight[i * out.K + q] = sink.weight[q];
+    }
+    const d = n - k;
+    if (this.shareStamp[d] !== this.shareGeneration) {
+      this.shareStamp[d] = this.shareGeneration;
+      shares.push(d);
+    }
   }
 
   private restLog(c: number, d: number, chance: number): number {
@@ -151,7 +205,9 @@ export class RowByRow {
 
   /**
    * Head h's rows of sample b: the sink-free view and the vertical tally, and with `withRaw` the
-   * raw view as well (its sparse tallies included).
+   * raw view as well (its sparse tallies included). With `module` (restWindowsModule), the
+   * sink-free window tallies are summed there, after the rows, into its sums (the caller starts
+   * and reads them: restBegin, rest); the same sums in the same order.
    */
   addSample(
     ev: HeadEvidence,
@@ -160,6 +216,7 @@ export class RowByRow {
     tp: RowTemplates,
     induction: InductionTargets | null,
     withRaw: boolean,
+    module: WasmWindowTallies | null = null,
   ): void {
     const { geo, scan, site } = this;
     const [, H, T, S] = geo.dims;
@@ -170,6 +227,9 @@ export class RowByRow {
     const seg = g.sourceSegment;
     const sink = this.sink;
     this.withRaw = withRaw;
+    const forModule = module ? module.restRows(ev.strip[b].length) : null;
+    const shares: number[] = [];
+    this.shareGeneration++;
     for (let i = 0; i < T; i++) {
       const n = rows.sources[b * T + i];
       this.n = n;
@@ -206,6 +266,10 @@ export class RowByRow {
         if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
         this.add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction.log[i]);
       }
+      if (forModule) {
+        if (this.restRow) this.moduleRow(forModule, i, p, shares);
+        continue;
+      }
       const win = tp.windows;
       if (k === 0 && widths > 0) {
         // No strip column in this row: both views get the row as it is.
@@ -221,6 +285,10 @@ export class RowByRow {
         if (k > 0 && (w === 1 || sink.atDistance(p, w))) sink.within(SetKind.Window, p, w, null, null);
         this.add(ev.windows[w - 1], rest.windows[w - 1], scan.windows[r * widths + w - 1], win.count[t], win.log[t]);
       }
+    }
+    if (module && forModule) {
+      const C = 2 * widths + 2;
+      module.restSample(b, scan, (b * H + h) * T, forModule, shares, (d) => shareLogsOf(d, C));
     }
   }
 

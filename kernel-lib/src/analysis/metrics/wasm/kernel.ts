@@ -43,6 +43,26 @@ export interface KernelExports {
   ): number;
   /** The single-pattern tallies of one head and sample (table of lanes, lane count, ln ε); 0 on a NaN mismatch. */
   feed_tallies(table: number, lanes: number, logSmoothing: number): number;
+  /**
+   * The sink-free view's window tallies of one head and sample (masses, counts, logs, W, T, rows,
+   * keep, dist, weight, K, table, C, ln ε, sums: byte offsets and counts; see metrics_kernel.c).
+   */
+  rest_windows(
+    masses: number,
+    counts: number,
+    logs: number,
+    W: number,
+    T: number,
+    rows: number,
+    keep: number,
+    dist: number,
+    weight: number,
+    K: number,
+    table: number,
+    C: number,
+    logSmoothing: number,
+    sums: number,
+  ): void;
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,

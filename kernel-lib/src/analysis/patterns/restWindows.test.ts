@@ -1,0 +1,126 @@
+/**
+ * The sink-free view's window tallies summed by the WebAssembly module (rest_windows, called from
+ * sinkFree.ts) against the JavaScript row-by-row loop they replace: every field of every block of
+ * every tally of both views equal to the bit, on heads with strip columns ([CLS] and [SEP], or a
+ * start token) in bidirectional, causal and padded batches, several samples per site included.
+ */
+import { describe, expect, it } from "vitest";
+import { testSite } from "../../../test/randomSites";
+import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
+import { designedSite } from "../../testing/syntheticMaps";
+import { seededRandom } from "../../util/random";
+import { siteGeometry } from "../metrics/geometry";
+import { scanSite } from "../metrics/scan";
+import { wasmRowKernel } from "../metrics/wasm/kernel";
+import { type HeadEvidence, headEvidence } from "./evidence";
+import { type Tally, TallyArena } from "./tally";
+import { WINDOW_MAX } from "./thresholds";
+
+function tokensOf(T: number, n: number, specials: Record<number, string>): TokenInfo[] {
+  return Array.from({ length: T }, (_, j) => ({
+    text: j >= n ? "[PAD]" : (specials[j] ?? `t${j % 7}`),
+    id: j >= n ? 0 : 100 + (j % 7),
+    word: j,
+    special: j >= n || specials[j] !== undefined,
+  }));
+}
+
+/**
+ * Heads mixing a designed pattern, sink columns (the first valid source, and the last one when
+ * bidirectional) and Dirichlet-like noise, at several strengths; samples of the given lengths,
+ * right-padded, with [CLS] … [SEP] (or a start token when causal) as their tokens.
+ */
+function sinkHeads(lengths: number[], causal: boolean, seed: number): AttentionResult {
+  const B = lengths.length;
+  const T = Math.max(...lengths);
+  const designs = ["identity", "previous", "next", "window", "uniform"] as const;
+  const sinks = [0.2, 0.45, 0.7];
+  const H = designs.length * sinks.length;
+  const site: SiteAttention = testSite(false, causal, new Float32Array(B * H * T * T), [B, H, T, T]);
+  const rand = seededRandom(seed);
+  const maps = designs.map((d) => designedSite(d, { lengths, causal, window: 3 }).site.data);
+  designs.forEach((_, k) => {
+    sinks.forEach((sinkShare, s) => {
+      const h = k * sinks.length + s;
+      for (let b = 0; b < B; b++) {
+        const n = lengths[b];
+        for (let i = 0; i < T; i++) {
+          const limit = i >= n ? n : causal ? i + 1 : n;
+          const from = (b * 1 * T + i) * T; // designedSite's maps hold one head
+          const to = ((b * H + h) * T + i) * T;
+          if (i >= n) {
+            for (let j = 0; j < n; j++) site.data[to + j] = 1 / n;
+            continue;
+          }
+          let sum = 0;
+          const row = new Float64Array(limit);
+          for (let j = 0; j < limit; j++) {
+            const noise = rand() ** 3;
+            row[j] = (1 - sinkShare) * maps[k][from + j] + 0.1 * noise;
+            sum += row[j];
+          }
+          row[0] += sinkShare * sum;
+          if (!causal && limit > 1) row[limit - 1] += 0.5 * sinkShare * sum;
+          let total = 0;
+          for (let j = 0; j < limit; j++) total += row[j];
+          for (let j = 0; j < limit; j++) site.data[to + j] = row[j] / total;
+        }
+      }
+    });
+  });
+  const specials = (n: number): Record<number, string> => (causal ? { 0: "<s>" } : { 0: "[CLS]", [n - 1]: "[SEP]" });
+  const tokens = lengths.map((n) => tokensOf(T, n, specials(n)));
+  const valid = Uint8Array.from(lengths.flatMap((n) => Array.from({ length: T }, (_, j) => (j < n ? 1 : 0))));
+  return {
+    sites: [site],
+    provider: "cpu",
+    fallbacks: [],
+    outputs: {},
+    masks: { encoder: { data: valid, dims: [B, T] } },
+    tokens: { source: tokens, target: tokens },
+  };
+}
+
+/** Every tally of a head's evidence, both views, in a fixed order. */
+function talliesOf(ev: HeadEvidence): Tally[] {
+  const view = (v: HeadEvidence | HeadEvidence["rest"]) => [...Object.values(v.tallies), ...v.windows];
+  return [...view(ev), ...view(ev.rest), ev.sparseTally, ev.sparseShortTally];
+}
+
+/** The tally's block sums (private to Tally: read here to compare every field of every block). */
+function sumsOf(t: Tally): number[] {
+  const { sums, at } = t as unknown as { sums: Float64Array; at: number };
+  return Array.from(sums.subarray(at, at + TallyArena.SIZE));
+}
+
+describe("the sink-free window tallies in the module", () => {
+  it("equal the JavaScript loop's to the bit on heads with strip columns", () => {
+    expect(wasmRowKernel()).not.toBeNull();
+    let withStrip = 0;
+    let heads = 0;
+    const cases: [string, AttentionResult][] = [
+      ["bidirectional, one sample", sinkHeads([40], false, 1)],
+      ["causal, one sample", sinkHeads([40], true, 2)],
+      ["bidirectional, padded batch", sinkHeads([40, 23, 9], false, 3)],
+      ["causal, padded batch", sinkHeads([33, 12], true, 4)],
+      ["short", sinkHeads([6], false, 5)],
+    ];
+    for (const [name, result] of cases) {
+      const site = result.sites[0];
+      const geo = siteGeometry(result, site, {});
+      const scan = scanSite(site, geo, 1e-3, WINDOW_MAX, "wasm");
+      const inModule = headEvidence(site, geo, scan);
+      const inJs = headEvidence(site, geo, { ...scan, kernel: "js" });
+      inModule.forEach((ev, h) => {
+        heads++;
+        if (ev.rest.windows !== ev.windows) withStrip++;
+        const a = talliesOf(ev).map(sumsOf);
+        const b = talliesOf(inJs[h]).map(sumsOf);
+        expect(a, `${name}, head ${h}`).toEqual(b);
+      });
+    }
+    // Most of these heads have a sink-free view of their own, so the module summed it.
+    expect(heads).toBe(75);
+    expect(withStrip).toBeGreaterThanOrEqual(40);
+  });
+});
