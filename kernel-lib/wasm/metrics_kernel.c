@@ -673,3 +673,48 @@ __attribute__((export_name("rest_windows"))) void rest_windows(const float *mass
     }
   }
 }
+
+/*
+ * The offset rings of one head and sample (sinkFree.ts, RowByRow.ringSample), rows in order, in
+ * both views. Row i is rows[4i …] = (n, k, block, rest): n visible sources (0: the row adds
+ * nothing), k strip columns (dist, weight, keep as in rest_windows), rest = 1 when the row has a
+ * sink-free row. Ring w + 1's mass masses[i·W + w] (float64) adds, as Tally.add does, with chance
+ * counts[i·W + w] / n and log logs[i·W + w] into raw + w·TALLY_SIZE; and, when restSums is not 0
+ * and the row has a sink-free row, into restSums + w·TALLY_SIZE: as it is when k = 0, else with
+ * the strip columns exactly w + 1 from pᵢ set aside (RowSink.within's ring), the rest renormalized
+ * by keep and the log table[(n − k)·C + counts − inCount]. JavaScript's operations, in its order.
+ */
+__attribute__((export_name("ring_tallies"))) void ring_tallies(const double *masses, const double *counts,
+                                                               const double *logs, int W, int T, const int32_t *rows,
+                                                               const double *keep, const int32_t *dist,
+                                                               const double *weight, int K, const double *table, int C,
+                                                               double ls, double *rawSums, double *restSums) {
+  for (int i = 0; i < T; i++) {
+    const int n = rows[4 * i], k = rows[4 * i + 1], block = rows[4 * i + 2], rest = rows[4 * i + 3];
+    if (n == 0) continue;
+    const double *m = masses + i * W;
+    const double *count = counts + i * W;
+    const double *log = logs + i * W;
+    const int32_t *d = dist + i * K;
+    const double *wt = weight + i * K;
+    for (int w = 0; w < W; w++) {
+      tally_add(rawSums + w * TALLY_SIZE + block * TALLY_FIELDS, m[w], count[w] / n, log[w], ls);
+      if (!restSums || !rest) continue;
+      double *s = restSums + w * TALLY_SIZE + block * TALLY_FIELDS;
+      if (k == 0) {
+        tally_add(s, m[w], count[w] / n, log[w], ls);
+        continue;
+      }
+      double inMass = 0.0;
+      int inCount = 0;
+      for (int q = 0; q < k; q++) {
+        if (d[q] == w + 1) {
+          inMass += wt[q];
+          inCount++;
+        }
+      }
+      const double c = count[w] - inCount;
+      tally_add(s, (m[w] - inMass) / keep[i], c / (n - k), table[(n - k) * C + (int)c], ls);
+    }
+  }
+}

@@ -188,7 +188,14 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
     const room = new TallyArena(views.length * widths);
     for (const rings of views) rings.forEach((_, w) => (rings[w] = room.tally()));
     ringTemplates ??= geo.samples.map((_, b) => rowTemplates(geo, b, rows.sources, blocks, widths, null, true));
-    for (let b = 0; b < B; b++) byRow.ringSample(ev, b, h, ringTemplates[b]);
+    // In the module when its tables are still this site's (the rings are filled later, on demand).
+    const module = wasm?.current() ? wasm.sinkFree : null;
+    module?.ringBegin();
+    for (let b = 0; b < B; b++) byRow.ringSample(ev, b, h, ringTemplates[b], module);
+    if (module) {
+      Tally.setSums(ev.rings, module.rings(0));
+      if (views.length > 1) Tally.setSums(ev.rest.rings, module.rings(1));
+    }
   };
   heads.forEach((ev, h) => {
     let filled = !geo.self || widths === 0;

@@ -1,8 +1,9 @@
 /**
- * The sink-free view's window tallies summed by the WebAssembly module (rest_windows, called from
- * sinkFree.ts) against the JavaScript row-by-row loop they replace: every field of every block of
- * every tally of both views equal to the bit, on heads with strip columns ([CLS] and [SEP], or a
- * start token) in bidirectional, causal and padded batches, several samples per site included.
+ * The sink-free view's window tallies and the offset rings summed by the WebAssembly module
+ * (rest_windows, ring_tallies, called from sinkFree.ts) against the JavaScript row-by-row loops
+ * they replace: every field of every block of every tally of both views equal to the bit, on heads
+ * with strip columns ([CLS] and [SEP], or a start token) and without, in bidirectional, causal and
+ * padded batches, several samples per site included.
  */
 import { describe, expect, it } from "vitest";
 import { testSite } from "../../../test/randomSites";
@@ -34,7 +35,8 @@ function sinkHeads(lengths: number[], causal: boolean, seed: number): AttentionR
   const B = lengths.length;
   const T = Math.max(...lengths);
   const designs = ["identity", "previous", "next", "window", "uniform"] as const;
-  const sinks = [0.2, 0.45, 0.7];
+  // The last leaves the rest 1e-7 of the mass: no sink-free row (keep below 1e-6).
+  const sinks = [0.2, 0.45, 0.7, 1 - 1e-7];
   const H = designs.length * sinks.length;
   const site: SiteAttention = testSite(false, causal, new Float32Array(B * H * T * T), [B, H, T, T]);
   const rand = seededRandom(seed);
@@ -55,15 +57,15 @@ function sinkHeads(lengths: number[], causal: boolean, seed: number): AttentionR
           let sum = 0;
           const row = new Float64Array(limit);
           for (let j = 0; j < limit; j++) {
-            const noise = rand() ** 3;
-            row[j] = (1 - sinkShare) * maps[k][from + j] + 0.1 * noise;
+            row[j] = maps[k][from + j] + 0.1 * rand() ** 3;
             sum += row[j];
           }
-          row[0] += sinkShare * sum;
-          if (!causal && limit > 1) row[limit - 1] += 0.5 * sinkShare * sum;
-          let total = 0;
-          for (let j = 0; j < limit; j++) total += row[j];
-          for (let j = 0; j < limit; j++) site.data[to + j] = row[j] / total;
+          // The pattern and noise keep 1 − sinkShare; the sink columns take the rest.
+          for (let j = 0; j < limit; j++) row[j] *= (1 - sinkShare) / sum;
+          const last = !causal && limit > 1 ? limit - 1 : 0;
+          row[0] += last > 0 ? (2 / 3) * sinkShare : sinkShare;
+          if (last > 0) row[last] += sinkShare / 3;
+          for (let j = 0; j < limit; j++) site.data[to + j] = row[j];
         }
       }
     });
@@ -81,9 +83,9 @@ function sinkHeads(lengths: number[], causal: boolean, seed: number): AttentionR
   };
 }
 
-/** Every tally of a head's evidence, both views, in a fixed order. */
+/** Every tally of a head's evidence, both views, rings included, in a fixed order. */
 function talliesOf(ev: HeadEvidence): Tally[] {
-  const view = (v: HeadEvidence | HeadEvidence["rest"]) => [...Object.values(v.tallies), ...v.windows];
+  const view = (v: HeadEvidence | HeadEvidence["rest"]) => [...Object.values(v.tallies), ...v.windows, ...v.rings];
   return [...view(ev), ...view(ev.rest), ev.sparseTally, ev.sparseShortTally];
 }
 
@@ -93,8 +95,8 @@ function sumsOf(t: Tally): number[] {
   return Array.from(sums.subarray(at, at + TallyArena.SIZE));
 }
 
-describe("the sink-free window tallies in the module", () => {
-  it("equal the JavaScript loop's to the bit on heads with strip columns", () => {
+describe("the sink-free windows and the rings in the module", () => {
+  it("equal the JavaScript loops' to the bit, on heads with strip columns and without", () => {
     expect(wasmRowKernel()).not.toBeNull();
     let withStrip = 0;
     let heads = 0;
@@ -110,7 +112,9 @@ describe("the sink-free window tallies in the module", () => {
       const geo = siteGeometry(result, site, {});
       const scan = scanSite(site, geo, 1e-3, WINDOW_MAX, "wasm");
       const inModule = headEvidence(site, geo, scan);
+      for (const ev of inModule) ev.fillRings();
       const inJs = headEvidence(site, geo, { ...scan, kernel: "js" });
+      for (const ev of inJs) ev.fillRings();
       inModule.forEach((ev, h) => {
         heads++;
         if (ev.rest.windows !== ev.windows) withStrip++;
@@ -120,7 +124,7 @@ describe("the sink-free window tallies in the module", () => {
       });
     }
     // Most of these heads have a sink-free view of their own, so the module summed it.
-    expect(heads).toBe(75);
+    expect(heads).toBe(100);
     expect(withStrip).toBeGreaterThanOrEqual(40);
   });
 });

@@ -11,8 +11,9 @@ import type { SiteScan } from "../metrics/scan";
 import type { HeadEvidence } from "./evidence";
 import type { InductionTargets } from "./induction";
 import type { RowTemplates } from "./rowTemplates";
+import type { RestRows, SinkFreeSums } from "./sinkFreeModule";
 import { Tally, templateLog } from "./tally";
-import type { RestRows, WasmWindowTallies } from "./windowTallies";
+import type { WasmWindowTallies } from "./windowTallies";
 
 /** templateLog(c / d) for c = 0 … C − 1, per (d, C): the sink-free rows' template logs for the module. */
 const shareLogs = new Map<number, Float64Array>();
@@ -40,8 +41,8 @@ export function restWindowsModule(
   widths: number,
   withRaw: boolean,
   wasm: WasmWindowTallies | null,
-): WasmWindowTallies | null {
-  return wasm !== null && !withRaw && geo.self && widths > 0 && ev.rest.windows !== ev.windows ? wasm : null;
+): SinkFreeSums | null {
+  return wasm !== null && !withRaw && geo.self && widths > 0 && ev.rest.windows !== ev.windows ? wasm.sinkFree : null;
 }
 
 /** The shape of a pattern's source set, for RowSink.within. */
@@ -141,12 +142,16 @@ export class RowByRow {
     this.shareStamp = new Int32Array(S + 1).fill(-1);
   }
 
-  /** The current row's sink-free window row, for the module (see WasmWindowTallies.restRows). */
-  private moduleRow(out: RestRows, i: number, p: number, shares: number[]): void {
+  /**
+   * The current row for the module (SinkFreeSums.restRows, ringRows: `stride` ints a row):
+   * n, k, block, the strip columns' distances and weights, keep; its n − k into `shares` when the
+   * row has a sink-free row to sum (shares given).
+   */
+  private moduleRow(out: RestRows, i: number, p: number, shares: number[] | null, stride = 3): void {
     const { n, k, sink } = this;
-    out.rows[3 * i] = n;
-    out.rows[3 * i + 1] = k;
-    out.rows[3 * i + 2] = this.blk;
+    out.rows[stride * i] = n;
+    out.rows[stride * i + 1] = k;
+    out.rows[stride * i + 2] = this.blk;
     if (k === 0) return;
     out.keep[i] = this.keep;
     for (let q = 0; q < k; q++) {
@@ -154,7 +159,7 @@ export class RowByRow {
       out.weight[i * out.K + q] = sink.weight[q];
     }
     const d = n - k;
-    if (this.shareStamp[d] !== this.shareGeneration) {
+    if (shares && this.shareStamp[d] !== this.shareGeneration) {
       this.shareStamp[d] = this.shareGeneration;
       shares.push(d);
     }
@@ -216,7 +221,7 @@ export class RowByRow {
     tp: RowTemplates,
     induction: InductionTargets | null,
     withRaw: boolean,
-    module: WasmWindowTallies | null = null,
+    module: SinkFreeSums | null = null,
   ): void {
     const { geo, scan, site } = this;
     const [, H, T, S] = geo.dims;
@@ -292,8 +297,12 @@ export class RowByRow {
     }
   }
 
-  /** The ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d of head h's rows of sample b, in both views (see fillRings); tp has rings. */
-  ringSample(ev: HeadEvidence, b: number, h: number, tp: RowTemplates): void {
+  /**
+   * The ring masses aᵢ,ₚ₋d + aᵢ,ₚ₊d of head h's rows of sample b, in both views (see fillRings); tp
+   * has rings. With `module`, the rings are summed there (ring_tallies) after the rows, into its
+   * sums (the caller starts and reads them: ringBegin, rings); the same sums in the same order.
+   */
+  ringSample(ev: HeadEvidence, b: number, h: number, tp: RowTemplates, module: SinkFreeSums | null = null): void {
     const { geo, scan, site } = this;
     const [, H, T, S] = geo.dims;
     const data = site.data;
@@ -302,6 +311,9 @@ export class RowByRow {
     const rings = tp.rings;
     if (!rings) return;
     this.withRaw = true;
+    const forModule = module ? module.ringRows(ev.strip[b].length) : null;
+    const shares: number[] = [];
+    this.shareGeneration++;
     for (let i = 0; i < T; i++) {
       const n = scan.rows.sources[b * T + i];
       this.n = n;
@@ -311,14 +323,26 @@ export class RowByRow {
       const limit = geo.causal ? Math.min(S, i + geo.offset + 1) : S;
       this.row(ev, b, i, base, limit, tp);
       const p = i + geo.offset;
+      if (forModule) {
+        this.moduleRow(forModule, i, p, this.restRow ? shares : null, 4);
+        forModule.rows[4 * i + 3] = this.restRow ? 1 : 0;
+      }
       for (let w = 1; w <= widths; w++) {
         const t = i * widths + w - 1;
         let ring = 0;
         if (p - w >= 0 && g.sourceValid[p - w]) ring += data[base + p - w];
         if (p + w < limit && g.sourceValid[p + w]) ring += data[base + p + w];
+        if (forModule) {
+          forModule.masses[i * widths + w - 1] = ring;
+          continue;
+        }
         if (this.k > 0) this.sink.within(SetKind.Ring, p, w, null, null);
         this.add(ev.rings[w - 1], ev.rest.rings[w - 1], ring, rings.count[t], rings.log[t]);
       }
+    }
+    if (module && forModule) {
+      const C = 2 * widths + 2;
+      module.ringSample(forModule, rings, ev.rest.rings !== ev.rings, shares, (d) => shareLogsOf(d, C));
     }
   }
 }

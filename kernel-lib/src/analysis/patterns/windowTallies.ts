@@ -3,8 +3,8 @@
  * window_tallies for the sixteen window widths — most of the evidence pass's mass terms — in
  * float64 SIMD lanes, two widths a vector and four side by side; feed_tallies for the
  * single-pattern tallies (sparse, diagonal, previous, next, block, induction), one lane at a time.
- * And the sink-free view's window tallies of heads with strip columns (rest_windows, fed row by
- * row by sinkFree.ts: each row's strip columns, their weights and the template logs of its shares).
+ * Its memory also holds the sink-free view's windows and rings of heads with strip columns, which
+ * sinkFreeModule.ts sums there (their sums and scratch are placed here).
  * The operations and their order are JavaScript's (Tally.addMasses), so the sums are the same to
  * the bit; the JavaScript loops stay the path where WebAssembly SIMD is missing and for passes
  * run with the JavaScript row kernel.
@@ -21,6 +21,7 @@ import type { SiteScan } from "../metrics/scan";
 import type { RowMetrics } from "../metrics/types";
 import { wasmRowKernel } from "../metrics/wasm/kernel";
 import type { Channel, RowTemplates } from "./rowTemplates";
+import { SinkFreeSums } from "./sinkFreeModule";
 import { TallyArena } from "./tally";
 import { PATTERN_SMOOTHING } from "./thresholds";
 
@@ -44,20 +45,6 @@ const FEEDS: { feed: Feed; rows: keyof RowMetrics | null; tally: number }[] = [
 /** The per-row arrays copied in for each head-sample, in this order (float32, T each). */
 const ROWS: (keyof RowMetrics)[] = ["confidence", "self", "previous", "next", "segment"];
 
-/** One head-sample's rows for the sink-free view (WasmWindowTallies.restRows): views into the module's memory. */
-export interface RestRows {
-  K: number;
-  /** Per row: n (0: the row adds nothing), k strip columns, block. */
-  rows: Int32Array;
-  /** Per row: 1 − the strip columns' weight. */
-  keep: Float64Array;
-  /** Per row, K each: each strip column's distance |c − pᵢ|, then its weight, in strip order. */
-  dist: Int32Array;
-  weight: Float64Array;
-  /** Byte offset of the template-log table (written by restSample). */
-  tableAt: number;
-}
-
 interface SampleAt {
   chance: number;
   counts: number;
@@ -77,10 +64,12 @@ export class WasmWindowTallies {
   private readonly rowsAt: number;
   private readonly inductionAt: number;
   private readonly sumsAt: number;
-  /** The head's sink-free window tallies (restBegin … rest). */
+  /** The head's sink-free window tallies (SinkFreeSums.restBegin … rest). */
   private readonly restSumsAt: number;
-  /** Where the per-call scratch of restSample starts: the end of the tables. */
-  private readonly scratchAt: number;
+  /** The head's rings, raw view then sink-free view (SinkFreeSums.ringBegin … rings). */
+  private readonly ringSumsAt: number;
+  /** The sink-free windows and rings of heads with strip columns (sinkFreeModule.ts), in this memory. */
+  readonly sinkFree: SinkFreeSums;
   private f32: Float32Array;
   private f64: Float64Array;
   /** Where the tables start (above the row kernel's high water mark when they were written). */
@@ -105,6 +94,7 @@ export class WasmWindowTallies {
     this.inductionAt = place(T * 8);
     this.sumsAt = place((5 + W + 2) * SIZE * 8);
     this.restSumsAt = place(W * SIZE * 8);
+    this.ringSumsAt = place(2 * W * SIZE * 8);
     const channels = templates.map((tp) => FEEDS.map(({ feed }) => tp[feed]));
     const layout = templates.map((tp, b) => {
       const runs = tp.windows.runs.reduce((s, r) => s + r.length, 0);
@@ -124,7 +114,7 @@ export class WasmWindowTallies {
         lanes: present.length,
       };
     });
-    this.scratchAt = at;
+    const scratchAt = at;
     const memory = kernel.linear;
     if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
     this.f32 = new Float32Array(memory.buffer);
@@ -176,6 +166,13 @@ export class WasmWindowTallies {
         lanes: s.lanes,
       });
     });
+    this.sinkFree = new SinkFreeSums(kernel, T, W, {
+      massesAt: this.massesAt,
+      samples: this.samples,
+      restSumsAt: this.restSumsAt,
+      ringSumsAt: this.ringSumsAt,
+      scratchAt,
+    });
   }
 
   /**
@@ -194,6 +191,11 @@ export class WasmWindowTallies {
     }
     last = new WasmWindowTallies(kernel, templates, T, W);
     return last;
+  }
+
+  /** Whether this site's tables are still in the module's memory (the last made, above the row kernel's high water mark). */
+  current(): boolean {
+    return last === this && this.start >= this.kernel.memory.highWater && this.refresh();
   }
 
   /** Views on the module's memory again after it grew (its contents stay); false if it shrank (it cannot). */
@@ -236,94 +238,6 @@ export class WasmWindowTallies {
   raw(): Float64Array {
     const at = this.sumsAt >> 3;
     return this.f64.subarray(at, at + (5 + this.W) * SIZE);
-  }
-
-  /** Starts a head's sink-free window tallies, all zero (the view's tallies are cleared for it). */
-  restBegin(): void {
-    const at = this.restSumsAt >> 3;
-    this.f64.fill(0, at, at + this.W * SIZE);
-  }
-
-  /**
-   * Room for one head-sample's rows in the sink-free view, K strip columns at most: the arrays
-   * rest_windows reads (metrics_kernel.c), views into the module's memory for the caller to fill
-   * (rows zeroed: a row left at n = 0 adds nothing); valid until restSample.
-   */
-  restRows(K: number): RestRows {
-    const T = this.T;
-    let at = this.scratchAt;
-    const place = (bytes: number) => {
-      const here = at;
-      at = align16(at + bytes);
-      return here;
-    };
-    const rowsAt = place(3 * T * 4);
-    const keepAt = place(T * 8);
-    const distAt = place(T * K * 4);
-    const weightAt = place(T * K * 8);
-    const tableAt = at; // its size is known in restSample
-    const memory = this.kernel.linear;
-    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
-    this.refresh();
-    const buffer = memory.buffer;
-    const rows = new Int32Array(buffer, rowsAt, 3 * T);
-    rows.fill(0);
-    return {
-      K,
-      rows,
-      keep: new Float64Array(buffer, keepAt, T),
-      dist: new Int32Array(buffer, distAt, T * K),
-      weight: new Float64Array(buffer, weightAt, T * K),
-      tableAt,
-    };
-  }
-
-  /**
-   * Adds head-sample b's rows (from row `rowBase` of the site's rows; `r` from restRows, filled)
-   * into the sink-free window tallies; `shares` are the n − k of the rows with strip columns, and
-   * `logsOf(d)` gives templateLog(c / d) for c = 0 … 2W + 1.
-   */
-  restSample(
-    b: number,
-    scan: SiteScan,
-    rowBase: number,
-    r: RestRows,
-    shares: number[],
-    logsOf: (d: number) => Float64Array,
-  ): void {
-    const { T, W } = this;
-    const C = 2 * W + 2;
-    const maxD = shares.reduce((m, d) => Math.max(m, d), 0);
-    const tableEnd = r.tableAt + (maxD + 1) * C * 8;
-    const memory = this.kernel.linear;
-    if (tableEnd > memory.buffer.byteLength) memory.grow(Math.ceil((tableEnd - memory.buffer.byteLength) / 65536));
-    this.refresh();
-    for (const d of shares) this.f64.set(logsOf(d), (r.tableAt >> 3) + d * C);
-    this.f32.set(scan.windows.subarray(rowBase * W, (rowBase + T) * W), this.massesAt >> 2);
-    const s = this.samples[b];
-    const at = (v: ArrayBufferView) => v.byteOffset;
-    this.kernel.exports.rest_windows(
-      this.massesAt,
-      s.counts,
-      s.logs,
-      W,
-      T,
-      at(r.rows),
-      at(r.keep),
-      at(r.dist),
-      at(r.weight),
-      r.K,
-      r.tableAt,
-      C,
-      LOG_SMOOTHING,
-      this.restSumsAt,
-    );
-  }
-
-  /** The head's sink-free window tallies (W, in TallyArena's layout; a view, valid until the next head). */
-  rest(): Float64Array {
-    const at = this.restSumsAt >> 3;
-    return this.f64.subarray(at, at + this.W * SIZE);
   }
 
   /** The head's sparse and short sparse tallies. */

@@ -63,6 +63,24 @@ export interface KernelExports {
     logSmoothing: number,
     sums: number,
   ): void;
+  /** The offset rings of one head and sample in both views (as rest_windows, float64 masses; restSums 0: raw only). */
+  ring_tallies(
+    masses: number,
+    counts: number,
+    logs: number,
+    W: number,
+    T: number,
+    rows: number,
+    keep: number,
+    dist: number,
+    weight: number,
+    K: number,
+    table: number,
+    C: number,
+    logSmoothing: number,
+    rawSums: number,
+    restSums: number,
+  ): void;
 }
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
