@@ -8,7 +8,7 @@
  * the bit (restWindows.test.ts).
  */
 import type { SiteScan } from "../metrics/scan";
-import type { WasmRowKernel } from "../metrics/wasm/kernel";
+import type { SinkFreeRows, WasmRowKernel } from "../metrics/wasm/kernel";
 import type { Channel } from "./rowTemplates";
 import { TallyArena } from "./tally";
 import { PATTERN_SMOOTHING } from "./thresholds";
@@ -31,6 +31,20 @@ export interface RestRows {
   masses: Float64Array;
   /** Byte offset of the template-log table (written by restSample). */
   tableAt: number;
+}
+
+/** What both kernels take after T (SinkFreeRows). */
+function rowArgs(r: RestRows, C: number): SinkFreeRows {
+  return [
+    r.rows.byteOffset,
+    r.keep.byteOffset,
+    r.dist.byteOffset,
+    r.weight.byteOffset,
+    r.K,
+    r.tableAt,
+    C,
+    LOG_SMOOTHING,
+  ];
 }
 
 /** Where the site's tables put what these sums read and write (byte offsets; see WasmWindowTallies). */
@@ -157,14 +171,7 @@ export class SinkFreeSums {
       s.logs,
       W,
       T,
-      r.rows.byteOffset,
-      r.keep.byteOffset,
-      r.dist.byteOffset,
-      r.weight.byteOffset,
-      r.K,
-      r.tableAt,
-      C,
-      LOG_SMOOTHING,
+      ...rowArgs(r, C),
       this.places.restSumsAt,
     );
   }
@@ -193,14 +200,7 @@ export class SinkFreeSums {
       logsAt,
       W,
       T,
-      r.rows.byteOffset,
-      r.keep.byteOffset,
-      r.dist.byteOffset,
-      r.weight.byteOffset,
-      r.K,
-      r.tableAt,
-      C,
-      LOG_SMOOTHING,
+      ...rowArgs(r, C),
       this.places.ringSumsAt,
       both ? this.places.ringSumsAt + W * SIZE * 8 : 0,
     );

@@ -44,44 +44,27 @@ export interface KernelExports {
   /** The single-pattern tallies of one head and sample (table of lanes, lane count, ln ε); 0 on a NaN mismatch. */
   feed_tallies(table: number, lanes: number, logSmoothing: number): number;
   /**
-   * The sink-free view's window tallies of one head and sample (masses, counts, logs, W, T, rows,
-   * keep, dist, weight, K, table, C, ln ε, sums: byte offsets and counts; see metrics_kernel.c).
+   * The sink-free view's window tallies of one head and sample: the head-sample's masses, the
+   * template counts and logs, W, T, its rows (SinkFreeRows), then the sums (byte offsets; see
+   * metrics_kernel.c).
    */
-  rest_windows(
-    masses: number,
-    counts: number,
-    logs: number,
-    W: number,
-    T: number,
-    rows: number,
-    keep: number,
-    dist: number,
-    weight: number,
-    K: number,
-    table: number,
-    C: number,
-    logSmoothing: number,
-    sums: number,
-  ): void;
+  rest_windows(...args: [...head: SinkFreeHead, ...rows: SinkFreeRows, sums: number]): void;
   /** The offset rings of one head and sample in both views (as rest_windows, float64 masses; restSums 0: raw only). */
-  ring_tallies(
-    masses: number,
-    counts: number,
-    logs: number,
-    W: number,
-    T: number,
-    rows: number,
-    keep: number,
-    dist: number,
-    weight: number,
-    K: number,
-    table: number,
-    C: number,
-    logSmoothing: number,
-    rawSums: number,
-    restSums: number,
-  ): void;
+  ring_tallies(...args: [...head: SinkFreeHead, ...rows: SinkFreeRows, rawSums: number, restSums: number]): void;
 }
+/** What rest_windows and ring_tallies take first: masses, counts, logs (byte offsets), W, T. */
+type SinkFreeHead = [masses: number, counts: number, logs: number, W: number, T: number];
+/** Then a head-sample's rows: rows, keep, dist, weight (byte offsets), K, the log table, its row length C, ln ε. */
+export type SinkFreeRows = [
+  rows: number,
+  keep: number,
+  dist: number,
+  weight: number,
+  K: number,
+  table: number,
+  C: number,
+  logSmoothing: number,
+];
 /**
  * data, rows, t0, T, S, rowInfo, pieces, special, valid, firstSource, out, points, masses,
  * windows, W, self, tolerance, margin, redo, columns, columnMass, h0, allValid: byte offsets,
