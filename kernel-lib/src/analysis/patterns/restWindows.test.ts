@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { testSite } from "../../../test/randomSites";
 import type { AttentionResult, SiteAttention, TokenInfo } from "../../result/types";
-import { designedSite } from "../../testing/syntheticMaps";
+import { designedSite, randomSite } from "../../testing/syntheticMaps";
 import { seededRandom } from "../../util/random";
 import { siteGeometry } from "../metrics/geometry";
 import { scanSite } from "../metrics/scan";
@@ -83,6 +83,20 @@ function sinkHeads(lengths: number[], causal: boolean, seed: number): AttentionR
   };
 }
 
+/** A decoder step with a key/value cache (S > T: pᵢ = i + S − T), half of each row's mass on the start token. */
+function cachedStep(): AttentionResult {
+  const site = randomSite("decoder", "self", 0, { dims: [2, 3, 12, 40], seed: 9, causal: true, sharpness: 4 });
+  const [B, H, T, S] = site.dims;
+  for (let r = 0; r < B * H * T; r++) {
+    const i = r % T;
+    const limit = i + S - T + 1;
+    for (let j = 0; j < limit; j++) site.data[r * S + j] *= 0.5;
+    site.data[r * S] += 0.5;
+  }
+  const tokens = Array.from({ length: B }, () => tokensOf(S, S, { 0: "<s>" }));
+  return { sites: [site], provider: "cpu", fallbacks: [], outputs: {}, masks: {}, tokens: { source: tokens } };
+}
+
 /** Every tally of a head's evidence, both views, rings included, in a fixed order. */
 function talliesOf(ev: HeadEvidence): Tally[] {
   const view = (v: HeadEvidence | HeadEvidence["rest"]) => [...Object.values(v.tallies), ...v.windows, ...v.rings];
@@ -99,6 +113,7 @@ describe("the sink-free windows and the rings in the module", () => {
   it("equal the JavaScript loops' to the bit, on heads with strip columns and without", () => {
     expect(wasmRowKernel()).not.toBeNull();
     let withStrip = 0;
+    let cachedWithStrip = 0;
     let heads = 0;
     const cases: [string, AttentionResult][] = [
       ["bidirectional, one sample", sinkHeads([40], false, 1)],
@@ -106,6 +121,7 @@ describe("the sink-free windows and the rings in the module", () => {
       ["bidirectional, padded batch", sinkHeads([40, 23, 9], false, 3)],
       ["causal, padded batch", sinkHeads([33, 12], true, 4)],
       ["short", sinkHeads([6], false, 5)],
+      ["key/value cache", cachedStep()],
     ];
     for (const [name, result] of cases) {
       const site = result.sites[0];
@@ -118,13 +134,15 @@ describe("the sink-free windows and the rings in the module", () => {
       inModule.forEach((ev, h) => {
         heads++;
         if (ev.rest.windows !== ev.windows) withStrip++;
+        if (name === "key/value cache" && ev.rest.windows !== ev.windows) cachedWithStrip++;
         const a = talliesOf(ev).map(sumsOf);
         const b = talliesOf(inJs[h]).map(sumsOf);
         expect(a, `${name}, head ${h}`).toEqual(b);
       });
     }
     // Most of these heads have a sink-free view of their own, so the module summed it.
-    expect(heads).toBe(100);
+    expect(heads).toBe(103);
     expect(withStrip).toBeGreaterThanOrEqual(40);
+    expect(cachedWithStrip).toBe(3);
   });
 });
