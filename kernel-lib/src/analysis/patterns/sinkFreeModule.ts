@@ -9,12 +9,10 @@
  */
 import type { SiteScan } from "../metrics/scan";
 import type { SinkFreeRows, WasmRowKernel } from "../metrics/wasm/kernel";
+import { align16, growTo } from "../metrics/wasm/memory";
 import type { Channel } from "./rowTemplates";
-import { TallyArena } from "./tally";
-import { PATTERN_SMOOTHING } from "./thresholds";
+import { LOG_SMOOTHING, TallyArena } from "./tally";
 
-const LOG_SMOOTHING = Math.log(PATTERN_SMOOTHING);
-const align16 = (n: number) => (n + 15) & ~15;
 const SIZE = TallyArena.SIZE;
 
 /** One head-sample's rows for the sink-free view or the rings (restRows, ringRows): views into the module's memory. */
@@ -119,10 +117,9 @@ export class SinkFreeSums {
     const weightAt = place(T * K * 8);
     const massesAt = place(masses ? 3 * T * W * 8 : 0); // ring masses, then the rings' counts and logs
     const tableAt = at; // its size is known when the rows are summed
-    const memory = this.kernel.linear;
-    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
+    growTo(this.kernel.linear, at);
     this.refresh();
-    const buffer = memory.buffer;
+    const buffer = this.kernel.linear.buffer;
     const rows = new Int32Array(buffer, rowsAt, rowInts * T);
     rows.fill(0);
     return {
@@ -141,8 +138,7 @@ export class SinkFreeSums {
     const C = 2 * this.W + 2;
     const maxD = shares.reduce((m, d) => Math.max(m, d), 0);
     const end = r.tableAt + (maxD + 1) * C * 8;
-    const memory = this.kernel.linear;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    growTo(this.kernel.linear, end);
     this.refresh();
     for (const d of shares) this.f64.set(logsOf(d), (r.tableAt >> 3) + d * C);
     return C;

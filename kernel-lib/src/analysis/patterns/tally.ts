@@ -10,7 +10,8 @@
  */
 import { PATTERN_SMOOTHING } from "./thresholds";
 
-const LOG_SMOOTHING = Math.log(PATTERN_SMOOTHING);
+/** ln ε: the template's log-likelihood term for mass off its sources (shared with the module's callers). */
+export const LOG_SMOOTHING = Math.log(PATTERN_SMOOTHING);
 
 /**
  * ln((1 − ε)/u + ε): the log-likelihood ratio of the pattern's template on a row whose mass is all

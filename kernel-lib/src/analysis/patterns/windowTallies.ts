@@ -20,13 +20,11 @@
 import type { SiteScan } from "../metrics/scan";
 import type { RowMetrics } from "../metrics/types";
 import { wasmRowKernel } from "../metrics/wasm/kernel";
+import { align16, growTo } from "../metrics/wasm/memory";
 import type { Channel, RowTemplates } from "./rowTemplates";
 import { SinkFreeSums } from "./sinkFreeModule";
-import { TallyArena } from "./tally";
-import { PATTERN_SMOOTHING } from "./thresholds";
+import { LOG_SMOOTHING, TallyArena } from "./tally";
 
-const LOG_SMOOTHING = Math.log(PATTERN_SMOOTHING);
-const align16 = (n: number) => (n + 15) & ~15;
 /** Ints per lane of feed_tallies' table (metrics_kernel.c, LANE_INTS). */
 const LANE_INTS = 9;
 const SIZE = TallyArena.SIZE;
@@ -64,10 +62,6 @@ export class WasmWindowTallies {
   private readonly rowsAt: number;
   private readonly inductionAt: number;
   private readonly sumsAt: number;
-  /** The head's sink-free window tallies (SinkFreeSums.restBegin … rest). */
-  private readonly restSumsAt: number;
-  /** The head's rings, raw view then sink-free view (SinkFreeSums.ringBegin … rings). */
-  private readonly ringSumsAt: number;
   /** The sink-free windows and rings of heads with strip columns (sinkFreeModule.ts), in this memory. */
   readonly sinkFree: SinkFreeSums;
   private f32: Float32Array;
@@ -93,8 +87,9 @@ export class WasmWindowTallies {
     this.rowsAt = place(ROWS.length * T * 4);
     this.inductionAt = place(T * 8);
     this.sumsAt = place((5 + W + 2) * SIZE * 8);
-    this.restSumsAt = place(W * SIZE * 8);
-    this.ringSumsAt = place(2 * W * SIZE * 8);
+    // The sink-free windows' and the rings' sums (both views), for SinkFreeSums.
+    const restSumsAt = place(W * SIZE * 8);
+    const ringSumsAt = place(2 * W * SIZE * 8);
     const channels = templates.map((tp) => FEEDS.map(({ feed }) => tp[feed]));
     const layout = templates.map((tp, b) => {
       const runs = tp.windows.runs.reduce((s, r) => s + r.length, 0);
@@ -116,7 +111,7 @@ export class WasmWindowTallies {
     });
     const scratchAt = at;
     const memory = kernel.linear;
-    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
+    growTo(memory, at);
     this.f32 = new Float32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
     const i32 = new Int32Array(memory.buffer);
@@ -169,8 +164,8 @@ export class WasmWindowTallies {
     this.sinkFree = new SinkFreeSums(kernel, T, W, {
       massesAt: this.massesAt,
       samples: this.samples,
-      restSumsAt: this.restSumsAt,
-      ringSumsAt: this.ringSumsAt,
+      restSumsAt,
+      ringSumsAt,
       scratchAt,
     });
   }
@@ -186,9 +181,8 @@ export class WasmWindowTallies {
     if (!kernel) return null;
     if (templates.some((tp) => tp.windows.stride !== W || tp.windows.nanRows.some((r) => r.length > 0))) return null;
     // The last site's tables, when they are this site's and the row kernel has not used their memory since.
-    if (last && last.templates === templates && last.T === T && last.W === W && last.kernel === kernel) {
-      if (last.start >= kernel.memory.highWater && last.refresh()) return last;
-    }
+    const same = last && last.templates === templates && last.T === T && last.W === W && last.kernel === kernel;
+    if (same && last?.current()) return last;
     last = new WasmWindowTallies(kernel, templates, T, W);
     return last;
   }

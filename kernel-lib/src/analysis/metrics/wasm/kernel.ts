@@ -15,12 +15,8 @@
  */
 import { ACC_SIZE } from "../runKernel";
 import { KERNEL_WASM_BASE64 } from "./kernelModule";
+import { align16, growTo, type WasmMemory } from "./memory";
 
-/** The part of the WebAssembly API used here (kernel-lib compiles without the DOM typings). */
-export interface WasmMemory {
-  buffer: ArrayBuffer | SharedArrayBuffer;
-  grow(pages: number): number;
-}
 export interface KernelExports {
   __heap_base: { value: number };
   /** The shadow stack's top: each instance on the shared memory needs a stack of its own. */
@@ -83,8 +79,6 @@ export interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 
-export const PAGE = 65536;
-
 export function wasmApi(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
@@ -127,8 +121,6 @@ export interface RowOutputs {
   /** W floats per row. */
   windows: Float32Array;
 }
-
-const align16 = (n: number) => (n + 15) & ~15;
 
 /** Bytes of shadow stack per worker lane (the kernel's frame is 48 bytes). */
 const STACK_BYTES = 16 * 1024;
@@ -245,7 +237,7 @@ export class KernelMemory {
     }
     this.highWater = Math.max(this.highWater, at);
     const memory = this.memory;
-    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / PAGE));
+    growTo(memory, at);
     if (this.f32.buffer !== memory.buffer) {
       this.f32 = new Float32Array(memory.buffer);
       this.f64 = new Float64Array(memory.buffer);

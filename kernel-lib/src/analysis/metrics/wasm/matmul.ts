@@ -5,8 +5,9 @@
  * product gets an instance of its own, dropped after the call (WebAssembly memory never shrinks,
  * and a 4,096-token product needs 192 MiB). `null` where WebAssembly SIMD is missing.
  */
-import { decodeBase64, PAGE, type WasmMemory, wasmApi } from "./kernel";
+import { decodeBase64, wasmApi } from "./kernel";
 import { MATMUL_WASM_BASE64 } from "./matmulModule";
+import { align16, growTo, type WasmMemory } from "./memory";
 
 interface MatmulExports {
   memory: WasmMemory;
@@ -44,8 +45,6 @@ export function hasWasmMatmul(): boolean {
   return module() !== null;
 }
 
-const align16 = (n: number) => (n + 15) & ~15;
-
 /** The kernel's packed panel of B: KC × NC floats (matmul_kernel.c). */
 const PACK_BYTES = 256 * 512 * 4;
 
@@ -68,8 +67,7 @@ export function wasmMultiply(
   if (!wasm) return null;
   const base = align16(wasm.__heap_base.value);
   const end = base + need;
-  const buffer = wasm.memory.buffer;
-  if (end > buffer.byteLength) wasm.memory.grow(Math.ceil((end - buffer.byteLength) / PAGE));
+  growTo(wasm.memory, end);
   const f32 = new Float32Array(wasm.memory.buffer);
   const aAt = base;
   const bAt = aAt + aBytes;
