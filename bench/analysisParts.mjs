@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bertFeeds, median, timed } from "./common.mjs";
+import { bertFeeds, median, plainSessionOptions, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "kernel-lib", "dist", "analysis");
@@ -26,7 +26,7 @@ export default async function run() {
   const { SiteMixtures } = require(path.join(DIST, "patterns", "mixture", "fitMixture.js"));
   const { mixtureComponents } = require(path.join(DIST, "patterns", "mixture", "components.js"));
   const bytes = bertLikeModel(BERT_BASE);
-  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const plain = await ort.InferenceSession.create(bytes, plainSessionOptions());
   const model = await openModel(bytes, { providers: ["cpu"] });
   const rows = [];
   // analyzeResult's evidence buffer, reused from site to site (patterns/headPatterns.ts).

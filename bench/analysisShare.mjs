@@ -4,11 +4,12 @@
 // are measured in this one process, interleaved run by run (plain inference, then the analysis
 // of a result extracted from the same feeds), and compared as medians. Target: ≤ 10 %.
 // analyzeResult runs with its default threads (the machine's cores, as inference does), right after
-// the inference. Beside the target: the same call once onnxruntime's idle threads have stopped
-// spinning (150 ms later; they hold the cores for 30–100 ms after a run, as between notebook
-// cells they would not), with the default threads and on one thread (threads: 1), by turns.
+// the inference. Both sessions stop their pool's spinning when a run ends (attnlens' default,
+// common.mjs plainSessionOptions), so the analysis gets the cores at once, as it does after
+// `model.run`. Beside the target: the same call 150 ms later, with the default threads and on
+// one thread (threads: 1), by turns.
 import { createRequire } from "node:module";
-import { bertFeeds, median, timed } from "./common.mjs";
+import { bertFeeds, median, plainSessionOptions, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const RUNS = { 128: 9, 512: 5 };
@@ -19,7 +20,7 @@ export default async function run() {
   const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
   const { openModel, analyzeResult } = require("attnlens");
   const bytes = bertLikeModel(BERT_BASE);
-  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const plain = await ort.InferenceSession.create(bytes, plainSessionOptions());
   const model = await openModel(bytes, { providers: ["cpu"] });
   const rows = [];
   const ratios = [];

@@ -26,3 +26,18 @@ export function median(xs) {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.floor(s.length / 2)];
 }
+
+/**
+ * Options for a plain onnxruntime session timed beside attnlens' own: attnlens' sessions stop
+ * their pool's spinning when a run ends (kernel-lib/src/run/session.ts), and so does this one, so
+ * that in an interleaved loop neither side's idle spinning slows the other side's next run or the
+ * analysis after it. Alone, a run takes the same time either way.
+ */
+export function plainSessionOptions(options = {}) {
+  const extra = options.extra ?? {};
+  return {
+    ...options,
+    executionProviders: ["cpu"],
+    extra: { ...extra, session: { force_spinning_stop: "1", ...extra.session } },
+  };
+}

@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bertFeeds, median } from "./common.mjs";
+import { bertFeeds, median, plainSessionOptions } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,7 +50,7 @@ function copyLikeTheBinding(maps) {
  * copy of the maps (after them, so the plain/exposed alternation stays as it was without it).
  */
 async function compare(ort, bytes, openModel, sessionOptions, runs, parts = {}) {
-  const plain = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ["cpu"] });
+  const plain = await ort.InferenceSession.create(bytes, plainSessionOptions(sessionOptions));
   const model = await openModel(bytes, { providers: ["cpu"], sessionOptions });
   const out = {};
   for (const tokens of [128, 512]) {

@@ -4,7 +4,7 @@
 // disturb less than wall time), and at 4,096 tokens the bytes held against the full maps' and the
 // time of an exact 512 × 512 tile.
 import { createRequire } from "node:module";
-import { bertFeeds, median, timed } from "./common.mjs";
+import { bertFeeds, median, plainSessionOptions, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const RUNS = { 128: 9, 512: 5 };
@@ -24,7 +24,7 @@ export default async function run() {
   const { openModel } = require("attnlens");
   const bytes = bertLikeModel({ ...BERT_BASE, maxPositions: LONG });
   const single = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"], ...single });
+  const plain = await ort.InferenceSession.create(bytes, plainSessionOptions(single));
   const lazyOne = await openModel(bytes, { providers: ["cpu"], maps: "lazy", sessionOptions: single });
   const rows = [];
   const ratios = [];

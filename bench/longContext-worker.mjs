@@ -3,7 +3,7 @@
 // (exposeQK: plain inference and runLazy interleaved in this process, medians of 5). Prints one JSON line:
 // {rss (bytes, process peak), steps: {name: ms}, unavailable?: reason}.
 import { createRequire } from "node:module";
-import { bertFeeds } from "./common.mjs";
+import { bertFeeds, plainSessionOptions } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const [which, tokensArg, mode, modelFile] = process.argv.slice(2);
@@ -37,7 +37,7 @@ if (mode === "plain") {
   }
   if (mode === "exposeQK") {
     // Plain inference and runLazy, warmed up, then interleaved: medians of 5 each.
-    const plain = await ort.InferenceSession.create(modelFile, { executionProviders: ["cpu"] });
+    const plain = await ort.InferenceSession.create(modelFile, plainSessionOptions());
     await plain.run(feeds);
     await (await model.runLazy(feeds)).release();
     const times = { plain: [], lazy: [] };

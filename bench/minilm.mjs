@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../scripts/chromium.mjs";
-import { median, timed } from "./common.mjs";
+import { median, plainSessionOptions, timed } from "./common.mjs";
 import { firstRender, freshPage } from "./widgets.mjs";
 
 const require = createRequire(import.meta.url);
@@ -48,7 +48,7 @@ export default async function run() {
   const ort = require("onnxruntime-node");
   const { loadModel, encodePayload } = require("attnlens");
   const model = await loadModel(DIR, { providers: ["cpu"] });
-  const plain = await ort.InferenceSession.create(path.join(DIR, "model.onnx"), { executionProviders: ["cpu"] });
+  const plain = await ort.InferenceSession.create(path.join(DIR, "model.onnx"), plainSessionOptions());
   const rows = [];
   const ratios = [];
   let grid128 = null;

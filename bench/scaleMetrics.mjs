@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bertFeeds, median, timed } from "./common.mjs";
+import { bertFeeds, median, plainSessionOptions, timed } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,7 @@ export default async function run() {
   const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
   const { openModel, rollout, rolloutSource, analyzeResult, measureSource, rowSourceOf } = require("attnlens");
   const bytes = bertLikeModel(BERT_BASE);
-  const plain = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
+  const plain = await ort.InferenceSession.create(bytes, plainSessionOptions());
   const model = await openModel(bytes, { providers: ["cpu"] });
   const feeds = bertFeeds(ort, TOKENS);
   const result = await model.run(feeds);

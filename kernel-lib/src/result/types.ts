@@ -26,6 +26,12 @@ export interface SiteLabel {
   causal: boolean;
   /** Name of the ONNX node whose output holds the probabilities (usually a Softmax). */
   node: string;
+  /**
+   * The graph inputs the site's queries are computed from (past keys and values left out), where
+   * discovery traced them. It tells a two-tower model's image sites (CLIP's vision tower: only
+   * `pixel_values`) from its text sites, which the text's mask and ids describe.
+   */
+  inputs?: string[];
 }
 
 /** One site's attention probabilities from one run. */

@@ -14,6 +14,7 @@ import { idsFromFeeds } from "../result/inputIds";
 import { toBhts, toFloat32 } from "../result/layout";
 import type { LazyResult } from "../result/lazy";
 import { masksFromFeeds } from "../result/masks";
+import { readsTextFeeds } from "../result/textFeeds";
 import type { AttentionResult, ProviderFallback, SiteAttention, SiteValueNorms } from "../result/types";
 import { batchSize, type Feeds, type InputSpec, validateFeeds } from "./feeds";
 import { checkIdRanges } from "./idRanges";
@@ -105,7 +106,8 @@ export class AttentionModel {
       const t = out[site.output] as ort.Tensor;
       const { data, dims } = toBhts(site, toFloat32(t), t.dims, batch);
       // Padded queries (left padding puts them first) must not decide: their rows are noise.
-      const causal = looksCausal(data, dims, masks[site.stack]) ?? site.causal;
+      const queryMask = readsTextFeeds(site) ? masks[site.stack] : undefined;
+      const causal = looksCausal(data, dims, queryMask) ?? site.causal;
       return {
         id: site.id,
         stack: site.stack,
@@ -114,6 +116,7 @@ export class AttentionModel {
         heads: dims[1],
         causal,
         node: site.node,
+        ...(site.inputs ? { inputs: [...site.inputs] } : {}),
         data,
         dims,
       };

@@ -15,7 +15,7 @@ import { type AttentionGraph, attentionGraphOf, type MapsMode } from "../graph/s
 import { AttentionModel } from "./attentionModel";
 import { inputSpecs } from "./feeds";
 import { normalizeProviders } from "./providers";
-import { createSession } from "./session";
+import { createSession, withSessionConfig } from "./session";
 
 /** Options of `openModel`: execution providers, onnxruntime session options, and how to read the graph. */
 export interface OpenOptions {
@@ -57,13 +57,14 @@ export async function openModel(source: string | Uint8Array, options: OpenOption
     maps: options.maps,
     what,
   });
-  const sessionOptions = { ...options.sessionOptions };
+  let sessionOptions = { ...options.sessionOptions };
   if (typeof source === "string" && graph.externalData) {
     // The edited model is loaded from memory; tell onnxruntime where its weight files live.
-    sessionOptions.extra = {
-      ...sessionOptions.extra,
-      session: { model_external_initializers_file_folder_path: path.dirname(path.resolve(source)) },
-    };
+    sessionOptions = withSessionConfig(
+      sessionOptions,
+      { model_external_initializers_file_folder_path: path.dirname(path.resolve(source)) },
+      true,
+    );
   }
   return openAttentionGraph(graph, { ...options, sessionOptions });
 }

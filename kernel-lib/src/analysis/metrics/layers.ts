@@ -33,7 +33,8 @@ export function stackSites<Site extends SiteLabel & { dims: readonly number[] } 
     if (s.dims[0] !== dims[0] || s.dims[2] !== dims[2] || s.dims[3] !== dims[3]) {
       throw new AttnlensError(
         "BAD_INPUT",
-        `site ${s.id}: dims [${s.dims.join(", ")}] differ from ${chosen[0].id} [${dims.join(", ")}]; layers must share batch and tokens`,
+        `site ${s.id}: dims [${s.dims.join(", ")}] differ from ${chosen[0].id} [${dims.join(", ")}]; layers must share batch and tokens; ` +
+          "choose layers of one shape with fromLayer / toLayer (a two-tower model like CLIP has one run of layers per tower)",
       );
     }
   }

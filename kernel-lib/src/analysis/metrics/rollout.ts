@@ -182,6 +182,15 @@ export function rollout(result: AttentionResult, options: RolloutOptions = {}): 
       toFloat32(selfRollout(fusedLayers(result, selfSites, options), B, T, residual, productOf(options.kernel)), T * T);
     return { stack, layers, fusion, dims: [B, T, T], data };
   }
+  if (!result.sites.some((s) => s.stack === "encoder" && s.kind === "self")) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `rollout through ${crossSites[0].id} needs the encoder's self-attention, and this result has no encoder ` +
+        "sites (an optimum decoder_model.onnx run alone): open the model's folder with loadModel, which runs " +
+        "the encoder too, or roll out the decoder's self layers alone: " +
+        'rollout({ ...result, sites: result.sites.filter((s) => s.kind === "self") })',
+    );
+  }
   const encoderSites = stackSites(result, "encoder", "self", options.encoderLayers ?? {});
   encoderSites.forEach(checkSquare);
   const S = encoderSites[0].dims[2];

@@ -6,6 +6,8 @@
  *   the position pᵢ of each target on the source axis (i + S − T, or the scaled diagonal of a
  *   cross site), and the segment each target belongs to.
  */
+
+import { readsTextFeeds } from "../../result/textFeeds";
 import type { GraphEmitter } from "../onnx/emitter";
 import { DataType } from "../onnx/schema";
 import type { AttentionSite } from "../sites/types";
@@ -125,7 +127,8 @@ export function graphGeometry(e: GraphEmitter, map: string, site: AttentionSite,
   const self = site.kind === "self";
   const shape = e.op("Shape", [map]);
   const [b, h, t, s] = [0, 1, 2, 3].map((i) => e.slice(shape, i, i + 1, 0));
-  const targetStream = inputs.streams[site.stack];
+  // An image or audio tower's self site (CLIP's vision tower): the text's mask and segments are not its own.
+  const targetStream = self && !readsTextFeeds(site) ? {} : inputs.streams[site.stack];
   const sourceStream = self ? targetStream : inputs.streams.encoder;
   const tv = validity(e, targetStream, b, t);
   const sv = validity(e, sourceStream, b, s);

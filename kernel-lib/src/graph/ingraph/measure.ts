@@ -37,7 +37,8 @@ function fetchNames(sites: Planned[], plan: InGraphPlan, options: MeasureOptions
       throw new AttnlensError(
         "BAD_INPUT",
         "measure({ rollout: true }): no rollout was built for this model (it takes past keys, has no self-attention " +
-          "sites, or was opened with inGraphMetrics: { rollout: false }); use rollout(await model.run(feeds)) instead",
+          "sites, holds two towers in one stack like CLIP, or was opened with inGraphMetrics: { rollout: false }); " +
+          "use rollout(await model.run(feeds)) instead (for one tower: { fromLayer, toLayer })",
       );
     }
     for (const r of plan.rollout) names.push(r.data, ...(r.cross ? [r.cross.data] : []));

@@ -7,8 +7,10 @@
  *   self layer: R_dd ← Â·R_dd, R_de ← Â·R_de;  cross layer: R_dd ← 0.5·R_dd,
  *   R_de ← 0.5·R_de + 0.5·Ā_cross·R_enc, with R_enc the encoder's own rollout.
  * Matrices are [B, T, S]; the products are batched MatMuls, so only [B, T, T] leaves the graph.
+ * An encoder stack that holds two towers (CLIP) gets no rollout.
  */
 
+import { readsTextFeeds } from "../../result/textFeeds";
 import type { Stack } from "../../result/types";
 import type { GraphEmitter } from "../onnx/emitter";
 import type { AttentionSite } from "../sites/types";
@@ -78,7 +80,10 @@ export function rolloutOutputs(
 ): RolloutOutputs[] {
   const of = (stack: Stack, kind: "self" | "cross") =>
     inputs.filter((x) => x.site.stack === stack && x.site.kind === kind).sort(byLayer);
-  const encoder = of("encoder", "self");
+  // Two towers in one stack (CLIP's vision and text: lengths of their own) are not one chain of
+  // layers; like the host's rollout, which asks for one tower's layers, the graph rolls out neither.
+  const oneTower = (xs: readonly RolloutInput[]) => new Set(xs.map((x) => readsTextFeeds(x.site))).size <= 1;
+  const encoder = oneTower(of("encoder", "self")) ? of("encoder", "self") : [];
   const decoder = of("decoder", "self");
   const cross = of("decoder", "cross");
   const out: RolloutOutputs[] = [];

@@ -15,7 +15,7 @@ import { hasCausalMask } from "./causal";
 import { staticHeads } from "./heads";
 import { namedAttentionOutput } from "./namedOutputs";
 import { findExistingOutput, findScorePath, findValueProduct } from "./scorePath";
-import { labelStreams, type StreamFacts } from "./streams";
+import { CACHE_INPUT, labelStreams, type StreamFacts } from "./streams";
 import type { AttentionSite, RejectedSoftmax, SiteDiscovery } from "./types";
 
 export interface DiscoverOptions {
@@ -96,6 +96,7 @@ export function discoverSites(model: OnnxModel, options: DiscoverOptions = {}): 
       heads: c.heads,
       causal: c.causal,
       node: nodeName(c.softmax),
+      inputs: index.inputsIn(c.queryRoots).filter((name) => !CACHE_INPUT.test(name)),
       output: existing ?? c.softmax.outputs[0],
       existingOutput: existing != null,
       // Through a Reshape only the last axis is known to survive; it is the source axis then.

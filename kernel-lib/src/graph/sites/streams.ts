@@ -7,7 +7,7 @@
 import type { GraphIndex } from "../onnx/graphIndex";
 
 /** Inputs that feed keys but say nothing about the stream (cached keys/values of past steps). */
-const CACHE_INPUT = /(^|[._])(past|cache|present)/i;
+export const CACHE_INPUT = /(^|[._])(past|cache|present)/i;
 const DECODER_INPUT = /decoder|encoder_hidden_states|encoder_outputs/i;
 
 export interface StreamFacts {

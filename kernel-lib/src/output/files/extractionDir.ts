@@ -60,6 +60,7 @@ export function writeExtraction(dir: string, result: AttentionResult): void {
       layer: s.layer,
       heads: s.heads,
       causal: s.causal,
+      ...(s.inputs ? { inputs: s.inputs } : {}),
       file,
       shape: s.dims,
     };
@@ -172,6 +173,7 @@ function readSite(dir: string, s: ManifestSite): SiteAttention {
     heads: s.heads || npy.shape[1],
     causal: s.causal,
     node: s.node ?? "",
+    ...(s.inputs ? { inputs: s.inputs } : {}),
     data: npy.data,
     dims: npy.shape as [number, number, number, number],
   };

@@ -46,6 +46,9 @@ function checkSite(place: Place, v: unknown): ManifestSite {
     site.causal = s.causal;
   }
   if (s.node !== undefined) site.node = name(at(place, "node"), s.node);
+  if (s.inputs !== undefined) {
+    site.inputs = list(at(place, "inputs"), s.inputs).map((x, i) => name(at(at(place, "inputs"), i), x));
+  }
   return site;
 }
 

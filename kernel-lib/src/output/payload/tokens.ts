@@ -36,7 +36,8 @@ export function streamLengths(result: AttentionResult): Partial<Record<StreamNam
       throw new AttnlensError(
         "BAD_INPUT",
         `encodePayload: site ${id} has ${n} ${stream} positions but ${seen[stream]} has ${lengths[stream]}; ` +
-          "the views need one length per stream",
+          "the views need one length per stream: show sites of one length (model.run(feeds, { sites: [...] }); " +
+          "a two-tower model like CLIP has one length per tower)",
       );
     }
   };

@@ -65,6 +65,7 @@ export async function runLazy(
       heads: site.heads,
       causal: site.causal,
       node: site.node,
+      ...(site.inputs ? { inputs: [...site.inputs] } : {}),
     };
     if (c?.mode === "lazy") {
       const values = new Map<string, ort.Tensor>();
