@@ -41,7 +41,7 @@ function fetchNames(sites: Planned[], plan: InGraphPlan, options: MeasureOptions
           "use rollout(await model.run(feeds)) instead (for one tower: { fromLayer, toLayer })",
       );
     }
-    for (const r of plan.rollout) names.push(r.data, ...(r.cross ? [r.cross.data] : []));
+    for (const r of plan.rollout) names.push(r.data, r.ok, ...(r.cross ? [r.cross.data] : []));
   }
   return names;
 }
@@ -107,6 +107,14 @@ function rollouts(plan: InGraphPlan, out: ort.InferenceSession.OnnxValueMapType)
   for (const r of plan.rollout) {
     const t = out[r.data];
     if (!t) continue;
+    if (Number((out[r.ok].data as BigInt64Array)[0]) !== 1) {
+      throw new AttnlensError(
+        "BAD_INPUT",
+        `measure({ rollout: true }): the ${r.stack}'s layers ${r.layers.join(", ")} have maps of different shapes ` +
+          "(windowed attention such as Swin's stages), so they do not chain into one rollout; roll out layers " +
+          "of one shape on the host: rollout(await model.run(feeds), { fromLayer, toLayer })",
+      );
+    }
     const rollout: Rollout = {
       stack: r.stack,
       layers: r.layers,

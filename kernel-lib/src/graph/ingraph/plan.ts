@@ -81,7 +81,7 @@ export function planInGraphMetrics(
       ? rolloutOutputs(
           e,
           rolloutInputs,
-          (stack: Stack, part) => `${PREFIX}/rollout/${stack}${part === "cross" ? "/cross" : ""}`,
+          (stack: Stack, part) => `${PREFIX}/rollout/${stack}${part === "data" ? "" : `/${part}`}`,
         )
       : [];
   // Typed as ONNX requires of graph outputs (rowMetrics.ts and rollout.ts give the layouts).
@@ -95,6 +95,7 @@ export function planInGraphMetrics(
     ]),
     ...rollout.flatMap((r) => [
       typed(r.data, DataType.FLOAT, 3),
+      typed(r.ok, DataType.INT64, 0),
       ...(r.cross ? [typed(r.cross.data, DataType.FLOAT, 3)] : []),
     ]),
   ];

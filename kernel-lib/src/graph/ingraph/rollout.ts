@@ -7,12 +7,14 @@
  *   self layer: R_dd ← Â·R_dd, R_de ← Â·R_de;  cross layer: R_dd ← 0.5·R_dd,
  *   R_de ← 0.5·R_de + 0.5·Ā_cross·R_enc, with R_enc the encoder's own rollout.
  * Matrices are [B, T, S]; the products are batched MatMuls, so only [B, T, T] leaves the graph.
- * An encoder stack that holds two towers (CLIP) gets no rollout.
+ * An encoder stack that holds two towers (CLIP) gets no rollout. Each chain also leaves a 0/1
+ * `ok` output: 0 when its layers' maps differ in shape (Swin's stages), where the host refuses it.
  */
 
 import { readsTextFeeds } from "../../result/textFeeds";
 import type { Stack } from "../../result/types";
 import type { GraphEmitter } from "../onnx/emitter";
+import { DataType } from "../onnx/schema";
 import type { AttentionSite } from "../sites/types";
 import type { GraphGeometry } from "./geometry";
 
@@ -29,6 +31,8 @@ export interface RolloutOutputs {
   layers: number[];
   /** [B, T, T] graph output. */
   data: string;
+  /** int64 scalar graph output: 1 when every layer's map had the shape of the product below it (else `data` means nothing). */
+  ok: string;
   /** Decoder with cross sites: [B, T, S] share over encoder tokens, and the encoder layers used. */
   cross?: { data: string; encoderLayers: number[] };
 }
@@ -61,13 +65,39 @@ function residualAdjusted(e: GraphEmitter, x: RolloutInput): string {
   return e.op("Div", [v, e.reduce("ReduceSum", v, [2], true)]);
 }
 
-function selfRollout(e: GraphEmitter, layers: readonly RolloutInput[]): string {
+/**
+ * Âℓ cut or zero-padded to the shape of the product so far, and whether the two shapes agreed (an
+ * int64 0/1). Layers whose maps differ in shape (Swin's stages, where batch·windows changes) do
+ * not chain, and a MatMul of the two would fail every run, since onnxruntime runs every node
+ * whatever is fetched; the chain's `ok` output tells the host not to use such a rollout.
+ */
+function fittedTo(e: GraphEmitter, a: string, r: string): { a: string; same: string } {
+  const shapeA = e.op("Shape", [a]);
+  const shapeR = e.op("Shape", [r]);
+  const pads = e.concat([e.i64([0, 0, 0]), e.op("Sub", [shapeR, shapeA])], 0);
+  const same = e.reduce("ReduceProd", e.cast(e.op("Equal", [shapeA, shapeR]), DataType.INT64), [0], false);
+  return { a: e.op("Pad", [a, pads]), same };
+}
+
+/** 1 when every check is 1 (int64 scalars; Mul, as Min on integers needs opset 12). */
+function allOf(e: GraphEmitter, checks: readonly string[]): string {
+  return checks.reduce((all, c) => e.op("Mul", [all, c]), e.i64([1], true));
+}
+
+function selfRollout(e: GraphEmitter, layers: readonly RolloutInput[]): { data: string; ok: string } {
   let r = "";
+  const checks: string[] = [];
   for (const x of layers) {
     const a = residualAdjusted(e, x);
-    r = r ? e.op("MatMul", [a, r]) : a;
+    if (!r) {
+      r = a;
+      continue;
+    }
+    const fit = fittedTo(e, a, r);
+    checks.push(fit.same);
+    r = e.op("MatMul", [fit.a, r]);
   }
-  return r;
+  return { data: r, ok: allOf(e, checks) };
 }
 
 const byLayer = (a: RolloutInput, b: RolloutInput) => a.site.layer - b.site.layer;
@@ -76,7 +106,7 @@ const byLayer = (a: RolloutInput, b: RolloutInput) => a.site.layer - b.site.laye
 export function rolloutOutputs(
   e: GraphEmitter,
   inputs: readonly RolloutInput[],
-  name: (stack: Stack, part: "data" | "cross") => string,
+  name: (stack: Stack, part: "data" | "cross" | "ok") => string,
 ): RolloutOutputs[] {
   const of = (stack: Stack, kind: "self" | "cross") =>
     inputs.filter((x) => x.site.stack === stack && x.site.kind === kind).sort(byLayer);
@@ -88,16 +118,18 @@ export function rolloutOutputs(
   const cross = of("decoder", "cross");
   const out: RolloutOutputs[] = [];
   const layers = (xs: readonly RolloutInput[]) => xs.map((x) => x.site.layer);
-  if (encoder.length > 0) {
-    const data = name("encoder", "data");
-    e.op("Identity", [selfRollout(e, encoder)], undefined, data);
-    out.push({ stack: "encoder", layers: layers(encoder), data });
-  }
+  const emit = (stack: Stack, xs: readonly RolloutInput[]) => {
+    const chain = selfRollout(e, xs);
+    const data = name(stack, "data");
+    const ok = name(stack, "ok");
+    e.op("Identity", [chain.data], undefined, data);
+    e.op("Identity", [chain.ok], undefined, ok);
+    out.push({ stack, layers: layers(xs), data, ok });
+  };
+  if (encoder.length > 0) emit("encoder", encoder);
   if (decoder.length === 0) return out;
   if (cross.length === 0) {
-    const data = name("decoder", "data");
-    e.op("Identity", [selfRollout(e, decoder)], undefined, data);
-    out.push({ stack: "decoder", layers: layers(decoder), data });
+    emit("decoder", decoder);
     return out;
   }
   // Cross attention needs the encoder's rollout to route through (the reference refuses without one).
@@ -105,12 +137,18 @@ export function rolloutOutputs(
   const encoderRollout = name("encoder", "data");
   let dd: string | null = null;
   let de: string | null = null;
+  const checks: string[] = [];
   const half = e.f32(0.5);
   const steps = [...new Set([...decoder, ...cross].map((x) => x.site.layer))].sort((a, b) => a - b);
   for (const layer of steps) {
     const s = decoder.find((x) => x.site.layer === layer);
     if (s) {
-      const a = residualAdjusted(e, s);
+      let a = residualAdjusted(e, s);
+      if (dd) {
+        const fit = fittedTo(e, a, dd);
+        checks.push(fit.same);
+        a = fit.a;
+      }
       dd = dd ? e.op("MatMul", [a, dd]) : a;
       de = de ? e.op("MatMul", [a, de]) : null;
     }
@@ -123,12 +161,17 @@ export function rolloutOutputs(
   }
   const data = name("decoder", "data");
   const crossData = name("decoder", "cross");
+  const ok = name("decoder", "ok");
   e.op("Identity", [dd as string], undefined, data);
   e.op("Identity", [de as string], undefined, crossData);
+  // the encoder's own chain must hold too: the decoder routes through it
+  const encoderOk = out.find((r) => r.stack === "encoder")?.ok ?? e.i64([1], true);
+  e.op("Identity", [e.op("Mul", [allOf(e, checks), encoderOk])], undefined, ok);
   out.push({
     stack: "decoder",
     layers: layers(decoder),
     data,
+    ok,
     cross: { data: crossData, encoderLayers: layers(encoder) },
   });
   return out;

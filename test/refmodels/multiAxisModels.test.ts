@@ -4,7 +4,8 @@
  * input_ids describe the text sites only, so one run of both towers is analysed with each
  * tower's own positions (checked against transformers' maps and the mask as fed), and the views
  * and rollout, which need one length, say how to take one tower at a time. An optimum decoder
- * file run alone has cross sites but no encoder sites: rollout says what to do.
+ * file run alone has cross sites but no encoder sites: rollout says what to do. Swin's per-window
+ * maps change shape from stage to stage: the in-graph metrics still run, without a rollout.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -159,5 +160,30 @@ describe("rollout on an optimum decoder file run alone (cross sites, no encoder 
     const selfOnly = rollout({ ...result, sites: result.sites.filter((s) => s.kind === "self") });
     expect(selfOnly.stack).toBe("decoder");
     expect(selfOnly.layers).toEqual([0, 1]);
+  });
+});
+
+describe("Swin: in-graph metrics on per-window maps whose shapes change by stage", () => {
+  const c = refCase("swin");
+  const run = c.runs[0];
+  const feeds = refFeeds(c, run, "model.onnx");
+
+  it("measures every site as analyzeResult does, and refuses the rollout of stages that do not chain", async () => {
+    const plain = await openModel(onnxPath(c, "model.onnx"), { providers: ["cpu"] });
+    const inGraph = await openModel(onnxPath(c, "model.onnx"), { providers: ["cpu"], inGraphMetrics: true });
+    try {
+      const result = await plain.run(feeds);
+      const shapes = new Set(result.sites.map((s) => `${s.dims[0]}x${s.dims[2]}x${s.dims[3]}`));
+      expect(shapes.size).toBeGreaterThan(1); // batch·windows changes from stage to stage
+      // onnxruntime runs every node: a rollout MatMul over unequal shapes used to fail every measure()
+      const agreement = metricsAgreement(await inGraph.measure(feeds), analyzeResult(result));
+      expect(agreement.mismatches).toEqual([]);
+      expect(agreement.maxDiff).toBeLessThan(1e-5);
+      await expect(inGraph.measure(feeds, { rollout: true })).rejects.toThrow(/different shapes.*fromLayer, toLayer/);
+      expect(() => rollout(result)).toThrow(/fromLayer \/ toLayer/);
+    } finally {
+      await plain.release();
+      await inGraph.release();
+    }
   });
 });
