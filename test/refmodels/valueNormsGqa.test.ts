@@ -3,9 +3,11 @@
  * and source equals the one transformers' modules give (refmodels/cases/decoders.py records it from
  * v_proj, repeated over each key/value head's query heads, and o_proj's weight). Compared on real
  * sources: a padded token's value after the first layer comes from its own masked row, noise in both.
+ * Exports whose values the surgery cannot trace still run, and say which sites lack norms and why.
  */
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { normWeighted } from "../../kernel-lib/src/analysis/metrics/normWeighted";
 import { openModel } from "../../kernel-lib/src/run/openModel";
 import { onnxPath, REFMODELS, refCase, refFeeds } from "./refModels";
 
@@ -41,4 +43,31 @@ describe.each(cases.map((c) => [c.case, c] as const))("value norms: %s", (_, c) 
     }
     await model.release();
   });
+});
+
+describe("value norms the surgery cannot find (the opset-23 Attention op, DeBERTa's attention)", () => {
+  it.each(["bert-dynamo-opset23", "deberta-v2"])(
+    "%s: the run gives the maps, says which sites lack norms and why, and normWeighted repeats it",
+    async (name) => {
+      const c = refCase(name);
+      const run = c.runs[0];
+      const model = await openModel(onnxPath(c, FILE), { providers: ["cpu"], valueNorms: true });
+      const plain = await openModel(onnxPath(c, FILE), { providers: ["cpu"] });
+      try {
+        const result = await model.run(refFeeds(c, run, FILE));
+        const maps = await plain.run(refFeeds(c, run, FILE));
+        result.sites.forEach((s, k) => expect(s.data).toEqual(maps.sites[k].data));
+        expect(result.valueNorms).toEqual([]);
+        expect(result.valueNormsMissing?.map((m) => m.site)).toEqual(result.sites.map((s) => s.id));
+        for (const m of result.valueNormsMissing ?? []) expect(m.reason).toMatch(/values/);
+        // it used to say "open the model with { valueNorms: true }", which it was
+        expect(() => normWeighted(result)).toThrow(
+          /no value norms for site\(s\) encoder\.self\.0 \(the values .*not found in this graph/,
+        );
+      } finally {
+        await model.release();
+        await plain.release();
+      }
+    },
+  );
 });

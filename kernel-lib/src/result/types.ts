@@ -140,6 +140,8 @@ export interface AttentionResult {
   outputs: Record<string, ModelOutput>;
   /** Per site, the value-vector norms, when the model was opened with `valueNorms: true`. */
   valueNorms?: SiteValueNorms[];
+  /** With `valueNorms: true`: the sites whose value vectors were not found in the graph, and why. */
+  valueNormsMissing?: { site: string; reason: string }[];
   /** Vision runs (an image or pixel_values in): how the tokens tile the image. */
   image?: ImageLayout;
   /** Tokens per sample, when the run started from text (filled by the tokenizer layer). */

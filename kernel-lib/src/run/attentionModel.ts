@@ -96,6 +96,9 @@ export class AttentionModel {
       outputShapes: this.checks.outputShapes,
     });
     const norms = (this.valueNorms ?? []).filter((p) => p.output && wanted.some((s) => s.id === p.site));
+    const missingNorms = (this.valueNorms ?? [])
+      .filter((p) => !p.output && wanted.some((s) => s.id === p.site))
+      .map((p) => ({ site: p.site, reason: p.note ?? "no value vectors found" }));
     const attentionOutputs = [
       ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),
     ].filter((n) => !this.outputs.includes(n));
@@ -140,6 +143,7 @@ export class AttentionModel {
       ...idsFromFeeds(feeds, primary),
       outputs: modelOutputs,
       ...(this.valueNorms ? { valueNorms: valueNormsOf(norms, out) } : {}),
+      ...(missingNorms.length > 0 ? { valueNormsMissing: missingNorms } : {}),
     };
   }
 

@@ -24,18 +24,22 @@ export interface NormWeightOptions {
  * (rows normalized unless `normalize: false`); everything else (tokens, masks, ids) is kept.
  */
 export function normWeighted(result: AttentionResult, options: NormWeightOptions = {}): AttentionResult {
-  const norms = result.valueNorms;
-  if (!norms || norms.length === 0)
+  const norms = result.valueNorms ?? [];
+  const bySite = new Map(norms.map((n) => [n.site, n]));
+  const missing = result.sites.filter((s) => !bySite.has(s.id)).map((s) => s.id);
+  // Why the surgery found no values for a site, where the run recorded it.
+  const reasons = new Map((result.valueNormsMissing ?? []).map((m) => [m.site, m.reason]));
+  const why = (ids: string[]) => ids.map((id) => (reasons.has(id) ? `${id} (${reasons.get(id)})` : id)).join(", ");
+  if (norms.length === 0 && reasons.size === 0)
     throw new AttnlensError(
       "BAD_INPUT",
       "normWeighted needs the value norms: open the model with openModel(source, { valueNorms: true }) (or loadModel) and run it again",
     );
-  const bySite = new Map(norms.map((n) => [n.site, n]));
-  const missing = result.sites.filter((s) => !bySite.has(s.id)).map((s) => s.id);
   if (missing.length > 0)
     throw new AttnlensError(
       "BAD_INPUT",
-      `normWeighted: no value norms for site(s) ${missing.join(", ")} (their values or output projection were not found in the graph)`,
+      `normWeighted: no value norms for site(s) ${why(missing)}: their value vectors were not found in this graph, ` +
+        "so norm-based attention is not available for them (the attention weights are)",
     );
   const normalize = options.normalize ?? true;
   return {
