@@ -45,8 +45,35 @@ describe.each(cases.map((c) => [c.case, c] as const))("value norms: %s", (_, c) 
   });
 });
 
-describe("value norms the surgery cannot find (the opset-23 Attention op, DeBERTa's attention)", () => {
-  it.each(["bert-dynamo-opset23", "deberta-v2"])(
+describe("torch's dynamo export (the opset-23 Attention op, decomposed by attnlens)", () => {
+  it("gives the value norms of optimum's export of the same weights, on the same feeds", async () => {
+    const dynamo = refCase("bert-dynamo-opset23");
+    const optimum = refCase("bert");
+    const a = await openModel(onnxPath(dynamo, FILE), { providers: ["cpu"], valueNorms: true });
+    const b = await openModel(onnxPath(optimum, FILE), { providers: ["cpu"], valueNorms: true });
+    try {
+      for (const [k, run] of dynamo.runs.entries()) {
+        const got = await a.run(refFeeds(dynamo, run, FILE));
+        const want = await b.run(refFeeds(optimum, optimum.runs[k], FILE));
+        expect(got.valueNormsMissing).toBeUndefined();
+        expect(got.valueNorms?.map((n) => n.kind)).toEqual(["transformed", "transformed"]);
+        got.valueNorms?.forEach((n, layer) => {
+          const w = want.valueNorms?.[layer] as (typeof got.valueNorms)[number];
+          expect(n.dims).toEqual(w.dims);
+          n.data.forEach((v, i) =>
+            expect(Math.abs(v - w.data[i]), `${run.name} layer ${layer} [${i}]`).toBeLessThan(1e-5),
+          );
+        });
+      }
+    } finally {
+      await a.release();
+      await b.release();
+    }
+  });
+});
+
+describe("value norms the surgery cannot find (DeBERTa-v2's attention)", () => {
+  it.each(["deberta-v2"])(
     "%s: the run gives the maps, says which sites lack norms and why, and normWeighted repeats it",
     async (name) => {
       const c = refCase(name);

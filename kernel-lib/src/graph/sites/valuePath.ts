@@ -32,6 +32,8 @@ export interface OutputProjection {
 export interface ValuePath {
   /** The value tensor read by the ·V product ([B, H, S, d] or [B·H, S, d]); null when not found. */
   value: string | null;
+  /** The probabilities as the ·V product reads them; null when not found. */
+  probabilities?: string;
   /** The output projection after the head merge; null when it was not found (value norms only). */
   projection: OutputProjection | null;
   /** Why something is missing, for the result's note. */
@@ -51,11 +53,16 @@ export function findValuePath(index: GraphIndex, site: AttentionSite): ValuePath
   if (product?.opType !== "MatMul")
     return { value: null, projection: null, reason: "the product with the values is not a plain MatMul" };
   // The probabilities are the product's first input in every export seen; the values the second.
-  const value = product.inputs[1];
+  const [probabilities, value] = product.inputs;
   const projection = findProjection(index, product.outputs[0]);
   return projection
-    ? { value, projection }
-    : { value, projection: null, reason: "no output projection (a MatMul/Gemm with a weight) after the head merge" };
+    ? { value, probabilities, projection }
+    : {
+        value,
+        probabilities,
+        projection: null,
+        reason: "no output projection (a MatMul/Gemm with a weight) after the head merge",
+      };
 }
 
 function findProjection(index: GraphIndex, from: string): OutputProjection | null {

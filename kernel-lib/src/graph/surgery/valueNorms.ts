@@ -56,7 +56,11 @@ function planSite(index: GraphIndex, e: GraphEmitter, site: AttentionSite): Site
   const path = findValuePath(index, site);
   if (!path.value) return none(path.reason ?? "no values found");
   const H = site.heads;
-  const rank = rankOf(index, path.value);
+  // A value reshaped by sizes read at run time (the opset-23 Attention op's decomposition repeats
+  // it per head) has no static rank; the probabilities it multiplies may: [B, H, T, S] times
+  // values of the same rank, [B, H, S, d], in every export seen.
+  const probabilitiesRank = path.probabilities ? rankOf(index, path.probabilities) : null;
+  const rank = rankOf(index, path.value) ?? (probabilitiesRank === 4 ? 4 : null);
   let v = path.value;
   if (rank === 3) {
     if (H <= 0) return none("the values fold batch and heads, and the head count is not known before a run");
