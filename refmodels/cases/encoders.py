@@ -104,11 +104,36 @@ def _runs(pad_id: int = 0):
             missing = set(names) - set(feeds)
             if missing:
                 raise SystemExit(f"refmodels: the export wants inputs this case does not make: {sorted(missing)}")
+            extra = {"ids": np.asarray(ids).tolist()}
+            if isinstance(model, DebertaV2Model):
+                extra["value_norms"] = _deberta_value_norms(model, feeds)
             result.append(Run(run_name, dict(feeds), {"model.onnx": feeds}, {"model.onnx": ["encoder"]},
-                              query_mask={"encoder": mask}, extra={"ids": np.asarray(ids).tolist()}))
+                              query_mask={"encoder": mask}, extra=extra))
         return result
 
     return runs
+
+
+def _deberta_value_norms(model, feeds) -> list:
+    """Norm-based attention's ‖f(x_j)‖ = ‖v_j W_O^h‖ per layer, [batch][head][source], from DeBERTa-v2's own
+    value projection and its attention output's dense weight (before that block's LayerNorm and residual)."""
+    layers = [layer.attention for layer in model.encoder.layer]
+    values: list = [None] * len(layers)
+    hooks = [a.self.value_proj.register_forward_hook(lambda _m, _i, out, k=k: values.__setitem__(k, out))
+             for k, a in enumerate(layers)]
+    with torch.no_grad():
+        model(**feeds)
+    for h in hooks:
+        h.remove()
+    norms = []
+    for a, v in zip(layers, values):
+        heads, d = a.self.num_attention_heads, a.self.attention_head_size
+        b, s, _ = v.shape
+        v = v.view(b, s, heads, d).transpose(1, 2)  # [B, H, S, d]
+        w = a.output.dense.weight.detach()  # [D, H·d]
+        w_h = w.view(w.shape[0], heads, d).permute(1, 2, 0)  # [H, d, D]
+        norms.append(torch.linalg.vector_norm(v @ w_h, dim=-1).tolist())
+    return norms
 
 
 SITES = {"model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)]}

@@ -58,6 +58,17 @@ describe("normWeighted", () => {
     expect(e.message).toMatch(/^normWeighted needs the value norms: open the model with .*valueNorms: true/);
   });
 
+  it("gives the surgery's reason when the model was opened with valueNorms but a site has none", () => {
+    const reason = "the values have rank unknown, not [batch, heads, source, head size]";
+    const opened = { ...result, valueNorms: [], valueNormsMissing: [{ site: site.id, reason }] };
+    const e = errorOf(() => normWeighted(opened));
+    expect(e.code).toBe("BAD_INPUT");
+    expect(e.message).toBe(
+      `normWeighted: no value norms for site(s) ${site.id} (${reason}): their value vectors were not found in ` +
+        "this graph, so norm-based attention is not available for them (the attention weights are)",
+    );
+  });
+
   it("names sites without norms and norms of the wrong shape", () => {
     const other = { ...site, id: "encoder.self.1", layer: 1 };
     expect(errorOf(() => normWeighted({ ...result, sites: [site, other] })).message).toMatch(

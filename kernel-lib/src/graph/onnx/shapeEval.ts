@@ -160,6 +160,38 @@ const ELEMENTWISE = new Set([
   "MatMul",
 ]);
 
+/**
+ * The length of a 1-D integer tensor, such as a Reshape target, where its values may be unknown:
+ * exporters concatenate sizes read at run time (DeBERTa's `view(-1, x.size(1), x.size(-1))`), each
+ * an unsqueezed scalar, so the target's length (the output's rank) is known when its values are not.
+ */
+function lengthOf(index: GraphIndex, name: string, memo: Map<string, number | null>, depth: number): number | null {
+  const values = evaluateInts(index, name);
+  if (Array.isArray(values)) return values.length;
+  const c = index.constant(name);
+  if (c) return c.dims.length === 1 ? c.dims[0] : null;
+  const n = index.producer.get(name);
+  if (!n || n.domain !== "" || depth > 200) return null;
+  switch (n.opType) {
+    case "Concat": {
+      let total = 0;
+      for (const input of n.inputs) {
+        const l = input ? lengthOf(index, input, memo, depth + 1) : null;
+        if (l == null) return null;
+        total += l;
+      }
+      return total;
+    }
+    case "Unsqueeze": // a scalar made 1-D
+      return rankOf(index, n.inputs[0], memo, depth + 1) === 0 ? 1 : null;
+    case "Cast":
+    case "Identity":
+      return lengthOf(index, n.inputs[0], memo, depth + 1);
+    default:
+      return null;
+  }
+}
+
 function computeRank(index: GraphIndex, name: string, memo: Map<string, number | null>, depth: number): number | null {
   if (depth > 200) return null;
   const declared = index.graph.valueInfo.get(name) ?? index.graph.inputs.find((v) => v.name === name);
@@ -186,10 +218,8 @@ function computeRank(index: GraphIndex, name: string, memo: Map<string, number |
   switch (n.opType) {
     case "Transpose":
       return attrInts(n, "perm")?.length ?? rank(0);
-    case "Reshape": {
-      const s = evaluateInts(index, n.inputs[1]);
-      return Array.isArray(s) ? s.length : (index.constant(n.inputs[1])?.dims[0] ?? null);
-    }
+    case "Reshape":
+      return lengthOf(index, n.inputs[1], memo, depth + 1);
     case "Unsqueeze":
     case "Squeeze": {
       const axes = attrInts(n, "axes") ?? (n.inputs[1] ? evaluateInts(index, n.inputs[1]) : null);
