@@ -42,6 +42,7 @@ from transformers import (
 from ..case import Case, Run
 from ..export import optimum
 from ..inputs import id_batch, positions_from_mask
+from ..value_norms import head_norms, module_outputs
 
 VOCAB = 120
 LAYERS = 2
@@ -104,22 +105,8 @@ def _value_norms(model, torch_kwargs) -> list:
     """Norm-based attention's ‖f(x_j)‖ = ‖v_j W_O^h‖ per layer, [batch][head][source], from the module's
     own value projection (repeated over each key/value head's query heads, as repeat_kv does) and o_proj."""
     layers = [layer.self_attn for layer in model.model.layers]
-    values: list = [None] * len(layers)
-    hooks = [a.v_proj.register_forward_hook(lambda _m, _i, out, k=k: values.__setitem__(k, out))
-             for k, a in enumerate(layers)]
-    with torch.no_grad():
-        model(**torch_kwargs)
-    for h in hooks:
-        h.remove()
-    norms = []
-    for a, v in zip(layers, values):
-        b, s, _ = v.shape
-        v = v.view(b, s, -1, a.head_dim).transpose(1, 2).repeat_interleave(a.num_key_value_groups, dim=1)
-        w = a.o_proj.weight.detach()  # [D, H·d]
-        heads = v.shape[1]
-        w_h = w.view(w.shape[0], heads, a.head_dim).permute(1, 2, 0)  # [H, d, D]
-        norms.append(torch.linalg.vector_norm(v @ w_h, dim=-1).tolist())
-    return norms
+    values = module_outputs(model, [a.v_proj for a in layers], torch_kwargs)
+    return [head_norms(v, a.o_proj.weight, a.head_dim, a.num_key_value_groups) for a, v in zip(layers, values)]
 
 
 def _case(name, family, build, *, past=True, **kw) -> Case:

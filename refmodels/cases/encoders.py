@@ -27,6 +27,7 @@ from transformers import (
 from ..case import Case, Run
 from ..export import optimum_from_model, torch_dynamo
 from ..inputs import id_batch
+from ..value_norms import head_norms, module_outputs
 
 VOCAB = 120
 LAYERS = 2
@@ -118,22 +119,8 @@ def _deberta_value_norms(model, feeds) -> list:
     """Norm-based attention's ‖f(x_j)‖ = ‖v_j W_O^h‖ per layer, [batch][head][source], from DeBERTa-v2's own
     value projection and its attention output's dense weight (before that block's LayerNorm and residual)."""
     layers = [layer.attention for layer in model.encoder.layer]
-    values: list = [None] * len(layers)
-    hooks = [a.self.value_proj.register_forward_hook(lambda _m, _i, out, k=k: values.__setitem__(k, out))
-             for k, a in enumerate(layers)]
-    with torch.no_grad():
-        model(**feeds)
-    for h in hooks:
-        h.remove()
-    norms = []
-    for a, v in zip(layers, values):
-        heads, d = a.self.num_attention_heads, a.self.attention_head_size
-        b, s, _ = v.shape
-        v = v.view(b, s, heads, d).transpose(1, 2)  # [B, H, S, d]
-        w = a.output.dense.weight.detach()  # [D, H·d]
-        w_h = w.view(w.shape[0], heads, d).permute(1, 2, 0)  # [H, d, D]
-        norms.append(torch.linalg.vector_norm(v @ w_h, dim=-1).tolist())
-    return norms
+    values = module_outputs(model, [a.self.value_proj for a in layers], feeds)
+    return [head_norms(v, a.output.dense.weight, a.self.attention_head_size) for a, v in zip(layers, values)]
 
 
 SITES = {"model.onnx": [f"encoder.self.{i}" for i in range(LAYERS)]}
