@@ -1,5 +1,8 @@
 // Shared by the benchmark entries (not an entry itself): the BERT-base-shaped model's feeds and
 // timing helpers.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
 
 /**
  * One sample of `tokens` deterministic token ids (no padding) for the BERT-shaped model, or for
@@ -29,15 +32,12 @@ export function median(xs) {
 
 /**
  * Options for a plain onnxruntime session timed beside attnlens' own: attnlens' sessions stop
- * their pool's spinning when a run ends (kernel-lib/src/run/session.ts), and so does this one, so
- * that in an interleaved loop neither side's idle spinning slows the other side's next run or the
- * analysis after it. Alone, a run takes the same time either way.
+ * their pool's spinning when a run ends (kernel-lib/src/run/session.ts), and this one gets the
+ * same entry, merged the same way, so that in an interleaved loop neither side's idle spinning
+ * slows the other side's next run or the analysis after it. Alone, a run takes the same time
+ * either way.
  */
 export function plainSessionOptions(options = {}) {
-  const extra = options.extra ?? {};
-  return {
-    ...options,
-    executionProviders: ["cpu"],
-    extra: { ...extra, session: { force_spinning_stop: "1", ...extra.session } },
-  };
+  const { withSessionConfig, STOP_SPINNING_AFTER_RUN } = require("../kernel-lib/dist/run/session.js");
+  return withSessionConfig({ ...options, executionProviders: ["cpu"] }, STOP_SPINNING_AFTER_RUN);
 }

@@ -95,9 +95,10 @@ export class AttentionModel {
       siteShapes: this.checks.siteShapes,
       outputShapes: this.checks.outputShapes,
     });
-    const norms = (this.valueNorms ?? []).filter((p) => p.output && wanted.some((s) => s.id === p.site));
-    const missingNorms = (this.valueNorms ?? [])
-      .filter((p) => !p.output && wanted.some((s) => s.id === p.site))
+    const planned = (this.valueNorms ?? []).filter((p) => wanted.some((s) => s.id === p.site));
+    const norms = planned.filter((p) => p.output);
+    const missingNorms = planned
+      .filter((p) => !p.output)
       .map((p) => ({ site: p.site, reason: p.note ?? "no value vectors found" }));
     const attentionOutputs = [
       ...new Set([...wanted.map((s) => s.output), ...norms.map((p) => p.output as string)]),

@@ -39,7 +39,7 @@ export function withSessionConfig(
  * cores, BERT-base shape at 128 tokens: 40 ms of CPU in the 200 ms after a run, 16 ms with this).
  * With "force_spinning_stop" the pool spins during a run only; the run itself is not slower.
  */
-const STOP_SPINNING_AFTER_RUN = { force_spinning_stop: "1" };
+export const STOP_SPINNING_AFTER_RUN = { force_spinning_stop: "1" };
 
 /** onnxruntime's process-wide log level, read once when its first session is created. */
 function quietProcessLogs(): void {

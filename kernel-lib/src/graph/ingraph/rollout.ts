@@ -66,17 +66,19 @@ function residualAdjusted(e: GraphEmitter, x: RolloutInput): string {
 }
 
 /**
- * Âℓ cut or zero-padded to the shape of the product so far, and whether the two shapes agreed (an
- * int64 0/1). Layers whose maps differ in shape (Swin's stages, where batch·windows changes) do
- * not chain, and a MatMul of the two would fail every run, since onnxruntime runs every node
- * whatever is fetched; the chain's `ok` output tells the host not to use such a rollout.
+ * Âℓ cut or zero-padded to the shape of the product so far (`r`; Âℓ as is on the first layer),
+ * with whether the two shapes agreed (an int64 0/1) pushed to `checks`. Layers whose maps differ
+ * in shape (Swin's stages, where batch·windows changes) do not chain, and a MatMul of the two
+ * would fail every run, since onnxruntime runs every node whatever is fetched; the chain's `ok`
+ * output tells the host not to use such a rollout.
  */
-function fittedTo(e: GraphEmitter, a: string, r: string): { a: string; same: string } {
+function fittedTo(e: GraphEmitter, a: string, r: string | null, checks: string[]): string {
+  if (!r) return a;
   const shapeA = e.op("Shape", [a]);
   const shapeR = e.op("Shape", [r]);
   const pads = e.concat([e.i64([0, 0, 0]), e.op("Sub", [shapeR, shapeA])], 0);
-  const same = e.reduce("ReduceProd", e.cast(e.op("Equal", [shapeA, shapeR]), DataType.INT64), [0], false);
-  return { a: e.op("Pad", [a, pads]), same };
+  checks.push(e.reduce("ReduceProd", e.cast(e.op("Equal", [shapeA, shapeR]), DataType.INT64), [0], false));
+  return e.op("Pad", [a, pads]);
 }
 
 /** 1 when every check is 1 (int64 scalars; Mul, as Min on integers needs opset 12). */
@@ -85,19 +87,13 @@ function allOf(e: GraphEmitter, checks: readonly string[]): string {
 }
 
 function selfRollout(e: GraphEmitter, layers: readonly RolloutInput[]): { data: string; ok: string } {
-  let r = "";
+  let r: string | null = null;
   const checks: string[] = [];
   for (const x of layers) {
-    const a = residualAdjusted(e, x);
-    if (!r) {
-      r = a;
-      continue;
-    }
-    const fit = fittedTo(e, a, r);
-    checks.push(fit.same);
-    r = e.op("MatMul", [fit.a, r]);
+    const a = fittedTo(e, residualAdjusted(e, x), r, checks);
+    r = r ? e.op("MatMul", [a, r]) : a;
   }
-  return { data: r, ok: allOf(e, checks) };
+  return { data: r as string, ok: allOf(e, checks) };
 }
 
 const byLayer = (a: RolloutInput, b: RolloutInput) => a.site.layer - b.site.layer;
@@ -118,23 +114,25 @@ export function rolloutOutputs(
   const cross = of("decoder", "cross");
   const out: RolloutOutputs[] = [];
   const layers = (xs: readonly RolloutInput[]) => xs.map((x) => x.site.layer);
-  const emit = (stack: Stack, xs: readonly RolloutInput[]) => {
+  const emit = (stack: Stack, xs: readonly RolloutInput[]): RolloutOutputs => {
     const chain = selfRollout(e, xs);
     const data = name(stack, "data");
     const ok = name(stack, "ok");
     e.op("Identity", [chain.data], undefined, data);
     e.op("Identity", [chain.ok], undefined, ok);
-    out.push({ stack, layers: layers(xs), data, ok });
+    const emitted = { stack, layers: layers(xs), data, ok };
+    out.push(emitted);
+    return emitted;
   };
-  if (encoder.length > 0) emit("encoder", encoder);
+  const encoderChain = encoder.length > 0 ? emit("encoder", encoder) : null;
   if (decoder.length === 0) return out;
   if (cross.length === 0) {
     emit("decoder", decoder);
     return out;
   }
   // Cross attention needs the encoder's rollout to route through (the reference refuses without one).
-  if (encoder.length === 0) return out;
-  const encoderRollout = name("encoder", "data");
+  if (!encoderChain) return out;
+  const encoderRollout = encoderChain.data;
   let dd: string | null = null;
   let de: string | null = null;
   const checks: string[] = [];
@@ -143,12 +141,7 @@ export function rolloutOutputs(
   for (const layer of steps) {
     const s = decoder.find((x) => x.site.layer === layer);
     if (s) {
-      let a = residualAdjusted(e, s);
-      if (dd) {
-        const fit = fittedTo(e, a, dd);
-        checks.push(fit.same);
-        a = fit.a;
-      }
+      const a = fittedTo(e, residualAdjusted(e, s), dd, checks);
       dd = dd ? e.op("MatMul", [a, dd]) : a;
       de = de ? e.op("MatMul", [a, de]) : null;
     }
@@ -165,8 +158,7 @@ export function rolloutOutputs(
   e.op("Identity", [dd as string], undefined, data);
   e.op("Identity", [de as string], undefined, crossData);
   // the encoder's own chain must hold too: the decoder routes through it
-  const encoderOk = out.find((r) => r.stack === "encoder")?.ok ?? e.i64([1], true);
-  e.op("Identity", [e.op("Mul", [allOf(e, checks), encoderOk])], undefined, ok);
+  e.op("Identity", [e.op("Mul", [allOf(e, checks), encoderChain.ok])], undefined, ok);
   out.push({
     stack: "decoder",
     layers: layers(decoder),
