@@ -3,7 +3,10 @@
 // site, medians over runs, next to the model's plain inference: the metric pass (WebAssembly row
 // kernel + checks), the head means, the pattern evidence pass, the labels with their bootstrap, and
 // the mixture fit (every head over all templates, patterns/mixture/; analyzeResult runs it inside
-// classifyHead, timed apart here).
+// classifyHead, timed apart here). Beside them, the floor of the metric pass on this machine: the
+// copy of every map into the row kernel's memory (WebAssembly reads only its own memory, and
+// onnxruntime-node cannot write its outputs into shared memory) and the row kernel alone on the
+// rows just copied, each timed on its own on one thread.
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +28,8 @@ export default async function run() {
   const { classifyHead, labelHead, mixtureRequest } = require(path.join(DIST, "patterns", "classify.js"));
   const { SiteMixtures } = require(path.join(DIST, "patterns", "mixture", "fitMixture.js"));
   const { mixtureComponents } = require(path.join(DIST, "patterns", "mixture", "components.js"));
+  const { wasmRowKernel } = require(path.join(DIST, "metrics", "wasm", "kernel.js"));
+  const { sampleTables } = require(path.join(DIST, "metrics", "wasm", "pieces.js"));
   const bytes = bertLikeModel(BERT_BASE);
   const plain = await ort.InferenceSession.create(bytes, plainSessionOptions());
   const model = await openModel(bytes, { providers: ["cpu"] });
@@ -44,9 +49,11 @@ export default async function run() {
       "pattern evidence": [],
       "labels + bootstrap": [],
       "mixture fit": [],
+      "floor: every map copied into the row kernel's memory": [],
+      "floor: the row kernel alone, on the rows just copied": [],
     };
     for (let r = 0; r <= RUNS[tokens]; r++) {
-      const part = { scan: 0, oneThread: 0, heads: 0, evidence: 0, labels: 0, mixture: 0 };
+      const part = { scan: 0, oneThread: 0, heads: 0, evidence: 0, labels: 0, mixture: 0, copy: 0, kernel: 0 };
       // The metric pass of every site first, back to back, as analyzeResult runs it: with the
       // default threads (the machine's cores) and on one thread, first by turns (the second
       // reads maps the first left in cache).
@@ -76,6 +83,7 @@ export default async function run() {
           requests.forEach((q, h) => (sink += mixtureComponents(mixtures.fit(h, q)).length));
         });
       }
+      floorParts(result, part);
       const inference = await timed(() => plain.run(feeds));
       if (r === 0) {
         await new Promise((resolve) => setTimeout(resolve, 300)); // warm-up; the metric pass's workers ready
@@ -88,6 +96,8 @@ export default async function run() {
       t["pattern evidence"].push(part.evidence);
       t["labels + bootstrap"].push(part.labels);
       t["mixture fit"].push(part.mixture);
+      t["floor: every map copied into the row kernel's memory"].push(part.copy);
+      t["floor: the row kernel alone, on the rows just copied"].push(part.kernel);
     }
     const mi = median(t.inference);
     for (const [name, v] of Object.entries(t)) {
@@ -101,5 +111,26 @@ export default async function run() {
   }
   await plain.release();
   await model.release();
+
+  /** The copy and the kernel of a one-thread metric pass over every map, timed apart, added into `part`. */
+  function floorParts(result, part) {
+    const wasm = wasmRowKernel();
+    const ns = () => process.hrtime.bigint();
+    for (const site of result.sites) {
+      const geo = siteGeometry(result, site, {});
+      const [, H, T, S] = geo.dims;
+      const chunk = Math.max(1, Math.floor((128 * 1024) / (4 * S))); // the metric pass's own chunk (rowAccumulators.ts)
+      wasm.memory.setSample(sampleTables(geo, geo.samples[0]), { T, S, W: WINDOW_MAX, H, rows: chunk }, 1e-3, 0.1);
+      for (let first = 0; first < H * T; first += chunk) {
+        const rows = Math.min(chunk, H * T - first);
+        const a = ns();
+        const args = wasm.memory.load(site.data, first, rows, first % T);
+        const b = ns();
+        sink += wasm.exports.scan_rows(...args);
+        part.copy += Number(b - a) / 1e6;
+        part.kernel += Number(ns() - b) / 1e6;
+      }
+    }
+  }
   return { title: `analyzeResult by stage: BERT-base shape, CPU${sink < 0 ? " " : ""}`, rows, ratios: [] };
 }

@@ -123,7 +123,8 @@ describe("GPU check bundle and run.sh", () => {
       report.rows.find((x: { provider: string; bench: string }) => x.provider === provider && x.bench === bench);
     const ext = row("cpu", "extraction");
     expect(ext).toMatchObject({ ok: true, ran: "cpu", tokens: 128, layers: 2, maps: 2, fallbacks: [] });
-    for (const v of [ext.plainMs, ext.exposedMs]) expect(v).toBeGreaterThan(0);
+    for (const v of [ext.plainMs, ext.exposedMs, ext.analyzeMs]) expect(v).toBeGreaterThan(0);
+    expect(ext.analysisShare).toBeCloseTo(ext.analyzeMs / ext.plainMs, 12);
     expect(ext.mapMiB).toBeCloseTo((2 * 12 * 128 * 128 * 4) / MIB, 6); // 2 sites × 12 heads × T² floats
     const ing = row("cpu", "ingraph");
     expect(ing).toMatchObject({ ok: true, ran: "cpu", tokens: 128 });
@@ -141,7 +142,7 @@ describe("GPU check bundle and run.sh", () => {
         reason: expect.stringMatching(/^not tried: .*(libcuda|CUDA)/),
       });
     }
-    expect(r.stdout).toMatch(/^\| cpu \| cpu \| 128 \| \d+\.\d \| \d+\.\d \| \d+\.\d\d \|/m);
+    expect(r.stdout).toMatch(/^\| cpu \| cpu \| 128 \| \d+\.\d \| \d+\.\d \| \d+\.\d\d \| \d+\.\d \| \d\.\d{3} \|/m);
     expect(r.stdout).toMatch(/^\| webgpu \| — \| 128 \| — .*\| [^|]*(adapter|Vulkan|driver)[^|]* \|$/im);
     expect(r.stdout).toMatch(/^\| cuda \| — \| 128 \| — .*\| not tried: [^|]+ \|$/m);
   });

@@ -32,14 +32,15 @@ export function renderMarkdown(r) {
     "",
     `## Extraction: BERT-base shape (${r.plan.layers} layers × 12 heads, hidden 768), plain inference vs every map exposed and copied to the host`,
     "",
-    `Medians of ${r.plan.reps.extraction} interleaved runs; "ran on" is the provider attnlens reports (result.provider).`,
+    `Medians of ${r.plan.reps.extraction} interleaved runs; "ran on" is the provider attnlens reports (result.provider). ` +
+      "analyzeResult (per-head metrics and pattern labels, always on the CPU cores) runs on each exposed run's maps right after it.",
     "",
-    "| provider | ran on | tokens | plain (ms) | maps exposed (ms) | exposed / plain | maps (MiB) | session start (s) | first run (s) | note |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| provider | ran on | tokens | plain (ms) | maps exposed (ms) | exposed / plain | analyzeResult (ms) | analyzeResult / plain | maps (MiB) | session start (s) | first run (s) | note |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...rowsOf(r, "extraction").map((x) =>
       x.ok
-        ? `| ${x.provider} | ${x.ran} | ${x.tokens} | ${fmt(x.plainMs, 1)} | ${fmt(x.exposedMs, 1)} | ${fmt(x.ratio, 2)} | ${fmt(x.mapMiB, 1)} | ${fmt(x.sessionStartS, 1)} | ${fmt(x.firstRunS, 2)} | ${note(x)} |`
-        : `| ${x.provider} | — | ${x.tokens} | — | — | — | — | — | — | ${esc(x.reason)} |`,
+        ? `| ${x.provider} | ${x.ran} | ${x.tokens} | ${fmt(x.plainMs, 1)} | ${fmt(x.exposedMs, 1)} | ${fmt(x.ratio, 2)} | ${fmt(x.analyzeMs, 1)} | ${fmt(x.analysisShare, 3)} | ${fmt(x.mapMiB, 1)} | ${fmt(x.sessionStartS, 1)} | ${fmt(x.firstRunS, 2)} | ${note(x)} |`
+        : `| ${x.provider} | — | ${x.tokens} | — | — | — | — | — | — | — | — | ${esc(x.reason)} |`,
     ),
     "",
     "## In-graph metrics: `measure()` (openModel with inGraphMetrics) vs `run()` + host `analyzeResult`",

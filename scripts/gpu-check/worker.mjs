@@ -37,7 +37,10 @@ try {
   process.exitCode = 1;
 }
 
-/** Plain inference against inference with every map exposed and copied to the host, same provider. */
+/**
+ * Plain inference against inference with every map exposed and copied to the host, same provider;
+ * and analyzeResult (metrics and pattern labels, on the CPU) on each run's maps against plain inference.
+ */
 async function extraction(ort, lib, bytes, tokens, reps, common) {
   stage("creating sessions");
   let t0 = performance.now();
@@ -56,10 +59,14 @@ async function extraction(ort, lib, bytes, tokens, reps, common) {
     stage(`timing ${reps} runs at ${T} tokens (first run ${firstS.toFixed(1)} s)`);
     const a = [];
     const b = [];
+    const c = [];
     for (let i = 0; i < reps; i++) {
       // Interleaved, so machine noise hits both alike.
       a.push(await timed(() => plain.run(feeds)));
-      b.push(await timed(() => model.run(feeds)));
+      let result;
+      b.push(await timed(async () => (result = await model.run(feeds))));
+      // Issue 12's figure: the analysis of the maps just extracted, on this machine's CPU cores.
+      c.push(await timed(() => lib.analyzeResult(result)));
     }
     const mapBytes = first.sites.reduce((n, s) => n + s.data.byteLength, 0);
     emit({
@@ -73,6 +80,8 @@ async function extraction(ort, lib, bytes, tokens, reps, common) {
       plainMs: median(a),
       exposedMs: median(b),
       ratio: median(b) / median(a),
+      analyzeMs: median(c),
+      analysisShare: median(c) / median(a),
       maps: first.sites.length,
       mapMiB: mapBytes / 2 ** 20,
       reps,

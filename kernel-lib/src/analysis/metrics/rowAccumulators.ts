@@ -33,6 +33,7 @@ import {
   SUM,
   SUM_J,
 } from "./runKernel";
+import { scratchFloat32, scratchFloat64 } from "./scratchArrays";
 import type { MetricsKernel } from "./types";
 import { type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
 import { type KernelWorker, kernelWorkers } from "./wasm/kernelPool";
@@ -205,7 +206,9 @@ function runSample(
 
 /**
  * What the metric pass reads from every row of the site (validity is checked by the caller,
- * scan.ts); window masses for w = 1 … windowWidths on self sites.
+ * scan.ts); window masses for w = 1 … windowWidths on self sites. With `scratch`, `sums`,
+ * `points` and `masses` are scratch arrays (scratchArrays.ts), valid until the next such call:
+ * for a caller that reads them and drops them.
  */
 export function siteAccumulators(
   site: SiteAttention,
@@ -214,13 +217,15 @@ export function siteAccumulators(
   windowWidths = 0,
   kernel: MetricsKernel = defaultKernel(),
   threads?: number,
+  scratch = false,
 ): RowAccumulators {
   const [B, H, T, S] = geo.dims;
   const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
+  const n = B * H * T;
   const out: RowAccumulators = {
-    sums: new Float64Array(B * H * T * ACC_SIZE),
-    points: new Float32Array(B * H * T * 4).fill(Number.NaN),
-    masses: new Float32Array(B * H * T * 4).fill(Number.NaN),
+    sums: (scratch ? scratchFloat64("rowSums", n * ACC_SIZE) : new Float64Array(n * ACC_SIZE)).fill(0),
+    points: (scratch ? scratchFloat32("rowPoints", n * 4) : new Float32Array(n * 4)).fill(Number.NaN),
+    masses: (scratch ? scratchFloat32("rowMasses", n * 4) : new Float32Array(n * 4)).fill(Number.NaN),
     windows: new Float32Array(B * H * T * W),
     windowWidths: W,
     columnMass: geo.samples.map((g) => {

@@ -100,7 +100,7 @@ export function scanSite(
     windows,
     windowWidths: W,
     columnMass,
-  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel, threads);
+  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel, threads, true); // read here, then dropped
   const argmax = new Int32Array(B * H * T).fill(-1);
   const { entropy, normalizedEntropy, distance, signedDistance, confidence, segment } = rows;
   // Per target row of a sample, shared by its heads: ⌈pᵢ⌉ − pᵢ, ln(visible sources) (NaN below 2), own segment.
