@@ -43,7 +43,17 @@ export interface ResultMetrics {
  * tokens) and labels its pattern; formulas in kernel-lib/docs/metrics.md.
  */
 export function analyzeResult(result: AttentionResult, options: AnalyzeOptions = {}): ResultMetrics {
-  if (options.weighting === "norm") return analyzeResult(normWeighted(result), { ...options, weighting: "attention" });
+  return analyzeSites(result, options, true);
+}
+
+/**
+ * analyzeResult, with `bootstrap` false for a caller that reads no label's uncertainty (the corpus
+ * engine keeps labels and components only): each pattern's support and interval are then NaN, and
+ * everything else is the same. Not public: a result handed to a user always has them.
+ */
+export function analyzeSites(result: AttentionResult, options: AnalyzeOptions, bootstrap: boolean): ResultMetrics {
+  if (options.weighting === "norm")
+    return analyzeSites(normWeighted(result), { ...options, weighting: "attention" }, bootstrap);
   const known = new Set(result.sites.map((s) => s.id));
   const missing = options.sites?.filter((id) => !known.has(id)) ?? [];
   if (missing.length > 0)
@@ -67,7 +77,7 @@ export function analyzeResult(result: AttentionResult, options: AnalyzeOptions =
     const { data: _weights, dims, ...label } = site;
     const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
     const heads = summarizeHeads(rows, dims);
-    let patterns = classifyScan(site, geo, scan);
+    let patterns = classifyScan(site, geo, scan, bootstrap);
     const empty = emptySamples(scan.rows, dims);
     if (empty.length > 0) {
       warnings.push(emptySampleWarning(site.id, empty, dims[0]));

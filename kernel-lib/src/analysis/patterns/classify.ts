@@ -188,11 +188,15 @@ export function mixtureRequest(ev: HeadEvidence, core: LabelCore): MixtureReques
  * The label of one head with its uncertainty, mixture and strip (see labelHead and uncertainty.ts).
  * With the site's `mixtures`, the components are the head's fit over all templates at once
  * (mixture/fitMixture.ts, fitted once: the bootstrap resamples the label only); without, the
- * label's pattern and the sink columns.
+ * label's pattern and the sink columns. With `bootstrap` false, no uncertainty (support and
+ * interval NaN) for a caller that reads the rest only: the label, scores and components are the
+ * same, since the bootstrap resamples copies of the tallies and the fit never reads them.
  */
-export function classifyHead(head: number, ev: HeadEvidence, mixtures?: SiteMixtures): HeadPattern {
+export function classifyHead(head: number, ev: HeadEvidence, mixtures?: SiteMixtures, bootstrap = true): HeadPattern {
   const core = labelHead(ev);
-  const { support, interval } = labelUncertainty(ev, core, head);
+  const { support, interval } = bootstrap
+    ? labelUncertainty(ev, core, head)
+    : { support: Number.NaN, interval: [Number.NaN, Number.NaN] as [number, number] };
   const components = mixtures ? mixtureComponents(mixtures.fit(head, mixtureRequest(ev, core))) : core.components;
   const hasSink = components.some((c) => c.pattern === "sink");
   const strip = core.label === "vertical" || hasSink ? ev.strip : ev.strip.map(() => []);

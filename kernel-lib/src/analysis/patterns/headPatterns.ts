@@ -12,11 +12,14 @@ import type { ArenaRoom } from "./tally";
 import { WINDOW_MAX } from "./thresholds";
 import type { HeadPattern } from "./types";
 
-/** Classifies heads from an existing pass (what `analyzeResult` does, to read the weights once); the pass must record WINDOW_MAX windows. */
-export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): HeadPattern[] {
+/**
+ * Classifies heads from an existing pass (what `analyzeResult` does, to read the weights once); the
+ * pass must record WINDOW_MAX windows. `bootstrap` false: no uncertainty (see classifyHead).
+ */
+export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, bootstrap = true): HeadPattern[] {
   const mixtures = new SiteMixtures(site, geo, scan);
   // The labels keep no tally: one buffer serves every site's evidence in turn.
-  return headEvidence(site, geo, scan, room).map((ev, h) => classifyHead(h, ev, mixtures));
+  return headEvidence(site, geo, scan, room).map((ev, h) => classifyHead(h, ev, mixtures, bootstrap));
 }
 
 const room: ArenaRoom = { buffer: null };

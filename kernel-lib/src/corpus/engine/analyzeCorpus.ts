@@ -12,7 +12,7 @@
  */
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { analyzeResult } from "../../analysis/metrics/analyze";
+import { analyzeSites } from "../../analysis/metrics/analyze";
 import { siteMetrics } from "../../analysis/metrics/headMetrics";
 import { probe } from "../../analysis/probes/probe";
 import type { ProbeResult } from "../../analysis/probes/types";
@@ -234,8 +234,9 @@ export async function* analyzeCorpus(
     );
     texts.forEach((t, b) => {
       const sample = sampleResult(result, b);
+      // The aggregates keep each head's label and components, never the bootstrap's support and interval.
       const sites = withPatterns
-        ? analyzeResult(sample).sites
+        ? analyzeSites(sample, {}, false).sites
         : sample.sites.map((s) => ({ ...siteMetrics(sample, s), patterns: null }));
       const measured = sites.map((site) => {
         const heads = agg.site(site.site, site.heads.length);

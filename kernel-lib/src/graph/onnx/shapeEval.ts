@@ -171,7 +171,8 @@ function lengthOf(index: GraphIndex, name: string, memo: Map<string, number | nu
   const c = index.constant(name);
   if (c) return c.dims.length === 1 ? c.dims[0] : null;
   const n = index.producer.get(name);
-  if (!n || n.domain !== "" || depth > 200) return null;
+  if (n === undefined) return null;
+  if (n.domain !== "" || depth > 200) return null;
   switch (n.opType) {
     case "Concat": {
       let total = 0;
