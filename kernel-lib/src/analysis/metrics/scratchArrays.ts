@@ -11,35 +11,20 @@ export const SCRATCH_KEEP_BYTES = 32 * 2 ** 20;
 
 const kept = new Map<string, Float64Array | Float32Array>();
 
-function scratch<A extends Float64Array | Float32Array>(
-  name: string,
-  length: number,
-  make: (n: number) => A,
-  isKind: (a: Float64Array | Float32Array) => a is A,
-): A {
+function scratch<A extends Float64Array | Float32Array>(name: string, length: number, Kind: new (n: number) => A): A {
   const have = kept.get(name);
-  if (have && isKind(have) && have.length >= length) return have.subarray(0, length) as A;
-  const made = make(length);
+  if (have instanceof Kind && have.length >= length) return have.subarray(0, length) as A;
+  const made = new Kind(length);
   if (made.byteLength <= SCRATCH_KEEP_BYTES) kept.set(name, made);
   return made;
 }
 
 /** `length` float64s under `name`, contents left from the last call: the caller sets every one it reads. */
 export function scratchFloat64(name: string, length: number): Float64Array {
-  return scratch(
-    name,
-    length,
-    (n) => new Float64Array(n),
-    (a): a is Float64Array => a instanceof Float64Array,
-  );
+  return scratch(name, length, Float64Array);
 }
 
 /** `length` float32s under `name`, contents left from the last call: the caller sets every one it reads. */
 export function scratchFloat32(name: string, length: number): Float32Array {
-  return scratch(
-    name,
-    length,
-    (n) => new Float32Array(n),
-    (a): a is Float32Array => a instanceof Float32Array,
-  );
+  return scratch(name, length, Float32Array);
 }
