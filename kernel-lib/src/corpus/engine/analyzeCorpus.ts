@@ -1,8 +1,9 @@
 /**
  * The local corpus engine: reads DATA record by record, runs the model on batches of inputs
  * (right-padded, padding masked), measures each input on its own slice of the batch with the same
- * code as `attnlens metrics` (analyzeResult on batch 1: metrics, token-based masses, pattern labels),
- * and adds the values to mergeable per-head aggregates. Nothing per input is kept (except the opt-in
+ * code as `attnlens metrics` (analyzeResult on batch 1: metrics, token-based masses, pattern labels;
+ * without the labels' bootstrap, which the aggregates do not keep), and adds the values to mergeable
+ * per-head aggregates. Nothing per input is kept (except the opt-in
  * rows, written at each checkpoint), so memory stays flat whatever the corpus size.
  *
  * Why host analysis and not the in-graph metrics: the in-graph pass has no tokens, so it cannot
