@@ -1,9 +1,10 @@
 /**
  * Typed arrays that one synchronous call fills, reads and drops, kept from call to call. The metric
- * pass's per-row sums are a few hundred KiB a site: fresh arrays of that size are new zeroed
- * mappings, and right after an inference they cost `analyzeResult` a quarter of its time at 128
- * tokens (BERT-base shape, 2-core machine: 11.3–12.2 ms against 8.5–9.1 ms with these kept). Only
- * for arrays that nothing returned by the call refers to: the next call overwrites them.
+ * pass's per-row sums are a few hundred KiB a site, and fresh arrays of that size are new zeroed
+ * mappings: at moments when those come slowly (right after an inference, on the 2-core development
+ * machine) they have cost `analyzeResult` 3 ms of 12 at 128 tokens (kernel-lib/docs/metrics.md,
+ * Performance). Only for arrays that nothing returned by the call refers to: the next call
+ * overwrites them.
  */
 
 /** Arrays larger than this are not kept (a long input's would pin their memory). */
