@@ -28,6 +28,7 @@ export default async function run() {
   const { classifyHead, labelHead, mixtureRequest } = require(path.join(DIST, "patterns", "classify.js"));
   const { SiteMixtures } = require(path.join(DIST, "patterns", "mixture", "fitMixture.js"));
   const { mixtureComponents } = require(path.join(DIST, "patterns", "mixture", "components.js"));
+  const { CHUNK_BYTES } = require(path.join(DIST, "metrics", "rowAccumulators.js"));
   const { wasmRowKernel } = require(path.join(DIST, "metrics", "wasm", "kernel.js"));
   const { sampleTables } = require(path.join(DIST, "metrics", "wasm", "pieces.js"));
   const bytes = bertLikeModel(BERT_BASE);
@@ -83,7 +84,7 @@ export default async function run() {
           requests.forEach((q, h) => (sink += mixtureComponents(mixtures.fit(h, q)).length));
         });
       }
-      floorParts(result, part);
+      floorParts(result, geos, part);
       const inference = await timed(() => plain.run(feeds));
       if (r === 0) {
         await new Promise((resolve) => setTimeout(resolve, 300)); // warm-up; the metric pass's workers ready
@@ -112,14 +113,14 @@ export default async function run() {
   await plain.release();
   await model.release();
 
-  /** The copy and the kernel of a one-thread metric pass over every map, timed apart, added into `part`. */
-  function floorParts(result, part) {
+  /** The copy and the kernel of a one-thread metric pass over every map (site k's geometry geos[k]), timed apart, added into `part`. */
+  function floorParts(result, geos, part) {
     const wasm = wasmRowKernel();
     const ns = () => process.hrtime.bigint();
-    for (const site of result.sites) {
-      const geo = siteGeometry(result, site, {});
+    for (const [k, site] of result.sites.entries()) {
+      const geo = geos[k];
       const [, H, T, S] = geo.dims;
-      const chunk = Math.max(1, Math.floor((128 * 1024) / (4 * S))); // the metric pass's own chunk (rowAccumulators.ts)
+      const chunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * S))); // the metric pass's own chunk
       wasm.memory.setSample(sampleTables(geo, geo.samples[0]), { T, S, W: WINDOW_MAX, H, rows: chunk }, 1e-3, 0.1);
       for (let first = 0; first < H * T; first += chunk) {
         const rows = Math.min(chunk, H * T - first);

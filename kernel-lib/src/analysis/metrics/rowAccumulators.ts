@@ -76,7 +76,7 @@ export interface ColumnMass {
 }
 
 /** Bytes of weights per WebAssembly call on this thread (copied in, then read from cache). */
-const CHUNK_BYTES = 128 * 1024;
+export const CHUNK_BYTES = 128 * 1024;
 
 /** Most pieces (T × pieces per row) a sample's table may hold; beyond (a mask that alternates at every position), the JavaScript kernel. */
 const MAX_PIECES = 1 << 22;

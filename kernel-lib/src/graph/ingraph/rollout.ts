@@ -109,7 +109,8 @@ export function rolloutOutputs(
   // Two towers in one stack (CLIP's vision and text: lengths of their own) are not one chain of
   // layers; like the host's rollout, which asks for one tower's layers, the graph rolls out neither.
   const oneTower = (xs: readonly RolloutInput[]) => new Set(xs.map((x) => readsTextFeeds(x.site))).size <= 1;
-  const encoder = oneTower(of("encoder", "self")) ? of("encoder", "self") : [];
+  const encoderSelf = of("encoder", "self");
+  const encoder = oneTower(encoderSelf) ? encoderSelf : [];
   const decoder = of("decoder", "self");
   const cross = of("decoder", "cross");
   const out: RolloutOutputs[] = [];
