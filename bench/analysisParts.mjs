@@ -1,9 +1,9 @@
 // Where analyzeResult's time goes (the profile behind issue 12's figure, see analysisShare.mjs):
 // on the same 144 maps of the BERT-base shape, each stage of analyzeResult timed on its own, per
-// site, medians over runs, next to the model's plain inference: the metric pass (WebAssembly row
-// kernel + checks), the head means, the pattern evidence pass, the labels with their bootstrap, and
+// site, medians over runs, next to the model's plain inference: the metric pass (the default row
+// kernel + checks, and each kernel on one thread), the head means, the pattern evidence pass, the labels with their bootstrap, and
 // the mixture fit (every head over all templates, patterns/mixture/; analyzeResult runs it inside
-// classifyHead, timed apart here). Beside them, the floor of the metric pass on this machine: the
+// classifyHead, timed apart here). Beside them, the floor of the WebAssembly metric pass on this machine: the
 // copy of every map into the row kernel's memory (WebAssembly reads only its own memory, and
 // onnxruntime-node cannot write its outputs into shared memory) and the row kernel alone on the
 // rows just copied, each timed on its own on one thread.
@@ -19,7 +19,7 @@ const WINDOW_MAX = 16;
 
 export default async function run() {
   const ort = require("onnxruntime-node");
-  const { bertLikeModel, BERT_BASE } = require("attnlens/testing");
+  const { bertLikeModel, BERT_BASE, defaultKernel } = require("attnlens/testing");
   const { openModel } = require("attnlens");
   const { siteGeometry } = require(path.join(DIST, "metrics", "geometry.js"));
   const { scanSite } = require(path.join(DIST, "metrics", "scan.js"));
@@ -44,8 +44,9 @@ export default async function run() {
     await plain.run(feeds);
     const t = {
       inference: [],
-      "metric pass (scanSite)": [],
-      "metric pass on one thread (threads: 1)": [],
+      "metric pass (scanSite, default kernel and threads)": [],
+      "metric pass, native kernel, one thread": [],
+      "metric pass, WebAssembly kernel, one thread": [],
       "head means": [],
       "pattern evidence": [],
       "labels + bootstrap": [],
@@ -54,18 +55,32 @@ export default async function run() {
       "floor: the row kernel alone, on the rows just copied": [],
     };
     for (let r = 0; r <= RUNS[tokens]; r++) {
-      const part = { scan: 0, oneThread: 0, heads: 0, evidence: 0, labels: 0, mixture: 0, copy: 0, kernel: 0 };
+      const part = {
+        scan: 0,
+        native: 0,
+        oneThread: 0,
+        heads: 0,
+        evidence: 0,
+        labels: 0,
+        mixture: 0,
+        copy: 0,
+        kernel: 0,
+      };
       // The metric pass of every site first, back to back, as analyzeResult runs it: with the
       // default threads (the machine's cores) and on one thread, first by turns (the second
       // reads maps the first left in cache).
       const geos = result.sites.map((site) => siteGeometry(result, site, {}));
       let scans;
-      const one = async () =>
-        (part.oneThread += await timed(() =>
+      const oneThread = (kernel) =>
+        timed(() =>
           result.sites.forEach(
-            (site, k) => (sink += scanSite(site, geos[k], 1e-3, WINDOW_MAX, "wasm", 1).windowWidths),
+            (site, k) => (sink += scanSite(site, geos[k], 1e-3, WINDOW_MAX, kernel, 1).windowWidths),
           ),
-        ));
+        );
+      const one = async () => {
+        if (defaultKernel() === "native") part.native += await oneThread("native");
+        part.oneThread += await oneThread("wasm");
+      };
       if (r % 2 === 1) await one();
       part.scan += await timed(
         () => (scans = result.sites.map((site, k) => scanSite(site, geos[k], 1e-3, WINDOW_MAX))),
@@ -91,8 +106,9 @@ export default async function run() {
         continue;
       }
       t.inference.push(inference);
-      t["metric pass (scanSite)"].push(part.scan);
-      t["metric pass on one thread (threads: 1)"].push(part.oneThread);
+      t["metric pass (scanSite, default kernel and threads)"].push(part.scan);
+      if (defaultKernel() === "native") t["metric pass, native kernel, one thread"].push(part.native);
+      t["metric pass, WebAssembly kernel, one thread"].push(part.oneThread);
       t["head means"].push(part.heads);
       t["pattern evidence"].push(part.evidence);
       t["labels + bootstrap"].push(part.labels);
@@ -102,6 +118,7 @@ export default async function run() {
     }
     const mi = median(t.inference);
     for (const [name, v] of Object.entries(t)) {
+      if (v.length === 0) continue; // no native kernel here
       const m = median(v);
       rows.push({
         name: `${tokens} tokens: ${name}`,

@@ -1,5 +1,5 @@
 /**
- * The metric pass's worker threads in a process of their own, on the build: none start for maps
+ * The metric pass's threads in a process of their own, on the build. The WebAssembly kernel's: none start for maps
  * too small to gain; once started they serve the next passes (the same metrics as one thread),
  * and a script that used them ends by itself: the pool never keeps a process, a CLI run or a
  * notebook kernel alive.
@@ -37,16 +37,17 @@ const site = (layer) => {
   return { id: "encoder.self." + layer, stack: "encoder", kind: "self", layer, heads: H, causal: false, node: "n", data, dims: [1, H, T, T] };
 };
 const result = { sites: [site(0), site(1)], provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
+const wasm = { kernel: "wasm" };
 (async () => {
-  analyzeResult(result); // 0.2 M weights a sample: below the default's threshold, no worker started
+  analyzeResult(result, wasm); // 0.2 M weights a sample: below the default's threshold, no worker started
   const startedBySmall = started;
-  const one = analyzeResult(result, { threads: 1 });
-  analyzeResult(result, { threads: 3 }); // starts the workers
+  const one = analyzeResult(result, { ...wasm, threads: 1 });
+  analyzeResult(result, { ...wasm, threads: 3 }); // starts the workers
   const ready = await pool.kernelWorkersReady(wasmRowKernel(), 3);
   const posted = { count: 0 };
   const post = pool.KernelWorker.prototype.post;
   pool.KernelWorker.prototype.post = function (...args) { posted.count++; return post.apply(this, args); };
-  const many = analyzeResult(result, { threads: 3 });
+  const many = analyzeResult(result, { ...wasm, threads: 3 });
   const same = isDeepStrictEqual(JSON.parse(JSON.stringify(one)), JSON.parse(JSON.stringify(many)));
   console.log(JSON.stringify({ startedBySmall, started, ready, posted: posted.count, same }));
 })();
@@ -61,10 +62,37 @@ const T = 64, H = 4;
 const data = new Float32Array(H * T * T).fill(1 / T);
 const site = { id: "encoder.self.0", stack: "encoder", kind: "self", layer: 0, heads: H, causal: false, node: "n", data, dims: [1, H, T, T] };
 const result = { sites: [site], provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
-const a = analyzeResult(result, { threads: 3 });
-const b = analyzeResult(result, { threads: 3 });
-const one = analyzeResult(result, { threads: 1 });
+const a = analyzeResult(result, { kernel: "wasm", threads: 3 });
+const b = analyzeResult(result, { kernel: "wasm", threads: 3 });
+const one = analyzeResult(result, { kernel: "wasm", threads: 1 });
 console.log(JSON.stringify({ same: JSON.stringify(a) === JSON.stringify(one) && JSON.stringify(b) === JSON.stringify(one) }));
+`;
+
+// The native kernel's pool (pthreads of the addon): the same metrics on its threads as on this
+// one, and a script that used them ends by itself (they hold no handle on the event loop; the
+// addon joins them when the environment ends). A worker thread's environment gets a pool of its
+// own, stopped when the worker ends.
+const NATIVE = `
+const { analyzeResult } = require(${JSON.stringify(path.join(dist, "index.js"))});
+const { Worker, isMainThread, parentPort } = require("node:worker_threads");
+const T = 96, H = 6;
+const data = new Float32Array(2 * H * T * T);
+for (let r = 0; r < 2 * H * T; r++) for (let j = 0; j < T; j++) data[r * T + j] = (1 + ((r * 7 + j * 13) % 11)) / 1;
+for (let r = 0; r < 2 * H * T; r++) { let s = 0; for (let j = 0; j < T; j++) s += data[r * T + j]; for (let j = 0; j < T; j++) data[r * T + j] /= s; }
+const sites = [0, 1, 2, 3, 4].map((layer) => ({ id: "encoder.self." + layer, stack: "encoder", kind: "self", layer, heads: H, causal: false, node: "n", data, dims: [2, H, T, T] }));
+const result = { sites, provider: "cpu", fallbacks: [], masks: {}, outputs: {} };
+const text = (options) => JSON.stringify(analyzeResult(result, options));
+if (isMainThread) {
+  const one = text({ kernel: "native", threads: 1 });
+  const pooled = text({ kernel: "native", threads: 3 });
+  const byDefault = text({});
+  const worker = new Worker(__filename);
+  worker.on("message", (fromWorker) => {
+    console.log(JSON.stringify({ same: one === pooled && one === byDefault && one === fromWorker }));
+  });
+} else {
+  parentPort.postMessage(text({ kernel: "native", threads: 3 }));
+}
 `;
 
 function runScript(name: string, text: string) {
@@ -79,6 +107,14 @@ describe("the metric pass's worker threads", () => {
     const run = runScript("no-threads.cjs", NO_THREADS);
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout.trim()).same).toBe(true);
+  });
+
+  it("on the native kernel: the same metrics on its pool as on one thread, in a worker too, and the process ends by itself", () => {
+    const started = Date.now();
+    const run = runScript("native.cjs", NATIVE);
+    expect(run.signal, `still running after ${Date.now() - started} ms: ${run.stderr}`).toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}").same).toBe(true);
   });
 
   it("serve the next pass with the same metrics, and never keep the process alive", () => {

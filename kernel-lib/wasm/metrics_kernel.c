@@ -44,6 +44,11 @@ enum { PIECE_LEFT = 1, PIECE_SEGMENT = 2, PIECE_MASKED = 4 };
 /* vectors summed in float32 per lane before a float64 flush */
 #define BLOCK 16
 
+/* The native addon (kernel-lib/native/metrics_addon.c) puts a wider piece_sums here where the CPU has one. */
+#ifndef PIECE_SUMS
+#define PIECE_SUMS piece_sums
+#endif
+
 static inline v128_t log2_f32x4(v128_t a) {
   /* a = 2^e·m: e = ⌊(bits − bits(√½)) / 2²³⌋ (arithmetic shift), m = a / 2^e by exponent subtraction */
   const v128_t e = wasm_i32x4_shr(wasm_i32x4_sub(a, wasm_i32x4_const_splat(0x3f3504f3)), 23);
@@ -175,7 +180,7 @@ static int first_index_of(const float *row, int from, int at, int to, float valu
  */
 static uint32_t visible_piece(const float *row, int from, int to, int split, int flags, double *acc, int *seen) {
   double sums[ACC_SIZE];
-  const uint32_t top = piece_sums(row, from, to, split, sums, seen);
+  const uint32_t top = PIECE_SUMS(row, from, to, split, sums, seen);
   if (flags & PIECE_LEFT) {
     acc[LEFT_SUM] += sums[SUM];
     acc[LEFT_OFFSET] += sums[OFFSET];

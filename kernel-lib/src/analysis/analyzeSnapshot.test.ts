@@ -20,6 +20,7 @@ import type { AttentionResult, SiteAttention, TokenInfo } from "../result/types"
 import { dirichletSite, shuffledSite } from "../testing/nullMaps";
 import { designedSite, randomSite } from "../testing/syntheticMaps";
 import { analyzeResult, type ResultMetrics } from "./metrics/analyze";
+import { nativeAddon } from "./metrics/native/nativeKernel";
 import type { MetricsKernel } from "./metrics/types";
 
 const SNAPSHOT = path.join(__dirname, "analyzeSnapshot.json.gz");
@@ -241,5 +242,30 @@ describe("analyzeResult gives the snapshot's answers (optimizations change no re
     // Not vacuous: the inputs give structured labels, sinks and intervals to compare.
     const labels = JSON.stringify(expected.wasm).match(/"combined":"[a-z+]+"/g) ?? [];
     expect(new Set(labels).size).toBeGreaterThanOrEqual(6);
+  }, 300_000);
+
+  it("matches the WebAssembly kernel's answers on the native kernel: to the bit at 4 weights a step, every label at the widest", async () => {
+    const addon = nativeAddon();
+    expect(addon, "the native kernel (npm run build)").not.toBeNull();
+    if (!addon) return;
+    const expected = JSON.parse(gunzipSync(readFileSync(SNAPSHOT)).toString("utf8")).wasm;
+    const widest = addon.lanes();
+    try {
+      addon.lanes(4);
+      const four = await snapshotOf("native");
+      for (const name of Object.keys(expected)) {
+        const diffs: string[] = [];
+        differences(four[name], expected[name], `native, 4 lanes: ${name}`, diffs);
+        expect(diffs, name).toEqual([]);
+      }
+    } finally {
+      addon.lanes(widest);
+    }
+    // Wider vectors sum each row's float32 terms in other groups (within 1e-6 of float64,
+    // nativeKernel.test.ts): the per-row metrics move in their last bits, the labels must not.
+    const wide = JSON.stringify(await snapshotOf("native"));
+    const labelsOf = (json: string) => json.match(/"(label|combined)":"[a-z+ [\]A-Z0-9.]*"/g) ?? [];
+    expect(labelsOf(wide)).toEqual(labelsOf(JSON.stringify(expected)));
+    expect(labelsOf(wide).length).toBeGreaterThan(100);
   }, 300_000);
 });

@@ -6,7 +6,7 @@
  * @module attnlens/testing
  */
 
-// For benchmarks: which per-row metrics kernel this process uses ("wasm" or "js").
+// For benchmarks: which per-row metrics kernel this process uses ("native", "wasm" or "js").
 export { defaultKernel } from "../analysis/metrics/rowAccumulators";
 // Reproducible randomness for the above.
 export { seededRandom } from "../util/random";

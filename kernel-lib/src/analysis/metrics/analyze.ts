@@ -4,7 +4,7 @@
  */
 
 import { AttnlensError } from "../../errors";
-import type { AttentionResult } from "../../result/types";
+import type { AttentionResult, SiteAttention } from "../../result/types";
 import { classifyScan } from "../patterns/headPatterns";
 import { WINDOW_MAX } from "../patterns/thresholds";
 import type { HeadPattern } from "../patterns/types";
@@ -12,10 +12,14 @@ import { emptySamples, emptySampleWarning } from "./emptySamples";
 import { type SiteGeometry, sharedGeometry } from "./geometry";
 import { summarizeHeads } from "./headMetrics";
 import { normWeighted } from "./normWeighted";
-import { scanSite } from "./scan";
+import { defaultKernel } from "./rowAccumulators";
+import { type PendingScan, type SiteScan, startScan } from "./scan";
 import { excludeSinkRows } from "./sinkExcluded";
 import type { MetricsOptions, SiteMetrics } from "./types";
 import { DEFAULT_TOLERANCE } from "./validate";
+
+/** Sites whose native metric pass is under way while this thread works on an earlier one. */
+const LOOKAHEAD = 2;
 
 export interface AnalyzeOptions extends MetricsOptions {
   /** Site ids to analyze (default: all). */
@@ -62,18 +66,58 @@ export function analyzeSites(result: AttentionResult, options: AnalyzeOptions, b
       `analyzeResult: no site ${missing.join(", ")}; sites are: ${[...known].join(", ")}`,
     );
   const chosen = options.sites ? result.sites.filter((s) => options.sites?.includes(s.id)) : result.sites;
-  const warnings: string[] = [];
-  // Every site's metric pass first, back to back, so the pass's worker threads stay busy from one
-  // site to the next instead of going idle (and slow to wake) during the pattern work between them.
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const kernel = options.kernel ?? defaultKernel();
   // Sites of one shape share their geometry (and the tables the passes cache per geometry).
   const shared = new Map<string, SiteGeometry>();
-  const scans = chosen.map((site) => {
-    const geo = sharedGeometry(result, site, options, shared);
-    const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-    return { geo, scan: scanSite(site, geo, tolerance, WINDOW_MAX, options.kernel, options.threads) };
-  });
+  const geos = chosen.map((site) => sharedGeometry(result, site, options, shared));
+  const start = (k: number, slot?: number) =>
+    startScan(chosen[k], geos[k], tolerance, WINDOW_MAX, kernel, options.threads, slot);
+  const pending = new Map<number, PendingScan>();
+  try {
+    if (kernel !== "native") {
+      // Every site's metric pass first, back to back, so the WebAssembly pass's worker threads
+      // stay busy from one site to the next instead of going idle (and slow to wake) during the
+      // pattern work between them.
+      const scans = chosen.map((_, k) => start(k).finish());
+      return analyzeScans(chosen, geos, (k) => scans[k], options, bootstrap);
+    }
+    // The native kernel's threads scan the next sites while this thread measures and labels the
+    // last one: LOOKAHEAD sites under way at once, each in a scratch slot of its own.
+    const queue = (k: number) => {
+      if (k < chosen.length) pending.set(k, start(k, k % (LOOKAHEAD + 1)));
+    };
+    for (let k = 0; k < LOOKAHEAD; k++) queue(k);
+    return analyzeScans(
+      chosen,
+      geos,
+      (k) => {
+        const scan = (pending.get(k) ?? start(k)).finish();
+        pending.delete(k);
+        queue(k + LOOKAHEAD);
+        return scan;
+      },
+      options,
+      bootstrap,
+    );
+  } finally {
+    // after an error (a row that fails its checks): no thread may still write into the scratch slots
+    for (const scan of pending.values()) scan.settle();
+  }
+}
+
+/** Each site's per-head metrics and pattern labels, from its scan. */
+function analyzeScans(
+  chosen: SiteAttention[],
+  geos: SiteGeometry[],
+  scanOf: (k: number) => SiteScan,
+  options: AnalyzeOptions,
+  bootstrap: boolean,
+): ResultMetrics {
+  const warnings: string[] = [];
   const sites = chosen.map((site, k): SiteAnalysis => {
-    const { geo, scan } = scans[k];
+    const geo = geos[k];
+    const scan = scanOf(k);
     const { data: _weights, dims, ...label } = site;
     const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
     const heads = summarizeHeads(rows, dims);

@@ -129,12 +129,13 @@ function selfRolloutOnOrt(
 }
 
 /**
- * The product of the reference path: `kernel: "js"` the float64 loop (multiplyJs), `"wasm"` the
- * WebAssembly kernel (JavaScript without it), default `multiply` (onnxruntime first).
+ * The product of the reference path: `kernel: "js"` the float64 loop (multiplyJs), `"wasm"` and
+ * `"native"` the WebAssembly kernel (JavaScript without it), default `multiply` (onnxruntime first).
  */
 function productOf(kernel: RolloutOptions["kernel"]): typeof multiply {
   if (kernel === "js") return multiplyJs;
-  if (kernel === "wasm") return (a, b, n, k, m) => wasmMultiply(a, b, n, k, m) ?? multiplyJs(a, b, n, k, m);
+  if (kernel === "wasm" || kernel === "native")
+    return (a, b, n, k, m) => wasmMultiply(a, b, n, k, m) ?? multiplyJs(a, b, n, k, m);
   return multiply;
 }
 

@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type Case, randomCase } from "../../../test/randomSites";
+import { compareAccumulators } from "../../../test/compareAccumulators";
+import { randomCase } from "../../../test/randomSites";
 import { siteGeometry } from "./geometry";
 import { siteAccumulators } from "./rowAccumulators";
-import {
-  ACC_SIZE,
-  ARGMAX,
-  LEFT_OFFSET,
-  LEFT_SUM,
-  LEFT_SUM_J,
-  MASKED,
-  MAX,
-  OFFSET,
-  PLOGP,
-  SEGMENT,
-  SIGNS,
-  SUM,
-  SUM_J,
-} from "./runKernel";
 import { scanSite } from "./scan";
 import { DEFAULT_TOLERANCE } from "./validate";
 import { wasmRowKernel } from "./wasm/kernel";
@@ -26,41 +12,6 @@ import { wasmRowKernel } from "./wasm/kernel";
  * accumulator within 1e-6 relative, max, argmax, sign flags and the single weights identical, and
  * the same rows accepted and rejected with the same messages.
  */
-
-function compareAccumulators(c: Case, wasm: Float64Array, js: Float64Array): void {
-  const [B, , T] = c.site.dims;
-  const geo = siteGeometry(c.result, c.site, c.options);
-  const H = c.site.dims[1];
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        if (!geo.samples[b].targetValid[i]) continue;
-        const at = ((b * H + h) * T + i) * ACC_SIZE;
-        const where = `${c.label}, row b${b} h${h} i${i}`;
-        const close = (k: number, scale: number, extra = 0) => {
-          const diff = Math.abs(wasm[at + k] - js[at + k]);
-          if (!(diff <= 1e-6 * scale + extra))
-            expect.fail(`${where}: accumulator ${k} is ${wasm[at + k]}, the reference ${js[at + k]}`);
-        };
-        for (const k of [SUM, LEFT_SUM, MASKED]) close(k, Math.abs(js[at + k]));
-        // Σa·j and its left part are the JavaScript kernel's intermediates: the WebAssembly one skips them
-        for (const k of [SUM_J, LEFT_SUM_J]) if (!Number.isNaN(wasm[at + k])) expect.fail(`${where}: ${k} summed`);
-        // the reference's segment mass is a difference of running sums: good to ~1e-16·Σa
-        close(SEGMENT, js[at + SEGMENT], 1e-15 * js[at + SUM]);
-        // the reference's offsets are Σa·j − split·Σa in float64: good to ~1e-16·split·Σa
-        const split = Math.ceil(geo.samples[b].position[i]);
-        const rounding = 1e-15 * (split * js[at + SUM] + js[at + SUM_J]);
-        close(LEFT_OFFSET, Math.abs(js[at + LEFT_OFFSET]), rounding);
-        // Σa·(j − split) has terms of both signs: relative to Σa·|j − split|
-        close(OFFSET, js[at + OFFSET] - 2 * js[at + LEFT_OFFSET], rounding);
-        // the reference's log table interpolates with |error| ≤ 1.1e-8 per unit of mass
-        close(PLOGP, Math.abs(js[at + PLOGP]), 1.1e-8 * js[at + SUM]);
-        for (const k of [MAX, ARGMAX, SIGNS])
-          if (wasm[at + k] !== js[at + k]) expect.fail(`${where}: accumulator ${k} differs`);
-      }
-    }
-  }
-}
 
 describe("WebAssembly row kernel against the JavaScript kernel", () => {
   it("is available: Node ≥ 20 (the project's engines) validates the SIMD module", () => {

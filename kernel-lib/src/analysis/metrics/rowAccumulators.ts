@@ -1,6 +1,8 @@
 /**
- * What one site's metric pass reads from each row (RowAccumulators), from one of two kernels:
+ * What one site's metric pass reads from each row (RowAccumulators), from one of three kernels:
  *
+ * - "native": the WebAssembly kernel's C source built as a Node-API addon (native/nativeKernel.ts):
+ *   the same results to the bit, read from the site's own memory (no copy) on threads of its own;
  * - "wasm": the WebAssembly SIMD kernel (wasm/): the site's rows are copied into its memory a
  *   chunk at a time (CHUNK_BYTES, so the copy lands in cache and the kernel reads it there) with
  *   one table of runs per sample, shared by its heads; float32 lanes summed in blocks into
@@ -20,6 +22,13 @@ import { AttnlensError } from "../../errors";
 import type { SiteAttention } from "../../result/types";
 import type { SampleGeometry, SiteGeometry } from "./geometry";
 import { bitsOf, LOG2_TABLE } from "./logTable";
+import {
+  type NativeJob,
+  nativeAddon,
+  nativeThreads,
+  nativeUnavailableReason,
+  submitSample,
+} from "./native/nativeKernel";
 import {
   ACC_SIZE,
   accumulateRun,
@@ -84,8 +93,9 @@ const MAX_PIECES = 1 << 22;
 /** Relative distance to a check's threshold inside which a WebAssembly row is redone in float64. */
 const CHECK_MARGIN = 1e-5;
 
-/** "wasm" where this runtime has WebAssembly with 128-bit SIMD, else "js". */
+/** "native" where the addon was built and loads, else "wasm" where this runtime has WebAssembly with 128-bit SIMD, else "js". */
 export function defaultKernel(): MetricsKernel {
+  if (nativeAddon()) return "native";
   return wasmRowKernel() ? "wasm" : "js";
 }
 
@@ -204,38 +214,59 @@ function runSample(
   return scanSample(wasm, workers, job, pass.site.data, b * H * T, out, redo, out.columnMass[b].mass);
 }
 
+/** The JavaScript kernel on sample b: every valid row's points, sums and column masses. */
+function referenceSample(pass: RowPass, b: number): void {
+  const [, H, T] = pass.geo.dims;
+  const g = pass.geo.samples[b];
+  for (let h = 0; h < H; h++) {
+    for (let i = 0; i < T; i++) {
+      const r = (b * H + h) * T + i;
+      if (!g.targetValid[i]) continue;
+      referencePoints(pass, g, r, i);
+      referenceSums(pass, g, r, i);
+      referenceColumns(pass, b, h, r, i);
+    }
+  }
+}
+
+/** How a pass keeps its arrays and shares its work (siteAccumulators, startAccumulators). */
+export interface PassMode {
+  /**
+   * `sums`, `points` and `masses` in the scratch arrays of this name (scratchArrays.ts), valid
+   * until the next pass with the same name: for a caller that reads them and drops them.
+   */
+  scratch?: string;
+  /**
+   * The caller works between startAccumulators and finish: the native kernel's threads then
+   * take samples of every size by default (the other kernels do all their work in the start).
+   */
+  overlap?: boolean;
+}
+
 /**
- * What the metric pass reads from every row of the site (validity is checked by the caller,
- * scan.ts); window masses for w = 1 … windowWidths on self sites. With `scratch`, `sums`,
- * `points` and `masses` are scratch arrays (scratchArrays.ts), valid until the next such call:
- * for a caller that reads them and drops them.
+ * A pass under way: `finish()` returns its accumulators (the native kernel's threads may still be
+ * scanning before); `settle()`, for a caller that gives up on it, returns once no thread writes
+ * into its arrays any more (scratch arrays are reused by the next pass of the same name).
  */
-export function siteAccumulators(
-  site: SiteAttention,
-  geo: SiteGeometry,
-  tolerance: number,
-  windowWidths = 0,
-  kernel: MetricsKernel = defaultKernel(),
-  threads?: number,
-  scratch = false,
-): RowAccumulators {
-  const [B, H, T, S] = geo.dims;
-  const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
-  const n = B * H * T;
-  const out: RowAccumulators = {
-    sums: (scratch ? scratchFloat64("rowSums", n * ACC_SIZE) : new Float64Array(n * ACC_SIZE)).fill(0),
-    points: (scratch ? scratchFloat32("rowPoints", n * 4) : new Float32Array(n * 4)).fill(Number.NaN),
-    masses: (scratch ? scratchFloat32("rowMasses", n * 4) : new Float32Array(n * 4)).fill(Number.NaN),
-    windows: new Float32Array(B * H * T * W),
-    windowWidths: W,
-    columnMass: geo.samples.map((g) => {
-      const columns = candidateColumns(g).subarray(1);
-      return { columns, mass: new Float64Array(H * columns.length) };
-    }),
-  };
-  const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
-  const wasm = kernel === "wasm" ? wasmRowKernel() : null;
-  if (kernel === "wasm" && !wasm) {
+export interface PendingAccumulators {
+  finish(): RowAccumulators;
+  settle(): void;
+}
+
+function checkKernel(kernel: MetricsKernel, threads: number | undefined): void {
+  if (kernel !== "native" && kernel !== "wasm" && kernel !== "js") {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `metrics kernel ${JSON.stringify(kernel)}: give "native", "wasm" or "js", or leave options.kernel unset`,
+    );
+  }
+  if (kernel === "native" && !nativeAddon()) {
+    throw new AttnlensError(
+      "BAD_INPUT",
+      `metrics kernel "native": the addon did not load (${nativeUnavailableReason()}); build it with \`npm run build\` (needs a C compiler), or leave options.kernel unset`,
+    );
+  }
+  if (kernel === "wasm" && !wasmRowKernel()) {
     throw new AttnlensError(
       "BAD_INPUT",
       'metrics kernel "wasm": this runtime has no WebAssembly with 128-bit SIMD; leave options.kernel unset or pass "js"',
@@ -247,6 +278,98 @@ export function siteAccumulators(
       `metrics option threads: ${String(threads)}; give a whole number ≥ 1 (1: this thread only) or leave it unset`,
     );
   }
+}
+
+/**
+ * What the metric pass reads from every row of the site (validity is checked by the caller,
+ * scan.ts); window masses for w = 1 … windowWidths on self sites. `scratch`: see PassMode.
+ */
+export function siteAccumulators(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  windowWidths = 0,
+  kernel: MetricsKernel = defaultKernel(),
+  threads?: number,
+  scratch = false,
+): RowAccumulators {
+  const mode = scratch ? { scratch: "" } : {};
+  return startAccumulators(site, geo, tolerance, windowWidths, kernel, threads, mode).finish();
+}
+
+/**
+ * siteAccumulators in two steps: the native kernel queues the site's samples for its threads and
+ * `finish()` waits for them (the arrays are the addon's until then); the other kernels do the
+ * whole pass here.
+ */
+export function startAccumulators(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  windowWidths: number,
+  kernel: MetricsKernel,
+  threads: number | undefined,
+  mode: PassMode,
+): PendingAccumulators {
+  checkKernel(kernel, threads);
+  const [B, H, T, S] = geo.dims;
+  const W = geo.self ? Math.min(windowWidths, S - 1) : 0;
+  const n = B * H * T;
+  const name = mode.scratch;
+  const f64 = (what: string, length: number) =>
+    name !== undefined ? scratchFloat64(`${what}${name}`, length) : new Float64Array(length);
+  const f32 = (what: string, length: number) =>
+    name !== undefined ? scratchFloat32(`${what}${name}`, length) : new Float32Array(length);
+  const out: RowAccumulators = {
+    sums: f64("rowSums", n * ACC_SIZE).fill(0),
+    points: f32("rowPoints", n * 4).fill(Number.NaN),
+    masses: f32("rowMasses", n * 4).fill(Number.NaN),
+    windows: new Float32Array(B * H * T * W),
+    windowWidths: W,
+    columnMass: geo.samples.map((g) => {
+      const columns = candidateColumns(g).subarray(1);
+      return { columns, mass: new Float64Array(H * columns.length) };
+    }),
+  };
+  const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
+  const fits = (b: number) => (2 * geo.samples[b].chunkValid.length + 1) * T <= MAX_PIECES;
+  const native = kernel === "native" ? nativeAddon() : null;
+  if (native) {
+    const count = nativeThreads(H * T * S, threads, mode.overlap);
+    const jobs: Array<NativeJob | null> = [];
+    const settle = () => {
+      for (let b = 0; b < jobs.length; b++) {
+        const job = jobs[b];
+        jobs[b] = null;
+        if (job) native.wait(job);
+      }
+    };
+    try {
+      geo.samples.forEach((g, b) => {
+        jobs.push(fits(b) ? submitSample(native, site.data, geo, g, b, out, tolerance, CHECK_MARGIN, count) : null);
+      });
+    } catch (e) {
+      settle();
+      throw e;
+    }
+    return {
+      finish() {
+        try {
+          for (let b = 0; b < B; b++) {
+            const job = jobs[b];
+            jobs[b] = null;
+            if (!job) referenceSample(pass, b);
+            else for (const r of native.wait(job)) referenceSums(pass, geo.samples[b], r, r % T);
+          }
+        } finally {
+          settle();
+        }
+        return out;
+      },
+      settle,
+    };
+  }
+  const wasm = kernel === "wasm" ? wasmRowKernel() : null;
   // threads left to the default: only samples large enough to gain; a count asked for: every sample
   const minWeights = threads === undefined ? PARALLEL_MIN_WEIGHTS : 0;
   // the pool starts (or is asked for its ready workers) only when this site's samples can use it
@@ -256,23 +379,11 @@ export function siteAccumulators(
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
     redo.length = 0;
-    if (
-      wasm !== null &&
-      (2 * g.chunkValid.length + 1) * T <= MAX_PIECES &&
-      runSample(wasm, workers, pass, b, tolerance, redo, minWeights)
-    ) {
+    if (wasm !== null && fits(b) && runSample(wasm, workers, pass, b, tolerance, redo, minWeights)) {
       for (const r of redo) referenceSums(pass, g, r, r % T);
       continue;
     }
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        const r = (b * H + h) * T + i;
-        if (!g.targetValid[i]) continue;
-        referencePoints(pass, g, r, i);
-        referenceSums(pass, g, r, i);
-        referenceColumns(pass, b, h, r, i);
-      }
-    }
+    referenceSample(pass, b);
   }
-  return out;
+  return { finish: () => out, settle: () => {} };
 }

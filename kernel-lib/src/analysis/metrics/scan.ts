@@ -14,7 +14,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "./geometry";
 import { lnTable } from "./logTable";
-import { type ColumnMass, defaultKernel, siteAccumulators } from "./rowAccumulators";
+import { type ColumnMass, defaultKernel, type RowAccumulators, startAccumulators } from "./rowAccumulators";
 import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
 import { type MetricsKernel, ROW_METRIC_KEYS, type RowMetrics } from "./types";
 import { rowError, rowPlace } from "./validate";
@@ -78,8 +78,9 @@ function hasNegative(data: Float32Array, base: number, length: number): boolean 
 
 /**
  * `windowWidths` > 0 also records the window masses the pattern classifier needs (read by the
- * row kernel while the row is in cache). `kernel` picks the row kernel (default: WebAssembly SIMD
- * where the runtime has it), `threads` how many threads it may use (MetricsOptions.threads).
+ * row kernel while the row is in cache). `kernel` picks the row kernel (default: the native one
+ * where it was built, else WebAssembly SIMD where the runtime has it), `threads` how many threads
+ * it may use (MetricsOptions.threads).
  */
 export function scanSite(
   site: SiteAttention,
@@ -89,18 +90,46 @@ export function scanSite(
   kernel?: MetricsKernel,
   threads?: number,
 ): SiteScan {
+  return startScan(site, geo, tolerance, windowWidths, kernel, threads).finish();
+}
+
+/**
+ * scanSite in two steps, for a caller that works while the native kernel's threads scan (analyze.ts):
+ * `slot` names the scratch arrays the pass's sums use, one per scan under way at once.
+ */
+export function startScan(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  windowWidths = 0,
+  kernel: MetricsKernel = defaultKernel(),
+  threads?: number,
+  slot?: number,
+): PendingScan {
+  const mode = slot === undefined ? { scratch: "" } : { scratch: `@${slot}`, overlap: true };
+  const pending = startAccumulators(site, geo, tolerance, windowWidths, kernel, threads, mode);
+  // the sums are read in finishScan, then dropped
+  return { finish: () => finishScan(site, geo, tolerance, kernel, pending.finish()), settle: pending.settle };
+}
+
+/** A scan under way (startScan): `finish()` for its answer, or `settle()` to give it up (PendingAccumulators). */
+export interface PendingScan {
+  finish(): SiteScan;
+  settle(): void;
+}
+
+function finishScan(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  tolerance: number,
+  kernel: MetricsKernel,
+  accumulators: RowAccumulators,
+): SiteScan {
   const [B, H, T, S] = geo.dims;
   const data = site.data;
   const rows = allocateRows(B * H * T, B * T);
   const ln = lnTable(S);
-  const {
-    sums,
-    points,
-    masses,
-    windows,
-    windowWidths: W,
-    columnMass,
-  } = siteAccumulators(site, geo, tolerance, windowWidths, kernel, threads, true); // read here, then dropped
+  const { sums, points, masses, windows, windowWidths: W, columnMass } = accumulators;
   const argmax = new Int32Array(B * H * T).fill(-1);
   const { entropy, normalizedEntropy, distance, signedDistance, confidence, segment } = rows;
   // Per target row of a sample, shared by its heads: ⌈pᵢ⌉ − pᵢ, ln(visible sources) (NaN below 2), own segment.
@@ -152,5 +181,5 @@ export function scanSite(
   // the single weights, as the kernels read them (NaN on padding rows)
   copyPoints(points, 4, [rows.self, rows.previous, rows.next, rows.first]);
   copyPoints(masses, 4, [rows.cls, rows.sep, rows.punctuation, rows.sink]);
-  return { rows, argmax, windowWidths: W, windows, columnMass, kernel: kernel ?? defaultKernel() };
+  return { rows, argmax, windowWidths: W, windows, columnMass, kernel };
 }

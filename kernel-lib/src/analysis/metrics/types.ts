@@ -16,11 +16,13 @@ export interface SpecialTokenRules {
 }
 
 /**
- * The row kernel of the metric pass: "wasm" (WebAssembly 128-bit SIMD; the default where the
- * runtime has it) or "js" (plain JavaScript; the fallback and the reference). Both give the same
- * checks and metrics within float32 rounding (1e-6 relative).
+ * The row kernel of the metric pass: "native" (the WebAssembly kernel's C source built as a
+ * Node-API addon by `npm run build`, reading the result's memory in place on threads of its own;
+ * the default where it was built), "wasm" (WebAssembly 128-bit SIMD; the default elsewhere) or
+ * "js" (plain JavaScript; the fallback and the reference). "native" and "wasm" give the same
+ * results to the bit; "js" the same checks and metrics within float32 rounding (1e-6 relative).
  */
-export type MetricsKernel = "wasm" | "js";
+export type MetricsKernel = "native" | "wasm" | "js";
 
 /** Options shared by every metric entry point. */
 export interface MetricsOptions {
@@ -30,14 +32,15 @@ export interface MetricsOptions {
   specialTokens?: SpecialTokenRules;
   /** Segment ids (token_type_ids) per stream, one array of length T (or S) per sample. */
   segments?: Partial<Record<Stack, ArrayLike<number>[]>>;
-  /** Row kernel of the metric pass (default: "wasm" where available, else "js"). */
+  /** Row kernel of the metric pass (default: "native" where built, else "wasm" where available, else "js"). */
   kernel?: MetricsKernel;
   /**
-   * Threads of the WebAssembly metric pass, this one included (default: the machine's cores, at
-   * most 8, for samples of at least 2²⁰ weights, where they pay; 1: this thread only; a count
-   * given: every sample with two heads or more is shared out). Heads are shared out whole, so the
-   * results are the same to the bit at any count. Worker threads start on the first pass that
-   * could use them and serve from the next one on.
+   * Threads of the metric pass, this one included (default: the machine's cores, at most 8, for
+   * samples large enough to gain: 2¹⁹ weights on the native kernel, 2²⁰ on the WebAssembly one;
+   * on the native kernel every sample while `analyzeResult` measures and labels earlier sites;
+   * 1: this thread only; a count given: every sample with two heads or more is shared out).
+   * Heads are shared out whole, so the results are the same to the bit at any count. Either
+   * kernel's threads start on the first pass that could use them and serve the later ones.
    */
   threads?: number;
   /**

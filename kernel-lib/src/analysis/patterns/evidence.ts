@@ -141,8 +141,8 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
   const byRow = new RowByRow(site, geo, scan);
   const inductionMass = new Float64Array(T);
-  // The window tallies in WebAssembly when the pass ran there (the same sums; windowTallies.ts).
-  const wasm = scan.kernel === "wasm" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
+  // The window tallies in WebAssembly unless the pass ran in JavaScript (the same sums; windowTallies.ts).
+  const wasm = scan.kernel !== "js" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
     startRawTallies(ev, shared);
     wasm?.begin(shared.raw, shared.sparse);
