@@ -10,12 +10,13 @@
  *   (so the answer does not depend on the thread count), while JavaScript goes on with other
  *   work until it waits for the sample.
  *
- * Exports submit, wait and lanes; src/analysis/metrics/native/nativeKernel.ts is the JavaScript
+ * Exports submit, wait, scan (the same on this thread, now) and lanes; src/analysis/metrics/native/nativeKernel.ts is the JavaScript
  * side. No pool thread touches a JavaScript value, only typed arrays' memory, which the job holds
  * references to (so it is neither collected nor moved) until it is waited for.
  */
 #include <node_api.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,25 +146,24 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
 }
 
 /*
- * submit(data, first, H, T, S, info, pieces, special, valid, columns, firstSource, self,
- * allValid, W, tolerance, margin, sums, points, masses, windows, columnMass, threads): queues the
- * H·T rows of one sample from row `first` of data (S floats a row), to be scanned into the
- * outputs at the same rows by `threads` threads (the waiter included). Returns the job, for wait.
+ * The arguments of submit and scan — (data, first, H, T, S, info, pieces, special, valid, columns,
+ * firstSource, self, allValid, W, tolerance, margin, sums, points, masses, windows, columnMass,
+ * threads) — checked and read into *s (redo buffers allocated); 0 with a JavaScript error thrown.
  */
-static napi_value submit(napi_env env, napi_callback_info cb) {
-  Addon *addon;
-  if (napi_get_instance_data(env, (void **)&addon) != napi_ok || !addon) return fail(env, "submit: addon not set up");
+static int read_sample(napi_env env, napi_callback_info cb, const char *who, napi_value *argv, Sample *s, long *first,
+                       int *threads) {
+  char message[128];
   size_t argc = A_COUNT;
-  napi_value argv[A_COUNT];
+#define FAIL(what) (snprintf(message, sizeof message, "%s: %s", who, what), fail(env, message), 0)
   if (napi_get_cb_info(env, cb, &argc, argv, NULL, NULL) != napi_ok || argc != A_COUNT)
-    return fail(env, "submit: wrong argument count");
+    return FAIL("wrong argument count");
   double n[A_COUNT];
   const int scalars[] = {A_FIRST, A_H, A_T, A_S, A_FIRST_SOURCE, A_SELF, A_ALL_VALID, A_W, A_TOLERANCE, A_MARGIN, A_THREADS};
   for (size_t k = 0; k < sizeof scalars / sizeof scalars[0]; k++)
-    if (!number(env, argv[scalars[k]], &n[scalars[k]])) return fail(env, "submit: a number expected");
-  const double first = n[A_FIRST], H = n[A_H], T = n[A_T], S = n[A_S], W = n[A_W];
-  if (!(first >= 0 && H >= 1 && T >= 1 && S >= 1 && W >= 0 && H <= 1e6 && T <= 1e7 && S <= 1e7 && W < S))
-    return fail(env, "submit: bad shape");
+    if (!number(env, argv[scalars[k]], &n[scalars[k]])) return FAIL("a number expected");
+  const double f = n[A_FIRST], H = n[A_H], T = n[A_T], S = n[A_S], W = n[A_W];
+  if (!(f >= 0 && H >= 1 && T >= 1 && S >= 1 && W >= 0 && H <= 1e6 && T <= 1e7 && S <= 1e7 && W < S))
+    return FAIL("bad shape");
   void *p[A_COUNT];
   size_t len[A_COUNT];
   size_t slack = 0;
@@ -178,30 +178,27 @@ static napi_value submit(napi_env env, napi_callback_info cb) {
       !typed(env, argv[A_MASSES], napi_float32_array, &p[A_MASSES], &len[A_MASSES], NULL) ||
       !typed(env, argv[A_WINDOWS], napi_float32_array, &p[A_WINDOWS], &len[A_WINDOWS], NULL) ||
       !typed(env, argv[A_COLUMN_MASS], napi_float64_array, &p[A_COLUMN_MASS], &len[A_COLUMN_MASS], NULL))
-    return fail(env, "submit: a typed array of the wrong type");
-  const double end = first + H * T; /* one past the sample's last row */
+    return FAIL("a typed array of the wrong type");
+  const double end = f + H * T; /* one past the sample's last row */
   const double columns = len[A_COLUMNS] > 0 ? ((int32_t *)p[A_COLUMNS])[0] : -1;
   /* the tables' own consistency (pieces within the row, lists ascending) is pieces.ts's to keep */
   if (len[A_DATA] < end * S || len[A_SUMS] < end * ACC_SIZE || len[A_POINTS] < end * 4 || len[A_MASSES] < end * 4 ||
       len[A_WINDOWS] < end * W || len[A_INFO] < 4 * T || len[A_VALID] < S || len[A_SPECIAL] < 5 ||
       !(columns >= 0 && len[A_COLUMNS] >= 1 + columns && len[A_COLUMN_MASS] >= H * columns))
-    return fail(env, "submit: an array shorter than the shape needs");
-
-  Handle *h = calloc(1, sizeof *h);
+    return FAIL("an array shorter than the shape needs");
   const int heads = (int)H, rowsPerHead = (int)T;
   int32_t *redo = malloc(sizeof(int32_t) * (size_t)heads * rowsPerHead);
   int32_t *redoCount = calloc((size_t)heads, sizeof(int32_t));
-  if (!h || !redo || !redoCount) {
-    free(h);
+  if (!redo || !redoCount) {
     free(redo);
     free(redoCount);
-    return fail(env, "submit: out of memory");
+    return FAIL("out of memory");
   }
-  const long row = (long)first;
-  h->addon = addon;
-  h->env = env;
-  h->first = row;
-  h->job.s = (Sample){
+#undef FAIL
+  const long row = (long)f;
+  *first = row;
+  *threads = n[A_THREADS] >= 1 ? (int)n[A_THREADS] : 1;
+  *s = (Sample){
       .data = (const float *)p[A_DATA] + row * (long)S,
       .H = heads,
       .T = rowsPerHead,
@@ -226,11 +223,66 @@ static napi_value submit(napi_env env, napi_callback_info cb) {
       .redo = redo,
       .redoCount = redoCount,
   };
+  return 1;
+}
+
+/* The rows (numbers in data) a scanned sample leaves to the JavaScript kernel, as an Int32Array. */
+static napi_value redo_rows(napi_env env, const Sample *s, long first) {
+  long total = 0;
+  for (int k = 0; k < s->H; k++) total += s->redoCount[k];
+  napi_value buffer, result = NULL;
+  void *bytes;
+  if (napi_create_arraybuffer(env, (size_t)total * 4, &bytes, &buffer) == napi_ok &&
+      napi_create_typedarray(env, napi_int32_array, (size_t)total, buffer, 0, &result) == napi_ok) {
+    int32_t *o = bytes;
+    for (int k = 0; k < s->H; k++)
+      for (int r = 0; r < s->redoCount[k]; r++) *o++ = (int32_t)(first + (long)k * s->T + s->redo[(long)k * s->T + r]);
+  }
+  return result;
+}
+
+/*
+ * scan(same arguments as submit): the sample scanned on this thread, now; returns the rows to
+ * redo. For small samples and one thread, where a job's references and the pool's hand-off cost
+ * more than the scan.
+ */
+static napi_value scan_now(napi_env env, napi_callback_info cb) {
+  napi_value argv[A_COUNT];
+  Sample s;
+  long first;
+  int threads;
+  if (!read_sample(env, cb, "scan", argv, &s, &first, &threads)) return NULL;
+  for (int h = 0; h < s.H; h++) scan_head(&s, h);
+  napi_value result = redo_rows(env, &s, first);
+  free(s.redo);
+  free(s.redoCount);
+  return result;
+}
+
+/*
+ * submit(data, first, H, T, S, info, pieces, special, valid, columns, firstSource, self,
+ * allValid, W, tolerance, margin, sums, points, masses, windows, columnMass, threads): queues the
+ * H·T rows of one sample from row `first` of data (S floats a row), to be scanned into the
+ * outputs at the same rows by `threads` threads (the waiter included). Returns the job, for wait.
+ */
+static napi_value submit(napi_env env, napi_callback_info cb) {
+  Addon *addon;
+  if (napi_get_instance_data(env, (void **)&addon) != napi_ok || !addon) return fail(env, "submit: addon not set up");
+  napi_value argv[A_COUNT];
+  Handle *h = calloc(1, sizeof *h);
+  if (!h) return fail(env, "submit: out of memory");
+  int threads;
+  if (!read_sample(env, cb, "submit", argv, &h->job.s, &h->first, &threads)) {
+    free(h);
+    return NULL;
+  }
+  h->addon = addon;
+  h->env = env;
   napi_value result;
   if (napi_create_external(env, h, finalize_handle, NULL, &result) != napi_ok) {
+    free(h->job.s.redo);
+    free(h->job.s.redoCount);
     free(h);
-    free(redo);
-    free(redoCount);
     return NULL;
   }
   /* from here the external owns h: refs first (nothing runs yet), then the queue */
@@ -241,7 +293,6 @@ static napi_value submit(napi_env env, napi_callback_info cb) {
       return fail(env, "submit: could not hold the arrays");
     }
   h->waited = 0;
-  const int threads = n[A_THREADS] >= 1 ? (int)n[A_THREADS] : 1;
   pool_submit(&addon->pool, &h->job, threads);
   return result;
 }
@@ -257,17 +308,7 @@ static napi_value wait_job(napi_env env, napi_callback_info cb) {
   if (h->waited) return fail(env, "wait: this job was waited for already");
   pool_wait(&h->addon->pool, &h->job);
   h->waited = 1;
-  const Sample *s = &h->job.s;
-  long total = 0;
-  for (int k = 0; k < s->H; k++) total += s->redoCount[k];
-  napi_value buffer, result = NULL;
-  void *bytes;
-  if (napi_create_arraybuffer(env, (size_t)total * 4, &bytes, &buffer) == napi_ok &&
-      napi_create_typedarray(env, napi_int32_array, (size_t)total, buffer, 0, &result) == napi_ok) {
-    int32_t *o = bytes;
-    for (int k = 0; k < s->H; k++)
-      for (int r = 0; r < s->redoCount[k]; r++) *o++ = (int32_t)(h->first + (long)k * s->T + s->redo[(long)k * s->T + r]);
-  }
+  napi_value result = redo_rows(env, &h->job.s, h->first);
   release(h);
   return result;
 }
@@ -312,6 +353,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor props[] = {
       {"submit", NULL, submit, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wait", NULL, wait_job, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scan", NULL, scan_now, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lanes", NULL, set_lanes, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -336,12 +336,12 @@ export function startAccumulators(
   const native = kernel === "native" ? nativeAddon() : null;
   if (native) {
     const count = nativeThreads(H * T * S, threads, mode.overlap);
-    const jobs: Array<NativeJob | null> = [];
+    const jobs: Array<NativeJob | Int32Array | null> = [];
     const settle = () => {
       for (let b = 0; b < jobs.length; b++) {
         const job = jobs[b];
         jobs[b] = null;
-        if (job) native.wait(job);
+        if (job && !(job instanceof Int32Array)) native.wait(job);
       }
     };
     try {
@@ -359,7 +359,10 @@ export function startAccumulators(
             const job = jobs[b];
             jobs[b] = null;
             if (!job) referenceSample(pass, b);
-            else for (const r of native.wait(job)) referenceSums(pass, geo.samples[b], r, r % T);
+            else {
+              const redo = job instanceof Int32Array ? job : native.wait(job);
+              for (const r of redo) referenceSums(pass, geo.samples[b], r, r % T);
+            }
           }
         } finally {
           settle();

@@ -228,6 +228,35 @@ describe("native row kernel", () => {
     expect(() => call(f32(32), f64(96), Int32Array.from([3, 0]))).toThrow(/shorter than the shape/);
     expect(() => call(new Float64Array(32) as unknown as Float32Array, f64(96))).toThrow(/wrong type/);
     expect(() => call(f32(32), f64(96))).not.toThrow();
+    // the same checks on the call that scans at once
+    const now = (data: Float32Array) =>
+      addon().scan(
+        data,
+        0,
+        2,
+        4,
+        4,
+        i32(16),
+        i32(0),
+        i32(5),
+        new Uint8Array(4),
+        Int32Array.from([0]),
+        0,
+        1,
+        1,
+        0,
+        1e-3,
+        1e-5,
+        f64(96),
+        f32(32),
+        f32(32),
+        f32(0),
+        f64(0),
+        1,
+      );
+    expect(() => now(f32(31))).toThrow(/^scan: an array shorter than the shape/);
+    expect(now(f32(32))).toEqual(new Int32Array(0));
+    expect(() => addon().wait({} as never)).toThrow(/give a job from submit/);
     expect(() => addon().lanes(5)).toThrow(/4, 8 or 16/);
     if (widest < 16) expect(() => addon().lanes(16)).toThrow(/no vectors that wide/);
   });

@@ -54,6 +54,8 @@ interface NativeAddon {
   ): NativeJob;
   /** Returns when the job is done (this thread scans the heads nobody took): the rows (numbers in data) to redo in JavaScript. */
   wait(job: NativeJob): Int32Array;
+  /** submit and wait in one, on this thread (no job, no pool): for small samples and one thread. */
+  scan(...args: Parameters<NativeAddon["submit"]>): Int32Array;
   /**
    * The vector width of the row sums (weights per step), set first to `n` when given: 4 (the
    * WebAssembly kernel's results to the bit), 8 or 16 where the CPU has AVX2 or AVX-512. The
@@ -66,10 +68,17 @@ interface NativeAddon {
 export const NATIVE_ADDON = "../../../../native/build/attnlens_metrics.node";
 
 /**
- * Weights of a sample from which the native pass shares its heads out by default: starting a
- * thread costs tens of microseconds, a sample this size about a millisecond on one.
+ * Weights of a sample from which the native pass shares its heads out by default when the caller
+ * waits at once: below, the hand-off to the pool's threads costs about what they save.
  */
 export const NATIVE_PARALLEL_MIN_WEIGHTS = 1 << 19;
+
+/**
+ * The same when the caller works while the sample is scanned (`overlap`): a job's hand-off costs
+ * tens of microseconds (references to its arrays, the pool's lock and wake-up); a demo model's
+ * samples (a few thousand weights) scan in less on this thread.
+ */
+export const NATIVE_OVERLAP_MIN_WEIGHTS = 1 << 15;
 
 /** Most threads the native pass starts by default (the memory bus, not the cores, bounds it beyond). */
 const MAX_DEFAULT_THREADS = 8;
@@ -108,15 +117,16 @@ export function nativeUnavailableReason(): string {
  */
 export function nativeThreads(weights: number, threads: number | undefined, overlap = false): number {
   if (threads !== undefined) return threads;
-  if (!overlap && weights < NATIVE_PARALLEL_MIN_WEIGHTS) return 1;
+  if (weights < (overlap ? NATIVE_OVERLAP_MIN_WEIGHTS : NATIVE_PARALLEL_MIN_WEIGHTS)) return 1;
   cores ??= availableParallelism();
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
 }
 
 /**
- * Queues sample b of the site for the addon, whose results go into `out` (its rows, single
- * weights, window masses and column masses): `out` is the addon's until `native.wait(job)`,
- * which returns the rows (numbers in site.data) the JavaScript kernel must redo.
+ * Sample b of the site for the addon, whose results go into `out` (its rows, single weights,
+ * window masses and column masses). With more than one thread it is queued: `out` is the addon's
+ * until `native.wait(job)`, which returns the rows (numbers in site.data) the JavaScript kernel
+ * must redo. With one, it is scanned now and those rows are returned.
  */
 export function submitSample(
   native: NativeAddon,
@@ -128,10 +138,10 @@ export function submitSample(
   tolerance: number,
   margin: number,
   threads: number,
-): NativeJob {
+): NativeJob | Int32Array {
   const [, H, T, S] = geo.dims;
   const tables = sampleTables(geo, g);
-  return native.submit(
+  return (threads > 1 ? native.submit : native.scan)(
     data,
     b * H * T,
     H,
