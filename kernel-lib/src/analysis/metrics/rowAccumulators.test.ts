@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareAccumulators } from "../../../test/compareAccumulators";
 import { randomCase } from "../../../test/randomSites";
+import { ROW_CORRUPTIONS } from "../../../test/rowCorruptions";
 import { siteGeometry } from "./geometry";
 import { siteAccumulators } from "./rowAccumulators";
 import { scanSite } from "./scan";
@@ -106,30 +107,8 @@ describe("WebAssembly row kernel against the JavaScript kernel", () => {
   });
 
   it("accepts and rejects the same rows with the same messages", () => {
-    const corruptions: Array<[string, (d: Float32Array, base: number, S: number) => void]> = [
-      ["NaN", (d, base) => (d[base] = Number.NaN)],
-      ["Infinity in the last column", (d, base, S) => (d[base + S - 1] = Number.POSITIVE_INFINITY)],
-      [
-        "a negative weight",
-        (d, base) => {
-          d[base] -= 0.25;
-          d[base + 1] += 0.25;
-        },
-      ],
-      ["−0", (d, base) => d[base] === 0 && (d[base] = -0)],
-      ["a sum of 1.01", (d, base) => (d[base] += 0.01)],
-      ["a sum just inside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 - 1e-4))],
-      ["a sum just outside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 + 1e-4))],
-      [
-        "huge weights",
-        (d, base) => {
-          d[base] = 3e38;
-          d[base + 1] = 3e38;
-        },
-      ],
-    ];
     for (let seed = 2000; seed < 2040; seed++) {
-      for (const [what, corrupt] of corruptions) {
+      for (const [what, corrupt] of ROW_CORRUPTIONS) {
         const c = randomCase(seed);
         const [B, H, T, S] = c.site.dims;
         const geo = siteGeometry(c.result, c.site, c.options);

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { compareAccumulators } from "../../../../test/compareAccumulators";
 import { type Case, randomCase } from "../../../../test/randomSites";
+import { ROW_CORRUPTIONS, type RowCorruption } from "../../../../test/rowCorruptions";
 import type { SiteAttention } from "../../../result/types";
 import { siteGeometry } from "../geometry";
 import { defaultKernel, type RowAccumulators, siteAccumulators } from "../rowAccumulators";
@@ -125,23 +126,7 @@ describe("native row kernel", () => {
   });
 
   it("accepts and rejects the same rows as the WebAssembly kernel, with the same messages, at every width", () => {
-    type Corrupt = (d: Float32Array, base: number, S: number) => unknown;
-    const corruptions: Array<[string, Corrupt]> = [
-      ["none", () => {}],
-      ["NaN", (d, base) => (d[base] = Number.NaN)],
-      ["Infinity in the last column", (d, base, S) => (d[base + S - 1] = Number.POSITIVE_INFINITY)],
-      [
-        "a negative weight",
-        (d, base) => {
-          d[base] -= 0.25;
-          d[base + 1] += 0.25;
-        },
-      ],
-      ["−0", (d, base) => d[base] === 0 && (d[base] = -0)],
-      ["a sum of 1.01", (d, base) => (d[base] += 0.01)],
-      ["a sum just inside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 - 1e-4))],
-      ["a sum just outside the tolerance", (d, base) => (d[base] += DEFAULT_TOLERANCE * (1 + 1e-4))],
-    ];
+    const corruptions: Array<[string, RowCorruption]> = [["none", () => {}], ...ROW_CORRUPTIONS];
     let rejected = 0;
     for (const lanes of widths()) {
       addon().lanes(lanes);
