@@ -139,7 +139,9 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   (void)hint;
   Handle *h = data;
   if (!h->waited) {
-    pool_wait(&h->addon->pool, &h->job);
+    /* the pool's threads must be done with it before its arrays go; at the environment's end
+       they were joined already, and nobody reads the answer */
+    if (!h->addon->ending) pool_wait(&h->addon->pool, &h->job);
     release(h);
   }
   free(h);
