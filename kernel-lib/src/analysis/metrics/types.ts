@@ -37,7 +37,8 @@ export interface MetricsOptions {
   /**
    * Threads of the metric pass, this one included (default: the machine's cores, at most 8, for
    * samples large enough to gain: 2¹⁹ weights on the native kernel, 2²⁰ on the WebAssembly one;
-   * on the native kernel every sample while `analyzeResult` measures and labels earlier sites;
+   * on the native kernel also samples of 2¹⁵ weights or more while `analyzeResult` measures and
+   * labels earlier sites;
    * 1: this thread only; a count given: every sample with two heads or more is shared out).
    * Heads are shared out whole, so the results are the same to the bit at any count. Either
    * kernel's threads start on the first pass that could use them and serve the later ones.

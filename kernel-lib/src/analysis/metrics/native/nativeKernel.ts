@@ -111,9 +111,9 @@ export function nativeUnavailableReason(): string {
 }
 
 /**
- * The native pass's thread count for a sample of `weights` weights: `threads` as given; else,
- * when the caller works while the sample is scanned (`overlap`), every core's, for the pool's
- * threads to take the sample while this one works; else by size.
+ * The native pass's thread count for a sample of `weights` weights: `threads` as given; else the
+ * machine's cores (at most 8) from NATIVE_PARALLEL_MIN_WEIGHTS, or from NATIVE_OVERLAP_MIN_WEIGHTS
+ * when the caller works while the sample is scanned (`overlap`); else 1 (scanned at once).
  */
 export function nativeThreads(weights: number, threads: number | undefined, overlap = false): number {
   if (threads !== undefined) return threads;
