@@ -92,7 +92,7 @@ export function analyzeSites(result: AttentionResult, options: AnalyzeOptions, b
       chosen,
       geos,
       (k) => {
-        const scan = (pending.get(k) ?? start(k)).finish();
+        const scan = (pending.get(k) as PendingScan).finish(); // queued LOOKAHEAD sites ago
         pending.delete(k);
         queue(k + LOOKAHEAD);
         return scan;

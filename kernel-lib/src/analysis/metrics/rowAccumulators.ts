@@ -1,8 +1,10 @@
 /**
  * What one site's metric pass reads from each row (RowAccumulators), from one of three kernels:
  *
- * - "native": the WebAssembly kernel's C source built as a Node-API addon (native/nativeKernel.ts):
- *   the same results to the bit, read from the site's own memory (no copy) on threads of its own;
+ * - "native": the WebAssembly kernel's C source built as a Node-API addon (native/nativeKernel.ts),
+ *   reading the site's own memory (no copy) on threads of its own; long runs 8 or 16 weights a
+ *   step where the CPU has AVX2 or AVX-512 (the same checks and single weights, sums within 1e-6
+ *   of the JavaScript kernel's), else the WebAssembly kernel's results to the bit;
  * - "wasm": the WebAssembly SIMD kernel (wasm/): the site's rows are copied into its memory a
  *   chunk at a time (CHUNK_BYTES, so the copy lands in cache and the kernel reads it there) with
  *   one table of runs per sample, shared by its heads; float32 lanes summed in blocks into
@@ -237,8 +239,8 @@ export interface PassMode {
    */
   scratch?: string;
   /**
-   * The caller works between startAccumulators and finish: the native kernel's threads then
-   * take samples of every size by default (the other kernels do all their work in the start).
+   * The caller works between startAccumulators and finish: the native kernel's threads then take
+   * smaller samples by default (nativeThreads); the other kernels do all their work in the start.
    */
   overlap?: boolean;
 }

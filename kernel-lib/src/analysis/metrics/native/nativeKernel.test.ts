@@ -248,8 +248,7 @@ describe("native row kernel", () => {
 
   it("without the addon, runs the WebAssembly kernel, and refuses kernel: 'native' with why and what to do", async () => {
     vi.resetModules();
-    const before = process.env.ATTNLENS_NATIVE;
-    process.env.ATTNLENS_NATIVE = "0";
+    vi.stubEnv("ATTNLENS_NATIVE", "0");
     try {
       const { defaultKernel } = await import("../rowAccumulators");
       const { siteMetrics } = await import("../headMetrics");
@@ -262,8 +261,7 @@ describe("native row kernel", () => {
         /kernel "native": the addon did not load \(ATTNLENS_NATIVE=0\); build it with `npm run build`/,
       );
     } finally {
-      if (before === undefined) delete process.env.ATTNLENS_NATIVE;
-      else process.env.ATTNLENS_NATIVE = before;
+      vi.unstubAllEnvs();
       vi.resetModules();
     }
   });

@@ -69,7 +69,8 @@ export const NATIVE_ADDON = "../../../../native/build/attnlens_metrics.node";
 
 /**
  * Weights of a sample from which the native pass shares its heads out by default when the caller
- * waits at once: below, the hand-off to the pool's threads costs about what they save.
+ * waits at once: the WebAssembly pool's threshold halved (its copy is gone), not re-measured
+ * against the native pool's hand-off.
  */
 export const NATIVE_PARALLEL_MIN_WEIGHTS = 1 << 19;
 

@@ -49,9 +49,8 @@ describe("without WebAssembly SIMD", () => {
   it("runs the JavaScript kernel, and refuses kernel: 'wasm' with what to do", async () => {
     vi.resetModules();
     const real = WebAssembly.validate;
-    const native = process.env.ATTNLENS_NATIVE;
     WebAssembly.validate = () => false; // what a runtime without 128-bit SIMD answers
-    process.env.ATTNLENS_NATIVE = "0"; // and no native kernel either
+    vi.stubEnv("ATTNLENS_NATIVE", "0"); // and no native kernel either
     try {
       const { defaultKernel } = await import("../rowAccumulators");
       const { siteMetrics } = await import("../headMetrics");
@@ -63,8 +62,7 @@ describe("without WebAssembly SIMD", () => {
       expect(() => siteMetrics(result, site, { kernel: "wasm" })).toThrow(/no WebAssembly with 128-bit SIMD.*"js"/);
     } finally {
       WebAssembly.validate = real;
-      if (native === undefined) delete process.env.ATTNLENS_NATIVE;
-      else process.env.ATTNLENS_NATIVE = native;
+      vi.unstubAllEnvs();
       vi.resetModules();
     }
   });
