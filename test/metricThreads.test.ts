@@ -110,9 +110,14 @@ const before = JSON.stringify(analyzeResult(result, { kernel: "native", threads:
 const info = new Int32Array(4 * T);
 const pieces = new Int32Array(3 * T);
 for (let t = 0; t < T; t++) { info.set([t, 1, t, T], 4 * t); pieces.set([0, T, 0], 3 * t); }
+const targets = new Float64Array(4 * T);
+for (let t = 0; t < T; t++) targets.set([1, 0, Math.log(T), 0], 4 * t);
 for (let k = 0; k < 50; k++) {
+  // every other job also derives its row metrics (arrays the job holds too)
+  const rows = k % 2 ? [...Array.from({ length: 14 }, () => new Float32Array(H * T)), new Int32Array(H * T), new Float64Array(H * 28)] : null;
   addon.submit(data, 0, H, T, T, info, pieces, new Int32Array(5), new Uint8Array(T).fill(1), Int32Array.from([0]), 0, 1, 1, 0,
-    1e-3, 1e-5, new Float64Array(H * T * 12), new Float32Array(H * T * 4), new Float32Array(H * T * 4), new Float32Array(0), new Float64Array(0), 2);
+    1e-3, 1e-5, new Float64Array(H * T * 12), new Float32Array(H * T * 4), new Float32Array(H * T * 4), new Float32Array(0), new Float64Array(0), 2,
+    rows, rows ? targets : null);
 }
 global.gc();
 const after = JSON.stringify(analyzeResult(result, { kernel: "native", threads: 2 }));

@@ -24,6 +24,7 @@ const SOURCES = [
   path.join(here, "metrics_addon.c"),
   path.join(here, "include", "wasm_simd128.h"),
   path.join(here, "wide_sums.h"),
+  path.join(here, "row_metrics.h"),
   path.join(here, "sample_scan.h"),
   path.join(here, "pool.h"),
   path.join(here, "..", "wasm", "metrics_kernel.c"),

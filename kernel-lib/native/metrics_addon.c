@@ -24,6 +24,7 @@
 
 static uint32_t native_piece_sums(const float *row, int from, int to, int split, double *sums, int *seen);
 #define PIECE_SUMS native_piece_sums
+#define WINDOWS_LAST
 #include "../wasm/metrics_kernel.c"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -69,8 +70,18 @@ static int widest_lanes(void) {
   return 4;
 }
 
+#include "row_metrics.h"
 #include "sample_scan.h"
 #include "pool.h"
+
+/* What read_sample allocated for a sample. */
+static void free_sample(Sample *s) {
+  free(s->redo);
+  free(s->redoCount);
+  free(s->pad);
+  s->redo = s->redoCount = NULL;
+  s->pad = NULL;
+}
 
 static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length, size_t *slack) {
   napi_valuetype kind;
@@ -95,6 +106,48 @@ static int number(napi_env env, napi_value v, double *out) {
   return napi_get_value_double(env, v, out) == napi_ok;
 }
 
+static int is_null(napi_env env, napi_value v) {
+  napi_valuetype kind;
+  return napi_typeof(env, v, &kind) == napi_ok && kind == napi_null;
+}
+
+/*
+ * The row metrics' outputs: `rows`, an array of ROW_KEYS Float32Arrays then one Int32Array (the
+ * argmax), each of at least `end` rows, then the sample's head sums (a Float64Array of H·ROW_KEYS·2),
+ * and `targets`, TARGET_DOUBLES·T doubles; or both null. Pointers at row `first`. 0 when they do
+ * not fit.
+ */
+static int read_outputs(napi_env env, napi_value rows, napi_value targets, long first, double end, double H,
+                        double T, RowOutputs *o) {
+  memset(o, 0, sizeof *o);
+  if (is_null(env, rows) && is_null(env, targets)) return 1;
+  bool isArray;
+  uint32_t count;
+  if (napi_is_array(env, rows, &isArray) != napi_ok || !isArray || napi_get_array_length(env, rows, &count) != napi_ok ||
+      count != ROW_ARRAYS)
+    return 0;
+  void *p;
+  size_t length;
+  if (!typed(env, targets, napi_float64_array, &p, &length, NULL) || length < TARGET_DOUBLES * T) return 0;
+  o->targets = p;
+  for (uint32_t k = 0; k < ROW_ARRAYS; k++) {
+    napi_value v;
+    if (napi_get_element(env, rows, k, &v) != napi_ok) return 0;
+    if (k == ROW_KEYS + 1) {
+      if (!typed(env, v, napi_float64_array, &p, &length, NULL) || length < H * ROW_KEYS * 2) return 0;
+      o->headSums = p;
+      continue;
+    }
+    if (!typed(env, v, k < ROW_KEYS ? napi_float32_array : napi_int32_array, &p, &length, NULL) || length < end)
+      return 0;
+    if (k < ROW_KEYS)
+      o->rows[k] = (float *)p + first;
+    else
+      o->argmax = (int32_t *)p + first;
+  }
+  return 1;
+}
+
 static napi_value fail(napi_env env, const char *message) {
   napi_throw_type_error(env, NULL, message);
   return NULL;
@@ -102,12 +155,18 @@ static napi_value fail(napi_env env, const char *message) {
 
 enum {
   A_DATA, A_FIRST, A_H, A_T, A_S, A_INFO, A_PIECES, A_SPECIAL, A_VALID, A_COLUMNS, A_FIRST_SOURCE, A_SELF, A_ALL_VALID,
-  A_W, A_TOLERANCE, A_MARGIN, A_SUMS, A_POINTS, A_MASSES, A_WINDOWS, A_COLUMN_MASS, A_THREADS, A_COUNT
+  A_W, A_TOLERANCE, A_MARGIN, A_SUMS, A_POINTS, A_MASSES, A_WINDOWS, A_COLUMN_MASS, A_THREADS, A_ROWS, A_TARGETS,
+  A_COUNT
 };
 
-/* The typed arrays a job reads and writes: referenced until it is waited for. */
-static const int ARRAYS[] = {A_DATA, A_INFO, A_PIECES, A_SPECIAL, A_VALID, A_COLUMNS, A_SUMS, A_POINTS, A_MASSES, A_WINDOWS, A_COLUMN_MASS};
+/*
+ * The typed arrays a job reads and writes: referenced until it is waited for, with each array in
+ * `rows` (targets and rows are null when no row metrics are asked for).
+ */
+static const int ARRAYS[] = {A_DATA,   A_INFO,   A_PIECES,  A_SPECIAL,     A_VALID,  A_COLUMNS, A_SUMS,
+                             A_POINTS, A_MASSES, A_WINDOWS, A_COLUMN_MASS, A_TARGETS};
 #define ARRAY_COUNT ((int)(sizeof ARRAYS / sizeof ARRAYS[0]))
+#define REF_COUNT (ARRAY_COUNT + ROW_ARRAYS)
 
 /* One environment's pool (the main thread's, a worker's), stopped when the environment ends. */
 typedef struct {
@@ -119,19 +178,17 @@ typedef struct {
   Job job;
   Addon *addon;
   napi_env env;
-  napi_ref refs[ARRAY_COUNT];
+  napi_ref refs[REF_COUNT];
   long first; /* the sample's first row in data */
   int waited;
 } Handle;
 
 static void release(Handle *h) {
   if (!h->addon->ending)
-    for (int k = 0; k < ARRAY_COUNT; k++)
+    for (int k = 0; k < REF_COUNT; k++)
       if (h->refs[k]) napi_delete_reference(h->env, h->refs[k]);
   memset(h->refs, 0, sizeof h->refs);
-  free(h->job.s.redo);
-  free(h->job.s.redoCount);
-  h->job.s.redo = h->job.s.redoCount = NULL;
+  free_sample(&h->job.s);
 }
 
 /* A job dropped without a wait (an exception between submit and wait): finish it, then free it. */
@@ -151,7 +208,7 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
 /*
  * The arguments of submit and scan — (data, first, H, T, S, info, pieces, special, valid, columns,
  * firstSource, self, allValid, W, tolerance, margin, sums, points, masses, windows, columnMass,
- * threads) — checked and read into *s (redo buffers allocated); 0 with a JavaScript error thrown.
+ * threads, rows, targets) — checked and read into *s (redo buffers allocated); 0 with a JavaScript error thrown.
  */
 static int read_sample(napi_env env, napi_callback_info cb, const char *who, napi_value *argv, Sample *s, long *first,
                        int *threads) {
@@ -189,16 +246,23 @@ static int read_sample(napi_env env, napi_callback_info cb, const char *who, nap
       len[A_WINDOWS] < end * W || len[A_INFO] < 4 * T || len[A_VALID] < S || len[A_SPECIAL] < 5 ||
       !(columns >= 0 && len[A_COLUMNS] >= 1 + columns && len[A_COLUMN_MASS] >= H * columns))
     return FAIL("an array shorter than the shape needs");
+  const long row = (long)f;
+  RowOutputs derived;
+  if (!read_outputs(env, argv[A_ROWS], argv[A_TARGETS], row, end, H, T, &derived))
+    return FAIL("rows and targets: give the row metrics' arrays and the targets table of the shape, or null for both");
   const int heads = (int)H, rowsPerHead = (int)T;
   int32_t *redo = malloc(sizeof(int32_t) * (size_t)heads * rowsPerHead);
   int32_t *redoCount = calloc((size_t)heads, sizeof(int32_t));
-  if (!redo || !redoCount) {
+  /* the kernel's last vector load may read past a row: the last one is read from a copy then */
+  const int lastRowUnsafe = len[A_DATA] == end * S && slack < TAIL_BYTES;
+  float *pad = lastRowUnsafe ? calloc((size_t)S + TAIL_BYTES / sizeof(float), sizeof(float)) : NULL;
+  if (!redo || !redoCount || (lastRowUnsafe && !pad)) {
     free(redo);
     free(redoCount);
+    free(pad);
     return FAIL("out of memory");
   }
 #undef FAIL
-  const long row = (long)f;
   *first = row;
   *threads = n[A_THREADS] >= 1 ? (int)n[A_THREADS] : 1;
   *s = (Sample){
@@ -222,9 +286,10 @@ static int read_sample(napi_env env, napi_callback_info cb, const char *who, nap
       .points = (float *)p[A_POINTS] + row * 4,
       .masses = (float *)p[A_MASSES] + row * 4,
       .windows = (float *)p[A_WINDOWS] + row * (long)W,
-      .lastRowUnsafe = len[A_DATA] == end * S && slack < TAIL_BYTES,
+      .pad = pad,
       .redo = redo,
       .redoCount = redoCount,
+      .derived = derived,
   };
   return 1;
 }
@@ -257,16 +322,16 @@ static napi_value scan_now(napi_env env, napi_callback_info cb) {
   if (!read_sample(env, cb, "scan", argv, &s, &first, &threads)) return NULL;
   for (int h = 0; h < s.H; h++) scan_head(&s, h);
   napi_value result = redo_rows(env, &s, first);
-  free(s.redo);
-  free(s.redoCount);
+  free_sample(&s);
   return result;
 }
 
 /*
  * submit(data, first, H, T, S, info, pieces, special, valid, columns, firstSource, self,
- * allValid, W, tolerance, margin, sums, points, masses, windows, columnMass, threads): queues the
- * H·T rows of one sample from row `first` of data (S floats a row), to be scanned into the
- * outputs at the same rows by `threads` threads (the waiter included). Returns the job, for wait.
+ * allValid, W, tolerance, margin, sums, points, masses, windows, columnMass, threads, rows,
+ * targets): queues the H·T rows of one sample from row `first` of data (S floats a row), to be
+ * scanned into the outputs at the same rows by `threads` threads (the waiter included), and with
+ * `rows` and `targets` their row metrics derived (row_metrics.h). Returns the job, for wait.
  */
 static napi_value submit(napi_env env, napi_callback_info cb) {
   Addon *addon;
@@ -283,18 +348,21 @@ static napi_value submit(napi_env env, napi_callback_info cb) {
   h->env = env;
   napi_value result;
   if (napi_create_external(env, h, finalize_handle, NULL, &result) != napi_ok) {
-    free(h->job.s.redo);
-    free(h->job.s.redoCount);
+    free_sample(&h->job.s);
     free(h);
     return NULL;
   }
   /* from here the external owns h: refs first (nothing runs yet), then the queue */
   h->waited = 1; /* until queued, a finalizer has nothing to wait for */
-  for (int k = 0; k < ARRAY_COUNT; k++)
-    if (napi_create_reference(env, argv[ARRAYS[k]], 1, &h->refs[k]) != napi_ok) {
+  for (int k = 0; k < REF_COUNT; k++) {
+    napi_value array = k < ARRAY_COUNT ? argv[ARRAYS[k]] : argv[A_ROWS];
+    if (k >= ARRAY_COUNT && !is_null(env, array) && napi_get_element(env, argv[A_ROWS], k - ARRAY_COUNT, &array) != napi_ok)
+      array = NULL;
+    if (!array || (!is_null(env, array) && napi_create_reference(env, array, 1, &h->refs[k]) != napi_ok)) {
       release(h);
       return fail(env, "submit: could not hold the arrays");
     }
+  }
   h->waited = 0;
   pool_submit(&addon->pool, &h->job, threads);
   return result;

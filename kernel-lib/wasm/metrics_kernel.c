@@ -374,7 +374,9 @@ __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int r
   int t = t0;
   int h = h0;
   int redone = 0;
+#ifndef WINDOWS_LAST
   if (W > 0) window_pass(data, rows, t0, T, S, rowInfo, valid, allValid, W, windows);
+#endif
   for (int r = 0; r < rows; r++, out += ACC_SIZE, points += 4, masses += 4) {
     const float *row = data + (long)r * S;
     const int32_t *info = rowInfo + 4 * t;
@@ -421,6 +423,10 @@ __attribute__((export_name("scan_rows"))) int scan_rows(const float *data, int r
       h++;
     }
   }
+#ifdef WINDOWS_LAST
+  /* the native addon: the rows' diagonals are still in cache after their sums (sample_scan.h) */
+  if (W > 0) window_pass(data, rows, t0, T, S, rowInfo, valid, allValid, W, windows);
+#endif
   return redone;
 }
 

@@ -10,7 +10,7 @@ import { WINDOW_MAX } from "../patterns/thresholds";
 import type { HeadPattern } from "../patterns/types";
 import { emptySamples, emptySampleWarning } from "./emptySamples";
 import { type SiteGeometry, sharedGeometry } from "./geometry";
-import { summarizeHeads } from "./headMetrics";
+import { summarizeHeadSums } from "./headMetrics";
 import { normWeighted } from "./normWeighted";
 import { defaultKernel } from "./rowAccumulators";
 import { type PendingScan, type SiteScan, startScan } from "./scan";
@@ -120,7 +120,7 @@ function analyzeScans(
     const scan = scanOf(k);
     const { data: _weights, dims, ...label } = site;
     const rows = options.excludeSinks ? excludeSinkRows(site, geo, scan.rows) : scan.rows;
-    const heads = summarizeHeads(rows, dims);
+    const heads = summarizeHeadSums(rows, dims, options.excludeSinks ? undefined : scan.headSums);
     let patterns = classifyScan(site, geo, scan, bootstrap);
     const empty = emptySamples(scan.rows, dims);
     if (empty.length > 0) {

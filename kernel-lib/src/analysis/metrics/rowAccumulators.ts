@@ -31,6 +31,7 @@ import {
   nativeUnavailableReason,
   submitSample,
 } from "./native/nativeKernel";
+import type { RowOutputs } from "./rowOutputs";
 import {
   ACC_SIZE,
   accumulateRun,
@@ -49,7 +50,7 @@ import type { MetricsKernel } from "./types";
 import { type WasmRowKernel, wasmRowKernel } from "./wasm/kernel";
 import { type KernelWorker, kernelWorkers } from "./wasm/kernelPool";
 import { PARALLEL_MIN_WEIGHTS, scanSample } from "./wasm/parallelRows";
-import { candidateColumns, sampleTables } from "./wasm/pieces";
+import { sampleTables } from "./wasm/pieces";
 
 /** Per row of a site, (b·H + h)·T + t; padding rows: sums 0, points NaN, windows 0. */
 export interface RowAccumulators {
@@ -71,6 +72,12 @@ export interface RowAccumulators {
   windowWidths: number;
   /** Per sample: each head's mass on the strip candidates known before the pass (ColumnMass). */
   columnMass: ColumnMass[];
+  /**
+   * Per sample whose row metrics the native kernel derived into PassMode.rows: the rows (numbers
+   * of the site, ascending) it left, whose sums the JavaScript kernel redid; those and the other
+   * samples' rows are for rowOutputs.ts to check and derive. Absent when the pass derived none.
+   */
+  derived?: (Int32Array | undefined)[];
 }
 
 /**
@@ -243,6 +250,8 @@ export interface PassMode {
    * smaller samples by default (nativeThreads); the other kernels do all their work in the start.
    */
   overlap?: boolean;
+  /** Where the native kernel may write the row metrics of the rows it keeps (see RowAccumulators.derived). */
+  rows?: RowOutputs;
 }
 
 /**
@@ -323,22 +332,31 @@ export function startAccumulators(
   const f32 = (what: string, length: number) =>
     name !== undefined ? scratchFloat32(`${what}${name}`, length) : new Float32Array(length);
   const out: RowAccumulators = {
-    sums: f64("rowSums", n * ACC_SIZE).fill(0),
-    points: f32("rowPoints", n * 4).fill(Number.NaN),
-    masses: f32("rowMasses", n * 4).fill(Number.NaN),
+    sums: f64("rowSums", n * ACC_SIZE),
+    points: f32("rowPoints", n * 4),
+    masses: f32("rowMasses", n * 4),
     windows: new Float32Array(B * H * T * W),
     windowWidths: W,
     columnMass: geo.samples.map((g) => {
-      const columns = candidateColumns(g).subarray(1);
+      const columns = sampleTables(geo, g).columns.subarray(1);
       return { columns, mass: new Float64Array(H * columns.length) };
     }),
   };
   const pass: RowPass = { site, geo, bits: bitsOf(site.data), scratch: new Float64Array(ACC_SIZE), out };
   const fits = (b: number) => (2 * geo.samples[b].chunkValid.length + 1) * T <= MAX_PIECES;
   const native = kernel === "native" ? nativeAddon() : null;
+  // The native kernel writes every row of the samples it takes; the other kernels, and the
+  // JavaScript one on samples the native kernel cannot take, write valid rows only.
+  const clear = (b: number) => {
+    out.sums.fill(0, b * H * T * ACC_SIZE, (b + 1) * H * T * ACC_SIZE);
+    out.points.fill(Number.NaN, b * H * T * 4, (b + 1) * H * T * 4);
+    out.masses.fill(Number.NaN, b * H * T * 4, (b + 1) * H * T * 4);
+  };
+  for (let b = 0; b < B; b++) if (!native || !fits(b)) clear(b);
   if (native) {
     const count = nativeThreads(H * T * S, threads, mode.overlap);
     const jobs: Array<NativeJob | Int32Array | null> = [];
+    if (mode.rows) out.derived = new Array(B);
     const settle = () => {
       for (let b = 0; b < jobs.length; b++) {
         const job = jobs[b];
@@ -348,7 +366,10 @@ export function startAccumulators(
     };
     try {
       geo.samples.forEach((g, b) => {
-        jobs.push(fits(b) ? submitSample(native, site.data, geo, g, b, out, tolerance, CHECK_MARGIN, count) : null);
+        const job = fits(b)
+          ? submitSample(native, site.data, geo, g, b, out, tolerance, CHECK_MARGIN, count, mode.rows)
+          : null;
+        jobs.push(job);
       });
     } catch (e) {
       settle();
@@ -364,6 +385,7 @@ export function startAccumulators(
             else {
               const redo = job instanceof Int32Array ? job : native.wait(job);
               for (const r of redo) referenceSums(pass, geo.samples[b], r, r % T);
+              if (out.derived) out.derived[b] = redo;
             }
           }
         } finally {

@@ -111,6 +111,9 @@ export const ROW_METRIC_KEYS = [
 
 export type RowMetricKey = (typeof ROW_METRIC_KEYS)[number];
 
+/** Doubles per (sample, head) in a head sums table (headMetrics.ts sampleHeadSums): a sum and a count per row metric. */
+export const HEAD_SUMS = 2 * ROW_METRIC_KEYS.length;
+
 /** Means over the valid target rows of all samples; null where no row defines the value. */
 export interface HeadMetrics {
   head: number;

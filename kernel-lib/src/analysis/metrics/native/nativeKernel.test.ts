@@ -158,13 +158,13 @@ describe("native row kernel", () => {
   it("gives the WebAssembly kernel's row metrics at 4 weights a step, and within float32 rounding at the widest", () => {
     for (const c of cases(60, 1000)) {
       const geo = siteGeometry(c.result, c.site, c.options);
-      const { kernel: _w, ...wasm } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm");
+      const { kernel: _w, headSums: _hw, ...wasm } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "wasm");
       addon().lanes(4);
-      const { kernel: used, ...four } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
+      const { kernel: used, headSums: _h4, ...four } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
       expect(used).toBe("native");
       expect(four, c.label).toEqual(wasm);
       addon().lanes(widest);
-      const { kernel: _n, ...wide } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
+      const { kernel: _n, headSums: _hn, ...wide } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
       expect(wide.argmax, c.label).toEqual(wasm.argmax);
       for (const [key, values] of Object.entries(wide.rows)) {
         const reference = wasm.rows[key as keyof typeof wasm.rows];
@@ -181,7 +181,15 @@ describe("native row kernel", () => {
     const i32 = (n: number) => new Int32Array(n);
     const f32 = (n: number) => new Float32Array(n);
     const f64 = (n: number) => new Float64Array(n);
-    const call = (data: Float32Array, sums: Float64Array, columns = Int32Array.from([0])) =>
+    type Rows = (Float32Array | Int32Array | Float64Array)[] | null;
+    const rowArrays = (n: number): Rows => [...Array.from({ length: 14 }, () => f32(n)), i32(n), f64(2 * 28)];
+    const call = (
+      data: Float32Array,
+      sums: Float64Array,
+      columns = Int32Array.from([0]),
+      rows: Rows = null,
+      targets: Float64Array | null = null,
+    ) =>
       addon().wait(
         addon().submit(
           data,
@@ -206,6 +214,8 @@ describe("native row kernel", () => {
           f32(0),
           f64(0),
           1,
+          rows,
+          targets,
         ),
       );
     expect(() => call(f32(31), f64(96))).toThrow(/shorter than the shape/);
@@ -213,6 +223,14 @@ describe("native row kernel", () => {
     expect(() => call(f32(32), f64(96), Int32Array.from([3, 0]))).toThrow(/shorter than the shape/);
     expect(() => call(new Float64Array(32) as unknown as Float32Array, f64(96))).toThrow(/wrong type/);
     expect(() => call(f32(32), f64(96))).not.toThrow();
+    // the row metrics' arrays: all of them, long enough, with the targets table, or neither
+    const rowsBad = /rows and targets/;
+    expect(() => call(f32(32), f64(96), undefined, rowArrays(8), f64(16))).not.toThrow();
+    expect(() => call(f32(32), f64(96), undefined, rowArrays(7), f64(16))).toThrow(rowsBad);
+    expect(() => call(f32(32), f64(96), undefined, rowArrays(8)?.slice(1) ?? null, f64(16))).toThrow(rowsBad);
+    expect(() => call(f32(32), f64(96), undefined, rowArrays(8), f64(15))).toThrow(rowsBad);
+    expect(() => call(f32(32), f64(96), undefined, rowArrays(8), null)).toThrow(rowsBad);
+    expect(() => call(f32(32), f64(96), undefined, null, f64(16))).toThrow(rowsBad);
     // the same checks on the call that scans at once
     const now = (data: Float32Array) =>
       addon().scan(
@@ -238,6 +256,8 @@ describe("native row kernel", () => {
         f32(0),
         f64(0),
         1,
+        null,
+        null,
       );
     expect(() => now(f32(31))).toThrow(/^scan: an array shorter than the shape/);
     expect(now(f32(32))).toEqual(new Int32Array(0));

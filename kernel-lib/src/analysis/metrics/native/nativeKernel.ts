@@ -16,6 +16,7 @@
 import { availableParallelism } from "node:os";
 import type { SampleGeometry, SiteGeometry } from "../geometry";
 import type { RowAccumulators } from "../rowAccumulators";
+import { nativeRowArrays, type RowOutputs } from "../rowOutputs";
 import { sampleTables } from "../wasm/pieces";
 
 /** A sample queued in the addon (native/pool.h), until it is waited for. */
@@ -25,8 +26,10 @@ export type NativeJob = { readonly __nativeJob: unique symbol };
 interface NativeAddon {
   /**
    * Queues the H·T rows of one sample from row `first` of data for the addon's threads; their
-   * sums, single weights and window and column masses go to the outputs at the same rows. The
-   * arrays must not be read or written until the job is waited for (the addon holds them).
+   * sums, single weights and window and column masses go to the outputs at the same rows; with
+   * `rows` (the row metrics' arrays, then argmax: rowOutputs.ts nativeRowArrays) and `targets`
+   * (the sample's targets table), the row metrics of the rows it does not leave to JavaScript
+   * too. The arrays must not be read or written until the job is waited for (the addon holds them).
    */
   submit(
     data: Float32Array,
@@ -51,6 +54,8 @@ interface NativeAddon {
     windows: Float32Array,
     columnMass: Float64Array,
     threads: number,
+    rows: (Float32Array | Int32Array | Float64Array)[] | null,
+    targets: Float64Array | null,
   ): NativeJob;
   /** Returns when the job is done (this thread scans the heads nobody took): the rows (numbers in data) to redo in JavaScript. */
   wait(job: NativeJob): Int32Array;
@@ -125,9 +130,10 @@ export function nativeThreads(weights: number, threads: number | undefined, over
 
 /**
  * Sample b of the site for the addon, whose results go into `out` (its rows, single weights,
- * window masses and column masses). With more than one thread it is queued: `out` is the addon's
- * until `native.wait(job)`, which returns the rows (numbers in site.data) the JavaScript kernel
- * must redo. With one, it is scanned now and those rows are returned.
+ * window masses and column masses) and, with `rows`, the row metrics of the rows it keeps. With
+ * more than one thread it is queued: both are the addon's until `native.wait(job)`, which returns
+ * the rows (numbers in site.data) the JavaScript kernel must redo. With one, it is scanned now
+ * and those rows are returned.
  */
 export function submitSample(
   native: NativeAddon,
@@ -139,6 +145,7 @@ export function submitSample(
   tolerance: number,
   margin: number,
   threads: number,
+  rows?: RowOutputs,
 ): NativeJob | Int32Array {
   const [, H, T, S] = geo.dims;
   const tables = sampleTables(geo, g);
@@ -165,5 +172,7 @@ export function submitSample(
     out.windows,
     out.columnMass[b].mass,
     threads,
+    rows ? nativeRowArrays(rows, b) : null,
+    rows ? rows.targets[b] : null,
   );
 }

@@ -15,7 +15,23 @@ export const PIECE_MASKED = 4;
 /** Int32 per target row in SampleTables.info: first piece, piece count, split = ⌈pᵢ⌉, visible limit. */
 export const ROW_INFO = 4;
 
+/** Each sample's tables with what they were made for (the geometry's shape fields): sites sharing a geometry share them. */
+const made = new WeakMap<SampleGeometry, { shape: string; tables: SampleTables }>();
+
+/**
+ * Sample g's tables, made once per sample geometry and shape: the sites of a result share their
+ * sample geometries (sharedGeometry), and nothing writes into the tables.
+ */
 export function sampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
+  const shape = `${geo.dims[2]}|${geo.dims[3]}|${geo.causal}|${geo.offset}|${geo.self}`;
+  const known = made.get(g);
+  if (known?.shape === shape) return known.tables;
+  const tables = makeSampleTables(geo, g);
+  made.set(g, { shape, tables });
+  return tables;
+}
+
+function makeSampleTables(geo: SiteGeometry, g: SampleGeometry): SampleTables {
   const [, , T, S] = geo.dims;
   const info = new Int32Array(ROW_INFO * T);
   // from, to, flags per piece; grown by doubling (rows usually have a few pieces)
