@@ -252,6 +252,11 @@ export interface PassMode {
   overlap?: boolean;
   /** Where the native kernel may write the row metrics of the rows it keeps (see RowAccumulators.derived). */
   rows?: RowOutputs;
+  /**
+   * `windows` in the scratch array of `scratch`'s name too: for a caller done with the whole
+   * SiteScan before the next pass with that name (analyze.ts; nothing it returns holds windows).
+   */
+  scratchWindows?: boolean;
 }
 
 /**
@@ -335,7 +340,8 @@ export function startAccumulators(
     sums: f64("rowSums", n * ACC_SIZE),
     points: f32("rowPoints", n * 4),
     masses: f32("rowMasses", n * 4),
-    windows: new Float32Array(B * H * T * W),
+    windows:
+      name !== undefined && mode.scratchWindows ? scratchFloat32(`rowWindows${name}`, n * W) : new Float32Array(n * W),
     windowWidths: W,
     columnMass: geo.samples.map((g) => {
       const columns = sampleTables(geo, g).columns.subarray(1);
@@ -348,6 +354,7 @@ export function startAccumulators(
   // The native kernel writes every row of the samples it takes; the other kernels, and the
   // JavaScript one on samples the native kernel cannot take, write valid rows only.
   const clear = (b: number) => {
+    out.windows.fill(0, b * H * T * W, (b + 1) * H * T * W);
     out.sums.fill(0, b * H * T * ACC_SIZE, (b + 1) * H * T * ACC_SIZE);
     out.points.fill(Number.NaN, b * H * T * 4, (b + 1) * H * T * 4);
     out.masses.fill(Number.NaN, b * H * T * 4, (b + 1) * H * T * 4);

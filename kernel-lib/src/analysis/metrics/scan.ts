@@ -52,7 +52,8 @@ export function scanSite(
 
 /**
  * scanSite in two steps, for a caller that works while the native kernel's threads scan (analyze.ts):
- * `slot` names the scratch arrays the pass's sums use, one per scan under way at once.
+ * `slot` names the scratch arrays the pass's sums and windows use, one per scan under way at once
+ * (so the caller must be done with a slot's SiteScan before it starts the next scan in that slot).
  */
 export function startScan(
   site: SiteAttention,
@@ -65,7 +66,10 @@ export function startScan(
 ): PendingScan {
   const outputs = rowOutputs(geo);
   // the native kernel derives the rows it keeps into `outputs` itself
-  const mode = { scratch: slot === undefined ? "" : `@${slot}`, overlap: slot !== undefined, rows: outputs };
+  const mode =
+    slot === undefined
+      ? { scratch: "", rows: outputs }
+      : { scratch: `@${slot}`, overlap: true, rows: outputs, scratchWindows: true };
   const pending = startAccumulators(site, geo, tolerance, windowWidths, kernel, threads, mode);
   // the sums are read in finishScan, then dropped
   return {
