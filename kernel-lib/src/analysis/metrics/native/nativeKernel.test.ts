@@ -1,5 +1,6 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compareAccumulators } from "../../../../test/compareAccumulators";
+import { useNativeKernel } from "../../../../test/nativeKernelSetup";
 import { type Case, randomCase } from "../../../../test/randomSites";
 import { ROW_CORRUPTIONS, type RowCorruption } from "../../../../test/rowCorruptions";
 import type { SiteAttention } from "../../../result/types";
@@ -21,20 +22,7 @@ import { nativeAddon, nativeUnavailableReason } from "./nativeKernel";
  * - the same rows accepted and rejected, with the same messages.
  */
 
-// @ts-expect-error: a JavaScript module without types
-import { buildNative } from "../../../../native/build.mjs";
-
-let widest = 4;
-beforeAll(() => {
-  // `npm run build` builds it; a plain `npx vitest run` on the sources may come first
-  const built = buildNative();
-  if (built.skipped) throw new Error(`the native kernel could not be built here: ${built.skipped}`);
-  widest = nativeAddon()?.lanes() ?? 4;
-}, 120_000);
-
-afterEach(() => {
-  nativeAddon()?.lanes(widest);
-});
+const native = useNativeKernel();
 
 function addon() {
   const a = nativeAddon();
@@ -44,7 +32,7 @@ function addon() {
 
 /** The widths to test: 4 and whatever wider this CPU runs. */
 function widths(): number[] {
-  return [4, 8, 16].filter((n) => n <= widest);
+  return [4, 8, 16].filter((n) => n <= native.widest);
 }
 
 function expectSame(label: string, a: RowAccumulators, b: RowAccumulators, sums = true): void {
@@ -82,8 +70,8 @@ describe("native row kernel", () => {
   it("loads where it was built, runs the widest vectors the CPU has, and is the default kernel", () => {
     expect(nativeAddon(), nativeUnavailableReason()).not.toBeNull();
     expect(defaultKernel()).toBe("native");
-    expect([4, 8, 16]).toContain(widest);
-    if (process.arch === "x64") expect(widest).toBeGreaterThanOrEqual(8); // every x64 CI machine has AVX2
+    expect([4, 8, 16]).toContain(native.widest);
+    if (process.arch === "x64") expect(native.widest).toBeGreaterThanOrEqual(8); // every x64 CI machine has AVX2
   });
 
   it("at 4 weights a step, matches the WebAssembly kernel to the bit (300 random sites, with and without room after the data)", () => {
@@ -163,7 +151,7 @@ describe("native row kernel", () => {
       const { kernel: used, headSums: _h4, ...four } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
       expect(used).toBe("native");
       expect(four, c.label).toEqual(wasm);
-      addon().lanes(widest);
+      addon().lanes(native.widest);
       const { kernel: _n, headSums: _hn, ...wide } = scanSite(c.site, geo, DEFAULT_TOLERANCE, 16, "native");
       expect(wide.argmax, c.label).toEqual(wasm.argmax);
       for (const [key, values] of Object.entries(wide.rows)) {
@@ -171,7 +159,7 @@ describe("native row kernel", () => {
         for (let k = 0; k < values.length; k++) {
           const [x, y] = [values[k], reference[k]];
           if (Number.isNaN(y) ? !Number.isNaN(x) : !(Math.abs(x - y) <= 2e-6 * Math.max(1, Math.abs(y))))
-            expect.fail(`${c.label}: ${key}[${k}] is ${x} at ${widest} lanes, ${y} at 4`);
+            expect.fail(`${c.label}: ${key}[${k}] is ${x} at ${native.widest} lanes, ${y} at 4`);
         }
       }
     }
@@ -263,7 +251,7 @@ describe("native row kernel", () => {
     expect(now(f32(32))).toEqual(new Int32Array(0));
     expect(() => addon().wait({} as never)).toThrow(/give a job from submit/);
     expect(() => addon().lanes(5)).toThrow(/4, 8 or 16/);
-    if (widest < 16) expect(() => addon().lanes(16)).toThrow(/no vectors that wide/);
+    if (native.widest < 16) expect(() => addon().lanes(16)).toThrow(/no vectors that wide/);
   });
 
   it("without the addon, runs the WebAssembly kernel, and refuses kernel: 'native' with why and what to do", async () => {

@@ -1,4 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useNativeKernel } from "../../../../test/nativeKernelSetup";
 import { type Case, randomCase } from "../../../../test/randomSites";
 import { ROW_CORRUPTIONS } from "../../../../test/rowCorruptions";
 import { siteGeometry } from "../geometry";
@@ -18,19 +19,7 @@ import { nativeAddon } from "./nativeKernel";
  * sums it writes equal to headMetrics.ts's sums of those rows.
  */
 
-// @ts-expect-error: a JavaScript module without types
-import { buildNative } from "../../../../native/build.mjs";
-
-let widest = 4;
-beforeAll(() => {
-  const built = buildNative();
-  if (built.skipped) throw new Error(`the native kernel could not be built here: ${built.skipped}`);
-  widest = nativeAddon()?.lanes() ?? 4;
-}, 120_000);
-
-afterEach(() => {
-  nativeAddon()?.lanes(widest);
-});
+const native = useNativeKernel();
 
 /** The case's rows derived in JavaScript from the native kernel's sums (the kernel asked for no row metrics). */
 function derivedInJavaScript(c: Case, threads: number) {
@@ -92,7 +81,7 @@ describe("native row metrics", () => {
   it("are JavaScript's to the bit, at every width and thread count (200 random sites)", () => {
     let derived = 0;
     let summed = 0;
-    for (const lanes of [4, widest]) {
+    for (const lanes of [4, native.widest]) {
       nativeAddon()?.lanes(lanes);
       for (const c of cases(100, 7000 + lanes)) {
         const geo = siteGeometry(c.result, c.site, c.options);
