@@ -33,9 +33,17 @@ export function bitsOf(data: Float32Array): Int32Array {
   return new Int32Array(data.buffer, data.byteOffset, data.length);
 }
 
-/** ln(n) for n = 0..max (ln 0 stored as 0: never used as a divisor). */
+/** The table lnTable hands out, grown as callers ask (shared: never written once made). */
+let lnOf = new Float64Array(1);
+
+/**
+ * ln(n) for n = 0..max at least (ln 0 stored as 0: never used as a divisor): one table for every
+ * site, not one per site; read-only.
+ */
 export function lnTable(max: number): Float64Array {
-  const t = new Float64Array(max + 1);
-  for (let n = 1; n <= max; n++) t[n] = Math.log(n);
-  return t;
+  if (lnOf.length <= max) {
+    lnOf = new Float64Array(Math.max(max + 1, 2 * lnOf.length));
+    for (let n = 1; n < lnOf.length; n++) lnOf[n] = Math.log(n);
+  }
+  return lnOf;
 }

@@ -13,6 +13,7 @@
  */
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "./geometry";
+import { lnTable } from "./logTable";
 import type { RowAccumulators } from "./rowAccumulators";
 import { ACC_SIZE, ARGMAX, LEFT_OFFSET, LEFT_SUM, MASKED, MAX, OFFSET, PLOGP, SEGMENT, SIGNS, SUM } from "./runKernel";
 import { HEAD_SUMS, ROW_METRIC_KEYS, type RowMetrics } from "./types";
@@ -60,22 +61,11 @@ export function allocateRows(n: number, bt: number): RowMetrics {
   };
 }
 
-/** ln n for n = 0 … max (grown as sites ask; shared, never written after it is made). */
-let lnOf = new Float64Array(1);
-
-function lnUpTo(max: number): Float64Array {
-  if (lnOf.length <= max) {
-    lnOf = new Float64Array(Math.max(max + 1, 2 * lnOf.length));
-    for (let n = 1; n < lnOf.length; n++) lnOf[n] = Math.log(n);
-  }
-  return lnOf;
-}
-
 /** A site's row outputs, every sample's targets table made and `rows.sources` set. */
 export function rowOutputs(geo: SiteGeometry): RowOutputs {
   const [B, H, T, S] = geo.dims;
   const rows = allocateRows(B * H * T, B * T);
-  const ln = lnUpTo(S);
+  const ln = lnTable(S);
   const targets = geo.samples.map((g, b) => {
     const table = new Float64Array(TARGET_DOUBLES * T);
     for (let i = 0; i < T; i++) {
@@ -96,10 +86,9 @@ export function rowOutputs(geo: SiteGeometry): RowOutputs {
 
 /**
  * The arrays the native kernel writes for sample b, in native/row_metrics.h's order: the row
- * metrics, argmax, then the sample's head sums.
+ * metrics, argmax, then the sample's head sums (H heads).
  */
-export function nativeRowArrays(out: RowOutputs, b: number): (Float32Array | Int32Array | Float64Array)[] {
-  const H = out.headSums.length / HEAD_SUMS / out.targets.length;
+export function nativeRowArrays(out: RowOutputs, b: number, H: number): (Float32Array | Int32Array | Float64Array)[] {
   const sample = out.headSums.subarray(b * H * HEAD_SUMS, (b + 1) * H * HEAD_SUMS);
   return [...ROW_METRIC_KEYS.map((key) => out.rows[key]), out.argmax, sample];
 }

@@ -172,7 +172,7 @@ export function submitSample(
     out.windows,
     out.columnMass[b].mass,
     threads,
-    rows ? nativeRowArrays(rows, b) : null,
+    rows ? nativeRowArrays(rows, b, H) : null,
     rows ? rows.targets[b] : null,
   );
 }
