@@ -50,6 +50,50 @@ export interface SiteGeometry {
   origin?: { sample: number; row: number };
 }
 
+/*
+ * Every SampleGeometry and SiteGeometry is made by one of the two literals below, every field
+ * named, none spread in. Why: the metric and pattern passes are optimized for the geometry's
+ * hidden class, and one made by spreading or by adding fields one at a time is only weakly held
+ * by V8 — once a call's geometries are gone, a major GC (the one V8 runs while the process waits,
+ * e.g. during an inference) drops that class, the next call's geometry gets a new one, and every
+ * optimized function that reads it is thrown away and recompiled (measured: analyzeResult at 128
+ * tokens 13–30 ms right after an inference instead of 7–8 ms). A literal's class is kept alive
+ * by its boilerplate.
+ */
+
+/** A SampleGeometry with these fields (the one literal that makes them; see above). */
+export function sampleGeometryOf(g: SampleGeometry): SampleGeometry {
+  return {
+    targetValid: g.targetValid,
+    sourceValid: g.sourceValid,
+    validBefore: g.validBefore,
+    breaks: g.breaks,
+    chunkValid: g.chunkValid,
+    chunkSegment: g.chunkSegment,
+    sourceSegment: g.sourceSegment,
+    targetSegment: g.targetSegment,
+    position: g.position,
+    firstSource: g.firstSource,
+    special: g.special,
+    sourceIds: g.sourceIds,
+    validTargets: g.validTargets,
+  };
+}
+
+/** A SiteGeometry with these fields (the one literal that makes them; see above). */
+export function siteGeometryOf(g: SiteGeometry): SiteGeometry {
+  return {
+    id: g.id,
+    dims: g.dims,
+    causal: g.causal,
+    self: g.self,
+    offset: g.offset,
+    streams: g.streams,
+    samples: g.samples,
+    origin: g.origin,
+  };
+}
+
 /** Sources visible to target row i (exclusive upper bound). */
 export function visibleLimit(geo: SiteGeometry, i: number): number {
   const S = geo.dims[3];
@@ -138,11 +182,14 @@ function sampleGeometry(geo: Omit<SiteGeometry, "samples">, b: number, options: 
     ? Float64Array.from({ length: T }, (_, i) => i + geo.offset)
     : crossPositions(targetValid, sourceValid);
   const targetSegment = sourceSegment ? Int32Array.from(position, (p) => sourceSegment[p]) : null;
-  return {
+  const { breaks, chunkValid, chunkSegment } = chunks(sourceValid, sourceSegment);
+  return sampleGeometryOf({
     targetValid,
     sourceValid,
     validBefore,
-    ...chunks(sourceValid, sourceSegment),
+    breaks,
+    chunkValid,
+    chunkSegment,
     sourceSegment,
     targetSegment,
     position,
@@ -150,7 +197,7 @@ function sampleGeometry(geo: Omit<SiteGeometry, "samples">, b: number, options: 
     special,
     sourceIds: geo.self ? sourceIds(tokens, source.ids?.[b]) : null,
     validTargets: targetValid.reduce((n, v) => n + v, 0),
-  };
+  });
 }
 
 /** Validates the site against its streams (dims, masks, tokens) and builds its geometry. */
@@ -181,7 +228,7 @@ export function labelGeometry(
   if (streams.target.tokens && !self) checkTokens(site.id, "target", streams.target.tokens, B, T);
   const base = { id: site.id, dims: site.dims, causal: self && site.causal, self, offset: self ? S - T : 0, streams };
   const samples = Array.from({ length: B }, (_, b) => sampleGeometry(base, b, options));
-  return { ...base, samples };
+  return siteGeometryOf({ ...base, samples });
 }
 
 /**
@@ -198,7 +245,7 @@ export function sharedGeometry(
   const [B, , T, S] = site.dims;
   const key = `${site.stack}|${site.kind}|${site.causal}|${B}|${T}|${S}`;
   const known = shared.get(key);
-  if (known) return { ...known, id: site.id, dims: site.dims };
+  if (known) return siteGeometryOf({ ...known, id: site.id, dims: site.dims });
   const geo = siteGeometry(result, site, options);
   shared.set(key, geo);
   return geo;

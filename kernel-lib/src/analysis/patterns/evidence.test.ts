@@ -12,7 +12,10 @@ import { dirichletSite } from "../../testing/nullMaps";
 import { designedSite, randomSite } from "../../testing/syntheticMaps";
 import { type SiteGeometry, siteGeometry } from "../metrics/geometry";
 import { type SiteScan, scanSite } from "../metrics/scan";
+import { classifyHead } from "./classify";
 import { headEvidence } from "./evidence";
+import { headPatterns } from "./headPatterns";
+import { SiteMixtures } from "./mixture/fitMixture";
 import type { TallySummary } from "./tally";
 import { PATTERN_SMOOTHING, WINDOW_MAX } from "./thresholds";
 
@@ -164,6 +167,32 @@ describe("the evidence pass's raw tallies", () => {
         b.mass(),
         b.count(),
       ]);
+    }
+  });
+});
+
+describe("evidence in a reused room", () => {
+  // classifyScan keeps one buffer and its Tally objects from site to site and call to call
+  // (tally.ts, ArenaRoom): sites of other shapes in between must leave no trace in a site's labels.
+  function resultOf(site: SiteAttention): AttentionResult {
+    return { sites: [site], provider: "cpu", fallbacks: [], masks: {} };
+  }
+  const sites: SiteAttention[] = [
+    designedSite(["previous", "window", "first", "uniform"], { lengths: [20, 14], noise: 0.3, window: 2 }).site,
+    dirichletSite(0.3, { heads: 6, length: 48, causal: true, seed: 3 }),
+    designedSite(["first", "identity"], { lengths: [9], noise: 0.1 }).site,
+  ];
+
+  it("gives every site the labels of evidence made in a room of its own", () => {
+    const fresh = sites.map((site) => {
+      const result = resultOf(site);
+      const geo = siteGeometry(result, site, {});
+      const scan = scanSite(site, geo, 1e-3, WINDOW_MAX);
+      return headEvidence(site, geo, scan).map((ev, h) => classifyHead(h, ev, new SiteMixtures(site, geo, scan)));
+    });
+    for (const k of [0, 1, 2, 0, 2, 1, 0]) {
+      const result = resultOf(sites[k]);
+      expect(headPatterns(result, sites[k]), `site ${k}`).toEqual(fresh[k]);
     }
   });
 });

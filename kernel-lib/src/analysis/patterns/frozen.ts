@@ -53,6 +53,28 @@ function inert(t: Tally, blocks: number, minRows: number, anti: boolean, sink: b
   return !reaches(range.llrHi, range.llrLo, PATTERN_LLR_MIN);
 }
 
+/**
+ * The tallies frozenTallies keeps, marked on the tallies themselves (Tally.mark) with a number of
+ * this set's own: a hash set grown for every bootstrapped head, a few dozen tallies each, was a
+ * large share of analyzeResult's garbage. Valid until the next FrozenSet is made.
+ */
+export class FrozenSet {
+  private static last = 0;
+  private readonly stamp = ++FrozenSet.last;
+  /** Tallies kept. */
+  size = 0;
+
+  add(t: Tally): void {
+    if (t.mark === this.stamp) return;
+    t.mark = this.stamp;
+    this.size++;
+  }
+
+  has(t: Tally): boolean {
+    return t.mark === this.stamp;
+  }
+}
+
 const SINGLE: Exclude<PositionalPattern, "local" | "vertical">[] = [
   "diagonal",
   "previous",
@@ -61,27 +83,33 @@ const SINGLE: Exclude<PositionalPattern, "local" | "vertical">[] = [
   "block",
 ];
 
-/** One pattern's tallies in one view, and whether the bootstrap may keep their totals. */
-interface Group {
-  tallies: Tally[];
-  frozen: boolean;
-}
-
 /**
- * The groups of one view of the rows. The raw view's scores are read for candidates and
- * anti-patterns (and the vertical mass for the sink); the sink-free view's for candidates only.
- * The local window is one group with its rings (any width may be picked; a ring never becomes
- * the label, it only keeps a window from it).
+ * Adds to `out` the tallies of one view of the rows the bootstrap may keep. The raw view's scores
+ * are read for candidates and anti-patterns (and the vertical mass for the sink); the sink-free
+ * view's for candidates only. The local window's widths and rings go together (any width may be
+ * picked; a ring never becomes the label, it only keeps a window from it). Returns whether every
+ * tally of the view may be kept.
  */
-function viewGroups(view: PatternTallies, raw: boolean, label: PatternLabel, blocks: number, minRows: number): Group[] {
-  const out: Group[] = [];
+function keepView(
+  view: PatternTallies,
+  raw: boolean,
+  label: PatternLabel,
+  blocks: number,
+  minRows: number,
+  out: FrozenSet,
+): boolean {
+  let all = true;
   for (const p of SINGLE) {
     const t = view.tallies[p];
-    out.push({ tallies: [t], frozen: p !== label && inert(t, blocks, minRows, raw, false) });
+    if (p !== label && inert(t, blocks, minRows, raw, false)) out.add(t);
+    else all = false;
   }
-  const local = label !== "local" && view.windows.every((t) => inert(t, blocks, minRows, raw, false));
-  out.push({ tallies: [...view.windows, ...view.rings], frozen: local });
-  return out;
+  let local = label !== "local";
+  for (let w = 0; local && w < view.windows.length; w++) local = inert(view.windows[w], blocks, minRows, raw, false);
+  if (!local) return false;
+  for (const t of view.windows) out.add(t);
+  for (const t of view.rings) out.add(t);
+  return all;
 }
 
 /**
@@ -89,19 +117,22 @@ function viewGroups(view: PatternTallies, raw: boolean, label: PatternLabel, blo
  * labelled `label` (see above), or "all" when that holds for every tally the bootstrap reads:
  * then every resample gets the head's label with the head's score.
  */
-export function frozenTallies(ev: HeadEvidence, label: PatternLabel, minRows: number): Set<Tally> | "all" {
+export function frozenTallies(ev: HeadEvidence, label: PatternLabel, minRows: number): FrozenSet | "all" {
+  const out = new FrozenSet();
   // A mixed head's confidence is 1 − its best score: every score counts.
-  if (label === "mixed") return new Set();
+  if (label === "mixed") return out;
   const blocks = ev.blocks;
+  let all = true;
+  // The sparse scores decide only between sparse, mixed and each other.
+  if (label !== "sparse") {
+    out.add(ev.sparseTally);
+    out.add(ev.sparseShortTally);
+  } else all = false;
   const vertical = ev.tallies.vertical;
-  const groups: Group[] = [
-    // The sparse scores decide only between sparse, mixed and each other.
-    { tallies: [ev.sparseTally, ev.sparseShortTally], frozen: label !== "sparse" },
-    { tallies: [vertical], frozen: label !== "vertical" && inert(vertical, blocks, minRows, true, true) },
-    ...viewGroups(ev, true, label, blocks, minRows),
-    // The sink-free view has its own tallies only for heads with a strip (see evidence.ts).
-    ...(ev.rest.windows !== ev.windows ? viewGroups(ev.rest, false, label, blocks, minRows) : []),
-  ];
-  if (groups.every((g) => g.frozen)) return "all";
-  return new Set(groups.flatMap((g) => (g.frozen ? g.tallies : [])));
+  if (label !== "vertical" && inert(vertical, blocks, minRows, true, true)) out.add(vertical);
+  else all = false;
+  if (!keepView(ev, true, label, blocks, minRows, out)) all = false;
+  // The sink-free view has its own tallies only for heads with a strip (see evidence.ts).
+  if (ev.rest.windows !== ev.windows && !keepView(ev.rest, false, label, blocks, minRows, out)) all = false;
+  return all ? "all" : out;
 }

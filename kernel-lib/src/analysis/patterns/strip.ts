@@ -32,13 +32,29 @@ export function stripCandidates(
     if (j >= 0 && ++counts[j] === least) frequent.push(j);
   }
   if (frequent.length === 0 && known) return known;
-  frequent.sort((x, y) => counts[y] - counts[x] || x - y);
-  const set = new Set(frequent.slice(0, 2 * STRIP_MAX));
-  if (g.firstSource >= 0) set.add(g.firstSource);
-  for (const j of g.special?.cls ?? []) set.add(j);
-  for (const j of g.special?.sep ?? []) set.add(j);
-  for (const j of g.special?.sink ?? []) set.add(j);
-  return [...set].sort((x, y) => x - y);
+  // The most frequent 2·STRIP_MAX (count down, then column up), then the fixed candidates, in
+  // place: the list is short, and sort's and a Set's allocations showed in every call's garbage.
+  sortInPlace(frequent, (x, y) => counts[y] - counts[x] || x - y);
+  if (frequent.length > 2 * STRIP_MAX) frequent.length = 2 * STRIP_MAX;
+  for (const j of known ?? knownCandidates(g)) frequent.push(j);
+  sortInPlace(frequent, (x, y) => x - y);
+  let n = 0;
+  for (let k = 0; k < frequent.length; k++) if (k === 0 || frequent[k] !== frequent[n - 1]) frequent[n++] = frequent[k];
+  frequent.length = n;
+  return frequent;
+}
+
+/** Insertion sort of a short list (stable, like Array.prototype.sort). */
+function sortInPlace(list: number[], order: (x: number, y: number) => number): void {
+  for (let k = 1; k < list.length; k++) {
+    const x = list[k];
+    let at = k;
+    while (at > 0 && order(list[at - 1], x) > 0) {
+      list[at] = list[at - 1];
+      at--;
+    }
+    list[at] = x;
+  }
 }
 
 /** The candidates every head of sample g has (first valid source, [CLS], [SEP], sink), ascending. */
@@ -56,12 +72,16 @@ function leastShare(validSources: number): number {
   return Math.max(STRIP_SHARE_MIN, STRIP_OVER_AVERAGE / validSources);
 }
 
-/** The strip: candidates whose share passes the thresholds, strongest STRIP_MAX, ascending. */
-export function stripColumns(columns: number[], shares: number[], validSources: number): number[] {
+/** The strip: candidates whose share (shares[k] for columns[k]) passes the thresholds, strongest STRIP_MAX, ascending. */
+export function stripColumns(columns: number[], shares: ArrayLike<number>, validSources: number): number[] {
   if (validSources === 0) return [];
-  const top = Math.max(0, ...shares);
+  let top = 0;
+  for (let k = 0; k < columns.length; k++) top = Math.max(top, shares[k]);
   const floor = Math.max(leastShare(validSources), STRIP_RELATIVE * top);
-  if (!shares.some((x) => x >= floor)) return [];
+  let any = false;
+  for (let k = 0; k < columns.length && !any; k++) any = shares[k] >= floor;
+  // Most heads have no strip: that answer allocates nothing more.
+  if (!any) return [];
   return columns
     .map((c, k) => ({ c, share: shares[k] }))
     .filter((x) => x.share >= floor)
@@ -80,64 +100,90 @@ export function stripColumns(columns: number[], shares: number[], validSources: 
  * valid source's weights are in the metric pass too (rows.first, the same float32). What is left
  * is read row-major, for locality.
  */
-function columnShares(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, b: number, h: number, columns: number[]) {
+function columnShares(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  scan: SiteScan,
+  b: number,
+  h: number,
+  columns: number[],
+  scratch: ShareScratch,
+): Float64Array {
   const [, H, T, S] = geo.dims;
   const g = geo.samples[b];
   const { first, confidence } = scan.rows;
   const rowBase = (b * H + h) * T;
   const least = leastShare(g.validBefore[S]) * g.validTargets;
   const { causal, offset } = geo;
-  const read: number[] = [];
-  // The bound of a column seen by every row (all of a bidirectional site's columns) is the same sum.
-  let allRows = Number.NaN;
-  for (const c of columns) {
-    if (c === g.firstSource || !g.sourceValid[c]) {
-      read.push(c);
-      continue;
-    }
-    // Rows that see c: i + offset ≥ c on a causal site, all rows otherwise.
-    const start = causal ? Math.max(0, c - offset) : 0;
-    let most = start === 0 ? allRows : Number.NaN;
-    if (most !== most) {
-      most = 0;
-      for (let i = start; i < T; i++) if (g.targetValid[i]) most += confidence[rowBase + i];
-      if (start === 0) allRows = most;
-    }
-    if (!(most < least)) read.push(c);
-  }
+  const { mass, how } = scratch.fit(columns.length);
   // The candidates known before the pass were summed by it (SiteScan.columnMass: the same float64
   // sums, rows in order); only the others (frequent argmax columns) are read from the maps here.
   const known = scan.columnMass[b];
-  const mass = new Array<number>(read.length).fill(0);
-  const rest: number[] = [];
-  for (let k = 0; k < read.length; k++) {
-    const q = known ? known.columns.indexOf(read[k]) : -1;
+  let readAny = false;
+  // The bound of a column seen by every row (all of a bidirectional site's columns) is the same sum.
+  let allRows = Number.NaN;
+  for (let k = 0; k < columns.length; k++) {
+    const c = columns[k];
+    mass[k] = 0;
+    let read = c === g.firstSource || !g.sourceValid[c];
+    if (!read) {
+      // Rows that see c: i + offset ≥ c on a causal site, all rows otherwise.
+      const start = causal ? Math.max(0, c - offset) : 0;
+      let most = start === 0 ? allRows : Number.NaN;
+      if (most !== most) {
+        most = 0;
+        for (let i = start; i < T; i++) if (g.targetValid[i]) most += confidence[rowBase + i];
+        if (start === 0) allRows = most;
+      }
+      read = !(most < least);
+    }
+    const q = read && known ? known.columns.indexOf(c) : -1;
     if (q >= 0) mass[k] = known.mass[h * known.columns.length + q];
-    else rest.push(k);
+    how[k] = !read ? SKIPPED : q >= 0 ? SUMMED : READ;
+    readAny ||= how[k] === READ;
   }
-  if (rest.length > 0) {
+  if (readAny) {
     for (let i = 0; i < T; i++) {
       if (!g.targetValid[i]) continue;
       const r = rowBase + i;
       const limit = visibleLimit(geo, i);
-      for (const k of rest) {
-        const c = read[k];
-        if (c >= limit) continue;
+      for (let k = 0; k < columns.length; k++) {
+        const c = columns[k];
+        if (how[k] !== READ || c >= limit) continue;
         const x = c === g.firstSource ? first[r] : Number.NaN;
         mass[k] += x === x ? x : site.data[r * S + c];
       }
     }
   }
-  return columns.map((c) => {
-    const k = read.indexOf(c);
-    return k >= 0 && g.validTargets > 0 ? mass[k] / g.validTargets : 0;
-  });
+  for (let k = 0; k < columns.length; k++)
+    mass[k] = how[k] !== SKIPPED && g.validTargets > 0 ? mass[k] / g.validTargets : 0;
+  return mass;
+}
+
+/** How columnShares got a candidate's share: not read (it cannot pass), from the pass's sums, or read here. */
+const SKIPPED = 0;
+const SUMMED = 1;
+const READ = 2;
+
+/** columnShares' arrays, one pair per site, grown to the most candidates a head has. */
+class ShareScratch {
+  mass = new Float64Array(16);
+  how = new Uint8Array(16);
+
+  fit(n: number): this {
+    if (this.mass.length < n) {
+      this.mass = new Float64Array(2 * n);
+      this.how = new Uint8Array(2 * n);
+    }
+    return this;
+  }
 }
 
 /** The strip columns of every head of a site, per sample: strips[h][b]. */
 export function siteStrips(site: SiteAttention, geo: SiteGeometry, scan: SiteScan): number[][][] {
   const [B, H, T, S] = geo.dims;
   const counts = new Int32Array(S);
+  const scratch = new ShareScratch();
   const strips = Array.from({ length: H }, () => Array.from({ length: B }, (): number[] => []));
   for (let b = 0; b < B; b++) {
     const g = geo.samples[b];
@@ -145,7 +191,11 @@ export function siteStrips(site: SiteAttention, geo: SiteGeometry, scan: SiteSca
     for (let h = 0; h < H; h++) {
       const rowBase = (b * H + h) * T;
       const candidates = stripCandidates(scan.argmax, g, counts, rowBase, rowBase + T, known);
-      strips[h][b] = stripColumns(candidates, columnShares(site, geo, scan, b, h, candidates), g.validBefore[S]);
+      strips[h][b] = stripColumns(
+        candidates,
+        columnShares(site, geo, scan, b, h, candidates, scratch),
+        g.validBefore[S],
+      );
     }
   }
   return strips;

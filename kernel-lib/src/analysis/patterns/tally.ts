@@ -106,6 +106,12 @@ export interface BlockRange {
 /** A buffer passed from one TallyArena to the next (see its constructor). */
 export interface ArenaRoom {
   buffer: Float64Array | null;
+  /**
+   * The Tally objects handed out from the buffer, kept for the next arena in the room: a site's
+   * evidence holds thousands of them, and making them anew each call was a quarter of
+   * analyzeResult's garbage.
+   */
+  tallies?: Tally[];
 }
 
 /** Room for the per-block sums of many tallies in one buffer (one allocation per site, not per tally). */
@@ -115,6 +121,8 @@ export class TallyArena {
   readonly buffer: Float64Array;
   private next = 0;
   private readonly end: number;
+  /** The room's Tally objects (reused in order), when the arena is in a room. */
+  private readonly kept: Tally[] | null = null;
 
   /**
    * Room for `tallies` tallies; with `room`, in its buffer (grown when too small) instead of a new
@@ -128,6 +136,8 @@ export class TallyArena {
       if (!room.buffer || room.buffer.length < this.end) room.buffer = new Float64Array(this.end);
       else if (zero) room.buffer.fill(0, 0, this.end);
       this.buffer = room.buffer;
+      room.tallies ??= [];
+      this.kept = room.tallies;
     }
   }
 
@@ -137,9 +147,14 @@ export class TallyArena {
   /** A tally whose sums live in this arena (a plain one when the arena is full). */
   tally(): Tally {
     if (this.next + TALLY_BLOCKS * FIELDS > this.end) return new Tally();
-    const t = new Tally(this.buffer, this.next);
+    const at = this.next;
     this.next += TALLY_BLOCKS * FIELDS;
-    return t;
+    if (!this.kept) return new Tally(this.buffer, at);
+    const k = at / (TALLY_BLOCKS * FIELDS);
+    const t = this.kept[k];
+    if (t) t.place(this.buffer, at);
+    else this.kept[k] = new Tally(this.buffer, at);
+    return this.kept[k];
   }
 }
 
@@ -149,6 +164,8 @@ export class Tally extends TallySummary {
   private sums: Float64Array;
   private at: number;
   private dirty = false;
+  /** A caller's mark on the tally (frozen.ts's FrozenSet: whether the bootstrap keeps it). */
+  mark = 0;
 
   constructor(buffer?: Float64Array, at = 0) {
     super();
@@ -233,6 +250,13 @@ export class Tally extends TallySummary {
       s[o + MASS] += mass;
       t.dirty = true;
     }
+  }
+
+  /** Puts the tally at `at` in `buffer` (a TallyArena reusing it); its totals are read anew. */
+  place(buffer: Float64Array, at: number): void {
+    this.sums = buffer;
+    this.at = at;
+    this.dirty = true;
   }
 
   /** Empties the tally (every block). */

@@ -9,7 +9,7 @@
 import { seededRandom } from "../../util/random";
 import { type LabelCore, labelHead, minimumRows } from "./classify";
 import type { HeadEvidence, PatternTallies } from "./evidence";
-import { frozenTallies } from "./frozen";
+import { type FrozenSet, frozenTallies } from "./frozen";
 import { TALLY_BLOCKS, type Tally, TallySummary } from "./tally";
 import { BOOTSTRAP_RESAMPLES, PATTERN_LLR_MIN } from "./thresholds";
 
@@ -63,7 +63,7 @@ class Resampled extends TallySummary {
 /** A tally's stand-in in the resamples: its original totals when frozen (see frozen.ts), else its resampled ones. */
 type Scratch = (t: Tally) => TallySummary;
 
-function scratchOf(draw: Draw, frozen: Set<Tally>): Scratch {
+function scratchOf(draw: Draw, frozen: FrozenSet): Scratch {
   return (t) => {
     if (!frozen.has(t)) return new Resampled(t, draw);
     const totals = new TallySummary();
@@ -108,7 +108,7 @@ function scoreOf(core: LabelCore, label: LabelCore["label"]): number | null {
   return core.scores[label];
 }
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const x = q * (sorted.length - 1);
   const lo = Math.floor(x);
@@ -124,7 +124,8 @@ export function labelUncertainty(
   if (ev.rows === 0) return { support: 0, interval: [core.confidence, core.confidence] };
   const rand = seededRandom(0x9e3779b9 ^ seed);
   const times = new Float64Array(TALLY_BLOCKS);
-  const scores: number[] = [];
+  const scores = new Float64Array(BOOTSTRAP_RESAMPLES);
+  let n = 0;
   // Tallies no resample can move past a threshold that matters keep their totals; with all of
   // them kept, every resample is the original evidence, so it gets the original label and score.
   const frozen = frozenTallies(ev, core.label, minimumRows(ev.rows));
@@ -143,10 +144,11 @@ export function labelUncertainty(
     const again = labelHead(scratch);
     if (again.label === core.label) same++;
     const s = scoreOf(again, core.label);
-    if (s !== null && Number.isFinite(s)) scores.push(s);
+    if (s !== null && Number.isFinite(s)) scores[n++] = s;
   }
-  scores.sort((a, b) => a - b);
+  // Numeric order in place (a typed array's sort), the scores all finite.
+  const sorted = scores.subarray(0, n).sort();
   const interval: [number, number] =
-    scores.length > 0 ? [quantile(scores, 0.025), quantile(scores, 0.975)] : [core.confidence, core.confidence];
+    n > 0 ? [quantile(sorted, 0.025), quantile(sorted, 0.975)] : [core.confidence, core.confidence];
   return { support: same / BOOTSTRAP_RESAMPLES, interval };
 }

@@ -230,13 +230,25 @@ export class WasmWindowTallies {
 
   /** The head's raw view (5 + W tallies in SharedSums.raw's order; a view, valid until the next head). */
   raw(): Float64Array {
-    const at = this.sumsAt >> 3;
-    return this.f64.subarray(at, at + (5 + this.W) * SIZE);
+    return this.views().raw;
   }
 
   /** The head's sparse and short sparse tallies. */
   sparse(): Float64Array {
-    const at = (this.sumsAt >> 3) + (5 + this.W) * SIZE;
-    return this.f64.subarray(at, at + 2 * SIZE);
+    return this.views().sparse;
+  }
+
+  private viewsOf: { buffer: ArrayBufferLike; raw: Float64Array; sparse: Float64Array } | null = null;
+
+  /** raw() and sparse(), made once per buffer of the module's memory (every head reads them). */
+  private views() {
+    const buffer = this.f64.buffer;
+    if (this.viewsOf?.buffer !== buffer) {
+      const at = this.sumsAt >> 3;
+      const raw = this.f64.subarray(at, at + (5 + this.W) * SIZE);
+      const sparse = this.f64.subarray(at + (5 + this.W) * SIZE, at + (7 + this.W) * SIZE);
+      this.viewsOf = { buffer, raw, sparse };
+    }
+    return this.viewsOf;
   }
 }

@@ -9,7 +9,7 @@
 import { AttnlensError } from "../../../errors";
 import type { LazySite, RowSource } from "../../../result/lazy";
 import type { AttentionResult, SiteAttention, SiteLabel } from "../../../result/types";
-import { labelGeometry, type SiteGeometry } from "../geometry";
+import { labelGeometry, type SiteGeometry, sampleGeometryOf, siteGeometryOf } from "../geometry";
 import type { MetricsOptions } from "../types";
 
 /** Default bytes of probabilities asked of the source at once (one block: rows × heads × sources × 4). */
@@ -76,20 +76,20 @@ export function blockGeometry(geo: SiteGeometry, b: number, r0: number, r1: numb
   const [, H, , S] = geo.dims;
   const g = geo.samples[b];
   const targetValid = g.targetValid.subarray(r0, r1);
-  const sample = {
+  const sample = sampleGeometryOf({
     ...g,
     targetValid,
     targetSegment: g.targetSegment ? g.targetSegment.subarray(r0, r1) : null,
     position: g.position.subarray(r0, r1),
     validTargets: targetValid.reduce((n, v) => n + v, 0),
-  };
-  return {
+  });
+  return siteGeometryOf({
     ...geo,
     dims: [1, H, r1 - r0, S],
     offset: geo.offset + r0,
     samples: [sample],
     origin: { sample: b, row: r0 },
-  };
+  });
 }
 
 /** One block of rows: sample b, rows [r0, r1), as a site and its geometry. */
