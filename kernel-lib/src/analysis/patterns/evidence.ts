@@ -19,6 +19,7 @@
 import type { SiteAttention } from "../../result/types";
 import type { SiteGeometry } from "../metrics/geometry";
 import type { SiteScan } from "../metrics/scan";
+import type { InductionTargets } from "./induction";
 import { addSampleMasses, rawOrder, rawTallies, startRawTallies } from "./rawTallies";
 import { type RowTemplates, rowTemplates } from "./rowTemplates";
 import { RowByRow, restWindowsModule } from "./sinkFree";
@@ -117,6 +118,16 @@ function hasStrip(strip: number[][]): boolean {
  * call to call: the caller must be done with one call's evidence before the next (classifyScan).
  */
 export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, room?: ArenaRoom): HeadEvidence[] {
+  return evidencePass(site, geo, scan, room).heads;
+}
+
+/** headEvidence, with the site's induction masses it read (see siteInductionMasses), for the mixture fit. */
+export function evidencePass(
+  site: SiteAttention,
+  geo: SiteGeometry,
+  scan: SiteScan,
+  room?: ArenaRoom,
+): { heads: HeadEvidence[]; induction: Float64Array | null } {
   const [B, H, T] = geo.dims;
   const { rows } = scan;
   const data = site.data;
@@ -140,6 +151,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
   const blocks = Math.min(TALLY_BLOCKS, B * T);
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
   const byRow = new RowByRow(site, geo, scan);
+  const induction = siteInductionMasses(data, geo, inductions);
   const inductionMass = new Float64Array(T);
   // The window tallies in WebAssembly unless the pass ran in JavaScript (the same sums; windowTallies.ts).
   const wasm = scan.kernel !== "js" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
@@ -158,8 +170,7 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       }
       if (!summed) continue;
       const tp = templates[b];
-      const induction = inductions[b];
-      if (tp.induction && induction) inductionMasses(data, tp, induction, rowBase, geo, inductionMass);
+      if (tp.induction && inductions[b] && induction) inductionMass.set(induction.subarray(rowBase, rowBase + T));
       summed = wasm ? wasm.add(b, scan, rowBase, inductionMass) : addSampleMasses(ev, scan, tp, rowBase, inductionMass);
     }
     if (summed && wasm) {
@@ -204,27 +215,39 @@ export function headEvidence(site: SiteAttention, geo: SiteGeometry, scan: SiteS
       filled = true;
     };
   });
-  return heads;
+  return { heads, induction };
 }
 
-/** Head mass on each row's induction targets (rows the induction tally takes), for one sample. */
-function inductionMasses(
+/**
+ * Every head's mass on each row's induction targets, [B, H, T] (rows i of sample b with targets
+ * and a valid target; the other rows 0), or null when no sample has targets. Read once per site:
+ * the evidence's induction tally and the mixture fit's induction template take the same sums
+ * (targets in order, float64 from 0), which the fit used to read from the maps a second time.
+ */
+function siteInductionMasses(
   data: Float32Array,
-  tp: RowTemplates,
-  induction: { start: Int32Array; at: Int32Array },
-  rowBase: number,
   geo: SiteGeometry,
-  out: Float64Array,
-): void {
-  const S = geo.dims[3];
-  const use = tp.induction?.use;
-  if (!use) return;
-  for (let i = 0; i < out.length; i++) {
-    if (use[i] === 0) continue;
-    const p = i + geo.offset;
-    const base = (rowBase + i) * S;
-    let m = 0;
-    for (let q = induction.start[p]; q < induction.start[p + 1]; q++) m += data[base + induction.at[q]];
-    out[i] = m;
+  inductions: (InductionTargets | null)[],
+): Float64Array | null {
+  if (!inductions.some((t) => t !== null && t.at.length > 0)) return null;
+  const [B, H, T, S] = geo.dims;
+  const out = new Float64Array(B * H * T);
+  for (let b = 0; b < B; b++) {
+    const induction = inductions[b];
+    if (!induction) continue;
+    const { start, at } = induction;
+    const valid = geo.samples[b].targetValid;
+    for (let h = 0; h < H; h++) {
+      const rowBase = (b * H + h) * T;
+      for (let i = 0; i < T; i++) {
+        const p = i + geo.offset;
+        if (!valid[i] || start[p + 1] === start[p]) continue;
+        const base = (rowBase + i) * S;
+        let m = 0;
+        for (let q = start[p]; q < start[p + 1]; q++) m += data[base + at[q]];
+        out[rowBase + i] = m;
+      }
+    }
   }
+  return out;
 }

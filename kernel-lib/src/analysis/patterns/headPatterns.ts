@@ -6,7 +6,7 @@ import { type SiteScan, scanSite } from "../metrics/scan";
 import type { MetricsOptions } from "../metrics/types";
 import { DEFAULT_TOLERANCE } from "../metrics/validate";
 import { classifyHead } from "./classify";
-import { headEvidence } from "./evidence";
+import { evidencePass } from "./evidence";
 import { SiteMixtures } from "./mixture/fitMixture";
 import type { ArenaRoom } from "./tally";
 import { WINDOW_MAX } from "./thresholds";
@@ -17,9 +17,10 @@ import type { HeadPattern } from "./types";
  * pass must record WINDOW_MAX windows. `bootstrap` false: no uncertainty (see classifyHead).
  */
 export function classifyScan(site: SiteAttention, geo: SiteGeometry, scan: SiteScan, bootstrap = true): HeadPattern[] {
-  const mixtures = new SiteMixtures(site, geo, scan);
   // The labels keep no tally: one buffer serves every site's evidence in turn.
-  return headEvidence(site, geo, scan, room).map((ev, h) => classifyHead(h, ev, mixtures, bootstrap));
+  const { heads, induction } = evidencePass(site, geo, scan, room);
+  const mixtures = new SiteMixtures(site, geo, scan, induction);
+  return heads.map((ev, h) => classifyHead(h, ev, mixtures, bootstrap));
 }
 
 const room: ArenaRoom = { buffer: null };

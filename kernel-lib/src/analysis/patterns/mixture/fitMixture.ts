@@ -139,10 +139,16 @@ function mixtureGeometry(geo: SiteGeometry, scan: SiteScan): MixtureGeometry {
 /** The fit's per-site state: geometry-level tables shared by every head. */
 export class SiteMixtures {
   private readonly tables: MixtureGeometry;
+  /**
+   * `induction`: each row's mass on its induction targets, [B, H, T], as the evidence pass read
+   * them (evidence.ts, evidencePass), so the fit does not read the maps there again; without it
+   * the fit reads them itself (the same sums).
+   */
   constructor(
     private readonly site: SiteAttention,
     private readonly geo: SiteGeometry,
     private readonly scan: SiteScan,
+    private readonly induction: Float64Array | null = null,
   ) {
     this.tables = mixtureGeometry(geo, scan);
   }
@@ -272,6 +278,12 @@ export class SiteMixtures {
       for (let q = 0; q < rows.length; q++) {
         const sk = size[rows[q] * P + k];
         if (sk !== 0) rhs[slot[q] + k] += windows[(head0[q] + hT) * W + w - 1] / sk - uniform[q];
+      }
+    } else if (this.induction) {
+      const masses = this.induction;
+      for (let q = 0; q < rows.length; q++) {
+        const sk = size[rows[q] * P + k];
+        if (sk !== 0) rhs[slot[q] + k] += masses[head0[q] + hT] / sk - uniform[q];
       }
     } else {
       for (let q = 0; q < rows.length; q++) {

@@ -12,8 +12,13 @@ import type { AttentionResult, SiteAttention, TokenInfo } from "../../../result/
 import { dirichletRow, dirichletSite, shuffledSite } from "../../../testing/nullMaps";
 import { NULL_ALPHAS } from "../../../testing/nullRates";
 import { seededRandom } from "../../../util/random";
+import { siteGeometry } from "../../metrics/geometry";
+import { scanSite } from "../../metrics/scan";
+import { labelHead, mixtureRequest } from "../classify";
+import { evidencePass } from "../evidence";
 import { headPatterns } from "../headPatterns";
-import { COMPONENT_MIN } from "../thresholds";
+import { COMPONENT_MIN, WINDOW_MAX } from "../thresholds";
+import { SiteMixtures } from "./fitMixture";
 
 type Part =
   | { kind: "diagonal" | "previous" | "next"; weight: number }
@@ -301,5 +306,30 @@ describe("mixture fit on null maps", () => {
         expect([T, causal, spurious / total <= 0.02]).toEqual([T, causal, true]);
       }
     }
+  });
+});
+
+describe("the induction masses the fit shares with the evidence pass", () => {
+  it("give the fit it gets reading the maps itself, to the bit", () => {
+    let inductionHeads = 0;
+    for (const design of DESIGNS.filter((x) => x.parts.some((p) => p.kind === "induction"))) {
+      for (const [k, T] of design.lengths.entries()) {
+        const d: Design = { ...design, T, seed: 300 + k, ids: repeated(T, 7, 60 + k) };
+        const { site, result } = build(d);
+        const geo = siteGeometry(result, site, {});
+        const scan = scanSite(site, geo, 1e-3, WINDOW_MAX);
+        const { heads, induction } = evidencePass(site, geo, scan);
+        expect(induction).not.toBeNull();
+        const shared = new SiteMixtures(site, geo, scan, induction);
+        const own = new SiteMixtures(site, geo, scan);
+        heads.forEach((ev, h) => {
+          const request = mixtureRequest(ev, labelHead(ev));
+          const fit = shared.fit(h, request);
+          if (fit.templates.includes("induction")) inductionHeads++;
+          expect(fit).toEqual(own.fit(h, request));
+        });
+      }
+    }
+    expect(inductionHeads).toBeGreaterThan(0);
   });
 });
