@@ -150,9 +150,10 @@ export function evidencePass(
   // Contiguous row blocks across the samples: the bootstrap resamples rows (and samples) by block.
   const blocks = Math.min(TALLY_BLOCKS, B * T);
   const { templates, inductions, shared } = siteTemplates(geo, rows.sources, blocks, widths, windowTallies);
-  const byRow = new RowByRow(site, geo, scan);
   const induction = siteInductionMasses(data, geo, inductions);
-  const inductionMass = new Float64Array(T);
+  const byRow = new RowByRow(site, geo, scan, induction);
+  // A site without token ids has no induction channel: nothing reads its masses.
+  const inductionMasses = induction ?? NO_MASSES;
   // The window tallies in WebAssembly unless the pass ran in JavaScript (the same sums; windowTallies.ts).
   const wasm = scan.kernel !== "js" ? WasmWindowTallies.forSite(templates, T, windowTallies) : null;
   heads.forEach((ev, h) => {
@@ -170,8 +171,9 @@ export function evidencePass(
       }
       if (!summed) continue;
       const tp = templates[b];
-      if (tp.induction && inductions[b] && induction) inductionMass.set(induction.subarray(rowBase, rowBase + T));
-      summed = wasm ? wasm.add(b, scan, rowBase, inductionMass) : addSampleMasses(ev, scan, tp, rowBase, inductionMass);
+      summed = wasm
+        ? wasm.add(b, scan, rowBase, inductionMasses)
+        : addSampleMasses(ev, scan, tp, rowBase, inductionMasses);
     }
     if (summed && wasm) {
       Tally.setSums(rawOrder(ev), wasm.raw());
@@ -218,23 +220,27 @@ export function evidencePass(
   return { heads, induction };
 }
 
+/** The induction masses of a site whose samples have no token ids (no induction channel reads them). */
+const NO_MASSES = new Float64Array(0);
+
 /**
- * Every head's mass on each row's induction targets, [B, H, T] (rows i of sample b with targets
- * and a valid target; the other rows 0), or null when no sample has targets. Read once per site:
- * the evidence's induction tally and the mixture fit's induction template take the same sums
- * (targets in order, float64 from 0), which the fit used to read from the maps a second time.
+ * Every head's mass on each row's induction targets, [B, H, T] like the row metrics (rows i of
+ * sample b with targets and a valid target; the other rows 0), or null when no sample has token
+ * ids. The one read of those weights: the evidence's induction tally (raw view, and row by row
+ * in sinkFree.ts) and the mixture fit's induction template take these sums (targets in order,
+ * float64 from 0).
  */
 function siteInductionMasses(
   data: Float32Array,
   geo: SiteGeometry,
   inductions: (InductionTargets | null)[],
 ): Float64Array | null {
-  if (!inductions.some((t) => t !== null && t.at.length > 0)) return null;
+  if (inductions.every((t) => t === null)) return null;
   const [B, H, T, S] = geo.dims;
   const out = new Float64Array(B * H * T);
   for (let b = 0; b < B; b++) {
     const induction = inductions[b];
-    if (!induction) continue;
+    if (!induction || induction.at.length === 0) continue;
     const { start, at } = induction;
     const valid = geo.samples[b].targetValid;
     for (let h = 0; h < H; h++) {

@@ -85,7 +85,7 @@ export function sharedSums(templates: RowTemplates[], T: number, widths: number)
   return { feeds, windows, raw, sparse };
 }
 
-/** The mass of each row of one pattern, as a per-row array of the site or of this head. */
+/** The mass of each row of one pattern, a per-row array of the site ([B, H, T]). */
 function massesOf(feed: Feed, rows: RowMetrics, induction: Float64Array): Float32Array | Float64Array {
   if (feed === "sparse" || feed === "sparseShort") return rows.confidence;
   if (feed === "diagonal") return rows.self;
@@ -95,7 +95,7 @@ function massesOf(feed: Feed, rows: RowMetrics, induction: Float64Array): Float3
 
 /**
  * Adds head h's rows of sample b to its raw tallies (the mass terms; see addShared for the
- * rest). `induction` holds the head's induction mass per row of the sample. False when a mass is
+ * rest). `induction` holds every row's induction mass, [B, H, T] like the row metrics. False when a mass is
  * NaN where the templates expect a number or the reverse (see Tally.addMasses). `windows` false:
  * the caller sums the window tallies itself (windowTallies.ts).
  */
@@ -111,8 +111,7 @@ export function addSampleMasses(
     const c = tp[feed];
     if (!c) continue;
     const masses = massesOf(feed, scan.rows, induction);
-    const at = feed === "induction" ? 0 : rowBase;
-    if (!tallyOf(ev, feed).addMasses(masses, at, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
+    if (!tallyOf(ev, feed).addMasses(masses, rowBase, 1, c.chance, c.log, 0, 1, c.runs[0], c.nanRows[0])) return false;
   }
   if (!windows) return true;
   const { chance, log, runs, nanRows, stride: W } = tp.windows;

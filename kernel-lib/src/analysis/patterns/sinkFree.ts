@@ -135,6 +135,8 @@ export class RowByRow {
     private readonly site: SiteAttention,
     private readonly geo: SiteGeometry,
     private readonly scan: SiteScan,
+    /** Every row's induction mass, [B, H, T] (evidence.ts, siteInductionMasses); null without token ids. */
+    private readonly inductionMasses: Float64Array | null = null,
   ) {
     const S = geo.dims[3];
     this.restLogs = new Float64Array(S + 1);
@@ -223,10 +225,9 @@ export class RowByRow {
     withRaw: boolean,
     module: SinkFreeSums | null = null,
   ): void {
-    const { geo, scan, site } = this;
+    const { geo, scan } = this;
     const [, H, T, S] = geo.dims;
     const { rows } = scan;
-    const data = site.data;
     const widths = scan.windowWidths;
     const g = geo.samples[b];
     const seg = g.sourceSegment;
@@ -263,13 +264,11 @@ export class RowByRow {
         if (k > 0) sink.within(SetKind.Segment, p, g.targetSegment[i], seg, null);
         this.add(ev.tallies.block, rest.tallies.block, rows.segment[r], tp.block.count[i], tp.block.log[i]);
       }
-      if (induction && induction.start[p + 1] > induction.start[p] && tp.induction) {
+      if (induction && induction.start[p + 1] > induction.start[p] && tp.induction && this.inductionMasses) {
         const from = induction.start[p];
         const to = induction.start[p + 1];
-        let m = 0;
-        for (let q = from; q < to; q++) m += data[base + induction.at[q]];
         if (k > 0) sink.within(SetKind.Targets, p, from, null, induction.at, to);
-        this.add(ev.tallies.induction, rest.tallies.induction, m, to - from, tp.induction.log[i]);
+        this.add(ev.tallies.induction, rest.tallies.induction, this.inductionMasses[r], to - from, tp.induction.log[i]);
       }
       if (forModule) {
         if (this.restRow) this.moduleRow(forModule, i, p, shares);

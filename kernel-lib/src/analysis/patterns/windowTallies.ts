@@ -210,8 +210,8 @@ export class WasmWindowTallies {
   }
 
   /**
-   * Adds one sample's rows of the head (row r of the site's rows from rowBase on; the head's
-   * induction masses of the sample in `induction`); false when a mass is NaN where the geometry
+   * Adds one sample's rows of the head (row r of the site's rows from rowBase on, in the row
+   * metrics and in `induction`, the rows' induction masses); false when a mass is NaN where the geometry
    * expects a number or the reverse (the caller then redoes the head row by row).
    */
   add(b: number, scan: SiteScan, rowBase: number, induction: Float64Array): boolean {
@@ -221,7 +221,7 @@ export class WasmWindowTallies {
     ROWS.forEach((key, k) => {
       this.f32.set((scan.rows[key] as Float32Array).subarray(rowBase, rowBase + T), (this.rowsAt >> 2) + k * T);
     });
-    this.f64.set(induction.subarray(0, T), this.inductionAt >> 3);
+    this.f64.set(induction.subarray(rowBase, rowBase + T), this.inductionAt >> 3);
     const x = this.kernel.exports;
     if (x.feed_tallies(s.table, s.lanes, LOG_SMOOTHING) !== 1) return false;
     const windows = this.sumsAt + 5 * SIZE * 8;
